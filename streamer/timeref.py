@@ -1,0 +1,80 @@
+"""Time references in plain words, resolved against the stream time of the question.
+
+    parse_window("what happened in the first minute?", now=300)  -> (0.0, 60.0)
+    parse_window("anything in the last 30 s?", now=300)          -> (270.0, 300.0)
+    parse_window("between 2:00 and 3:00", now=300)               -> (120.0, 180.0)
+    parse_window("what is on screen now?", now=300)              -> (290.0, 300.0)
+"""
+
+from __future__ import annotations
+
+import re
+
+NOW_SPAN = 10.0  # seconds that "now" / "right now" / "currently" cover
+JUST_NOW_SPAN = 30.0  # seconds that "just now" / "a moment ago" cover
+START_SPAN = 30.0  # seconds that "at the start" / "at the beginning" cover
+
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
+          "hour": 3600}
+_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20,
+          "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60}
+_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
+_UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b"
+_CLOCK = r"(\d+:\d{2}(?::\d{2})?|\d+(?:\.\d+)?\s*(?:s|sec|seconds?)\b)"
+
+Window = tuple[float, float]
+
+
+def parse_clock(text: str) -> float:
+    """'1:02' -> 62.0, '1:02:03' -> 3723.0, '42 s' -> 42.0."""
+    text = text.strip()
+    if ":" in text:
+        parts = [float(p) for p in text.split(":")]
+        seconds = 0.0
+        for p in parts:
+            seconds = seconds * 60 + p
+        return seconds
+    return float(re.sub(r"[^\d.]", "", text))
+
+
+def format_clock(seconds: float) -> str:
+    """62.4 -> '1:02', 3723 -> '1:02:03'."""
+    s = int(max(0.0, seconds))
+    h, m, sec = s // 3600, s // 60 % 60, s % 60
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def _amount(num: str, unit: str) -> float:
+    value = float(_WORDS.get(num, num) if not num.replace(".", "").isdigit() else num)
+    return value * _UNITS[unit if unit == "s" else unit.rstrip("s")]
+
+
+def parse_window(text: str, now: float) -> Window | None:
+    """The stream-time window a question refers to, or None if it names none."""
+    q = text.lower()
+    m = re.search(r"between\s+" + _CLOCK + r"\s+and\s+" + _CLOCK, q)
+    if m:
+        a, b = parse_clock(m.group(1)), parse_clock(m.group(2))
+        return (min(a, b), min(max(a, b), now))
+    m = re.search(r"(?:first|opening)\s+(?:" + _NUM + r"\s+)?" + _UNIT, q)
+    if m:
+        return (0.0, min(now, _amount(m.group(1) or "1", m.group(2))))
+    m = re.search(r"(?:last|past|previous)\s+(?:" + _NUM + r"\s+)?" + _UNIT, q)
+    if m:
+        return (max(0.0, now - _amount(m.group(1) or "1", m.group(2))), now)
+    m = re.search(_NUM + r"\s+" + _UNIT + r"\s+ago", q)
+    if m:
+        t = now - _amount(m.group(1), m.group(2))
+        return (max(0.0, t - JUST_NOW_SPAN / 2), max(0.0, min(now, t + JUST_NOW_SPAN / 2)))
+    m = re.search(r"\bat\s+" + _CLOCK, q)
+    if m:
+        t = parse_clock(m.group(1))
+        return (max(0.0, t - 2.0), min(now, t + 2.0))
+    if re.search(r"\b(just now|a moment ago|recently|a minute ago)\b", q):
+        return (max(0.0, now - JUST_NOW_SPAN), now)
+    if re.search(r"\b(right now|now|currently|at the moment|at this moment)\b", q):
+        return (max(0.0, now - NOW_SPAN), now)
+    if re.search(r"\b(at the (start|beginning)|in the beginning|first thing|at first)\b", q):
+        return (0.0, min(now, START_SPAN))
+    return None
