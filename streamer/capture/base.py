@@ -47,6 +47,8 @@ class Source(abc.ABC):
         self._events: deque[StatusEvent] = deque(maxlen=MAX_STATUS_EVENTS)
         self._latest: Frame | None = None
         self._frame_period = 0.0  # seconds one native frame lasts; subclasses set it
+        self._running = threading.Event()  # cleared while paused
+        self._running.set()
         self._new_frame = threading.Event()
 
     # -- public API ----------------------------------------------------------------
@@ -70,6 +72,28 @@ class Source(abc.ABC):
         self.stop_event.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+
+    def pause(self) -> None:
+        """Hold the stream: a file waits where it is; a live device's frames are discarded."""
+        self._running.clear()
+        self._set(state="paused")
+
+    def resume(self) -> None:
+        self._running.set()
+        self._set(state="running")
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def _wait_while_paused(self) -> float:
+        """Block while paused (until resumed or stopped). Returns the seconds waited."""
+        if self._running.is_set():
+            return 0.0
+        t0 = self.clock.now()
+        while not self._running.wait(0.05) and not self.stop_event.is_set():
+            pass
+        return self.clock.now() - t0
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the capture thread to end on its own. True if it has."""

@@ -237,8 +237,11 @@ class FileSource(Source):
 
     def _pace(self, t: float) -> bool:
         """Realtime pace: wait until stream time `t` is due. False if stopped."""
+        paused = self._wait_while_paused()
         if self.pace == "none":
-            return True
+            return not self.stop_event.is_set()
+        if self._pace_t0 is not None:
+            self._pace_t0 += paused  # a pause shifts the schedule instead of skipping ahead
         if self._pace_t0 is None:
             self._pace_t0 = self.clock.now() - t / self.speed
         delay = self._pace_t0 + t / self.speed - self.clock.now()

@@ -84,6 +84,8 @@ class MicrophoneSource(Source):
             self.overflows += 1
         t = self._samples / AUDIO_RATE
         self._samples += frames
+        if self.paused:
+            return
         self._emit(
             AudioChunk(
                 t=t, sample_rate=AUDIO_RATE, samples=indata[:, 0].astype(np.float32, copy=True)

@@ -77,6 +77,8 @@ class WebcamSource(Source):
                     break
                 continue
             t = self.clock.now() - self._t0
+            if self.paused:
+                continue  # keep reading so the device stays live; frames are not wanted
             if self.fps is not None:
                 if t < self._next_sample:
                     continue

@@ -171,3 +171,21 @@ def drain_started(src):
             return frames, audio, item
         (frames if isinstance(item, Frame) else audio).append(item)
     raise AssertionError("no end marker")
+
+
+def test_pause_shifts_the_realtime_schedule(clip):
+    clock = ManualClock()
+    src = FileSource(str(clip[0]), pace="realtime", clock=clock)
+    assert src._pace(0.0)  # the schedule starts: stream time 0 is due at clock 0
+    src.pause()
+
+    def later() -> None:
+        clock.advance(100.0)  # paused for 100 s of clock
+        src.resume()
+
+    import threading
+
+    threading.Timer(0.05, later).start()
+    assert src._pace(5.0)  # waits while paused, then until 5 s after the schedule's start
+    assert clock.now() == pytest.approx(105.0)  # the pause moved the schedule, not skipped it
+    assert not src.paused
