@@ -1,0 +1,37 @@
+"""Bounded visual memory of a stream, behind one interface, chosen by name.
+
+memory = make_memory("star")          # or "pyramid", "window", "uniform"
+memory.write(observation)             # perception thread
+view = memory.read(MemoryQuery(...))  # reasoner thread
+memory.save(folder); load_memory(folder)
+"""
+
+from streamer.memory.base import (
+    LevelSnapshot,
+    Memory,
+    MemoryConfigError,
+    MemoryItem,
+    MemoryQuery,
+    MemorySnapshot,
+    MemoryStats,
+    MemoryView,
+    SnapshotItem,
+    TextToFrameEmbedder,
+)
+from streamer.memory.registry import MEMORY_NAMES, load_memory, make_memory
+
+__all__ = [
+    "MEMORY_NAMES",
+    "LevelSnapshot",
+    "Memory",
+    "MemoryConfigError",
+    "MemoryItem",
+    "MemoryQuery",
+    "MemorySnapshot",
+    "MemoryStats",
+    "MemoryView",
+    "SnapshotItem",
+    "TextToFrameEmbedder",
+    "load_memory",
+    "make_memory",
+]
