@@ -6,73 +6,12 @@ Errors a user can meet are printed as one sentence (no traceback) with exit code
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from streamer.errors import StreamerError
+from streamer.errors import USER_ERRORS
 
 EXIT_USER_ERROR = 2
-
-
-class StreamProgress:
-    """A progress bar in stream seconds on stderr, opened at the first item."""
-
-    def __init__(self, source: Any, seconds: float | None, enabled: bool = True) -> None:
-        self.source, self.seconds, self.enabled = source, seconds, enabled
-        self.bar: Any = None
-
-    def update(self, item: Any) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            from tqdm import tqdm
-
-            total = self.seconds or self.source.stats().extra.get("duration")
-            self.bar = tqdm(
-                total=round(total, 1) if total else None,
-                unit="s",
-                desc="stream",
-                file=sys.stderr,
-                dynamic_ncols=True,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} s "
-                "[{elapsed}<{remaining}]"
-                if total
-                else None,
-            )
-        t = round(item.t, 1)
-        if t > self.bar.n:
-            self.bar.update(t - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _ingest(args: argparse.Namespace) -> int:
-    from streamer.capture import open_source
-    from streamer.ingest import run_ingest
-
-    source = open_source(
-        args.source,
-        pace=args.pace,
-        speed=args.speed,
-        start=args.start,
-        fps=args.fps,
-        loop=args.loop,
-    )
-    progress = StreamProgress(source, args.seconds, enabled=not args.quiet)
-    try:
-        report = run_ingest(source, seconds=args.seconds, on_item=progress.update)
-    finally:
-        progress.close()
-    if args.json:
-        print(json.dumps(report.to_dict()))
-    else:
-        for k, v in report.to_dict().items():
-            print(f"{k:>22}: {v}")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,8 +33,38 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--loop", action="store_true", help="loop a file forever (live demo)")
     ing.add_argument("--json", action="store_true", help="print one JSON object")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
-    ing.set_defaults(func=_ingest)
+    ing.add_argument(
+        "--perceive",
+        action="store_true",
+        help="also run perception and print the text timeline and stage timings",
+    )
+    ing.set_defaults(func=lambda a: _command("ingest", a))
+
+    ask = sub.add_parser("ask", help="replay a source up to a time and ask about it")
+    ask.add_argument("source", help="file path, URL, or a saved session folder")
+    ask.add_argument("--question", "-q", help="the question")
+    ask.add_argument(
+        "--at",
+        type=float,
+        default=None,
+        help="ask at this stream time in seconds (default: the end)",
+    )
+    ask.add_argument("--options", help='multiple-choice options separated by "|"')
+    ask.add_argument("--questions", help="JSONL file: one {question, at, options} per line")
+    ask.add_argument("--memory", default="pyramid", help="memory strategy")
+    ask.add_argument("--backend", default="extractive", help="reasoning backend")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--quiet", action="store_true", help="no progress bar")
+    ask.set_defaults(func=lambda a: _command("ask", a))
     return p
+
+
+def _command(name: str, args: argparse.Namespace) -> int:
+    import importlib
+
+    module = importlib.import_module(f"streamer.commands.{name}")
+    result: int = module.run(args)
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except StreamerError as e:
+    except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -1,9 +1,9 @@
 """Time references in plain words, resolved against the stream time of the question.
 
-    parse_window("what happened in the first minute?", now=300)  -> (0.0, 60.0)
-    parse_window("anything in the last 30 s?", now=300)          -> (270.0, 300.0)
-    parse_window("between 2:00 and 3:00", now=300)               -> (120.0, 180.0)
-    parse_window("what is on screen now?", now=300)              -> (290.0, 300.0)
+parse_window("what happened in the first minute?", now=300)  -> (0.0, 60.0)
+parse_window("anything in the last 30 s?", now=300)          -> (270.0, 300.0)
+parse_window("between 2:00 and 3:00", now=300)               -> (120.0, 180.0)
+parse_window("what is on screen now?", now=300)              -> (290.0, 300.0)
 """
 
 from __future__ import annotations
@@ -14,11 +14,27 @@ NOW_SPAN = 10.0  # seconds that "now" / "right now" / "currently" cover
 JUST_NOW_SPAN = 30.0  # seconds that "just now" / "a moment ago" cover
 START_SPAN = 30.0  # seconds that "at the start" / "at the beginning" cover
 
-_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
-          "hour": 3600}
-_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20,
-          "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60}
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "sixty": 60,
+}
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
 _UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b"
 _CLOCK = r"(\d+:\d{2}(?::\d{2})?|\d+(?:\.\d+)?\s*(?:s|sec|seconds?)\b)"
@@ -48,6 +64,22 @@ def format_clock(seconds: float) -> str:
 def _amount(num: str, unit: str) -> float:
     value = float(_WORDS.get(num, num) if not num.replace(".", "").isdigit() else num)
     return value * _UNITS[unit if unit == "s" else unit.rstrip("s")]
+
+
+def strip_time_phrases(text: str) -> str:
+    """`text` without the time references `parse_window` understands."""
+    q = text.lower()
+    for pat in (
+        r"between\s+" + _CLOCK + r"\s+and\s+" + _CLOCK,
+        r"(?:in\s+)?(?:the\s+)?(?:first|opening|last|past|previous)\s+(?:"
+        + _NUM
+        + r"\s+)?"
+        + _UNIT,
+        _NUM + r"\s+" + _UNIT + r"\s+ago",
+        r"\bat\s+" + _CLOCK,
+    ):
+        q = re.sub(pat, " ", q)
+    return q
 
 
 def parse_window(text: str, now: float) -> Window | None:

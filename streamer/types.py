@@ -140,3 +140,31 @@ class TextEvent:
             raise ValueError(f"kind must be one of {TEXT_KINDS}, not {self.kind!r}")
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A moment an answer rests on: what was said, shown or seen, and when."""
+
+    start: float  # stream time, seconds
+    end: float  # stream time, seconds
+    kind: str  # "speech" | "ocr" | "tags" | "frame"
+    text: str
+    score: float  # relevance to the question, higher is better
+    thumbnail: bytes | None = None  # JPEG of the frame at that moment, when memory holds one
+
+
+@dataclass
+class Answer:
+    """The finished answer to one question."""
+
+    question: str
+    text: str
+    asked_at: float  # stream time when the question was asked, seconds
+    evidence: list[Evidence] = field(default_factory=list)
+    option: str | None = None  # the chosen option's text, for a multiple-choice question
+    option_index: int | None = None  # 0-based index of the chosen option
+    backend: str = "extractive"
+    first_token_s: float = 0.0  # seconds from ask() to the first token
+    total_s: float = 0.0  # seconds from ask() to the last token
+    error: str | None = None  # one sentence, when the question could not be answered

@@ -7,19 +7,22 @@ import pytest
 from streamer.timeref import format_clock, parse_clock, parse_window
 
 
-@pytest.mark.parametrize("question, window", [
-    ("what happened in the first minute?", (0.0, 60.0)),
-    ("in the first 10 seconds", (0.0, 10.0)),
-    ("anything in the last 30 s?", (270.0, 300.0)),
-    ("the last two minutes", (180.0, 300.0)),
-    ("between 2:00 and 3:00", (120.0, 180.0)),
-    ("between 3:00 and 2:00", (120.0, 180.0)),
-    ("what is on screen now?", (290.0, 300.0)),
-    ("what happened just now", (270.0, 300.0)),
-    ("two minutes ago", (165.0, 195.0)),
-    ("at the start", (0.0, 30.0)),
-    ("what was said at 1:05", (63.0, 67.0)),
-])
+@pytest.mark.parametrize(
+    "question, window",
+    [
+        ("what happened in the first minute?", (0.0, 60.0)),
+        ("in the first 10 seconds", (0.0, 10.0)),
+        ("anything in the last 30 s?", (270.0, 300.0)),
+        ("the last two minutes", (180.0, 300.0)),
+        ("between 2:00 and 3:00", (120.0, 180.0)),
+        ("between 3:00 and 2:00", (120.0, 180.0)),
+        ("what is on screen now?", (290.0, 300.0)),
+        ("what happened just now", (270.0, 300.0)),
+        ("two minutes ago", (165.0, 195.0)),
+        ("at the start", (0.0, 30.0)),
+        ("what was said at 1:05", (63.0, 67.0)),
+    ],
+)
 def test_windows(question, window):
     assert parse_window(question, now=300.0) == pytest.approx(window)
 

@@ -64,11 +64,17 @@ class Timeline:
             i = self._last_of_kind.get(event.kind)
             if i is not None and event.kind in MERGE_KINDS:
                 last = self._events[i]
-                if (normalise(last.text) == normalise(event.text)
-                        and event.start - last.end <= MERGE_GAP):
-                    self._events[i] = TextEvent(last.kind, last.text, last.start,
-                                                max(last.end, event.end),
-                                                max(last.confidence, event.confidence))
+                if (
+                    normalise(last.text) == normalise(event.text)
+                    and event.start - last.end <= MERGE_GAP
+                ):
+                    self._events[i] = TextEvent(
+                        last.kind,
+                        last.text,
+                        last.start,
+                        max(last.end, event.end),
+                        max(last.confidence, event.confidence),
+                    )
                     return i
         vector = self._vectorise([event.text])  # outside the lock: embedding takes ms
         with self._lock:
@@ -79,14 +85,20 @@ class Timeline:
             self._last_of_kind[event.kind] = len(self._events) - 1
             return len(self._events) - 1
 
-    def window(self, start: float, end: float, kinds: Sequence[str] | None = None
-               ) -> list[TextEvent]:
+    def window(
+        self, start: float, end: float, kinds: Sequence[str] | None = None
+    ) -> list[TextEvent]:
         """Events whose span overlaps [start, end], in time order."""
         with self._lock:
             return [e for e in self._events if _overlaps(e, start, end, kinds)]
 
-    def search(self, query: str, k: int = 5, window: tuple[float, float] | None = None,
-               kinds: Sequence[str] | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        window: tuple[float, float] | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> list[Hit]:
         """The `k` events most similar to `query`, optionally within a time window."""
         if self._embed is None:
             raise RuntimeError("this timeline has no text embedder: search by window instead")
@@ -133,8 +145,11 @@ class Timeline:
         tl = cls(embed, dim)
         records = read_jsonl(folder / EVENTS_FILE) if (folder / EVENTS_FILE).exists() else []
         events = [TextEvent(**r) for r in records]
-        vectors = (load_arrays(folder / VECTORS_FILE)["vectors"]
-                   if (folder / VECTORS_FILE).exists() else np.zeros((0, dim), np.float32))
+        vectors = (
+            load_arrays(folder / VECTORS_FILE)["vectors"]
+            if (folder / VECTORS_FILE).exists()
+            else np.zeros((0, dim), np.float32)
+        )
         if len(vectors) != len(events) or (len(vectors) and vectors.shape[1] != dim):
             vectors = tl._vectorise([e.text for e in events])  # saved vectors stale: redo
         tl._events, tl._vectors = events, np.ascontiguousarray(vectors, dtype=np.float32)

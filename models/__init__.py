@@ -1,0 +1,12 @@
+"""Adapters around real packaged models, and the one place their weights are found.
+
+- `weights`: locate, assemble and verify packaged weights; the user cache; atomic writes.
+- `frame_encoder`: EfficientNet-Lite0 tags, pooled feature and spatial tokens per frame.
+- `ocr`: RapidOCR lines of on-screen text.
+- `speech`: Silero VAD speech spans, Whisper base transcripts, a streaming transcriber.
+- `text_embedder`: all-MiniLM-L6-v2 sentence embeddings.
+- `protocols`: the small interfaces `streamer/` codes against.
+
+Nothing here imports `streamer/` or `ui/`. Heavy libraries are imported lazily,
+when a model is first used, so importing this package is cheap.
+"""

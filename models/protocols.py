@@ -1,0 +1,93 @@
+"""The small interfaces `streamer/` codes against, and the records they return.
+
+Importing this module is cheap (numpy only): the adapters behind these
+protocols import their heavy libraries when a model is first used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+SAMPLE_RATE = 16_000  # Hz: every speech model here takes 16 kHz mono float32
+
+
+@dataclass(frozen=True, eq=False)
+class FrameFeatures:
+    """What the frame encoder made of one image."""
+
+    tags: tuple[tuple[str, float], ...]  # top-k (ImageNet class name, probability), best first
+    feature: np.ndarray  # (D,) float32, L2-normalised pooled feature; D = 1280 (EfficientNet-Lite0)
+    tokens: np.ndarray  # (h, w, D) float32 spatial feature map; (7, 7, 1280) at 224 px input
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text found in an image."""
+
+    text: str
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels of the input image
+    confidence: float  # 0..1
+
+
+@dataclass(frozen=True)
+class SpeechSegment:
+    """A stretch of transcribed speech."""
+
+    start: float  # seconds (relative to the audio given, or stream time for SpeechTranscriber)
+    end: float  # seconds, >= start
+    text: str
+    confidence: float = 1.0  # 0..1, exp(mean token log-probability)
+
+
+@runtime_checkable
+class FrameEncoder(Protocol):
+    """Images in, tags and features out."""
+
+    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
+        """Encode (H, W, 3) uint8 RGB images; one FrameFeatures per image, same order."""
+        ...
+
+
+@runtime_checkable
+class TextReader(Protocol):
+    """On-screen text (OCR)."""
+
+    def read(self, image: np.ndarray) -> list[TextLine]:
+        """Lines of text in an (H, W, 3) uint8 RGB image, top to bottom."""
+        ...
+
+
+@runtime_checkable
+class VoiceDetector(Protocol):
+    """Where in a clip someone speaks."""
+
+    def speech_spans(self, samples: np.ndarray) -> list[tuple[float, float]]:
+        """(start, end) seconds of speech in (n,) float32 16 kHz mono audio."""
+        ...
+
+
+@runtime_checkable
+class SpeechRecognizer(Protocol):
+    """Speech to text."""
+
+    def transcribe(self, samples: np.ndarray) -> list[SpeechSegment]:
+        """Segments of (n,) float32 16 kHz mono audio, times relative to its first sample."""
+        ...
+
+
+@runtime_checkable
+class TextEmbedder(Protocol):
+    """Sentences to vectors for similarity search."""
+
+    @property
+    def dim(self) -> int:
+        """Length of each embedding."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, L2-normalised rows, one per text."""
+        ...

@@ -1,0 +1,1 @@
+"""The bodies of the `launch.py` commands; `streamer/cli.py` parses and dispatches."""

@@ -1,0 +1,106 @@
+"""`launch.py ask SOURCE --question Q [--at T]`: replay up to T, ask, print the answer.
+
+SOURCE may also be a saved session folder: it is reopened and asked without replay.
+With `--questions FILE.jsonl` ({"question", "at", "options"} per line) every
+question is asked at its own stream time in one pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from streamer.commands.progress import StreamProgress
+from streamer.errors import StreamerError
+from streamer.timeref import format_clock
+from streamer.types import Answer
+
+
+def load_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
+    if args.questions:
+        path = Path(args.questions)
+        if not path.exists():
+            raise StreamerError(f"Questions file not found: {path}.")
+        out = []
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise StreamerError(f"{path} line {n} is not JSON ({e.msg}).") from e
+        return sorted(out, key=lambda q: float("inf") if q.get("at") is None else q["at"])
+    if args.question is None:
+        raise StreamerError("Give a question with --question or a file with --questions.")
+    options = [o for o in (args.options or "").split("|") if o.strip()] or None
+    return [{"question": args.question, "at": args.at, "options": options}]
+
+
+def run(args: argparse.Namespace) -> int:
+    from streamer.session import Session, SessionConfig
+
+    questions = load_questions(args)
+    saved = Path(args.source)
+    if saved.is_dir() and (saved / "manifest.json").exists():
+        session = Session.open(saved)
+    else:
+        session = Session(
+            SessionConfig(args.source, pace="none", memory=args.memory, backend=args.backend)
+        ).start()
+    try:
+        for q in questions:
+            if session.source is not None:
+                _replay(session, q.get("at"), args.quiet)
+            stream = session.ask(q["question"], q.get("options"))
+            if not args.json:
+                print(f"[{format_clock(stream.question.asked_at)}] Q: {q['question']}")
+                print("A: ", end="", flush=True)
+                for token in stream:
+                    print(token, end="", flush=True)
+                print()
+            answer = stream.result(timeout=600)
+            _report(answer, args.json, q)
+    finally:
+        session.stop()
+    return 0
+
+
+def _replay(session: Any, at: float | None, quiet: bool) -> None:
+    total = at if at is not None else session.source.stats().extra.get("duration")
+    progress = StreamProgress(total, enabled=not quiet, desc="replay").poll(session.stream_time)
+    try:
+        session.run_until(at)
+    finally:
+        progress.close()
+
+
+def _report(answer: Answer, as_json: bool, q: dict[str, Any]) -> None:
+    if as_json:
+        out: dict[str, Any] = {
+            "question": answer.question,
+            "answer": answer.text,
+            "asked_at": answer.asked_at,
+            "evidence": [
+                {"start": round(e.start, 3), "end": round(e.end, 3), "kind": e.kind, "text": e.text}
+                for e in answer.evidence
+            ],
+            "first_token_s": answer.first_token_s,
+            "total_s": answer.total_s,
+            "backend": answer.backend,
+        }
+        if q.get("options"):
+            out["option"] = answer.option
+            out["option_index"] = answer.option_index
+        if answer.error:
+            out["error"] = answer.error
+        print(json.dumps(out), flush=True)
+        return
+    for e in answer.evidence:
+        print(f"   evidence {format_clock(e.start)}–{format_clock(e.end)} {e.kind}: {e.text}")
+    print(
+        f"   ({answer.first_token_s * 1000:.0f} ms to first token, "
+        f"{answer.total_s * 1000:.0f} ms in all)",
+        file=sys.stderr,
+    )

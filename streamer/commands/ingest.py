@@ -1,0 +1,120 @@
+"""`launch.py ingest SOURCE`: capture (and optionally perceive) a source, print stats."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from streamer.commands.progress import StreamProgress
+from streamer.timeref import format_clock
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.perceive:
+        return _perceive(args)
+    from streamer.capture import open_source
+    from streamer.ingest import run_ingest
+
+    source = open_source(
+        args.source,
+        pace=args.pace,
+        speed=args.speed,
+        start=args.start,
+        fps=args.fps,
+        loop=args.loop,
+    )
+    progress = StreamProgress(args.seconds, enabled=not args.quiet)
+
+    def on_item(item: object) -> None:
+        if progress.bar is None and progress.total is None:
+            progress.total = source.stats().extra.get("duration")
+        progress.update(getattr(item, "t", 0.0))
+
+    try:
+        report = run_ingest(source, seconds=args.seconds, on_item=on_item)
+    finally:
+        progress.close()
+    _print(report.to_dict(), args.json)
+    return 0
+
+
+def _perceive(args: argparse.Namespace) -> int:
+    from streamer.perception import PerceptionConfig
+    from streamer.session import Session, SessionConfig
+
+    cfg = SessionConfig(
+        args.source,
+        pace=args.pace,
+        speed=args.speed,
+        start=args.start,
+        loop=args.loop,
+        perception=PerceptionConfig(fps=args.fps or 1.0),
+    )
+    with Session(cfg) as s:
+        progress = StreamProgress(args.seconds or _duration(s), enabled=not args.quiet)
+        progress.poll(s.stream_time)
+        try:
+            s.run_until(args.seconds)
+        finally:
+            progress.close()
+        st = s.stats()
+    p = st.perception
+    assert s.timeline is not None and p is not None
+    out = {
+        "frames": p.frames_in,
+        "sampled": p.frames_sampled,
+        "observations": p.observations,
+        "audio_seconds": round(p.audio_seconds, 3),
+        "stream_seconds": round(p.stream_time, 3),
+        "wall_seconds": round(p.wall_seconds, 3),
+        "x_realtime": round(p.x_realtime, 2),
+        "dropped": p.frames_dropped,
+        "lag": round(p.lag, 3),
+        "stages": {
+            k: {
+                "seconds": round(v.seconds, 3),
+                "items": v.items,
+                "ms_per_item": round(v.per_item_ms, 1),
+            }
+            for k, v in p.stages.items()
+        },
+        "timeline": [
+            {"start": e.start, "end": e.end, "kind": e.kind, "text": e.text}
+            for e in s.timeline.events
+        ],
+        "memory": _plain(st.memory),
+    }
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    for e in out["timeline"]:
+        print(
+            f"{format_clock(e['start']):>7}–{format_clock(e['end']):<7} {e['kind']:<6} {e['text']}"
+        )
+    print()
+    _print({k: v for k, v in out.items() if k not in ("timeline", "stages", "memory")}, False)
+    for k, v in out["stages"].items():
+        print(
+            f"{'stage ' + k:>22}: {v['seconds']} s for {v['items']} items "
+            f"({v['ms_per_item']} ms each)"
+        )
+    return 0
+
+
+def _duration(session: object) -> float | None:
+    src = getattr(session, "source", None)
+    return src.stats().extra.get("duration") if src is not None else None
+
+
+def _plain(obj: object) -> object:
+    from dataclasses import asdict, is_dataclass
+
+    return asdict(obj) if is_dataclass(obj) and not isinstance(obj, type) else obj
+
+
+def _print(d: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(d))
+        return
+    for k, v in d.items():
+        print(f"{k:>22}: {v}")

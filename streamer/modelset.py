@@ -1,0 +1,60 @@
+"""The packaged models a session uses, loaded once and shared between sessions.
+
+Loading takes seconds (the frame encoder's ONNX export on first use, Whisper,
+MiniLM); the UI keeps one `ModelSet` for the app's lifetime.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from streamer.perception import PerceptionModels
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights are packaged: never reach a hub
+
+
+@dataclass
+class ModelSet:
+    encoder: Any  # FrameEncoder
+    reader: Any | None  # TextReader, None when OCR is off
+    recognizer: Any | None  # SpeechRecognizer, None when speech is off
+    vad: Any | None
+    embedder: Any  # TextEmbedder
+
+    def perception(self) -> PerceptionModels:
+        """Models for one stream: the speech transcriber keeps per-stream state."""
+        transcriber = None
+        if self.recognizer is not None and self.vad is not None:
+            from models.speech import SpeechTranscriber
+
+            transcriber = SpeechTranscriber(self.recognizer, self.vad)
+        return PerceptionModels(self.encoder, self.reader, transcriber)
+
+
+_lock = threading.Lock()
+_cache: dict[tuple[bool, bool], ModelSet] = {}
+
+
+def load_models(ocr: bool = True, speech: bool = True) -> ModelSet:
+    """The packaged models, loaded (and verified) once per process."""
+    with _lock:
+        key = (ocr, speech)
+        if key not in _cache:
+            from models.frame_encoder import EfficientNetEncoder
+            from models.text_embedder import MiniLmEmbedder
+
+            reader = recognizer = vad = None
+            if ocr:
+                from models.ocr import RapidTextReader
+
+                reader = RapidTextReader()
+            if speech:
+                from models.speech import WhisperRecognizer
+                from models.vad import SileroVad
+
+                recognizer, vad = WhisperRecognizer(), SileroVad()
+            _cache[key] = ModelSet(EfficientNetEncoder(), reader, recognizer, vad, MiniLmEmbedder())
+        return _cache[key]

@@ -1,0 +1,1 @@
+"""Answering questions about the stream: understanding, evidence, backends, the worker."""

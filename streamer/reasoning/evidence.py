@@ -1,0 +1,134 @@
+"""Finding the moments a question is about: the timeline first, then the frames held.
+
+Relevance of a timeline event to a question mixes meaning (cosine of sentence
+embeddings) with wording (the share of the question's content words the event
+contains), favours the kinds the question names ("said" -> speech, "sign" ->
+on-screen text) and never looks past the moment the question was asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from streamer.memory.timeline import Hit, Timeline
+from streamer.reasoning.question import Question, terms
+from streamer.types import Evidence, TextEvent
+
+MEANING_WEIGHT = 0.55  # share of relevance from embedding cosine
+WORDING_WEIGHT = 0.45  # share from content-word overlap
+KIND_BONUS = 0.10  # the question names this kind of evidence
+TAGS_PENALTY = 0.15  # classifier tags are noisy: trusted only when asked about sight
+FOUND = 0.40  # relevance from which an event counts as being about the question
+ANCHOR_SPAN = 60.0  # seconds searched before/after an anchor ("right before X")
+SEARCH_K = 64  # timeline candidates scored per question
+
+
+class HeldFrame(Protocol):
+    """What evidence needs of a memory item."""
+
+    t: float
+    span: tuple[float, float]
+    thumbnail: bytes
+    tags: Any
+
+
+@dataclass(frozen=True)
+class Scored:
+    event: TextEvent
+    relevance: float
+    cosine: float
+    overlap: float
+
+
+def overlap(wanted: Sequence[str], text: str) -> float:
+    """Share of `wanted` words found in `text` (0..1)."""
+    if not wanted:
+        return 0.0
+    have = set(terms(text))
+    return sum(1 for w in wanted if w in have) / len(wanted)
+
+
+def question_window(q: Question, timeline: Timeline) -> tuple[float, float]:
+    """The stream-time window to search: the one named, or around an anchor, never past now."""
+    lo, hi = q.window if q.window is not None else (0.0, q.asked_at)
+    if q.anchor is not None and len(timeline):
+        side, what = q.anchor
+        hits = timeline.search(what, k=SEARCH_K, window=(0.0, q.asked_at))
+        best = max(
+            hits, key=lambda h: _mix(h.score, overlap(terms(what), h.event.text), 0), default=None
+        )
+        if best is not None:
+            a = best.event
+            lo, hi = (
+                (max(0.0, a.start - ANCHOR_SPAN), a.start - 1e-3)
+                if side == "before"
+                else (a.end + 1e-3, a.end + ANCHOR_SPAN)
+            )
+    return lo, min(hi, q.asked_at)
+
+
+def score_events(
+    q: Question, timeline: Timeline, query: str | None = None, wanted: Sequence[str] | None = None
+) -> list[Scored]:
+    """Timeline events inside the question's window, most relevant first."""
+    if not len(timeline):
+        return []
+    lo, hi = question_window(q, timeline)
+    if hi < lo:
+        return []
+    text = query if query is not None else (q.topic or q.text)
+    words = list(wanted) if wanted is not None else q.terms
+    hits: list[Hit] = timeline.search(text, k=SEARCH_K, window=(lo, hi))
+    out = []
+    for h in hits:
+        if h.event.start > q.asked_at:
+            continue  # no peeking
+        ov = overlap(words, h.event.text)
+        bonus = (KIND_BONUS if h.event.kind in q.wants else 0.0) - (
+            TAGS_PENALTY if h.event.kind == "tags" and "tags" not in q.wants else 0.0
+        )
+        rel = _mix(h.score, ov, bonus) if words or text.strip() else 0.5 + bonus
+        out.append(Scored(h.event, rel, h.score, ov))
+    if not words:  # nothing to match ("what was said right before X"): latest first
+        out.sort(key=lambda s: (-(s.event.kind in q.wants), -s.event.start))
+    else:
+        out.sort(key=lambda s: -s.relevance)
+    return out
+
+
+def _mix(cosine: float, ov: float, bonus: float) -> float:
+    return MEANING_WEIGHT * max(0.0, cosine) + WORDING_WEIGHT * ov + bonus
+
+
+def to_evidence(
+    scored: Sequence[Scored], frames: Sequence[HeldFrame], now: float
+) -> list[Evidence]:
+    """Evidence records with the thumbnail of the held frame nearest each moment."""
+    return [
+        Evidence(
+            s.event.start,
+            min(s.event.end, now),
+            s.event.kind,
+            s.event.text,
+            round(s.relevance, 4),
+            nearest_thumbnail(frames, s.event.start, s.event.end),
+        )
+        for s in scored
+    ]
+
+
+def nearest_thumbnail(frames: Sequence[HeldFrame], start: float, end: float) -> bytes | None:
+    """Thumbnail of the held frame covering [start, end], or the closest one in time."""
+    if not frames:
+        return None
+    mid = (start + end) / 2
+
+    def distance(f: HeldFrame) -> float:
+        a, b = f.span
+        covers = a <= end and b >= start
+        return (0.0 if covers else 1e6) + abs(f.t - mid)
+
+    best = min(frames, key=distance)
+    return best.thumbnail if abs(best.t - mid) <= max(5.0, (end - start) / 2 + 5.0) else None

@@ -1,0 +1,111 @@
+"""What a question asks: its kind, the time it refers to, its topic, its options.
+
+q = parse_question("When did the delivery van arrive?", asked_at=60.0)
+q.kind == "when"; q.topic == "delivery van arrive"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from streamer.errors import StreamerError
+from streamer.timeref import parse_window, strip_time_phrases
+
+MAX_QUESTION_CHARS = 1000  # longer questions are cut here (a 10,000-character paste still works)
+MAX_OPTIONS = 26
+
+STOPWORDS = frozenset(
+    """
+a an the is are was were be been being do does did done doing have has had having i me my
+we our you your he him his she her it its they them their this that these those there here
+what which who whom whose when where why how whether if then than so and or but of in on at
+to from by with about for into onto over under after before during since until up down out
+off again any anything some something all each every no not only own same such too very can
+could would should will shall may might must just now ever also please tell say said says
+saying see saw seen seeing show shown showed shows screen happen happened happening time
+times moment video stream clip frame one someone somebody anyone mention mentioned read
+written write wrote appear appeared appearing visible display displayed many often
+first last minute minutes second seconds hour hours ago start beginning end between earlier
+later recently currently right just sign signs card text caption title label
+""".split()
+)
+
+KIND_PATTERNS = (
+    ("when", r"^\s*(when|at what time|what time)\b"),
+    ("count", r"\bhow many times\b|\bhow often\b|\bhow many\b"),
+    ("yesno", r"^\s*(did|does|do|is|are|was|were|has|have|had|can|could|will)\b"),
+)
+SPEECH_WORDS = r"\b(say|said|says|saying|tell|told|mention|mentioned|speak|spoke|talk|hear|heard)\b"
+SCREEN_WORDS = r"\b(sign|screen|read|reads|written|text|card|caption|display|displayed|title)\b"
+SPEAKER_WORDS = r"\b(someone|somebody|anyone|he|she|they|person|people|man|woman|voice|speaker)\b"
+ANCHOR_PATTERN = r"\b(right before|just before|before|right after|just after|after)\s+(.+?)[?.!]*$"
+SIGHT_WORDS = r"\b(see|saw|seen|visible|look|looks|object|objects|color|colour|shape|shown)\b"
+
+
+class QuestionError(StreamerError):
+    """A question that cannot be asked as given (empty, options without a question)."""
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    asked_at: float  # stream time, seconds
+    kind: str  # "what" | "when" | "yesno" | "count" | "choice"
+    topic: str  # content words of the question: what to look for
+    window: tuple[float, float] | None  # stream-time window the question names
+    wants: tuple[str, ...]  # evidence kinds the wording points at: speech, ocr, tags
+    options: tuple[str, ...] = ()
+    anchor: tuple[str, str] | None = None  # ("before" | "after", what) for "before X" questions
+
+    @property
+    def terms(self) -> list[str]:
+        return terms(self.topic)
+
+
+def terms(text: str) -> list[str]:
+    """Content words, lower case, light plural folding: 'Closes at NOON' -> ['close', 'noon']."""
+    out = []
+    for w in re.findall(r"[a-z0-9]+", text.lower()):
+        if w in STOPWORDS:
+            continue
+        out.append(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return out
+
+
+def parse_question(text: str, asked_at: float, options: list[str] | None = None) -> Question:
+    """Understand `text`, asked at stream time `asked_at`. Raises QuestionError when unusable."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUESTION_CHARS:  # cut at a word boundary
+        text = text[:MAX_QUESTION_CHARS].rsplit(None, 1)[0]
+    opts = tuple(o.strip() for o in (options or []) if o and o.strip())[:MAX_OPTIONS]
+    if not text:
+        raise QuestionError(
+            "The question is empty; type a question" + (" to go with the options." if opts else ".")
+        )
+    low = text.lower()
+    kind = (
+        "choice" if opts else next((k for k, pat in KIND_PATTERNS if re.search(pat, low)), "what")
+    )
+    wants = tuple(
+        k
+        for k, pat in (("speech", SPEECH_WORDS), ("ocr", SCREEN_WORDS), ("tags", SIGHT_WORDS))
+        if re.search(pat, low)
+    )
+    if "ocr" in wants and not re.search(SPEAKER_WORDS, low):
+        wants = tuple(k for k in wants if k != "speech")  # "what did the sign say?"
+    anchor = None
+    m = re.search(ANCHOR_PATTERN, low)
+    if m:
+        anchor = ("before" if "before" in m.group(1) else "after", m.group(2))
+    topic_text = strip_time_phrases(low[: m.start()] if m else low)
+    return Question(
+        text=text,
+        asked_at=max(0.0, asked_at),
+        kind=kind,
+        topic=" ".join(terms(topic_text)),
+        window=parse_window(text, asked_at),
+        wants=wants,
+        options=opts,
+        anchor=anchor,
+    )

@@ -1,0 +1,166 @@
+"""The reasoner: a worker thread that answers questions from a bounded queue.
+
+`ask()` returns at once with an `AnswerStream`; iterate it for tokens as they
+come, then read `.answer`. Each question is answered from what memory held at
+the stream time it was asked (`asked_at`): evidence after that time is never
+used, however long the question waited. The reasoner only reads memory (short
+locks inside memory and timeline), so it never blocks perception.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from streamer.capture.base import JOIN_TIMEOUT
+from streamer.errors import StreamerError
+from streamer.memory.timeline import Timeline
+from streamer.reasoning.backend import Backend, Draft
+from streamer.reasoning.question import Question, parse_question
+from streamer.types import Answer
+
+MAX_PENDING = 32  # questions waiting; more are refused with a clear message
+
+
+class BusyError(StreamerError):
+    """Too many questions are waiting."""
+
+
+class AnswerStream:
+    """Tokens of one answer as they are produced, then the finished `Answer`."""
+
+    def __init__(self, question: Question) -> None:
+        self.question = question
+        self.answer: Answer | None = None
+        self._tokens: queue.Queue[str | None] = queue.Queue()
+        self._done = threading.Event()
+        self._t0 = time.perf_counter()
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            tok = self._tokens.get()
+            if tok is None:
+                return
+            yield tok
+
+    def result(self, timeout: float | None = None) -> Answer:
+        """Wait for the finished answer."""
+        if not self._done.wait(timeout):
+            raise TimeoutError("the answer did not finish in time")
+        assert self.answer is not None
+        return self.answer
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def _put(self, token: str) -> None:
+        self._tokens.put(token)
+
+    def _finish(self, answer: Answer) -> None:
+        self.answer = answer
+        self._done.set()
+        self._tokens.put(None)
+
+
+@dataclass
+class _Job:
+    stream: AnswerStream
+
+
+class Reasoner:
+    """Answers questions in its own thread, in the order they were asked."""
+
+    def __init__(
+        self,
+        timeline: Timeline,
+        memory: Any,
+        backend: Backend,
+        now: Callable[[], float],
+        max_pending: int = MAX_PENDING,
+    ) -> None:
+        self.timeline, self.memory, self.backend, self.now = timeline, memory, backend, now
+        self._jobs: queue.Queue[_Job | None] = queue.Queue(max_pending)
+        self._thread: threading.Thread | None = None
+        self.answered = 0
+        self.latencies: list[tuple[float, float]] = []  # (first token s, total s) per answer
+
+    def start(self) -> Reasoner:
+        self._thread = threading.Thread(target=self._run, name="reasoner", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
+        if self._thread is None:
+            return
+        try:
+            self._jobs.put(None, timeout=timeout)
+        except queue.Full:
+            pass
+        self._thread.join(timeout)
+
+    def ask(
+        self, text: str, options: list[str] | None = None, at: float | None = None
+    ) -> AnswerStream:
+        """Queue a question asked now (or at stream time `at`). Raises QuestionError/BusyError."""
+        q = parse_question(text, self.now() if at is None else at, options)
+        stream = AnswerStream(q)
+        try:
+            self._jobs.put_nowait(_Job(stream))
+        except queue.Full:
+            raise BusyError("Too many questions are waiting; ask again in a moment.") from None
+        return stream
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            self._answer(job.stream)
+
+    def _answer(self, stream: AnswerStream) -> None:
+        q = stream.question
+        draft = Draft(timeline=self.timeline, frames=self._frames(q.asked_at))
+        parts: list[str] = []
+        first = 0.0
+        error = None
+        try:
+            for tok in self.backend.respond(q, draft):
+                if not parts:
+                    first = time.perf_counter() - stream._t0
+                parts.append(tok)
+                stream._put(tok)
+        except StreamerError as e:
+            error = str(e)
+        except Exception as e:  # a backend bug must not kill the worker or hang the asker
+            error = f"The {self.backend.name} backend failed: {type(e).__name__}: {e}"
+        total = time.perf_counter() - stream._t0
+        if error and not parts:
+            stream._put(error)
+            parts.append(error)
+            first = total
+        option = None if draft.option_index is None else q.options[draft.option_index]
+        answer = Answer(
+            question=q.text,
+            text="".join(parts).strip(),
+            asked_at=q.asked_at,
+            evidence=draft.evidence,
+            option=option,
+            option_index=draft.option_index,
+            backend=self.backend.name,
+            first_token_s=round(first, 4),
+            total_s=round(total, 4),
+            error=error,
+        )
+        self.answered += 1
+        self.latencies.append((answer.first_token_s, answer.total_s))
+        stream._finish(answer)
+
+    def _frames(self, asked_at: float) -> list[Any]:
+        if self.memory is None:
+            return []
+        return [it for it in self.memory.read().items if it.t <= asked_at]

@@ -1,0 +1,296 @@
+"""One watched stream: a source, perception, a memory, a timeline and a reasoner.
+
+The UI, the command line and the evaluator all use this class and nothing
+behind it:
+
+    with Session(SessionConfig("talk.mp4", pace="none")) as s:
+        s.run_until(60.0)                    # replay up to 1:00 (ask-at-time replays)
+        stream = s.ask("What did she say about the budget?")
+        for token in stream: print(token, end="")
+        print(stream.answer.evidence)
+
+A live session (`pace="realtime"`, a webcam) answers from memory as it stands
+when the question is asked, while perception keeps going.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamer import __version__
+from streamer.capture import open_source
+from streamer.capture.base import JOIN_TIMEOUT, Source
+from streamer.errors import StreamerError
+from streamer.memory import load_memory, make_memory
+from streamer.memory.timeline import Timeline
+from streamer.modelset import ModelSet, load_models
+from streamer.perception import Perception, PerceptionConfig
+from streamer.reasoning.backend import Backend
+from streamer.reasoning.reasoner import AnswerStream, Reasoner
+from streamer.store import read_json, write_json_atomic
+from streamer.types import Observation, SourceStats, TextEvent
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+AUTOSAVE_SECONDS = 5.0  # a crash loses at most this much of a saved stream
+
+
+@dataclass
+class SessionConfig:
+    source: str | None = None  # file, URL, webcam:N, mic:NAME; None for a reopened session
+    pace: str = "realtime"  # "none" for replays that index or evaluate
+    speed: float = 1.0
+    start: float = 0.0  # stream time to start the source at, seconds
+    loop: bool = False
+    memory: str = "pyramid"
+    memory_options: dict[str, Any] = field(default_factory=dict)
+    backend: str = "extractive"
+    perception: PerceptionConfig = field(default_factory=PerceptionConfig)
+    save_dir: str | None = None  # where to autosave; None: only on save()
+    autosave_seconds: float = AUTOSAVE_SECONDS
+
+
+@dataclass
+class SessionStats:
+    state: str  # idle | running | paused | ended | stopped | error | reopened
+    stream_time: float  # seconds of stream processed
+    source: SourceStats | None
+    perception: Any | None  # PerceptionStats
+    memory: Any  # MemoryStats
+    timeline_events: int
+    answered: int
+    latencies: list[tuple[float, float]]  # (first token s, total s) per answer
+    error: str | None = None
+
+
+def make_backend(name: str) -> Backend:
+    if name == "extractive":
+        from streamer.reasoning.extractive import ExtractiveBackend
+
+        return ExtractiveBackend()
+    raise StreamerError(f"Unknown backend {name!r}; use extractive.")
+
+
+class Session:
+    def __init__(self, config: SessionConfig, models: ModelSet | None = None) -> None:
+        self.config = config
+        self.models = models
+        self.source: Source | None = None
+        self.perception: Perception | None = None
+        self.memory: Any = None
+        self.timeline: Timeline | None = None
+        self.reasoner: Reasoner | None = None
+        self.state = "idle"
+        self._stream_time = 0.0  # stream time reached (restored for reopened sessions)
+        self._stop_save = threading.Event()
+        self._saver: threading.Thread | None = None
+        self._save_lock = threading.Lock()
+
+    # -- life cycle ----------------------------------------------------------------
+    def start(self) -> Session:
+        """Open the source, load models, start perception and the reasoner."""
+        if self.config.source is None:
+            raise StreamerError(
+                "This session has no source to watch; give a file, URL or webcam:N."
+            )
+        self.source = open_source(
+            self.config.source,
+            pace=self.config.pace,
+            speed=self.config.speed,
+            start=self.config.start,
+            loop=self.config.loop,
+        )
+        self.models = self.models or load_models(
+            self.config.perception.ocr, self.config.perception.speech
+        )
+        if self.memory is None:
+            self.memory = make_memory(self.config.memory, **self.config.memory_options)
+        if self.timeline is None:
+            self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
+        self.source.start()
+        self.perception = Perception(
+            self.source, self.models.perception(), self._observe, self._text, self.config.perception
+        )
+        if self.config.pace == "none":
+            self.perception.hold_at(0.0)  # a replay waits for run_until(): nothing runs ahead
+        self.perception.start()
+        self._start_reasoner()
+        self.state = "running"
+        if self.config.save_dir:
+            self._saver = threading.Thread(
+                target=self._autosave, name="session-autosave", daemon=True
+            )
+            self._saver.start()
+        return self
+
+    def _start_reasoner(self) -> None:
+        assert self.timeline is not None
+        self.reasoner = Reasoner(
+            self.timeline, self.memory, make_backend(self.config.backend), self.stream_time
+        ).start()
+
+    def stop(self) -> None:
+        """Stop everything (bounded joins); saves a last time if a save folder is set."""
+        if self.source is not None:
+            self.source.stop()
+        if self.perception is not None:
+            self.perception.stop()
+        if self.reasoner is not None:
+            self.reasoner.stop()
+        self._stop_save.set()
+        if self._saver is not None:
+            self._saver.join(JOIN_TIMEOUT)
+        if self.config.save_dir and self.timeline is not None:
+            self.save(self.config.save_dir)
+        if self.state in ("running", "paused"):
+            self.state = "stopped"
+
+    def __enter__(self) -> Session:
+        return self if self.state != "idle" else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def pause(self) -> None:
+        if self.source is not None and self.state == "running":
+            self.source.pause()
+            self.state = "paused"
+
+    def resume(self) -> None:
+        if self.source is not None and self.state == "paused":
+            self.source.resume()
+            self.state = "running"
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the whole stream has been perceived. True when it has."""
+        if self.perception is None:
+            return True
+        done = self.perception.join(timeout)
+        if done and self.state == "running":
+            error = self.perception.stats().error
+            self.state = "error" if error else "ended"
+        return done
+
+    def run_until(self, t: float | None, timeout: float | None = None) -> float:
+        """Replay up to stream time `t` (None: the end) and hold there. Returns the time held.
+
+        Nothing at or after `t` enters memory until the next call, so a question
+        asked now sees exactly the stream before `t`.
+        """
+        if self.perception is None:
+            raise StreamerError("The session has not been started.")
+        if t is None:
+            self.perception.hold_at(None)
+            self.wait(timeout)
+        else:
+            self.perception.hold_at(t)
+            self.perception.wait_gate(timeout)
+        error = self.perception.stats().error
+        if error:
+            raise StreamerError(error)
+        reached = self.perception.stats().stream_time if t is None else t
+        self._stream_time = max(self._stream_time, reached)
+        return self._stream_time
+
+    # -- questions -----------------------------------------------------------------
+    def ask(self, question: str, options: list[str] | None = None) -> AnswerStream:
+        """Ask at the current stream time; iterate the result for tokens."""
+        if self.reasoner is None:
+            raise StreamerError("The session has not been started or opened.")
+        return self.reasoner.ask(question, options)
+
+    def stream_time(self) -> float:
+        """Seconds of stream perceived so far (the 'now' of a question)."""
+        if self.perception is not None:
+            gate = self.perception._gate
+            t = self.perception.stats().stream_time
+            return max(self._stream_time, min(t, gate) if gate is not None else t)
+        return self._stream_time
+
+    # -- observing -----------------------------------------------------------------
+    def _observe(self, obs: Observation) -> None:
+        self.memory.write(obs)
+
+    def _text(self, event: TextEvent) -> None:
+        assert self.timeline is not None
+        self.timeline.add(event)
+
+    def stats(self) -> SessionStats:
+        p = self.perception.stats() if self.perception is not None else None
+        r = self.reasoner
+        return SessionStats(
+            state=self.state,
+            stream_time=round(self.stream_time(), 3),
+            source=self.source.stats() if self.source is not None else None,
+            perception=p,
+            memory=self.memory.stats() if self.memory is not None else None,
+            timeline_events=len(self.timeline) if self.timeline is not None else 0,
+            answered=r.answered if r else 0,
+            latencies=list(r.latencies) if r else [],
+            error=p.error if p is not None else None,
+        )
+
+    # -- persistence ---------------------------------------------------------------
+    def save(self, folder: str | Path | None = None) -> Path:
+        """Write the session (manifest, timeline, memory) atomically into `folder`."""
+        target = Path(folder or self.config.save_dir or "")
+        if not str(target):
+            raise StreamerError("No folder to save the session in; choose one.")
+        if self.timeline is None or self.memory is None:
+            raise StreamerError("Nothing to save yet: start the session first.")
+        with self._save_lock:
+            t = self.stream_time()
+            target.mkdir(parents=True, exist_ok=True)
+            self.timeline.save(target)
+            self.memory.save(target / "memory")
+            config = asdict(self.config)
+            manifest = {
+                "format": FORMAT_VERSION,
+                "app": "streamer",
+                "version": __version__,
+                "source": self.config.source,
+                "stream_time": t,
+                "saved_at": time.time(),
+                "memory": self.config.memory,
+                "config": config,
+                "embedder_dim": self.timeline.dim,
+            }
+            write_json_atomic(target / MANIFEST, manifest)
+        return target
+
+    def _autosave(self) -> None:
+        assert self.config.save_dir is not None
+        while not self._stop_save.wait(self.config.autosave_seconds):
+            self.save(self.config.save_dir)
+
+    @classmethod
+    def open(cls, folder: str | Path, models: ModelSet | None = None) -> Session:
+        """Reopen a saved session read-only: ask about it without its source."""
+        folder = Path(folder)
+        if not (folder / MANIFEST).exists():
+            raise StreamerError(
+                f"{folder} is not a saved session (no {MANIFEST}); pick the "
+                "folder a session was saved in."
+            )
+        manifest = read_json(folder / MANIFEST)
+        if manifest.get("format") != FORMAT_VERSION:
+            raise StreamerError(
+                f"{folder} was saved in format {manifest.get('format')}, this "
+                f"version reads {FORMAT_VERSION}."
+            )
+        perception = PerceptionConfig(**manifest["config"].pop("perception", {}))
+        config = SessionConfig(**{**manifest["config"], "perception": perception, "save_dir": None})
+        session = cls(config, models)
+        session.models = models or load_models(ocr=False, speech=False)
+        session.timeline = Timeline.load(
+            folder, session.models.embedder.embed, session.models.embedder.dim
+        )
+        session.memory = load_memory(folder / "memory")
+        session._stream_time = float(manifest["stream_time"])
+        session._start_reasoner()
+        session.state = "reopened"
+        return session

@@ -1,0 +1,170 @@
+"""Silero VAD, Whisper base and the streaming transcriber on espeak-ng speech at known times."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from models.protocols import SpeechRecognizer, SpeechSegment, VoiceDetector
+from models.speech import SpeechTranscriber, WhisperConfig, WhisperRecognizer
+from models.vad import WINDOW, SileroVad, Span, SpanTracker, VadConfig
+
+RATE = 16_000  # Hz
+CHUNK = 3_200  # samples: 0.2 s, the chunk size a live microphone source might deliver
+TRAIN = "The red train leaves platform four at nine thirty tomorrow morning."
+LUGGAGE = "Please keep your luggage with you at all times."
+
+Speak = Callable[[str], np.ndarray]
+
+
+def in_silence(pieces: list[tuple[float, np.ndarray]], total_s: float) -> np.ndarray:
+    """Place speech at given offsets (seconds) in faint noise; (total_s * 16000,) float32."""
+    noise = np.random.default_rng(0).normal(0, 1e-3, int(total_s * RATE)).astype(np.float32)
+    for offset, speech in pieces:
+        at = int(offset * RATE)
+        noise[at : at + len(speech)] += speech
+    return noise
+
+
+def feed(
+    transcriber: SpeechTranscriber, audio: np.ndarray, t0: float
+) -> list[tuple[float, SpeechSegment]]:
+    """Feed audio in 0.2 s chunks; return (stream time when emitted, segment) pairs."""
+    emitted = []
+    for i in range(0, len(audio), CHUNK):
+        now = t0 + (i + CHUNK) / RATE
+        emitted += [(now, seg) for seg in transcriber.accept(t0 + i / RATE, audio[i : i + CHUNK])]
+    return emitted
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> WhisperRecognizer:
+    asr = WhisperRecognizer(WhisperConfig(language="en"))
+    asr.load()
+    return asr
+
+
+@pytest.fixture(scope="module")
+def vad() -> SileroVad:
+    return SileroVad()
+
+
+@pytest.fixture(scope="module")
+def train(speak: Speak) -> np.ndarray:
+    return speak(TRAIN)
+
+
+def test_vad_finds_the_speech_span(vad: SileroVad, train: np.ndarray) -> None:
+    assert isinstance(vad, VoiceDetector)
+    spans = vad.speech_spans(in_silence([(2.0, train)], 8.0))
+    assert len(spans) == 1
+    start, end = spans[0]
+    assert start == pytest.approx(2.0, abs=0.3)
+    assert end == pytest.approx(2.0 + len(train) / RATE, abs=0.6)
+    assert vad.speech_spans(in_silence([], 3.0)) == []
+    with pytest.raises(ValueError, match="float audio"):
+        vad.speech_spans((train * 32767).astype(np.int16))  # int PCM is refused, not misread
+
+
+def test_whisper_transcribes_a_clip(train: np.ndarray) -> None:
+    asr = WhisperRecognizer()  # default: language detected until two clips agree
+    assert isinstance(asr, SpeechRecognizer)
+    segments = asr.transcribe(train)
+    assert asr.transcribe(train) == segments and asr.language == "en"
+    text = " ".join(s.text for s in segments).lower()
+    assert "train" in text and "platform" in text and "morning" in text
+    assert 0.0 <= segments[0].start < segments[-1].end <= len(train) / RATE + 0.5
+    assert all(0.0 < s.confidence <= 1.0 for s in segments)
+
+
+def test_stream_emits_each_segment_after_its_pause(
+    recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray
+) -> None:
+    t0, offset = 50.0, 4.0
+    audio = in_silence([(offset, train)], 10.0)
+    transcriber = SpeechTranscriber(recognizer, vad)
+    emitted = feed(transcriber, audio, t0)
+    assert transcriber.flush() == []
+    assert len(emitted) == 1
+    when, seg = emitted[0]
+    assert "train" in seg.text.lower() and "platform" in seg.text.lower()
+    speech_end = t0 + offset + len(train) / RATE
+    assert seg.start == pytest.approx(t0 + offset, abs=1.0)
+    assert seg.end == pytest.approx(speech_end, abs=1.0)
+    assert when < speech_end + 1.5  # emitted once the 0.5 s pause was heard, not at the end
+
+
+def test_flush_transcribes_speech_cut_off_by_end_of_stream(
+    recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray
+) -> None:
+    audio = in_silence([(1.0, train)], 1.0 + len(train) / RATE + 0.1)
+    transcriber = SpeechTranscriber(recognizer, vad)
+    assert feed(transcriber, audio, 0.0) == []
+    (seg,) = transcriber.flush()
+    assert "platform" in seg.text.lower() and seg.start == pytest.approx(1.0, abs=1.0)
+    assert transcriber.buffered_seconds == 0.0
+
+
+def test_two_utterances_and_a_clock_jump(
+    recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray, speak: Speak
+) -> None:
+    luggage = speak(LUGGAGE)
+    transcriber = SpeechTranscriber(recognizer, vad)
+    audio = in_silence([(1.0, train), (6.0, luggage)], 6.0 + len(luggage) / RATE)
+    first = feed(transcriber, audio, 0.0)
+    # The source skipped ahead (dropped audio): the open utterance ends, the clock restarts.
+    second = feed(transcriber, in_silence([(1.0, train)], 6.0), 100.0)
+    segments = [seg for _, seg in first + second] + transcriber.flush()
+    texts = [s.text.lower() for s in segments]
+    assert len(texts) == 3 and "luggage" in texts[1]
+    assert "platform" in texts[0] and "platform" in texts[2]
+    starts = [s.start for s in segments]
+    assert starts == pytest.approx([1.0, 6.0, 101.0], abs=1.0)
+
+
+def test_long_speech_is_split_and_memory_stays_bounded(
+    recognizer: WhisperRecognizer, train: np.ndarray
+) -> None:
+    max_s = 3.0
+    vad = SileroVad(VadConfig(max_segment_s=max_s))
+    audio = in_silence([(0.5, train), (0.5 + len(train) / RATE, train)], 10.0)  # ~7.4 s, no pause
+    transcriber = SpeechTranscriber(recognizer, vad)
+    held = []
+    segments = []
+    for i in range(0, len(audio), CHUNK):
+        segments += transcriber.accept(i / RATE, audio[i : i + CHUNK])
+        held.append(transcriber.buffered_seconds)
+    segments += transcriber.flush()
+    assert len(segments) >= 3
+    assert all(s.end - s.start <= max_s + 0.1 for s in segments)
+    assert max(held) <= max_s + 2 * vad.config.pad_s + CHUNK / RATE
+    text = " ".join(s.text for s in segments).lower()
+    assert text.count("platform") == 2  # each word heard once: no audio lost, none repeated
+
+
+def test_span_tracker_rules() -> None:
+    """Hysteresis, minimum speech and silence, on synthetic probabilities (32 ms windows)."""
+    tracker = SpanTracker(VadConfig())
+    probs = [0.0] * 10 + [0.9] * 20 + [0.4] * 5 + [0.9] * 10 + [0.1] * 20 + [0.9] * 3 + [0.0] * 20
+    spans = []
+    for i, p in enumerate(probs):
+        spans += tracker.push(p, i * WINDOW)
+    spans += tracker.finish(len(probs) * WINDOW)
+    # 0.4 sits between the thresholds: still speech. 3 windows (96 ms) are below min_speech.
+    assert spans == [Span(10 * WINDOW, 45 * WINDOW)]
+
+
+def test_span_tracker_cuts_long_speech_at_its_pause_else_at_its_dip() -> None:
+    tracker = SpanTracker(VadConfig(max_segment_s=2.0))  # 2 s = 62.5 windows
+    probs = [0.9] * 30 + [0.2] * 5 + [0.9] * 40 + [0.8] * 20 + [0.6] + [0.8] * 60
+    spans = []
+    for i, p in enumerate(probs):
+        spans += tracker.push(p, i * WINDOW)
+    spans += tracker.finish(len(probs) * WINDOW)
+    pause_mid = (30 * WINDOW + 35 * WINDOW) // 2
+    dip = 95 * WINDOW + WINDOW // 2
+    assert spans[:2] == [Span(0, pause_mid, cut_after=True), Span(pause_mid, dip, True, True)]
+    assert spans[2].start == dip and spans[-1].end == len(probs) * WINDOW
+    assert all(a.end == b.start for a, b in zip(spans, spans[1:]))  # no gap, no overlap
