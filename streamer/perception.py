@@ -29,6 +29,7 @@ from streamer.capture.queue import Policy
 from streamer.types import AudioChunk, EndOfStream, Frame, Observation, OcrLine, TextEvent
 
 CUT_SIDE = (32, 18)  # px: grey thumbnail compared frame to frame to spot cuts
+OCR_CHANGE = 3.0  # mean abs grey difference since the last OCR that is worth reading again
 _FLUSH = object()  # sent to the speech thread: finish the segment in progress now
 
 
@@ -198,7 +199,7 @@ class Perception:
 
     # -- vision thread -------------------------------------------------------------
     def _run_vision(self) -> None:
-        pending: list[Frame] = []
+        pending: list[_Sample] = []
         try:
             while not self._stop.is_set():
                 t = time.perf_counter()
@@ -218,8 +219,9 @@ class Perception:
                 if isinstance(item, AudioChunk):
                     self._accept_audio(item)
                     continue
-                if self._take(item):
-                    pending.append(item)
+                sample = self._take(item)
+                if sample is not None:
+                    pending.append(sample)
                 if pending and (
                     len(pending) >= self.config.max_batch or not len(self.source.queue)
                 ):
@@ -259,7 +261,7 @@ class Perception:
             self._gate_cond.wait_for(lambda: not self._gated(t) or self._stop.is_set())
         return not self._stop.is_set()
 
-    def _take(self, frame: Frame) -> bool:
+    def _take(self, frame: Frame) -> _Sample | None:
         """Sampling: keep frames at the configured rate, plus cuts; drop late live frames."""
         v, c = self._vision, self.config
         with self._lock:
@@ -275,40 +277,50 @@ class Perception:
         )
         due = v.next_sample is None or frame.t >= v.next_sample - 1e-6
         if not (due or cut):
-            return False
+            return None
         if self.source.queue.policy is Policy.DROP_OLDEST and self._stats.lag > c.max_lag:
             with self._lock:
                 self._stats.frames_dropped += 1
-            return False
+            return None
         v.last_small = small
         v.next_sample = frame.t + 1.0 / c.fps
         with self._lock:
             self._stats.frames_sampled += 1
-        return True
+        return _Sample(frame, small, cut)
 
-    def _perceive(self, frames: list[Frame]) -> None:
+    def _perceive(self, samples: list[_Sample]) -> None:
         t = time.perf_counter()
-        feats = self.models.encoder.encode([f.image for f in frames])
-        self._time("encode", time.perf_counter() - t, len(frames))
-        for frame, feat in zip(frames, feats):
-            self._observe(frame, feat)
+        feats = self.models.encoder.encode([s.frame.image for s in samples])
+        self._time("encode", time.perf_counter() - t, len(samples))
+        for sample, feat in zip(samples, feats):
+            self._observe(sample, feat)
 
-    def _observe(self, frame: Frame, feat: FrameFeatures) -> None:
+    def _needs_ocr(self, sample: _Sample, scene_change: bool) -> bool:
+        """OCR on key frames: a new scene, or a scene that has changed since it was read."""
         v, c = self._vision, self.config
-        scene_change = v.feature is None or float(feat.feature @ v.feature) < c.scene_threshold
+        if not c.ocr or self.models.reader is None:
+            return False
+        if scene_change or v.ocr_t is None or v.ocr_small is None:
+            return True
+        changed = float(np.abs(sample.small - v.ocr_small).mean()) > OCR_CHANGE
+        return changed and sample.frame.t - v.ocr_t >= c.ocr_every
+
+    def _observe(self, sample: _Sample, feat: FrameFeatures) -> None:
+        v, c, frame = self._vision, self.config, sample.frame
+        scene_change = (
+            v.feature is None or sample.cut or float(feat.feature @ v.feature) < c.scene_threshold
+        )
         v.feature = feat.feature
         span_end = frame.t + 1.0 / c.fps
         lines: tuple[OcrLine, ...] | None = None
-        if (
-            c.ocr
-            and self.models.reader is not None
-            and (scene_change or v.ocr_t is None or frame.t - v.ocr_t >= c.ocr_every)
-        ):
+        if self._needs_ocr(sample, scene_change):
+            assert self.models.reader is not None
             t = time.perf_counter()
             found = self.models.reader.read(frame.image)
             self._time("ocr", time.perf_counter() - t)
             lines = tuple(OcrLine(x.text, x.box, x.confidence) for x in found)
-            v.ocr_t, v.ocr_text = frame.t, " / ".join(x.text for x in found)
+            v.ocr_t, v.ocr_small = frame.t, sample.small
+            v.ocr_text = " / ".join(x.text for x in found)
         elif scene_change:
             v.ocr_text = ""  # new scene, not read yet: carry nothing over
         if v.ocr_text:
@@ -379,11 +391,19 @@ class Perception:
 
 
 @dataclass
+class _Sample:
+    frame: Frame
+    small: np.ndarray  # (18, 32) float32 grey thumbnail
+    cut: bool  # differs sharply from the previous sample
+
+
+@dataclass
 class _VisionState:
     next_sample: float | None = None
     last_small: np.ndarray | None = None  # (18, 32) float32 grey thumbnail of the last sample
     feature: np.ndarray | None = None  # (D,) feature of the last observation
     ocr_t: float | None = None  # stream time OCR last ran
+    ocr_small: np.ndarray | None = None  # (18, 32) grey thumbnail of the frame OCR last read
     ocr_text: str = ""  # text read in the current scene, carried forward
 
 

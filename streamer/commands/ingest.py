@@ -80,7 +80,7 @@ def _perceive(args: argparse.Namespace) -> int:
         },
         "timeline": [
             {"start": e.start, "end": e.end, "kind": e.kind, "text": e.text}
-            for e in s.timeline.events
+            for e in sorted(s.timeline.events, key=lambda e: e.start)
         ],
         "memory": _plain(st.memory),
     }
