@@ -1,81 +1,60 @@
-"""The command line: `launch.py [app|ingest|ask|eval|bench] ...`.
+"""The command line: `launch.py [app|ingest|ask|eval|bench] ...` (no command: the app).
 
-Errors a user can meet are printed as one sentence (no traceback) with exit code 2.
+Each command lives in `streamer/commands/<name>.py` with `HELP`, `add_arguments(parser)`
+and `run(args) -> int`; heavy imports happen inside `run`. Errors a user can meet are
+printed as one sentence (no traceback) with exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from types import ModuleType
 
 from streamer.errors import USER_ERRORS
 
 EXIT_USER_ERROR = 2
+COMMANDS = ("app", "ingest", "ask", "eval", "bench")
+DEFAULT_COMMAND = "app"
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"streamer.commands.{name}")
+    except ModuleNotFoundError as e:
+        if e.name == f"streamer.commands.{name}":
+            return None  # not built yet
+        raise
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="launch.py", description=__doc__)
+    p = argparse.ArgumentParser(prog="launch.py", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command")
-
-    ing = sub.add_parser("ingest", help="capture a source to its end and print stats")
-    ing.add_argument("source", help="file path, URL, webcam:N or mic:NAME")
-    ing.add_argument(
-        "--pace",
-        choices=("none", "realtime"),
-        default="none",
-        help="none: as fast as possible (default); realtime: at the file's speed",
-    )
-    ing.add_argument("--speed", type=float, default=1.0, help="replay speed factor (realtime)")
-    ing.add_argument("--start", type=float, default=0.0, help="start at this stream time (s)")
-    ing.add_argument("--fps", type=float, default=None, help="sample frames at this rate")
-    ing.add_argument("--seconds", type=float, default=None, help="stop after N s of stream")
-    ing.add_argument("--loop", action="store_true", help="loop a file forever (live demo)")
-    ing.add_argument("--json", action="store_true", help="print one JSON object")
-    ing.add_argument("--quiet", action="store_true", help="no progress bar")
-    ing.add_argument(
-        "--perceive",
-        action="store_true",
-        help="also run perception and print the text timeline and stage timings",
-    )
-    ing.set_defaults(func=lambda a: _command("ingest", a))
-
-    ask = sub.add_parser("ask", help="replay a source up to a time and ask about it")
-    ask.add_argument("source", help="file path, URL, or a saved session folder")
-    ask.add_argument("--question", "-q", help="the question")
-    ask.add_argument(
-        "--at",
-        type=float,
-        default=None,
-        help="ask at this stream time in seconds (default: the end)",
-    )
-    ask.add_argument("--options", help='multiple-choice options separated by "|"')
-    ask.add_argument("--questions", help="JSONL file: one {question, at, options} per line")
-    ask.add_argument("--memory", default="pyramid", help="memory strategy")
-    ask.add_argument("--backend", default="extractive", help="reasoning backend")
-    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
-    ask.add_argument("--quiet", action="store_true", help="no progress bar")
-    ask.set_defaults(func=lambda a: _command("ask", a))
+    for name in COMMANDS:
+        module = _module(name)
+        if module is None:
+            continue
+        cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(run=module.run)
     return p
 
 
-def _command(name: str, args: argparse.Namespace) -> int:
-    import importlib
-
-    module = importlib.import_module(f"streamer.commands.{name}")
-    result: int = module.run(args)
-    return result
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        if _module(DEFAULT_COMMAND) is not None:
+            argv = [DEFAULT_COMMAND, *argv]
     args = parser.parse_args(argv)
-    if args.command is None:
+    if getattr(args, "run", None) is None:
         parser.print_help()
         return 0
-    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        result: int = args.run(args)
+        return result
     except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -153,6 +153,8 @@ class Perception:
 
     def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
         self._stop.set()
+        with self._gate_cond:
+            self._gate_cond.notify_all()  # wake a thread parked at the gate
         self._audio.put(None)
         for t in self._threads:
             t.join(timeout)

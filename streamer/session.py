@@ -32,7 +32,7 @@ from streamer.perception import Perception, PerceptionConfig
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.store import read_json, write_json_atomic
-from streamer.types import Observation, SourceStats, TextEvent
+from streamer.types import Frame, Observation, SourceStats, TextEvent
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -210,6 +210,40 @@ class Session:
             t = self.perception.stats().stream_time
             return max(self._stream_time, min(t, gate) if gate is not None else t)
         return self._stream_time
+
+    # -- what the UI shows ---------------------------------------------------------
+    def latest_frame(self) -> Frame | None:
+        """The newest captured frame (a latest-frame slot: never a backlog)."""
+        return self.source.latest_frame() if self.source is not None else None
+
+    def memory_snapshot(self) -> Any:
+        """Which frames the memory holds, where (levels, slots), for display."""
+        return self.memory.snapshot() if self.memory is not None else None
+
+    def timeline_events(
+        self, text: str | None = None, window: tuple[float, float] | None = None, k: int = 50
+    ) -> list[TextEvent]:
+        """The text timeline: all of it, a time window, or the `k` best matches for `text`."""
+        if self.timeline is None:
+            return []
+        if text:
+            return [h.event for h in self.timeline.search(text, k=k, window=window)]
+        lo, hi = window if window is not None else (0.0, float("inf"))
+        return self.timeline.window(lo, hi)
+
+    def frame_at(self, t: float) -> Frame | None:
+        """The frame at stream time `t` of a file source (decoded again), else None."""
+        if self.config.source is None or self.source is None or self.source.live:
+            return None
+        from streamer.capture.file import FileSource
+
+        probe = FileSource(self.config.source, start=max(0.0, t), audio=False)
+        try:
+            probe.start()
+            item = probe.queue.get(timeout=10)
+            return item if isinstance(item, Frame) else None
+        finally:
+            probe.stop()
 
     # -- observing -----------------------------------------------------------------
     def _observe(self, obs: Observation) -> None:

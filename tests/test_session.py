@@ -113,7 +113,10 @@ def test_questions_while_watching_live():
             time.sleep(0.1)
         before = s.stats().perception.frames_in
         questions = [f"question {i}: what did the sign say?" for i in range(10)]
-        streams = [s.ask(q) for q in questions]
+        streams = []
+        for q in questions:  # asked over ~2 s of a 4x replay: ~8 s of stream goes by
+            streams.append(s.ask(q))
+            time.sleep(0.2)
         answers = [st.result(120) for st in streams]
         after = s.stats().perception.frames_in
     finally:

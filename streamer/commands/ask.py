@@ -18,6 +18,25 @@ from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 from streamer.types import Answer
 
+HELP = "replay a source up to a time and ask about it"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="file path, URL, or a saved session folder")
+    parser.add_argument("--question", "-q", help="the question")
+    parser.add_argument(
+        "--at",
+        type=float,
+        default=None,
+        help="ask at this stream time in seconds (default: the end)",
+    )
+    parser.add_argument("--options", help='multiple-choice options separated by "|"')
+    parser.add_argument("--questions", help="JSONL file: one {question, at, options} per line")
+    parser.add_argument("--memory", default="pyramid", help="memory strategy")
+    parser.add_argument("--backend", default="extractive", help="reasoning backend")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
 
 def load_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.questions:

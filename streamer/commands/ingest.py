@@ -8,6 +8,30 @@ import json
 from streamer.commands.progress import StreamProgress
 from streamer.timeref import format_clock
 
+HELP = "capture a source to its end and print stats (--perceive: and what was seen and heard)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="file path, URL, webcam:N or mic:NAME")
+    parser.add_argument(
+        "--pace",
+        choices=("none", "realtime"),
+        default="none",
+        help="none: as fast as possible (default); realtime: at the file's speed",
+    )
+    parser.add_argument("--speed", type=float, default=1.0, help="replay speed factor (realtime)")
+    parser.add_argument("--start", type=float, default=0.0, help="start at this stream time (s)")
+    parser.add_argument("--fps", type=float, default=None, help="sample frames at this rate")
+    parser.add_argument("--seconds", type=float, default=None, help="stop after N s of stream")
+    parser.add_argument("--loop", action="store_true", help="loop a file forever (live demo)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--perceive",
+        action="store_true",
+        help="also run perception and print the text timeline and stage timings",
+    )
+
 
 def run(args: argparse.Namespace) -> int:
     if args.perceive:
