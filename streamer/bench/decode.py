@@ -11,10 +11,10 @@ from streamer.ingest import run_ingest
 
 
 def bench_decode(source: str, runs: int = 3, out_dir: Path | str = "bench") -> dict[str, Any]:
-    reports = [run_ingest(open_source(source)).to_dict() for _ in range(runs)]
-    fps = [r["decode_fps"] for r in reports]
-    xrt = [r["x_realtime"] for r in reports]
-    r0 = reports[0]
+    reports = [run_ingest(open_source(source)) for _ in range(runs)]
+    fps = [r.decode_fps for r in reports]
+    xrt = [r.x_realtime for r in reports]
+    r0 = reports[0].to_dict()
     result = {
         "source": source,
         "runs": reports,

@@ -61,6 +61,7 @@ def run_once(source: str, models: Any, fps: float = 1.0) -> dict[str, Any]:
     with Session(cfg, models=models) as s:
         s.run_until(None)
         p = s.stats().perception
+    assert p is not None
     return {
         "stream_seconds": p.stream_time,
         "wall_seconds": p.wall_seconds,
