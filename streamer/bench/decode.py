@@ -17,7 +17,7 @@ def bench_decode(source: str, runs: int = 3, out_dir: Path | str = "bench") -> d
     r0 = reports[0].to_dict()
     result = {
         "source": source,
-        "runs": reports,
+        "runs": [r.to_dict() for r in reports],
         "frames": r0["frames"],
         "size": f"{r0['width']}x{r0['height']}",
         "median_decode_fps": median(fps),
