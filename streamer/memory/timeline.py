@@ -44,7 +44,8 @@ class Timeline:
         self._embed = embed
         self.dim = dim
         self._events: list[TextEvent] = []
-        self._vectors = np.zeros((0, dim), np.float32)  # (n, dim) unit rows, or zeros
+        self._buffer = np.zeros((64, dim), np.float32)  # (capacity, dim); rows [:n] are in use
+        self._n_vectors = 0
         self._index = None if embed is None else _flat_index(dim)
         self._last_of_kind: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -79,7 +80,7 @@ class Timeline:
         vector = self._vectorise([event.text])  # outside the lock: embedding takes ms
         with self._lock:
             self._events.append(event)
-            self._vectors = np.concatenate([self._vectors, vector])
+            self._append_vector(vector)
             if self._index is not None:
                 self._index.add(vector)
             self._last_of_kind[event.kind] = len(self._events) - 1
@@ -118,6 +119,21 @@ class Timeline:
                 pairs = [(keep[j], float(sims[j])) for j in order]
             return [Hit(self._events[i], s, i) for i, s in pairs]
 
+    @property
+    def _vectors(self) -> np.ndarray:
+        """(n, dim) the rows in use (a view: read under the lock)."""
+        return self._buffer[: self._n_vectors]
+
+    def _append_vector(self, rows: np.ndarray) -> None:
+        """Append (k, dim) rows, doubling the buffer when full: O(1) amortised per event."""
+        n, k = self._n_vectors, len(rows)
+        if n + k > len(self._buffer):
+            grown = np.zeros((max(2 * len(self._buffer), n + k), self.dim), np.float32)
+            grown[:n] = self._buffer[:n]
+            self._buffer = grown
+        self._buffer[n : n + k] = rows
+        self._n_vectors = n + k
+
     def _vectorise(self, texts: list[str]) -> np.ndarray:
         if self._embed is None:
             return np.zeros((len(texts), self.dim), np.float32)
@@ -133,7 +149,7 @@ class Timeline:
 
         with self._lock:
             lines = "".join(_json_line(asdict(e)) for e in self._events)
-            vectors = self._vectors.copy()
+            vectors = self._vectors.copy()  # (n, dim)
         folder.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(folder / EVENTS_FILE, lines.encode("utf-8"))
         save_arrays_atomic(folder / VECTORS_FILE, {"vectors": vectors})
@@ -152,9 +168,10 @@ class Timeline:
         )
         if len(vectors) != len(events) or (len(vectors) and vectors.shape[1] != dim):
             vectors = tl._vectorise([e.text for e in events])  # saved vectors stale: redo
-        tl._events, tl._vectors = events, np.ascontiguousarray(vectors, dtype=np.float32)
+        tl._events = events
+        tl._append_vector(np.ascontiguousarray(vectors, dtype=np.float32))
         if tl._index is not None and len(events):
-            tl._index.add(tl._vectors)
+            tl._index.add(tl._vectors)  # (n, dim)
         for i, e in enumerate(events):
             tl._last_of_kind[e.kind] = i
         return tl
