@@ -258,9 +258,11 @@ class Perception:
                 if self._stop.is_set() or not self._threads[1].is_alive():
                     break
         with self._gate_cond:
-            self._at_gate = self._gate
-            self._gate_cond.notify_all()
-            self._gate_cond.wait_for(lambda: not self._gated(t) or self._stop.is_set())
+            # report every gate that still holds this item (the same time may be asked twice)
+            while self._gated(t) and not self._stop.is_set():
+                self._at_gate = self._gate
+                self._gate_cond.notify_all()
+                self._gate_cond.wait()
         return not self._stop.is_set()
 
     def _take(self, frame: Frame) -> _Sample | None:

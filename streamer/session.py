@@ -15,6 +15,7 @@ when the question is asked, while perception keeps going.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -68,11 +69,27 @@ class SessionStats:
 
 
 def make_backend(name: str) -> Backend:
-    if name == "extractive":
-        from streamer.reasoning.extractive import ExtractiveBackend
+    """The reasoning backend called `name`: "extractive", "llm" or "llm:PATH" (a .gguf file).
 
+    "llm" needs the optional llm extra and its weights; when either is missing it
+    logs one sentence saying so (on stderr unless logging is configured) and
+    returns the extractive backend, whose answers then say backend="extractive".
+    """
+    from streamer.reasoning.extractive import ExtractiveBackend
+
+    if name == "extractive":
         return ExtractiveBackend()
-    raise StreamerError(f"Unknown backend {name!r}; use extractive.")
+    if name == "llm" or name.startswith("llm:"):
+        from models.llm import LlamaModel
+        from models.weights import ModelMissingError
+        from streamer.reasoning.llm import LlmBackend
+
+        try:
+            return LlmBackend(LlamaModel(name[4:] or None).load())
+        except ModelMissingError as e:
+            logging.getLogger("streamer").warning("%s The extractive backend answers instead.", e)
+            return ExtractiveBackend()
+    raise StreamerError(f"Unknown backend {name!r}; use extractive, llm or llm:PATH.")
 
 
 class Session:
@@ -89,6 +106,8 @@ class Session:
         self._stop_save = threading.Event()
         self._saver: threading.Thread | None = None
         self._save_lock = threading.Lock()
+        self._ask_lock = threading.Lock()
+        self._reasoner_live = False  # False after stop(): the next ask() restarts the reasoner
 
     # -- life cycle ----------------------------------------------------------------
     def start(self) -> Session:
@@ -132,6 +151,7 @@ class Session:
         self.reasoner = Reasoner(
             self.timeline, self.memory, make_backend(self.config.backend), self.stream_time
         ).start()
+        self._reasoner_live = True
 
     def stop(self) -> None:
         """Stop everything (bounded joins); saves a last time if a save folder is set."""
@@ -140,7 +160,9 @@ class Session:
         if self.perception is not None:
             self.perception.stop()
         if self.reasoner is not None:
-            self.reasoner.stop()
+            with self._ask_lock:
+                self.reasoner.stop()
+                self._reasoner_live = False
         self._stop_save.set()
         if self._saver is not None:
             self._saver.join(JOIN_TIMEOUT)
@@ -185,10 +207,15 @@ class Session:
             raise StreamerError("The session has not been started.")
         if t is None:
             self.perception.hold_at(None)
-            self.wait(timeout)
+            reached_in_time = self.wait(timeout)
         else:
             self.perception.hold_at(t)
-            self.perception.wait_gate(timeout)
+            reached_in_time = self.perception.wait_gate(timeout)
+        if not reached_in_time:
+            raise StreamerError(
+                f"The replay did not reach {t if t is not None else 'the end'} "
+                f"within {timeout} s; try a longer timeout."
+            )
         error = self.perception.stats().error
         if error:
             raise StreamerError(error)
@@ -198,10 +225,17 @@ class Session:
 
     # -- questions -----------------------------------------------------------------
     def ask(self, question: str, options: list[str] | None = None) -> AnswerStream:
-        """Ask at the current stream time; iterate the result for tokens."""
+        """Ask at the current stream time; iterate the result for tokens.
+
+        A stopped session still answers from what it kept (its reasoner restarts;
+        a later stop() stops it again).
+        """
         if self.reasoner is None:
             raise StreamerError("The session has not been started or opened.")
-        return self.reasoner.ask(question, options)
+        with self._ask_lock:
+            if not self._reasoner_live:
+                self._start_reasoner()
+            return self.reasoner.ask(question, options)
 
     def stream_time(self) -> float:
         """Seconds of stream perceived so far (the 'now' of a question)."""

@@ -54,3 +54,29 @@ def test_demo_clip_matches_its_facts():
     assert abs(out["audio_seconds"] - facts["duration"]) < 0.1
     assert all(s["end"] <= facts["duration"] for s in facts["speech"])
     assert len(facts["cards"]) >= 5 and len(facts["speech"]) >= 5
+
+
+def test_ask_json_and_a_questions_file(clip, tmp_path):
+    path, _ = clip
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "When did the delivery van arrive?", "at": 5}\n'
+        '{"question": "What did the sign say?", "at": 7}\n'
+        '{"question": "Which gate closes at noon?", "at": 7, '
+        '"options": ["Gate 3", "Gate 7", "Gate 9"]}\n'
+    )
+    r = launch("ask", str(path), "--questions", str(questions), "--json", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    answers = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [a["asked_at"] for a in answers] == [5, 7, 7]
+    assert "have not seen or heard" in answers[0]["answer"]
+    assert "GATE 7 CLOSES AT NOON" in answers[1]["answer"]
+    assert answers[1]["evidence"][0]["kind"] == "ocr" and answers[1]["evidence"][0]["start"] == 3
+    assert answers[2]["option"] == "Gate 7" and answers[2]["option_index"] == 1
+    assert all(e["end"] <= a["asked_at"] for a in answers for e in a["evidence"])
+
+
+def test_ask_without_a_question_is_one_sentence(clip):
+    r = launch("ask", str(clip[0]), "--quiet")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "error: Give a question" in r.stderr

@@ -125,3 +125,15 @@ def test_questions_while_watching_live():
     assert s.reasoner.answered == 10
     assert after > before  # perception kept ingesting while questions were answered
     assert all(a.asked_at <= b.asked_at for a, b in zip(answers, answers[1:]))
+
+
+def test_asking_twice_at_the_same_time(clip):
+    s = Session(SessionConfig(str(clip[0]), pace="none")).start()
+    try:
+        assert s.run_until(4.0, timeout=120) == 4.0
+        assert s.run_until(4.0, timeout=5) == 4.0  # held at the same item: must not wait
+        assert s.run_until(3.0, timeout=5) == 4.0  # never goes back in time
+        a = s.ask("What did the sign say?").result(60)
+    finally:
+        s.stop()
+    assert a.asked_at == 4.0 and "GATE 7" in a.text
