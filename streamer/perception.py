@@ -360,6 +360,8 @@ class Perception:
         assert transcriber is not None
         while True:
             chunk = self._audio.get()
+            if self._stop.is_set():
+                return  # stopped by the user: the backlog is not wanted any more
             t = time.perf_counter()
             if isinstance(chunk, AudioChunk):
                 segments = transcriber.accept(chunk.t, chunk.samples)

@@ -289,6 +289,8 @@ class Session:
 
     def stats(self) -> SessionStats:
         p = self.perception.stats() if self.perception is not None else None
+        if p is not None and p.ended and self.state in ("running", "paused"):
+            self.state = "error" if p.error else "ended"  # the stream has run out
         r = self.reasoner
         return SessionStats(
             state=self.state,

@@ -1,0 +1,83 @@
+"""`launch.py app` (the default command): serve the Gradio app and start watching.
+
+The page opens on the bundled demo clip, playing at its own pace, while the
+models load; Ctrl-C stops the stream and the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+
+from streamer.errors import StreamerError
+
+HELP = "open the app in a browser (the default command)"
+DEMO_CLIP = Path(__file__).resolve().parents[2] / "assets" / "demo.mp4"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--port", type=int, default=None, help="port (default: 7860, or the next free one)"
+    )
+    parser.add_argument("--share", action="store_true", help="a public Gradio link (needs --auth)")
+    parser.add_argument("--auth", metavar="USER:PASS", help="require this login")
+    parser.add_argument(
+        "--source",
+        default=str(DEMO_CLIP),
+        help="what to start watching: file, URL or webcam:N (default: the demo clip); "
+        "'none' to start nothing",
+    )
+    parser.add_argument("--speed", type=float, default=1.0, help="replay speed of a file")
+    parser.add_argument("--memory", default="pyramid", help="memory strategy")
+    parser.add_argument("--backend", default="extractive", help="reasoning backend")
+    parser.add_argument(
+        "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
+    )
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise StreamerError("Give --auth as user:password (both parts non-empty).")
+    return user, password
+
+
+def run(args: argparse.Namespace) -> int:
+    from ui.app import AppOptions, build_app, check_access, launch
+    from ui.controller import AppController, StartRequest
+    from ui.saved import default_sessions_dir
+
+    options = AppOptions(
+        host=args.host,
+        port=args.port,
+        share=args.share,
+        auth=parse_auth(args.auth),
+        open_browser=not args.no_browser,
+        memory=args.memory,
+        backend=args.backend,
+        speed=args.speed,
+    )
+    check_access(options)  # refuse before loading anything
+    sessions = Path(args.sessions_dir).expanduser() if args.sessions_dir else None
+    app = AppController(sessions or default_sessions_dir())
+    app.models.start()
+    if args.source and args.source.lower() != "none":
+        label = "demo clip" if Path(args.source) == DEMO_CLIP else args.source
+        app.start_in_background(
+            StartRequest(args.source, label, args.speed, memory=args.memory, backend=args.backend)
+        )
+    signal.signal(signal.SIGTERM, _interrupt)  # a session manager's stop cleans up like Ctrl-C
+    try:
+        launch(build_app(app, options), options, block=True)
+    finally:
+        app.close()
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

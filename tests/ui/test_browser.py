@@ -1,0 +1,116 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright.
+
+Playwright comes from PyPI and drives /usr/bin/chromium (`make test` installs
+chromium and chromium-driver); `playwright install` is never run.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import stream_time, wait_for
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT_COPY = Path("/tmp/streamer-ui-screenshot.png")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FRAME = "#sv-live img.sv-frame"
+WAIT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+    pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),  # pandas 3 notes in gradio
+]
+
+
+@pytest.fixture
+def page(served) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright from PyPI")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.set_default_timeout(WAIT_MS)
+            tab.goto(served.url)
+            tab.wait_for_selector("#sv-start")
+            yield tab
+        finally:
+            browser.close()
+
+
+def frame_seq(page: Any) -> str:
+    return str(page.get_attribute(FRAME, "data-seq"))
+
+
+def wait_frame_change(page: Any) -> None:
+    """The live view shows a newer frame than it does now."""
+    seq = frame_seq(page)
+    newer = "(s) => { const i = document.querySelector('%s'); return i && i.dataset.seq !== s; }"
+    page.wait_for_function(newer % FRAME, arg=seq)
+
+
+def ask(page: Any, question: str, answers_before: int) -> str:
+    """Type a question, press Ask, wait for the finished answer (its footer) and return it."""
+    page.fill("#sv-question textarea", question)
+    page.click("#sv-ask")
+    page.wait_for_function(
+        "(n) => (document.querySelector('#sv-chat').innerText.match(/asked at \\d/g) || [])"
+        ".length > n",
+        arg=answers_before,
+    )
+    return str(page.inner_text("#sv-chat"))
+
+
+def test_watch_and_ask_in_a_browser(page, served, tmp_path):
+    page.fill("#sv-speed input[type=number]", "4")
+    page.press("#sv-speed input[type=number]", "Enter")
+    page.click("#sv-start")
+    page.wait_for_selector("#sv-notice:has-text('Watching demo clip')")
+    page.wait_for_selector(FRAME)
+    wait_frame_change(page)
+    wait_for(lambda: stream_time(served.app) > 10.0, 60, "10 s of the demo clip")
+
+    chat = ask(page, "What did the sign say?", 0)
+    assert "screen read" in chat
+    page.wait_for_selector("#sv-evidence img")
+    page.locator("#sv-evidence img").first.click()
+    page.wait_for_selector("#sv-moment img")
+    page.wait_for_selector("#sv-memory .sv-slot img")
+    shot = tmp_path / "streamer-ui.png"
+    page.screenshot(path=str(shot), full_page=True)
+    shutil.copyfile(shot, SCREENSHOT_COPY)
+    assert shot.stat().st_size > 50_000
+
+
+def test_bad_upload_shows_the_error_and_the_app_still_answers(page, served, tmp_path):
+    page.click("#sv-start")  # the demo clip, at its own pace
+    page.wait_for_selector(FRAME)
+    bad = tmp_path / "holiday.mp4"
+    bad.write_text("this is not a video\n" * 50)
+    page.get_by_label("Video file").check()
+    page.set_input_files("#sv-upload input[type=file]", str(bad))
+    page.wait_for_selector("#sv-upload:has-text('holiday.mp4')")
+    page.click("#sv-start")
+    notice = page.wait_for_selector("#sv-notice .sv-error")
+    assert "Upload “holiday.mp4” is not a video" in notice.inner_text()
+    wait_frame_change(page)  # the demo clip keeps playing
+    assert served.app.live().label == "demo clip"
+    wait_for(lambda: stream_time(served.app) > 1.0, 60, "1 s of the demo clip")
+    chat = ask(page, "What did the screen read?", 0)
+    assert "asked at" in chat

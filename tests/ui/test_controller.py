@@ -1,0 +1,113 @@
+"""The app's controller on the demo clip with the real models (no Gradio server)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from streamer.errors import SourceError, StreamerError
+from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, stream_time, wait_for
+from ui.app import AppOptions, check_access
+from ui.controller import DEMO_CLIP, NO_SESSION, AppController, StartRequest
+from ui.sources import FILE, URL, resolve_source
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def demo(speed: float = 1.0, memory: str = "pyramid") -> StartRequest:
+    return StartRequest(str(DEMO_CLIP), "demo clip", speed=speed, memory=memory)
+
+
+def answer(app: AppController, question: str = GATE_QUESTION):
+    asked = app.ask(question)
+    tokens = list(asked.stream)
+    result = asked.stream.result(30)
+    assert "".join(tokens).strip() == result.text
+    return asked, result
+
+
+def test_watch_ask_stop_save_reopen(make_controller):
+    app = make_controller()
+    assert app.start(demo()) == "Watching demo clip."
+    wait_for(lambda: stream_time(app) > 7.0, 60, "7 s of the demo clip")
+    asked, a = answer(app)
+    assert GATE_TEXT in a.text and a.asked_at > 7.0
+    ocr = [e for e in a.evidence if e.kind == "ocr" and GATE_TEXT in e.text]
+    assert ocr and ocr[0].thumbnail and 3.0 <= ocr[0].start <= 6.0
+    moment = app.frame_at(ocr[0].start, asked.generation)
+    assert moment is not None and moment.image.shape == (360, 640, 3)
+    assert app.frame_at(ocr[0].start, asked.generation + 1) is None  # another session's time
+
+    with ThreadPoolExecutor(4) as pool:  # several tabs asking at once are all answered
+        texts = list(pool.map(lambda _: answer(app)[1].text, range(4)))
+    assert all(GATE_TEXT in t for t in texts)
+
+    assert app.pause() == "Paused." and app.live().state == "paused"
+    assert app.resume() == "Playing." and app.live().state == "running"
+    app.stop()
+    live = app.live()
+    assert live.state == "stopped" and live.frame is not None  # the last frame stays on show
+    assert GATE_TEXT in answer(app)[1].text  # a stopped session still answers
+
+    folder = app.save("demo test")
+    assert folder == "demo-test" and (app.sessions_dir / folder / "manifest.json").exists()
+    assert app.save() == folder  # saving again updates the same folder
+    assert [s.name for s in app.saved_sessions()] == [folder]
+    assert "Reopened demo-test" in app.reopen(folder)
+    live = app.live()
+    assert live.state == "reopened" and live.frame is None and live.lag == ()
+    asked, again = answer(app)
+    assert GATE_TEXT in again.text
+    assert app.frame_at(again.evidence[0].start, asked.generation) is None  # no source
+    with pytest.raises(StreamerError, match="no source"):
+        app.pause()
+
+
+def test_bad_upload_shows_a_sentence_and_the_session_survives(make_controller, tmp_path):
+    app = make_controller()
+    app.start(demo(speed=2.0, memory="star"))
+    bad = tmp_path / "holiday.mp4"
+    bad.write_text("this is not a video\n" * 50)
+    src = resolve_source(FILE, str(bad), None, None, None, allow_paths=False, uploads=app.uploads)
+    assert src.source != str(bad) and "holiday" not in src.source  # a generated name
+    with pytest.raises(SourceError) as err:
+        app.start(StartRequest(src.source, src.label, hide_path=True))
+    message = str(err.value)
+    assert message.startswith("Upload “holiday.mp4” is not a video")
+    assert src.source not in message
+    assert list(app.uploads.root.iterdir()) == []  # the failed upload's copy is gone
+    live = app.live()
+    assert live.label == "demo clip" and live.state == "running"
+    wait_for(lambda: stream_time(app) > 1.0, 60, "the demo clip to keep playing")
+    assert answer(app, "What did the screen read?")[1].text
+
+
+def test_errors_are_one_sentence(make_controller):
+    app = make_controller()
+    for call in (lambda: app.ask("anything?"), app.stop, app.save):
+        with pytest.raises(StreamerError, match="press Start"):
+            call()
+    assert "press Start" in NO_SESSION
+    with pytest.raises(StreamerError, match="speed between"):
+        app.start(StartRequest(str(DEMO_CLIP), "demo clip", speed=20))
+    with pytest.raises(StreamerError, match="No saved session"):
+        app.reopen("nothing-here")
+    with pytest.raises(SourceError, match="No camera found"):
+        app.start(StartRequest("webcam:7", "camera 7"))
+    with pytest.raises(StreamerError, match="upload the file instead"):
+        resolve_source(
+            FILE, None, "/etc/passwd", None, None, allow_paths=False, uploads=app.uploads
+        )
+    with pytest.raises(StreamerError, match="URL"):
+        resolve_source(URL, None, None, "ftp://x", None, allow_paths=True, uploads=app.uploads)
+    assert app.live().state == "idle"
+
+
+def test_serving_beyond_this_machine_needs_a_password():
+    check_access(AppOptions())
+    for options in (AppOptions(host="0.0.0.0"), AppOptions(share=True)):
+        with pytest.raises(StreamerError, match="--auth user:password"):
+            check_access(options)
+    check_access(AppOptions(host="0.0.0.0", auth=("me", "secret")))
+    assert not AppOptions(share=True, auth=("me", "secret")).local_only

@@ -1,0 +1,282 @@
+"""The Gradio app: one Blocks page over one `AppController`, and how it is served.
+
+    app = AppController(sessions_dir)
+    demo = build_app(app, AppOptions())
+    launch(demo, AppOptions(), block=False)   # tests; the app command blocks
+
+Layout: live view and source picker on the left, chat and evidence on the
+right, then tabs for memory, timeline, stats and saved sessions. Two timers
+pull state (no per-frame events): the live view twice a second, the panels
+every two seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from streamer.errors import StreamerError
+from streamer.memory.registry import MEMORY_NAMES
+from ui.chat import ask_stream, select_answer, show_moment
+from ui.controller import MAX_SPEED, MIN_SPEED, AppController
+from ui.handlers import Handlers
+from ui.live_view import render_live
+from ui.sources import DEMO, FILE, MODES, URL, WEBCAM, webcam_choices
+from ui.theme import CSS, theme
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+BACKENDS = ("extractive", "llm")  # "llm" answers extractively when its extra is missing
+LIVE_TICK, PANEL_TICK = 0.5, 2.0  # seconds between refreshes of the live view / the panels
+DELETE_CACHE = (1800, 3600)  # every 30 min, delete Gradio temp files older than 1 h
+MAX_FILE_SIZE = "2gb"
+EXAMPLES = [
+    "What did the sign say?",
+    "What was said about the budget?",
+    "Which room is the meeting in?",
+    "What is on screen now?",
+]
+VIDEO_TYPES = ["video", ".mkv", ".ts", ".webm", ".mov", ".avi", ".flv", ".mpg"]
+
+
+@dataclass
+class AppOptions:
+    host: str = "127.0.0.1"
+    port: int | None = None  # None: 7860 or the next free port
+    share: bool = False
+    auth: tuple[str, str] | None = None
+    open_browser: bool = False
+    memory: str = "pyramid"  # defaults of the settings panel
+    backend: str = "extractive"
+    speed: float = 1.0
+
+    @property
+    def local_only(self) -> bool:
+        """Only this machine can reach the app (typed server paths are allowed then)."""
+        return self.host in LOCAL_HOSTS and not self.share
+
+
+def check_access(options: AppOptions) -> None:
+    """A page reachable from other machines needs a password."""
+    if not options.local_only and options.auth is None:
+        raise StreamerError(
+            "Serving beyond this machine (--share or a non-local --host) needs "
+            "--auth user:password; add it or listen on 127.0.0.1."
+        )
+
+
+@dataclass
+class Page:
+    """The components the event wiring needs."""
+
+    notice: Any = None
+    live: Any = None
+    controls: tuple[Any, ...] = ()  # start, pause, resume, stop buttons
+    source: tuple[Any, ...] = ()  # mode, upload, path, url, device, mic
+    settings: tuple[Any, ...] = ()  # speed, loop, memory, backend
+    chat: tuple[Any, ...] = ()  # chatbot, question, ask button
+    evidence: tuple[Any, ...] = ()  # gallery, moment image, moment caption
+    panels: tuple[Any, ...] = ()  # memory html, timeline search, timeline html, stats html
+    sessions: tuple[Any, ...] = ()  # save name, save button, saved dropdown, refresh, reopen
+    states: tuple[Any, ...] = ()  # last live key, last panel hashes, by message, shown
+
+
+def build_app(app: AppController, options: AppOptions) -> gr.Blocks:
+    page = Page()
+    with gr.Blocks(title="streamer", delete_cache=DELETE_CACHE, analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# streamer\nWatches a stream, remembers what it saw and heard, and answers "
+            "questions while it keeps watching.",
+            elem_id="sv-title",
+        )
+        page.notice = gr.HTML("", elem_id="sv-notice")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=6):
+                _player(page, app, options)
+            with gr.Column(scale=5):
+                _chat(page)
+        _tabs(page)
+        page.states = (gr.State(None), gr.State(None), gr.State({}), gr.State(None))
+        _wire(demo, page, Handlers(app, allow_paths=options.local_only))
+    return demo
+
+
+def _player(page: Page, app: AppController, options: AppOptions) -> None:
+    page.live = gr.HTML(render_live(app.live()), elem_id="sv-live")
+    with gr.Row():
+        page.controls = (
+            gr.Button("Start", variant="primary", min_width=80, elem_id="sv-start"),
+            gr.Button("Pause", min_width=80, elem_id="sv-pause"),
+            gr.Button("Resume", min_width=80, elem_id="sv-resume"),
+            gr.Button("Stop", variant="stop", min_width=80, elem_id="sv-stop"),
+        )
+    with gr.Accordion("Source and settings", open=True):
+        mode = gr.Radio(list(MODES), value=DEMO, label="Source", elem_id="sv-mode")
+        upload = gr.File(
+            label="Upload a video (up to 2 GB)", file_types=VIDEO_TYPES, type="filepath",
+            visible=False, elem_id="sv-upload", height=110,
+        )  # fmt: skip
+        path = gr.Textbox(
+            label="…or a video path on this machine", visible=False,
+            interactive=options.local_only, placeholder="/home/me/talk.mp4",
+        )  # fmt: skip
+        url = gr.Textbox(
+            label="Stream URL", visible=False,
+            placeholder="https://…/video.mp4, rtsp://camera/stream, https://…/live.m3u8",
+        )  # fmt: skip
+        cams = webcam_choices()
+        device = gr.Dropdown(cams, value=cams[0][1], label="Camera", visible=False)
+        mic = gr.Checkbox(
+            label="Microphone", value=False, interactive=False, visible=False,
+            info="Sound with a webcam is not built yet: a webcam is watched without sound.",
+        )  # fmt: skip
+        page.source = (mode, upload, path, url, device, mic)
+        with gr.Row():
+            speed = gr.Slider(
+                MIN_SPEED, MAX_SPEED, value=options.speed, step=0.5,
+                label="Replay speed for files (×)", elem_id="sv-speed",
+            )  # fmt: skip
+            loop = gr.Checkbox(label="Loop the file", value=False)
+        with gr.Row():
+            memory = gr.Dropdown(list(MEMORY_NAMES), value=options.memory, label="Memory")
+            backends = list(dict.fromkeys([*BACKENDS, options.backend]))
+            backend = gr.Dropdown(backends, value=options.backend, label="Backend")
+        gr.Markdown("Source, speed, memory and backend apply at the next Start.")
+        page.settings = (speed, loop, memory, backend)
+
+
+def _chat(page: Page) -> None:
+    chatbot = gr.Chatbot(
+        label="Ask about what it saw and heard", show_label=False, height=360, elem_id="sv-chat",
+        placeholder="Ask at any moment: the answer comes from what was seen and heard "
+        "so far, with the moments it rests on.",
+    )  # fmt: skip
+    with gr.Row():
+        question = gr.Textbox(
+            show_label=False, placeholder="e.g. What did the sign say?", scale=5,
+            elem_id="sv-question", submit_btn=False,
+        )  # fmt: skip
+        ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sv-ask")
+    gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Try")
+    gallery = gr.Gallery(
+        label="Evidence: click one to see that moment", columns=4, height=190,
+        format="jpeg", allow_preview=False, object_fit="contain", elem_id="sv-evidence",
+    )  # fmt: skip
+    moment = gr.Image(
+        label="The moment", visible=False, interactive=False, format="jpeg", height=300,
+        elem_id="sv-moment",
+    )  # fmt: skip
+    caption = gr.Markdown("")
+    page.chat = (chatbot, question, ask)
+    page.evidence = (gallery, moment, caption)
+
+
+def _tabs(page: Page) -> None:
+    with gr.Tabs():
+        with gr.Tab("Memory"):
+            memory = gr.HTML("", elem_id="sv-memory")
+        with gr.Tab("Timeline"):
+            search = gr.Textbox(
+                label="Search what was heard, read and seen", placeholder="budget, room, …",
+                elem_id="sv-search",
+            )  # fmt: skip
+            timeline = gr.HTML("", elem_id="sv-timeline")
+        with gr.Tab("Stats"):
+            stats = gr.HTML("", elem_id="sv-stats")
+        with gr.Tab("Sessions"):
+            with gr.Row():
+                name = gr.Textbox(label="Save as", placeholder="(a name, or a time stamp)")
+                save = gr.Button("Save this session", elem_id="sv-save")
+            with gr.Row():
+                saved = gr.Dropdown(
+                    [], label="Saved sessions", scale=4, allow_custom_value=True,
+                    elem_id="sv-saved",
+                )  # fmt: skip
+                refresh = gr.Button("Refresh", scale=0, min_width=80)
+                reopen = gr.Button("Reopen and ask about it", scale=1, elem_id="sv-reopen")
+    page.panels = (memory, search, timeline, stats)
+    page.sessions = (name, save, saved, refresh, reopen)
+
+
+def _wire(demo: gr.Blocks, page: Page, h: Handlers) -> None:
+    _wire_controls(page, h)
+    _wire_chat(page, h)
+    _wire_refresh(demo, page, h)
+
+
+def _wire_controls(page: Page, h: Handlers) -> None:
+    start, pause, resume, stop = page.controls
+    mode, upload, path, url, device, mic = page.source
+    inputs = [mode, upload, path, url, device, *page.settings]
+    start.click(h.start, inputs, page.notice, api_name="start", concurrency_limit=1)
+    pause.click(h.pause, None, page.notice, api_name="pause")
+    resume.click(h.resume, None, page.notice, api_name="resume")
+    stop.click(h.stop, None, page.notice, api_name="stop")
+
+    def show(m: str) -> tuple[Any, ...]:
+        return tuple(
+            gr.update(visible=v) for v in (m == FILE, m == FILE, m == URL, m == WEBCAM, m == WEBCAM)
+        )
+
+    mode.change(show, mode, [upload, path, url, device, mic], api_visibility="private")
+    name, save, saved, refresh, reopen = page.sessions
+    save.click(h.save, name, [page.notice, saved], api_name="save")
+    reopen.click(h.reopen, saved, page.notice, api_name="reopen")
+    refresh.click(h.saved_choices, None, saved, api_visibility="private")
+
+
+def _wire_chat(page: Page, h: Handlers) -> None:
+    chatbot, question, ask = page.chat
+    gallery, moment, caption = page.evidence
+    _, _, by_message, shown = page.states
+
+    def answer(q: str, history: list[Any], by: dict[int, Any]) -> Iterator[tuple[Any, ...]]:
+        yield from ask_stream(h.app, q, history, by)
+
+    def moment_of(s: Any, evt: gr.SelectData) -> tuple[Any, Any]:
+        image, text = show_moment(h.app, s, evt)
+        return gr.update(value=image, visible=image is not None), text
+
+    outputs = [chatbot, question, gallery, shown, by_message, page.notice]
+    kw: dict[str, Any] = {"concurrency_limit": 8, "concurrency_id": "ask"}
+    ask.click(answer, [question, chatbot, by_message], outputs, api_name="ask", **kw)
+    question.submit(
+        answer, [question, chatbot, by_message], outputs, api_visibility="private", **kw
+    )
+    chatbot.select(select_answer, by_message, [gallery, shown], api_visibility="private")
+    gallery.select(moment_of, shown, [moment, caption], api_visibility="private")
+
+
+def _wire_refresh(demo: gr.Blocks, page: Page, h: Handlers) -> None:
+    last_live, last_panels, _, _ = page.states
+    memory, search, timeline, stats = page.panels
+    hidden: dict[str, Any] = {"show_progress": "hidden", "api_visibility": "private"}
+    live_timer, panel_timer = gr.Timer(LIVE_TICK), gr.Timer(PANEL_TICK)
+    live_timer.tick(h.tick_live, last_live, [page.live, last_live], **hidden)
+    panel_timer.tick(
+        h.tick_panels, [search, last_panels], [memory, timeline, stats, last_panels], **hidden
+    )
+    search.submit(h.timeline, search, timeline, api_name="timeline")
+    demo.load(h.saved_choices, None, page.sessions[2], api_visibility="private")
+    gr.api(h.status, api_name="status")
+
+
+def launch(demo: gr.Blocks, options: AppOptions, *, block: bool = True) -> Any:
+    """Serve the page; returns at once when `block` is False (tests)."""
+    check_access(options)
+    return demo.launch(
+        server_name=options.host,
+        server_port=options.port,
+        share=options.share,
+        auth=options.auth,
+        inbrowser=options.open_browser,
+        prevent_thread_lock=not block,
+        ssr_mode=False,
+        max_file_size=MAX_FILE_SIZE,
+        theme=theme(),
+        css=CSS,
+        show_error=True,
+        quiet=not block,
+    )

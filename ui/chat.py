@@ -1,0 +1,149 @@
+"""The chat: questions streamed into a messages-format Chatbot, answers with evidence.
+
+Tokens are yielded as the reasoner produces them, so the answer grows in the
+page while the live view keeps ticking. The finished answer gets a footer
+(asked at, latency) and its evidence: thumbnails in the gallery beside the
+chat (clicking one shows that moment of the stream) and a short list in the
+message itself. Clicking an earlier answer shows its evidence again.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+from PIL import Image, ImageDraw
+
+from streamer.errors import USER_ERRORS
+from streamer.timeref import format_clock
+from streamer.types import Answer, Evidence
+from ui.controller import AppController
+from ui.html import kind_label, notice_html
+
+ANSWER_WAIT = 120.0  # s: the longest a finished answer is waited for after its last token
+EVIDENCE_LINES = 3  # evidence items listed in the message text
+TILE = (160, 90)  # px: the tile shown for evidence without a thumbnail
+
+
+@dataclass(frozen=True)
+class EvidenceSet:
+    """The evidence of one answer and the session that gave it."""
+
+    generation: int = -1
+    items: tuple[Evidence, ...] = field(default_factory=tuple)
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer text, then a footer with its time and latency and the top evidence."""
+    lines = [answer.text or "(no answer)", ""]
+    footer = (
+        f"asked at {format_clock(answer.asked_at)} · {answer.backend} · "
+        f"{1000 * answer.first_token_s:.0f} ms"
+    )
+    n = len(answer.evidence)
+    if n:
+        footer += f" · {n} piece{'s' if n > 1 else ''} of evidence, click a thumbnail to see it"
+    lines.append(f"*{footer}*")
+    for e in answer.evidence[:EVIDENCE_LINES]:
+        text = e.text if len(e.text) <= 90 else e.text[:87] + "…"
+        lines.append(f"- `{caption_time(e)}` {kind_label(e.kind)}: {text}")
+    return "\n".join(lines)
+
+
+def caption_time(e: Evidence) -> str:
+    if e.end - e.start < 1:
+        return format_clock(e.start)
+    return f"{format_clock(e.start)}–{format_clock(e.end)}"
+
+
+def gallery_items(items: tuple[Evidence, ...]) -> list[tuple[Image.Image, str]]:
+    """(thumbnail, caption) per evidence item, a drawn tile where memory held no frame."""
+    out = []
+    for e in items:
+        image = _thumbnail(e.thumbnail) if e.thumbnail else _tile(kind_label(e.kind))
+        out.append((image, f"{caption_time(e)} · {kind_label(e.kind)} · {e.text}"))
+    return out
+
+
+def _thumbnail(jpeg: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(jpeg))
+    image.load()
+    return image.convert("RGB")
+
+
+def _tile(text: str) -> Image.Image:
+    image = Image.new("RGB", TILE, (60, 64, 80))
+    ImageDraw.Draw(image).text((10, TILE[1] // 2 - 6), text, fill=(230, 230, 240))
+    return image
+
+
+def ask_stream(
+    app: AppController,
+    question: str,
+    history: list[Any] | None,
+    by_message: dict[int, EvidenceSet],
+) -> Iterator[tuple[Any, ...]]:
+    """Yields (chat, question box, gallery, evidence shown, evidence by message, notice)."""
+    history = list(history or [])
+    q = (question or "").strip()
+    if not q:
+        yield (
+            history,
+            gr.skip(),
+            gr.skip(),
+            gr.skip(),
+            by_message,
+            notice_html("Type a question first.", "info"),
+        )
+        return
+    history.append({"role": "user", "content": q})
+    try:
+        asked = app.ask(q)
+    except USER_ERRORS as e:
+        history.append({"role": "assistant", "content": f"⚠ {e}"})
+        yield history, "", gr.skip(), gr.skip(), by_message, notice_html(str(e))
+        return
+    history.append({"role": "assistant", "content": "…"})
+    text = ""
+    for token in asked.stream:
+        text += token
+        history[-1] = {"role": "assistant", "content": text}
+        yield history, "", gr.skip(), gr.skip(), by_message, gr.skip()
+    answer = asked.stream.result(ANSWER_WAIT)
+    history[-1] = {"role": "assistant", "content": format_answer(answer)}
+    shown = EvidenceSet(asked.generation, tuple(answer.evidence))
+    by_message = {**by_message, len(history) - 1: shown}
+    notice = notice_html(answer.error) if answer.error else ""
+    yield history, "", gallery_items(shown.items), shown, by_message, notice
+
+
+def select_answer(by_message: dict[int, EvidenceSet], evt: gr.SelectData) -> tuple[Any, Any]:
+    """Clicking an answer in the chat shows its evidence in the gallery."""
+    index = evt.index if isinstance(evt.index, int) else None
+    shown = by_message.get(index) if index is not None else None
+    if shown is None:
+        return gr.skip(), gr.skip()
+    return gallery_items(shown.items), shown
+
+
+def show_moment(
+    app: AppController, shown: EvidenceSet | None, evt: gr.SelectData
+) -> tuple[Any, str]:
+    """The frame at an evidence time (decoded again from the file), else its thumbnail."""
+    index = evt.index if isinstance(evt.index, int) else None
+    if shown is None or index is None or not 0 <= index < len(shown.items):
+        return gr.skip(), ""
+    e = shown.items[index]
+    try:
+        frame = app.frame_at(e.start, shown.generation)
+    except USER_ERRORS:
+        frame = None
+    caption = f"**{format_clock(e.start)}** · {kind_label(e.kind)}: {e.text}"
+    if frame is not None:
+        return frame.image, caption
+    if e.thumbnail:
+        return _thumbnail(e.thumbnail), caption + " *(thumbnail: the source is not available)*"
+    return None, caption + " *(no picture of this moment is available)*"

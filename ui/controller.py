@@ -1,0 +1,311 @@
+"""The one object that owns the app's current `Session` (no Gradio in here).
+
+Every browser tab of one app talks to the same controller, so all viewers
+see the same stream and every question is answered by the same session.
+Starting, stopping and reopening are serialised by one lock; reads (the live
+view, stats, questions) take a reference to the current session under the
+lock and work on it outside, so a slow read never holds up a control action.
+
+    app = AppController(sessions_dir=Path("~/sessions").expanduser())
+    app.start(StartRequest(str(DEMO_CLIP), "demo clip", speed=2.0))
+    asked = app.ask("What did the sign say?")
+    print("".join(asked.stream), asked.stream.result(10).evidence)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from streamer.errors import USER_ERRORS, SourceError, StreamerError
+from streamer.reasoning.reasoner import AnswerStream
+from streamer.session import Session, SessionConfig, SessionStats
+from streamer.types import Frame, TextEvent
+from ui.model_loader import ModelLoader
+from ui.saved import SavedSession, list_saved, safe_name, saved_folder
+from ui.uploads import UploadStore
+
+DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
+MIN_SPEED, MAX_SPEED = 0.5, 8.0  # replay speeds the page offers
+MODEL_WAIT = 180.0  # seconds a start waits for the models still loading
+LAG_POINTS = 600  # (stream time, lag) samples kept for the lag plot
+RETIRE_WAIT = 30.0  # seconds close() waits for each replaced session to finish stopping
+NO_SESSION = (
+    "Nothing is playing yet: press Start (the demo clip is ready) or reopen a saved session."
+)
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """What to watch and how."""
+
+    source: str  # file path, URL or webcam:N
+    label: str  # what the page calls it: "demo clip", "upload “talk.mp4”", ...
+    speed: float = 1.0  # replay speed of a file (ignored by live sources)
+    loop: bool = False
+    memory: str = "pyramid"
+    backend: str = "extractive"
+    hide_path: bool = False  # replace the path by `label` in error messages (uploads)
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the live view shows at one instant."""
+
+    generation: int  # changes each time another session becomes current
+    state: str  # loading|idle|running|paused|finishing|ended|stopped|error|reopened
+    label: str  # what is being watched
+    frame: Frame | None
+    stats: SessionStats | None
+    notice: str | None  # an app-wide message: models loading or failed, a stream error
+    lag: tuple[tuple[float, float], ...]  # (stream time s, perception lag s), oldest first
+
+
+@dataclass(frozen=True)
+class Asked:
+    stream: AnswerStream
+    generation: int  # the session that answers (for frame_at on its evidence)
+
+
+class AppController:
+    """Holds the current session; thread-safe; shared by every tab of the app."""
+
+    def __init__(
+        self,
+        sessions_dir: Path,
+        models: ModelLoader | None = None,
+        uploads: UploadStore | None = None,
+    ) -> None:
+        self.sessions_dir = Path(sessions_dir)
+        self.models = models or ModelLoader()
+        self.uploads = uploads or UploadStore()
+        self._control = threading.Lock()  # one start/stop/reopen/save at a time
+        self._lock = threading.RLock()  # guards the fields below (held only briefly)
+        self._session: Session | None = None
+        self._label = ""
+        self._generation = 0
+        self._notice: str | None = None  # e.g. the demo clip failed to start at launch
+        self._lag: deque[tuple[float, float]] = deque(maxlen=LAG_POINTS)
+        self._saved_as: dict[int, str] = {}  # generation -> folder name it was saved in
+        self._retiring: list[threading.Thread] = []  # replaced sessions being stopped
+
+    # -- control -------------------------------------------------------------------
+    def start(self, req: StartRequest, model_wait: float = MODEL_WAIT) -> str:
+        """Watch a new source; the current session keeps running if this one fails."""
+        if not MIN_SPEED <= req.speed <= MAX_SPEED:
+            raise StreamerError(f"Pick a speed between {MIN_SPEED}x and {MAX_SPEED}x.")
+        models = self.models.get(model_wait)
+        config = SessionConfig(
+            source=req.source,
+            pace="realtime",
+            speed=req.speed,
+            loop=req.loop,
+            memory=req.memory,
+            backend=req.backend,
+        )
+        with self._control:
+            session = Session(config, models=models)
+            try:
+                session.start()
+            except USER_ERRORS as e:
+                session.stop()
+                self._forget_uploads()
+                raise _reworded(e, req) from e
+            self._retire(self._replace(session, req.label))
+            self._forget_uploads()
+        return f"Watching {req.label}."
+
+    def start_in_background(self, req: StartRequest) -> threading.Thread:
+        """Start once the models are loaded (the app's launch); a failure becomes the notice."""
+
+        def run() -> None:
+            try:
+                self.start(req)
+            except USER_ERRORS as e:
+                with self._lock:
+                    self._notice = str(e)
+
+        thread = threading.Thread(target=run, name="ui-autostart", daemon=True)
+        thread.start()
+        return thread
+
+    def pause(self) -> str:
+        session = self._need_live()
+        session.pause()
+        return "Paused." if session.state == "paused" else f"Not playing ({session.state})."
+
+    def resume(self) -> str:
+        session = self._need_live()
+        session.resume()
+        return "Playing." if session.state == "running" else f"Not paused ({session.state})."
+
+    def stop(self) -> str:
+        with self._control:
+            session = self._need_live()
+            session.stop()
+        return "Stopped. You can still ask about what was seen, save it, or start again."
+
+    def reopen(self, name: str) -> str:
+        """Make a saved session current (read-only: ask about it, no source)."""
+        folder = saved_folder(self.sessions_dir, name)
+        models = self.models.get(MODEL_WAIT)
+        with self._control:
+            session = Session.open(folder, models=models)
+            self._retire(self._replace(session, f"saved session “{folder.name}”"))
+            with self._lock:
+                self._saved_as[self._generation] = folder.name
+            self._forget_uploads()
+        return f"Reopened {folder.name}: ask about it below."
+
+    def save(self, name: str | None = None) -> str:
+        """Save the current session under the sessions directory; returns its folder name."""
+        with self._control:
+            with self._lock:
+                session, generation = self._need(), self._generation
+                previous = self._saved_as.get(generation)
+            folder = safe_name(name or previous)
+            if (self.sessions_dir / folder).exists() and previous != folder:
+                folder = _free_name(self.sessions_dir, folder)  # never mix two sessions
+            session.save(self.sessions_dir / folder)
+            with self._lock:
+                self._saved_as[generation] = folder
+        return folder
+
+    def saved_sessions(self) -> list[SavedSession]:
+        return list_saved(self.sessions_dir)
+
+    def close(self) -> None:
+        """Stop the current session and remove imported uploads (the app's exit)."""
+        with self._control:
+            old = self._replace(None, "")
+            _stop_quietly(old)
+            for thread in self._retiring:
+                thread.join(RETIRE_WAIT)
+            self._retiring.clear()
+        self.uploads.clear()
+
+    # -- questions -----------------------------------------------------------------
+    def ask(self, question: str, options: list[str] | None = None) -> Asked:
+        """Ask the current session; raises QuestionError/BusyError/StreamerError."""
+        with self._lock:
+            session, generation = self._need(), self._generation
+        return Asked(session.ask(question, options), generation)
+
+    def frame_at(self, t: float, generation: int) -> Frame | None:
+        """The moment `t` of the session that gave an answer (None: not available)."""
+        with self._lock:
+            session = self._session if generation == self._generation else None
+        return session.frame_at(t) if session is not None else None
+
+    # -- what the page shows -------------------------------------------------------
+    def live(self) -> LiveState:
+        with self._lock:
+            session, label, generation = self._session, self._label, self._generation
+            notice = self._notice
+        stats = session.stats() if session is not None else None
+        frame = session.latest_frame() if session is not None else None
+        if stats is not None:
+            self._sample_lag(generation, stats)
+        if notice is None and self.models.state == "failed":
+            notice = self.models.error
+        if notice is None and stats is not None and stats.error:
+            notice = stats.error
+        with self._lock:
+            lag = tuple(self._lag) if generation == self._generation else ()
+        state = self._state(stats)
+        return LiveState(generation, state, label, frame, stats, notice, lag)
+
+    def memory_snapshot(self) -> Any:
+        """The current session's MemorySnapshot (None before any session)."""
+        session = self._current()
+        return session.memory_snapshot() if session is not None else None
+
+    def timeline(self, text: str | None = None, k: int = 50) -> list[TextEvent]:
+        session = self._current()
+        if session is None:
+            return []
+        return session.timeline_events(text=text.strip() if text else None, k=k)
+
+    # -- internals -----------------------------------------------------------------
+    def _current(self) -> Session | None:
+        with self._lock:
+            return self._session
+
+    def _need(self) -> Session:
+        session = self._current()
+        if session is None:
+            raise StreamerError(NO_SESSION)
+        return session
+
+    def _need_live(self) -> Session:
+        session = self._need()
+        if session.source is None:
+            raise StreamerError("A reopened session has no source to play; start one instead.")
+        return session
+
+    def _replace(self, session: Session | None, label: str) -> Session | None:
+        with self._lock:
+            old, self._session, self._label = self._session, session, label
+            self._generation += 1
+            self._lag.clear()
+            self._notice = None
+        return old
+
+    def _retire(self, old: Session | None) -> None:
+        """Stop a replaced session in the background: the new one shows at once."""
+        if old is None:
+            return
+        self._retiring = [t for t in self._retiring if t.is_alive()]
+        thread = threading.Thread(target=_stop_quietly, args=(old,), name="ui-retire", daemon=True)
+        thread.start()
+        self._retiring.append(thread)
+
+    def _forget_uploads(self) -> None:
+        session = self._current()
+        source = session.config.source if session is not None else None
+        self.uploads.keep_only({Path(source)} if source else set())
+
+    def _sample_lag(self, generation: int, stats: SessionStats) -> None:
+        lag = getattr(stats.perception, "lag", None)
+        with self._lock:
+            if lag is None or generation != self._generation:
+                return
+            if not self._lag or stats.stream_time > self._lag[-1][0]:
+                self._lag.append((stats.stream_time, float(lag)))
+
+    def _state(self, stats: SessionStats | None) -> str:
+        if stats is None:
+            return "loading" if self.models.state == "loading" else "idle"
+        if stats.state == "running" and stats.error:
+            return "error"
+        if stats.state == "running" and getattr(stats.perception, "ended", False):
+            return "ended"
+        if stats.state == "running" and stats.source is not None and stats.source.state == "ended":
+            return "finishing"  # the source is done; perception is still catching up
+        return stats.state
+
+
+def _reworded(e: Exception, req: StartRequest) -> Exception:
+    """An upload's error names the upload, not the app's generated path for it."""
+    if not req.hide_path or req.source not in str(e):
+        return e
+    text = str(e).replace(req.source, req.label)
+    return SourceError(text[:1].upper() + text[1:])
+
+
+def _free_name(root: Path, name: str) -> str:
+    n = 2
+    while (root / f"{name}-{n}").exists():
+        n += 1
+    return f"{name}-{n}"
+
+
+def _stop_quietly(session: Session | None) -> None:
+    if session is not None:
+        try:
+            session.stop()
+        except USER_ERRORS:  # a last autosave that fails must not block the new session
+            pass

@@ -1,0 +1,72 @@
+"""The source picker's choices turned into a source spec the Session opens."""
+
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamer.capture.file import is_url
+from streamer.errors import StreamerError
+from ui.controller import DEMO_CLIP
+from ui.uploads import UploadStore
+
+DEMO, FILE, URL, WEBCAM = "Demo clip", "Video file", "URL", "Webcam"
+MODES = (DEMO, FILE, URL, WEBCAM)
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    source: str  # what Session opens
+    label: str  # what the page calls it
+    hide_path: bool = False  # an upload: its generated path means nothing to the user
+
+
+def webcam_choices() -> list[tuple[str, str]]:
+    """(label, spec) per camera device found (/dev/video*), or device 0 when none is."""
+    found = []
+    for dev in sorted(glob.glob("/dev/video*")):
+        m = re.fullmatch(r"/dev/video(\d+)", dev)
+        if m:
+            found.append((f"camera {m.group(1)} ({dev})", f"webcam:{m.group(1)}"))
+    return found or [("camera 0 (no camera found on this machine)", "webcam:0")]
+
+
+def resolve_source(
+    mode: str,
+    upload: str | None,
+    path: str | None,
+    url: str | None,
+    device: str | None,
+    *,
+    allow_paths: bool,
+    uploads: UploadStore,
+) -> ResolvedSource:
+    """The picked source, or StreamerError saying what is missing."""
+    if mode == DEMO:
+        return ResolvedSource(str(DEMO_CLIP), "demo clip")
+    if mode == FILE:
+        if upload:
+            name = Path(upload).name
+            return ResolvedSource(str(uploads.add(upload)), f"upload “{name}”", hide_path=True)
+        if path and path.strip():
+            if not allow_paths:
+                raise StreamerError(
+                    "Paths on the server open only when the app listens on this "
+                    "machine alone; upload the file instead."
+                )
+            p = Path(path.strip()).expanduser()
+            return ResolvedSource(str(p), p.name or str(p))
+        raise StreamerError("Upload a video file (or type its path on this machine) first.")
+    if mode == URL:
+        u = (url or "").strip()
+        if not is_url(u):
+            raise StreamerError(
+                "Type a stream URL starting with http://, https://, rtsp:// or rtmp:// first."
+            )
+        return ResolvedSource(u, u)
+    if mode == WEBCAM:
+        spec = device or "webcam:0"
+        return ResolvedSource(spec, spec.replace("webcam:", "camera "))
+    raise StreamerError(f"Pick a source: {', '.join(MODES)}.")
