@@ -85,7 +85,7 @@ def make_backend(name: str) -> Backend:
         from streamer.reasoning.llm import LlmBackend
 
         try:
-            return LlmBackend(LlamaModel(name[4:] or None).load())
+            return LlmBackend(LlamaModel(name[4:] or None).load()).warm_up()
         except ModelMissingError as e:
             logging.getLogger("streamer").warning("%s The extractive backend answers instead.", e)
             return ExtractiveBackend()
