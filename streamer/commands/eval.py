@@ -1,0 +1,173 @@
+"""`launch.py eval --benchmark NAME --out DIR`: stream benchmark videos, ask at question time.
+
+    launch.py eval --benchmark synthetic --minutes 10 --out runs/syn10
+    launch.py eval --benchmark ovbench --annotations data/ovbench --video-root videos/ \
+        --out runs/ovb --compare pyramid,star,window,uniform --ray
+
+Writes per-video JSONL shards as answers come (a re-run into the same --out
+resumes), then report.json and report.md; --compare writes one run folder per
+memory strategy and compare.md with one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from streamer.errors import StreamerError
+
+HELP = "evaluate on a benchmark (OVBench, VStream-QA, RVS, synthetic), asking at stream time"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from streamer.eval.benchmarks import BENCHMARKS
+
+    parser.add_argument("--benchmark", required=True, choices=BENCHMARKS)
+    parser.add_argument("--out", required=True, help="run folder (resumed if it exists)")
+    parser.add_argument(
+        "--annotations", help="annotation file or folder (synthetic: questions file)"
+    )
+    parser.add_argument("--video-root", help="folder holding the benchmark's videos")
+    parser.add_argument("--memory", default="pyramid", help="memory strategy (default pyramid)")
+    parser.add_argument("--backend", default="extractive", help="reasoning backend")
+    parser.add_argument("--compare", help="comma-separated memory strategies to run and compare")
+    parser.add_argument("--limit", type=int, help="at most N videos")
+    parser.add_argument("--minutes", type=float, default=1.0, help="synthetic stream length")
+    parser.add_argument("--seed", type=int, default=0, help="synthetic stream seed")
+    parser.add_argument("--cache", help="where synthetic streams and frame-folder videos go")
+    parser.add_argument("--fps", type=float, default=1.0, help="frames perceived per second")
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="one Ray task per video: a local Ray, or the cluster at ADDRESS",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from streamer.memory import MEMORY_NAMES
+
+    memories = [m.strip() for m in (args.compare or args.memory).split(",") if m.strip()]
+    unknown = [m for m in memories if m not in MEMORY_NAMES]
+    if unknown or not memories:
+        raise StreamerError(f"Unknown memory {unknown}; choose from {', '.join(MEMORY_NAMES)}.")
+    if args.compare:
+        return _compare(args, memories)
+    _check_backend(args.backend)
+    bench, config = _load(args)
+    out = Path(args.out)
+    from streamer.eval.report_md import render_markdown
+    from streamer.eval.runner import finish, run_benchmark
+
+    run_benchmark(bench, config, out, ray_address=args.ray, progress=not args.quiet)
+    report = finish(bench, out)
+    print(json.dumps(report) if args.json else render_markdown(report))
+    print(f"report: {out / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, Any]:
+    from streamer.eval.benchmarks import BenchmarkArgs, default_cache, load_benchmark
+    from streamer.eval.stream import RunConfig
+
+    cache = Path(args.cache) if args.cache else default_cache()
+    bench = load_benchmark(
+        BenchmarkArgs(
+            args.benchmark,
+            args.annotations,
+            args.video_root,
+            args.minutes,
+            args.seed,
+            str(cache / "synthetic"),
+            args.limit,
+        )
+    )
+    _say_found(bench)
+    config = RunConfig(args.memory, args.backend, args.fps, frames_cache=str(cache / "frames"))
+    return bench, config
+
+
+def _compare(args: argparse.Namespace, memories: list[str]) -> int:
+    """One run folder per strategy, each run in its own process, then one table.
+
+    Separate processes keep the runs independent: models loaded in a process
+    carry state from one stream to the next (Whisper keeps the language it
+    detected), which would give the first strategy different transcripts.
+    """
+    from streamer.eval.report_md import render_comparison
+    from streamer.store import read_json, write_json_atomic
+
+    reports = {}
+    for memory in memories:
+        out = Path(args.out) / memory
+        argv = [*CHILD, *_child_argv(args, memory, out)]
+        code = subprocess.run(argv, stdout=subprocess.DEVNULL, check=False).returncode
+        if code != 0:
+            raise StreamerError(f"The {memory} run failed (exit code {code}); see above.")
+        reports[memory] = read_json(out / "report.json")
+    table = render_comparison(reports)
+    (Path(args.out) / "compare.md").write_text(table, encoding="utf-8")
+    write_json_atomic(Path(args.out) / "compare.json", reports)
+    print(json.dumps(reports) if args.json else table)
+    print(f"comparison: {Path(args.out) / 'compare.md'}", file=sys.stderr)
+    return 0
+
+
+CHILD = [sys.executable, "-c", "import sys; from streamer.cli import main; sys.exit(main())"]
+
+
+def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
+    """This command's arguments for one strategy of a --compare run."""
+    argv = ["eval", "--benchmark", args.benchmark, "--memory", memory, "--out", str(out)]
+    argv += ["--backend", args.backend, "--minutes", str(args.minutes), "--seed", str(args.seed)]
+    argv += ["--fps", str(args.fps)]
+    for flag, value in (
+        ("--annotations", args.annotations),
+        ("--video-root", args.video_root),
+        ("--limit", args.limit),
+        ("--cache", args.cache),
+    ):
+        if value is not None:
+            argv += [flag, str(value)]
+    if args.ray is not None:
+        argv += ["--ray", args.ray]
+    return argv + (["--quiet"] if args.quiet else [])
+
+
+def _check_backend(name: str) -> None:
+    """Fail before streaming anything when the backend is unknown or not installed.
+
+    A backend that is missing may hand over to the extractive one; its answers
+    would then be reported under the wrong name, so that is refused too.
+    """
+    from streamer.session import make_backend
+
+    got = make_backend(name).name
+    if got != name.split(":")[0]:
+        raise StreamerError(
+            f"The {name} backend is not available here (the {got} backend would answer "
+            "instead); install it or evaluate another backend."
+        )
+
+
+def _say_found(bench: Any) -> None:
+    total_q = bench.questions + bench.missing_questions
+    print(
+        f"{bench.name}: {len(bench.videos)} videos found ({bench.questions} questions), "
+        f"{len(bench.missing_videos)} missing ({bench.missing_questions} of {total_q} questions "
+        "skipped)",
+        file=sys.stderr,
+    )
+    if not bench.videos:
+        raise StreamerError(
+            f"No {bench.name} video was found; check --video-root (expected <root>/<id>.mp4, "
+            "<root>/<subset>/<id>.* or folders of frames)."
+        )

@@ -1,0 +1,65 @@
+"""Benchmarks by name: `load_benchmark("ovbench", annotations=..., video_root=...)`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamer.errors import StreamerError
+from streamer.eval.types import Benchmark
+
+BENCHMARKS = ("ovbench", "vstream", "rvs", "synthetic")
+
+
+def default_cache() -> Path:
+    """Where generated streams and frame-folder videos go: $XDG_CACHE_HOME/streamer/eval."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "streamer" / "eval"
+
+
+@dataclass(frozen=True)
+class BenchmarkArgs:
+    name: str
+    annotations: str | None = None  # file or folder of annotations (synthetic: a questions file)
+    video_root: str | None = None
+    minutes: float = 1.0  # synthetic: stream length
+    seed: int = 0  # synthetic
+    cache: str | None = None  # synthetic streams are generated here
+    limit: int | None = None  # at most this many (found) videos
+
+
+def load_benchmark(args: BenchmarkArgs) -> Benchmark:
+    """The benchmark's videos found and questions, in a stable order."""
+    if args.name not in BENCHMARKS:
+        raise StreamerError(
+            f"Unknown benchmark {args.name!r}; choose one of {', '.join(BENCHMARKS)}."
+        )
+    if args.name == "synthetic":
+        bench = _synthetic(args)
+    else:
+        if not args.annotations:
+            raise StreamerError(f"Give the {args.name} annotation file with --annotations.")
+        if args.name == "ovbench":
+            from streamer.eval.ovbench import load_ovbench
+
+            bench = load_ovbench(args.annotations, args.video_root)
+        else:
+            from streamer.eval.vstream import load_rvs, load_vstream
+
+            load = load_vstream if args.name == "vstream" else load_rvs
+            bench = load(args.annotations, args.video_root)
+    if args.limit is not None:
+        bench.videos = bench.videos[: max(0, args.limit)]
+    return bench
+
+
+def _synthetic(args: BenchmarkArgs) -> Benchmark:
+    from streamer.eval.synthetic import SyntheticSpec, generate, load_synthetic
+
+    if args.annotations:  # a questions file written earlier (or the committed test fixture)
+        return load_synthetic(args.annotations)
+    if args.minutes <= 0:
+        raise StreamerError("--minutes must be positive.")
+    folder = Path(args.cache) if args.cache else default_cache() / "synthetic"
+    return load_synthetic(generate(SyntheticSpec(minutes=args.minutes, seed=args.seed), folder))

@@ -1,0 +1,229 @@
+"""Merging a run folder's shards into one report: accuracy, baselines, latency, memory.
+
+    report = build_report(bench, out, run_info)   # a JSON-ready dict
+    write_report(report, out)                     # out/report.json and out/report.md
+
+Accuracy is over the questions answered, overall and per `answer_type` and
+sub-type, with yes/no questions also counted apart (they hide a ~50% floor).
+Open answers add exact match, contains, token F1 and embedding cosine (MiniLM,
+the embedder the timeline uses). No LLM judge is run; the report says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streamer.eval.baselines import majority_predictions, random_expected
+from streamer.eval.scoring import TextScores, judge, text_scores
+from streamer.eval.shards import Shard
+from streamer.eval.types import AnswerRecord, Benchmark, EvalQuestion, VideoRecord
+from streamer.store import write_json_atomic
+
+EPS = 1e-6  # seconds: float slack when checking that nothing came from the future
+JUDGE_NOTE = "not run: no LLM judge is built yet; open answers are scored deterministically"
+PERCENTILES = (50, 90, 99)
+
+
+@dataclass
+class Row:
+    """One answered question with its scores."""
+
+    q: EvalQuestion
+    a: AnswerRecord
+    correct: bool
+    random: float  # expected accuracy of a random answer
+    majority: bool  # the majority answer would be right
+    text: TextScores | None = None  # open answers only
+    cosine: float | None = None  # open answers only
+
+
+def collect(bench: Benchmark, out: Path) -> tuple[list[Row], list[VideoRecord], int]:
+    """Scored rows of every answered question, the video records, and how many went unanswered."""
+    pairs: list[tuple[EvalQuestion, AnswerRecord]] = []
+    videos: list[VideoRecord] = []
+    unanswered = 0
+    for v in bench.videos:
+        state = Shard(out, v).load()
+        if state.video is not None:
+            videos.append(state.video)
+        for q in v.questions:
+            a = state.answers.get(q.qid)
+            if a is None:
+                unanswered += 1
+            else:
+                pairs.append((q, a))
+    questions = [q for q, _ in pairs]
+    majority = majority_predictions(questions)
+    rand = random_expected(questions)
+    rows = [
+        Row(q, a, judge(q, a.prediction, a.option_index), r, judge(q, m))
+        for (q, a), r, m in zip(pairs, rand, majority)
+    ]
+    for row in rows:
+        if row.q.scoring == "text":
+            row.text = text_scores(row.q.answer, row.a.prediction)
+    return rows, videos, unanswered
+
+
+def add_cosines(rows: Sequence[Row], embed: Callable[[list[str]], np.ndarray]) -> None:
+    """Embedding cosine between gold and answer for the open answers (unit rows: a dot)."""
+    open_rows = [r for r in rows if r.q.scoring == "text"]
+    if not open_rows:
+        return
+    gold = embed([r.q.answer for r in open_rows])  # (n, 384)
+    pred = embed([r.a.prediction or " " for r in open_rows])  # (n, 384)
+    for r, c in zip(open_rows, np.sum(gold * pred, axis=1)):
+        r.cosine = round(float(c), 4)
+
+
+def _mean(xs: Sequence[float]) -> float | None:
+    return round(float(np.mean(xs)), 4) if len(xs) else None
+
+
+def summarise(rows: Sequence[Row]) -> dict[str, Any]:
+    """Accuracy and baselines of a group of rows (and open-answer scores if any)."""
+    out: dict[str, Any] = {
+        "n": len(rows),
+        "accuracy": _mean([float(r.correct) for r in rows]),
+        "random": _mean([r.random for r in rows]),
+        "majority": _mean([float(r.majority) for r in rows]),
+    }
+    texts = [r for r in rows if r.text is not None]
+    if texts:
+        out["open"] = {
+            "n": len(texts),
+            "exact": _mean([r.text.exact for r in texts if r.text]),
+            "contains": _mean([r.text.contains for r in texts if r.text]),
+            "f1": _mean([r.text.f1 for r in texts if r.text]),
+            "cosine": _mean([r.cosine for r in texts if r.cosine is not None]),
+        }
+    return out
+
+
+def _groups(rows: Sequence[Row], key: Callable[[Row], str]) -> dict[str, dict[str, Any]]:
+    by: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by[key(r)].append(r)
+    return {k: summarise(v) for k, v in sorted(by.items())}
+
+
+def _percentiles(xs: Sequence[float]) -> dict[str, float | None]:
+    arr = np.asarray(xs, dtype=float)
+    out: dict[str, float | None] = {
+        f"p{p}": round(float(np.percentile(arr, p)), 4) if len(arr) else None for p in PERCENTILES
+    }
+    out["mean"] = round(float(arr.mean()), 4) if len(arr) else None
+    return out
+
+
+def _memory(videos: Sequence[VideoRecord]) -> dict[str, Any]:
+    mems = [v.memory for v in videos if v.memory]
+    if not mems:
+        return {}
+    return {
+        "strategy": mems[0]["strategy"],
+        "frames_seen": int(sum(m["frames_seen"] for m in mems)),
+        "frames_held_mean": round(float(np.mean([m["frames_held"] for m in mems])), 2),
+        "tokens_max": int(max(m["tokens"] for m in mems)),
+        "budget_tokens": int(max(m["budget_tokens"] for m in mems)),
+        "bytes_held_max": int(max(m["bytes_held"] for m in mems)),
+    }
+
+
+def _future_violations(rows: Sequence[Row]) -> int:
+    """Answers resting on evidence from after the moment they were asked (must be 0)."""
+    return sum(
+        any(e.start > r.a.asked_at + EPS or e.end > r.a.asked_at + EPS for e in r.a.evidence)
+        or r.a.asked_at > r.q.at + EPS
+        for r in rows
+    )
+
+
+def _lookahead(rows: Sequence[Row]) -> dict[str, Any]:
+    """How far past the question's moment memory and timeline reached when it was asked.
+
+    Frames are held back exactly at the question's time; audio arrives in chunks
+    (0.2 s) and a chunk that began before the moment is heard whole, so up to one
+    chunk of speech may lie past it.
+    """
+    over = [r.a.seen_until - r.a.asked_at for r in rows if r.a.seen_until > r.a.asked_at + EPS]
+    return {"answers": len(over), "max_s": round(max(over, default=0.0), 3)}
+
+
+def _counts(
+    bench: Benchmark, rows: Sequence[Row], videos: Sequence[VideoRecord], unanswered: int
+) -> dict[str, Any]:
+    return {
+        "videos": {
+            "found": len(bench.videos),
+            "missing": len(bench.missing_videos),
+            "streamed": sum(1 for v in videos if v.error is None),
+            "errors": {v.video_id: v.error for v in videos if v.error},
+        },
+        "questions": {
+            "total": bench.questions + bench.missing_questions,
+            "answered": len(rows),
+            "missing_video": bench.missing_questions,
+            "unanswered": unanswered,
+            "backend_errors": sum(1 for r in rows if r.a.error),
+            "answered_by": dict(Counter(r.a.backend or "?" for r in rows)),
+        },
+    }
+
+
+def build_report(
+    bench: Benchmark,
+    out: Path,
+    run_info: dict[str, Any],
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """The report of the run in `out` over `bench`'s videos (JSON-ready)."""
+    rows, videos, unanswered = collect(bench, out)
+    if embed is not None:
+        add_cosines(rows, embed)
+    evidence = [e for r in rows for e in r.a.evidence]
+    stream_s = sum(v.stream_time for v in videos)
+    wall_s = sum(v.wall_s for v in videos)
+    return {
+        "benchmark": bench.name,
+        **run_info,
+        **_counts(bench, rows, videos, unanswered),
+        "overall": summarise(rows),
+        "without_yesno": summarise([r for r in rows if not r.q.is_yesno]),
+        "yesno": summarise([r for r in rows if r.q.is_yesno]),
+        "by_answer_type": _groups(rows, lambda r: r.q.answer_type or "(none)"),
+        "by_sub_type": _groups(rows, lambda r: f"{r.q.answer_type}/{r.q.sub_type}"),
+        "judge": JUDGE_NOTE,
+        "latency_s": {
+            "first_token": _percentiles([r.a.first_token_s for r in rows]),
+            "total": _percentiles([r.a.total_s for r in rows]),
+        },
+        "memory": _memory(videos),
+        "evidence": {
+            "moments": len(evidence),
+            "frame_held_share": _mean([float(e.frame_held) for e in evidence]),
+        },
+        "future_violations": _future_violations(rows),
+        "lookahead": _lookahead(rows),
+        "streaming": {
+            "stream_s": round(stream_s, 3),
+            "wall_s": round(wall_s, 3),
+            "x_realtime": round(stream_s / wall_s, 2) if wall_s else None,
+        },
+    }
+
+
+def write_report(report: dict[str, Any], out: Path) -> Path:
+    """out/report.json and out/report.md; returns the Markdown file."""
+    from streamer.eval.report_md import render_markdown
+
+    write_json_atomic(out / "report.json", report)
+    md = out / "report.md"
+    md.write_text(render_markdown(report), encoding="utf-8")
+    return md

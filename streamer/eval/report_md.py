@@ -1,0 +1,158 @@
+"""Markdown views of reports: one run (`report.md`) and several strategies side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    return lines + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def _group_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for name, g in groups.items():
+        o = g.get("open")
+        extra = (
+            [pct(o["exact"]), pct(o["contains"]), num(o["f1"], 2), num(o["cosine"], 2)]
+            if o
+            else [
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+        rows.append(
+            [name, str(g["n"]), pct(g["accuracy"]), pct(g["random"]), pct(g["majority"]), *extra]
+        )
+    return rows
+
+
+GROUP_HEAD = ("", "n", "accuracy", "random", "majority", "exact", "contains", "token F1", "cosine")
+
+
+def render_markdown(r: dict[str, Any]) -> str:
+    cfg = r.get("config", {})
+    out = [
+        f"# {r['benchmark']}: memory {cfg.get('memory')}, backend {cfg.get('backend')}",
+        "",
+        _summary(r),
+        "",
+        *table(
+            ("", "n", "accuracy", "random choice", "majority answer"),
+            [
+                [name, str(g["n"]), pct(g["accuracy"]), pct(g["random"]), pct(g["majority"])]
+                for name, g in (
+                    ("all", r["overall"]),
+                    ("without yes/no", r["without_yesno"]),
+                    ("yes/no only", r["yesno"]),
+                )
+            ],
+        ),
+        "",
+        "## By answer type",
+        "",
+        *table(GROUP_HEAD, _group_rows(r["by_answer_type"])),
+        "",
+        "## By sub-type",
+        "",
+        *table(GROUP_HEAD, _group_rows(r["by_sub_type"])),
+        "",
+        f"LLM judge: {r['judge']}.",
+        "",
+        *_latency_memory(r),
+        "",
+        "## Config and versions",
+        "",
+        "```",
+        *(f"{k}: {val}" for k, val in {**cfg, **r.get("versions", {})}.items()),
+        "```",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _summary(r: dict[str, Any]) -> str:
+    v, q, look = r["videos"], r["questions"], r["lookahead"]
+    by = ", ".join(f"{k} ({n})" for k, n in q["answered_by"].items()) or "none"
+    return (
+        f"{q['answered']} of {q['total']} questions answered on {v['streamed']} videos; "
+        f"{v['missing']} videos ({q['missing_video']} questions) not found under the video root; "
+        f"{q['unanswered']} unanswered (video errors: {len(v['errors'])}); "
+        f"{q['backend_errors']} backend errors; answered by {by}. "
+        f"{r['future_violations']} answers rested on evidence from after their question; "
+        f"{look['answers']} were asked with speech heard up to {look['max_s']} s past their "
+        "moment (audio comes in 0.2 s chunks)."
+    )
+
+
+def _latency_memory(r: dict[str, Any]) -> list[str]:
+    lat, m, s = r["latency_s"], r["memory"], r["streaming"]
+    rows = [
+        [name, num(d["p50"]), num(d["p90"]), num(d["p99"]), num(d["mean"])]
+        for name, d in (("first token", lat["first_token"]), ("total", lat["total"]))
+    ]
+    out = ["## Latency (seconds)", "", *table(("", "p50", "p90", "p99", "mean"), rows), ""]
+    out += [
+        "## Memory and streaming",
+        "",
+        f"- strategy {m.get('strategy', '–')}: {m.get('frames_held_mean', '–')} frames held "
+        f"on average, at most {m.get('tokens_max', '–')} tokens of a {m.get('budget_tokens', '–')} "
+        f"budget, at most {m.get('bytes_held_max', 0) / 1e6:.2f} MB held",
+        f"- evidence moments with a frame still in memory: "
+        f"{pct(r['evidence']['frame_held_share'])} of {r['evidence']['moments']}",
+        f"- streamed {s['stream_s']:.0f} s of video in {s['wall_s']:.0f} s "
+        f"({s['x_realtime']}x real time)",
+    ]
+    return out
+
+
+def render_comparison(reports: dict[str, dict[str, Any]]) -> str:
+    """One table: a row per strategy (or run), then the baselines on the same questions."""
+    first = next(iter(reports.values()))
+    types = list(first["by_answer_type"])
+    head = ["", "n", "all", "w/o yes/no", "yes/no", *types, "1st token p50 s", "frames held"]
+    head += ["evidence frame held"]
+    rows = []
+    for name, r in reports.items():
+        by = r["by_answer_type"]
+        rows.append(
+            [
+                name,
+                str(r["overall"]["n"]),
+                pct(r["overall"]["accuracy"]),
+                pct(r["without_yesno"]["accuracy"]),
+                pct(r["yesno"]["accuracy"]),
+                *(pct(by[t]["accuracy"]) if t in by else "–" for t in types),
+                num(r["latency_s"]["first_token"]["p50"]),
+                str(r["memory"].get("frames_held_mean", "–")),
+                pct(r["evidence"]["frame_held_share"]),
+            ]
+        )
+    fby = first["by_answer_type"]
+    for base in ("random", "majority"):
+        rows.append(
+            [
+                f"*{base} baseline*",
+                str(first["overall"]["n"]),
+                pct(first["overall"][base]),
+                pct(first["without_yesno"][base]),
+                pct(first["yesno"][base]),
+                *(pct(fby[t][base]) for t in types),
+                "",
+                "",
+                "",
+            ]
+        )
+    return "\n".join(table(head, rows)) + "\n"

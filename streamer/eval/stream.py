@@ -1,0 +1,151 @@
+"""Streaming one video through a `Session` and asking its questions at their own times.
+
+Each question is asked exactly as a live user would ask it: the replay is held at
+the question's time (`Session.run_until`), so nothing at or after that moment is
+in memory, then the question is asked and its answer awaited. Questions already
+answered in an earlier run are not asked again, but the replay still stops at
+their times: a stop finishes the speech segment in progress, so skipping one
+would change what is transcribed after it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from streamer.errors import USER_ERRORS
+from streamer.eval.types import AnswerRecord, EvalQuestion, EvalVideo, EvidenceRecord, VideoRecord
+
+ANSWER_TIMEOUT = 600.0  # seconds one answer may take (a slow local LLM on a long question)
+REPLAY_BASE_S = 300.0  # seconds a replay may take to reach a question, plus ...
+REPLAY_PER_STREAM_S = 10.0  # ... this many per second of stream to go (perception runs ~2-5x)
+Emit = Callable[[dict[str, Any]], None]  # receives each record as a JSON-ready dict
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What is being measured; a run folder holds answers of one config only."""
+
+    memory: str = "pyramid"
+    backend: str = "extractive"
+    fps: float = 1.0  # frames perception samples per second of stream (plus cuts)
+    frames_cache: str | None = None  # where folders of frames become videos
+    answer_timeout: float = ANSWER_TIMEOUT
+
+    def identity(self) -> dict[str, Any]:
+        """The settings that change answers (a resumed run must match them)."""
+        return {"memory": self.memory, "backend": self.backend, "fps": self.fps}
+
+
+def source_path(video: EvalVideo, config: RunConfig) -> str:
+    """The file to stream: the video itself, or a frame folder made into one."""
+    assert video.path is not None
+    if video.frames_fps is None:
+        return video.path
+    from streamer.eval.benchmarks import default_cache
+    from streamer.eval.frames import frames_to_video
+
+    cache = Path(config.frames_cache) if config.frames_cache else default_cache() / "frames"
+    return str(frames_to_video(Path(video.path), video.frames_fps, cache))
+
+
+def stream_video(
+    video: EvalVideo, config: RunConfig, answered: Collection[str], emit: Emit
+) -> VideoRecord:
+    """Stream `video` once, asking each question not in `answered` at its time."""
+    from streamer.perception import PerceptionConfig
+    from streamer.session import Session, SessionConfig
+
+    t0 = time.perf_counter()
+    record = VideoRecord(video.video_id, video.key, len(video.questions), 0.0, 0.0)
+    session = None
+    try:
+        session = Session(
+            SessionConfig(
+                source=source_path(video, config),
+                pace="none",
+                start=video.start,
+                memory=config.memory,
+                backend=config.backend,
+                perception=PerceptionConfig(fps=config.fps),
+            )
+        ).start()
+        _ask_all(session, video, config, answered, emit)
+        stats = session.stats()
+        record.stream_time = stats.stream_time
+        record.memory = asdict(stats.memory) if stats.memory is not None else None
+        p = stats.perception
+        record.x_realtime = round(p.x_realtime, 2) if p is not None else 0.0
+    except USER_ERRORS as e:
+        record.error = str(e)
+    finally:
+        if session is not None:
+            session.stop()
+    record.wall_s = round(time.perf_counter() - t0, 3)
+    emit(record.to_dict())
+    return record
+
+
+def _ask_all(
+    session: Any, video: EvalVideo, config: RunConfig, answered: Collection[str], emit: Emit
+) -> None:
+    source = session.stats().source
+    duration = source.extra.get("duration") if source is not None else None
+    held: float | None = video.start
+    for q in video.questions:
+        # past the end: run to the end, so the last sentence is heard before asking
+        gate = None if duration is not None and q.at >= duration else q.at
+        if held is not None and gate != held:
+            to_go = (duration if gate is None else gate) or 0.0
+            session.run_until(gate, REPLAY_BASE_S + REPLAY_PER_STREAM_S * (to_go - held))
+            held = gate
+        if q.qid in answered:
+            continue
+        emit(ask(session, video, q, config.answer_timeout).to_dict())
+
+
+def ask(session: Any, video: EvalVideo, q: EvalQuestion, timeout: float) -> AnswerRecord:
+    """Ask `q` now and wait for the answer; note how far the session had seen."""
+    seen = _seen_until(session)
+    stream = session.ask(q.question, list(q.options) if q.options else None)
+    try:
+        a = stream.result(timeout)
+    except TimeoutError:
+        error = f"No answer within {timeout:.0f} s."
+        return AnswerRecord(q.qid, video.video_id, q, "", session.stream_time(), seen, error=error)
+    return AnswerRecord(
+        qid=q.qid,
+        video_id=video.video_id,
+        question=q,
+        prediction=a.text,
+        backend=a.backend,
+        asked_at=round(a.asked_at, 3),
+        seen_until=round(seen, 3),
+        option=a.option,
+        option_index=a.option_index,
+        evidence=[
+            EvidenceRecord(
+                round(e.start, 3), round(e.end, 3), e.kind, e.text, e.score, e.thumbnail is not None
+            )
+            for e in a.evidence
+        ],
+        first_token_s=a.first_token_s,
+        total_s=a.total_s,
+        error=a.error,
+    )
+
+
+def _seen_until(session: Any) -> float:
+    """The newest moment memory or the timeline holds: frame times, the end of speech heard.
+
+    On-screen text and tags carry the span their sampled frame stands for (to the
+    next sample), so their start, the frame's time, is what was seen.
+    """
+    times = [e.end if e.kind == "speech" else e.start for e in session.timeline_events()]
+    snap = session.memory_snapshot()
+    if snap is not None:
+        times += [it.t for level in snap.levels for it in level.items]
+    return max(times, default=0.0)
