@@ -40,3 +40,11 @@ def test_clock_round_trip():
     assert parse_clock("1:02") == 62.0 and parse_clock("1:02:03") == 3723.0
     assert parse_clock("42 s") == 42.0
     assert format_clock(62.4) == "1:02" and format_clock(3723) == "1:02:03"
+
+
+def test_the_anchor_does_not_decide_what_is_asked():
+    from streamer.reasoning.question import parse_question
+
+    q = parse_question("What was said right before the sign about the budget?", 60.0)
+    assert q.wants == ("speech",) and q.anchor == ("before", "the sign about the budget")
+    assert parse_question("What did the sign say?", 60.0).wants == ("ocr",)

@@ -87,15 +87,16 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
     kind = (
         "choice" if opts else next((k for k, pat in KIND_PATTERNS if re.search(pat, low)), "what")
     )
+    m = re.search(ANCHOR_PATTERN, low)
+    asked = low[: m.start()] if m else low  # "what was said" in "... right before the sign?"
     wants = tuple(
         k
         for k, pat in (("speech", SPEECH_WORDS), ("ocr", SCREEN_WORDS), ("tags", SIGHT_WORDS))
-        if re.search(pat, low)
+        if re.search(pat, asked)
     )
-    if "ocr" in wants and not re.search(SPEAKER_WORDS, low):
+    if "ocr" in wants and not re.search(SPEAKER_WORDS, asked):
         wants = tuple(k for k in wants if k != "speech")  # "what did the sign say?"
     anchor = None
-    m = re.search(ANCHOR_PATTERN, low)
     if m:
         anchor = ("before" if "before" in m.group(1) else "after", m.group(2))
     topic_text = strip_time_phrases(low[: m.start()] if m else low)
