@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from streamer.synth import Card, ClipScript, Shape, Speech, render
+from streamer.types import TextEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "assets" / "demo.mp4"
@@ -22,6 +23,17 @@ CLIP_SCRIPT = ClipScript(
     shapes=[Shape(6.0, 8.0, "circle", "red")],
     speech=[Speech(8.0, SENTENCE)],
 )
+
+
+# A hand-built text timeline: what was shown and said, with known times.
+TIMELINE_EVENTS = [
+    TextEvent("ocr", "GATE 7 CLOSES AT NOON", 3.0, 6.0),
+    TextEvent("speech", "The delivery van arrived at the north entrance.", 8.0, 10.5),
+    TextEvent("ocr", "BUDGET 2027 40,000 EUROS", 14.0, 19.0),
+    TextEvent("speech", "She said the budget for next year is forty thousand euros.", 19.5, 23.0),
+    TextEvent("speech", "Remember to water the plants on Friday.", 70.0, 73.0),
+    TextEvent("ocr", "EXIT ON THE LEFT", 130.0, 134.0),
+]
 
 
 def sample_media(name: str) -> Path:

@@ -7,15 +7,7 @@ import pytest
 from streamer.memory.timeline import Timeline
 from streamer.modelset import load_models
 from streamer.types import TextEvent
-
-EVENTS = [
-    TextEvent("ocr", "GATE 7 CLOSES AT NOON", 3.0, 6.0),
-    TextEvent("speech", "The delivery van arrived at the north entrance.", 8.0, 10.5),
-    TextEvent("ocr", "BUDGET 2027 40,000 EUROS", 14.0, 19.0),
-    TextEvent("speech", "She said the budget for next year is forty thousand euros.", 19.5, 23.0),
-    TextEvent("speech", "Remember to water the plants on Friday.", 70.0, 73.0),
-    TextEvent("ocr", "EXIT ON THE LEFT", 130.0, 134.0),
-]
+from tests.conftest import TIMELINE_EVENTS as EVENTS
 
 
 @pytest.fixture(scope="module")

@@ -20,18 +20,10 @@ import pytest
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Draft
 from streamer.reasoning.question import parse_question
-from streamer.types import TextEvent
+from tests.conftest import TIMELINE_EVENTS as EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
-EVENTS = [
-    TextEvent("ocr", "GATE 7 CLOSES AT NOON", 3.0, 6.0),
-    TextEvent("speech", "The delivery van arrived at the north entrance.", 8.0, 10.5),
-    TextEvent("ocr", "BUDGET 2027 40,000 EUROS", 14.0, 19.0),
-    TextEvent("speech", "She said the budget for next year is forty thousand euros.", 19.5, 23.0),
-    TextEvent("speech", "Remember to water the plants on Friday.", 70.0, 73.0),
-    TextEvent("ocr", "EXIT ON THE LEFT", 130.0, 134.0),
-]
 NOW = 140.0  # stream time the hand-built timeline's questions are asked at
 NOT_SEEN = re.compile(r"\b(not|never|no)\b.*\b(seen|heard|mention\w*|information)\b", re.I)
 
