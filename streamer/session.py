@@ -15,7 +15,6 @@ when the question is asked, while perception keeps going.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -30,8 +29,8 @@ from streamer.memory import load_memory, make_memory
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception, PerceptionConfig
-from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
+from streamer.reasoning.registry import make_backend
 from streamer.store import read_json, write_json_atomic
 from streamer.types import Frame, Observation, SourceStats, TextEvent
 
@@ -66,30 +65,6 @@ class SessionStats:
     answered: int
     latencies: list[tuple[float, float]]  # (first token s, total s) per answer
     error: str | None = None
-
-
-def make_backend(name: str) -> Backend:
-    """The reasoning backend called `name`: "extractive", "llm" or "llm:PATH" (a .gguf file).
-
-    "llm" needs the optional llm extra and its weights; when either is missing it
-    logs one sentence saying so (on stderr unless logging is configured) and
-    returns the extractive backend, whose answers then say backend="extractive".
-    """
-    from streamer.reasoning.extractive import ExtractiveBackend
-
-    if name == "extractive":
-        return ExtractiveBackend()
-    if name == "llm" or name.startswith("llm:"):
-        from models.llm import LlamaModel
-        from models.weights import ModelMissingError
-        from streamer.reasoning.llm import LlmBackend
-
-        try:
-            return LlmBackend(LlamaModel(name[4:] or None).load()).warm_up()
-        except ModelMissingError as e:
-            logging.getLogger("streamer").warning("%s The extractive backend answers instead.", e)
-            return ExtractiveBackend()
-    raise StreamerError(f"Unknown backend {name!r}; use extractive, llm or llm:PATH.")
 
 
 class Session:

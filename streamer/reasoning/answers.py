@@ -1,0 +1,60 @@
+"""Answer pieces every backend shares: how a moment is told, option scoring, "nothing".
+
+    describe(scored)                -> 'the screen read “GATE 7 CLOSES AT NOON”'
+    choose_option(q, timeline)      -> (index, best supporting event or None, its relevance)
+    nothing_about(q, ctx)           -> "I have not seen or heard anything about van."
+"""
+
+from __future__ import annotations
+
+from streamer.memory.timeline import Timeline
+from streamer.reasoning.backend import Context
+from streamer.reasoning.evidence import Scored, score_events
+from streamer.reasoning.question import Question, terms
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # option labels: A. B. C. ...
+NOT_SEEN = "I have not seen or heard anything about"
+
+
+def describe(s: Scored) -> str:
+    """One moment in words: what was said, shown or seen."""
+    e = s.event
+    quoted = e.text.rstrip(".!? ")
+    if e.kind == "speech":
+        return f"someone said “{quoted}”"
+    if e.kind == "ocr":
+        return f"the screen read “{quoted}”"
+    return f"I saw {quoted}"
+
+
+def choose_option(q: Question, timeline: Timeline) -> tuple[int, Scored | None, float]:
+    """The option best supported by the timeline: (index, its best event, that relevance).
+
+    Each option is searched with the question's topic and scored by its own words
+    (or the question's when it has none); ties go to the earlier option.
+    """
+    best_i, best, best_score = 0, None, -1.0
+    for i, option in enumerate(q.options):
+        scored = score_events(
+            q, timeline, query=f"{q.topic} {option}".strip(), wanted=terms(option) or q.terms
+        )
+        top = scored[0] if scored else None
+        score = top.relevance if top is not None else 0.0
+        if score > best_score:
+            best_i, best, best_score = i, top, score
+    return best_i, best, best_score
+
+
+def nothing_about(q: Question, ctx: Context) -> str:
+    """The answer when nothing seen or heard bears on the question."""
+    if not len(ctx.timeline) and not ctx.view.frames_seen:
+        return "I have not seen or heard anything yet."
+    topic = q.topic or "that"
+    when = " in that time" if q.window is not None or q.anchor is not None else ""
+    lead = "No. " if q.kind == "yesno" else ""
+    return f"{lead}{NOT_SEEN} {topic}{when}."
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

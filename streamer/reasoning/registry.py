@@ -1,0 +1,64 @@
+"""Reasoning backends by name: `make_backend("extractive" | "llm" | "llm:PATH.gguf")`.
+
+A name is `KIND` or `KIND:ARGUMENT` (a model path or id). The UI's backend list
+and the command line's choices are `BACKEND_NAMES`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from streamer.errors import StreamerError
+from streamer.reasoning.backend import Backend
+
+log = logging.getLogger("streamer")
+
+
+def _extractive(arg: str | None) -> Backend:
+    from streamer.reasoning.extractive import ExtractiveBackend
+
+    if arg:
+        raise StreamerError("The extractive backend takes no model; use plain 'extractive'.")
+    return ExtractiveBackend()
+
+
+def _llm(arg: str | None) -> Backend:
+    """A local GGUF model (the packaged Qwen2.5-Coder-1.5B, or `arg`, a .gguf path).
+
+    When the llm extra or its weights are missing it logs one sentence saying so
+    and returns the extractive backend, whose answers then say backend="extractive".
+    """
+    from models.llm import LlamaModel
+    from models.weights import ModelMissingError
+    from streamer.reasoning.llm import LlmBackend
+
+    try:
+        return LlmBackend(LlamaModel(arg or None).load()).warm_up()
+    except ModelMissingError as e:
+        log.warning("%s The extractive backend answers instead.", e)
+        return _extractive(None)
+
+
+FACTORIES: dict[str, Callable[[str | None], Backend]] = {
+    "extractive": _extractive,
+    "llm": _llm,
+}
+BACKEND_NAMES: tuple[str, ...] = tuple(FACTORIES)  # ("extractive", "llm")
+
+
+def backend_kind(name: str) -> str:
+    """The kind part of a backend name: "llm" for "llm:model.gguf"."""
+    return name.partition(":")[0].strip()
+
+
+def make_backend(name: str) -> Backend:
+    """The backend called `name` (see the module docstring). StreamerError if unknown."""
+    kind, _, arg = name.partition(":")
+    factory = FACTORIES.get(kind.strip())
+    if factory is None:
+        raise StreamerError(
+            f"Unknown backend {name!r}; use one of {', '.join(BACKEND_NAMES)} "
+            "(llm:PATH for another .gguf model)."
+        )
+    return factory(arg.strip() or None)
