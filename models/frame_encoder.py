@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from models import weights
-from models.protocols import FrameFeatures
+from models.protocols import EncoderInfo, FrameFeatures
 
 __all__ = ["EfficientNetEncoder", "FrameEncoderConfig", "FrameFeatures", "imagenet_classes"]
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 INPUT_SIZE = 224  # px: EfficientNet-Lite0's training resolution; its "same" padding is fixed to it
 FEATURE_DIM = 1280  # channels of the head convolution
 GRID = 7  # 224 px / stride 32 = 7x7 feature map
+INFO = EncoderInfo("efficientnet-lite0@224", FEATURE_DIM, (GRID, GRID))
 NORM_MEAN, NORM_STD = 0.5, 0.5  # per channel on [0, 1] RGB; beat ImageNet mean/std here (MODELS.md)
 ONNX_OPSET = 17
 EXPORT_VERSION = 1  # bump when the exported graph changes; part of the cache key
@@ -157,6 +158,10 @@ class EfficientNetEncoder:
         self._run: Runner | None = None
         self.backend: str = ""  # "onnx" or "torch" once loaded
 
+    @property
+    def info(self) -> EncoderInfo:
+        return INFO
+
     def load(self) -> None:
         """Load now instead of on the first call (e.g. while the UI starts)."""
         with self._lock:
@@ -185,7 +190,11 @@ class EfficientNetEncoder:
         for b in range(len(batch)):
             top = np.argsort(-probs[b])[:k]
             tags = tuple((self._classes[j], float(probs[b, j])) for j in top)
-            out.append(FrameFeatures(tags, feats[b], np.ascontiguousarray(tokens[b], np.float32)))
+            out.append(
+                FrameFeatures(
+                    tags, feats[b], np.ascontiguousarray(tokens[b], np.float32), INFO.space
+                )
+            )
         return out
 
     def _load_locked(self) -> None:

@@ -15,6 +15,15 @@ import numpy as np
 SAMPLE_RATE = 16_000  # Hz: every speech model here takes 16 kHz mono float32
 
 
+@dataclass(frozen=True)
+class EncoderInfo:
+    """Which encoder made a set of frame features: features of two spaces never mix."""
+
+    space: str  # e.g. "efficientnet-lite0@224"; a VLM's vision tower names its model
+    dim: int  # D, the feature and token size
+    grid: tuple[int, int]  # (h, w) of the token map of one frame
+
+
 @dataclass(frozen=True, eq=False)
 class FrameFeatures:
     """What the frame encoder made of one image."""
@@ -22,6 +31,7 @@ class FrameFeatures:
     tags: tuple[tuple[str, float], ...]  # top-k (ImageNet class name, probability), best first
     feature: np.ndarray  # (D,) float32, L2-normalised pooled feature; D = 1280 (EfficientNet-Lite0)
     tokens: np.ndarray  # (h, w, D) float32 spatial feature map; (7, 7, 1280) at 224 px input
+    space: str  # EncoderInfo.space of the encoder that made it
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,11 @@ class SpeechSegment:
 @runtime_checkable
 class FrameEncoder(Protocol):
     """Images in, tags and features out."""
+
+    @property
+    def info(self) -> EncoderInfo:
+        """The space, size and grid of what `encode` returns."""
+        ...
 
     def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
         """Encode (H, W, 3) uint8 RGB images; one FrameFeatures per image, same order."""

@@ -341,6 +341,7 @@ class Perception:
             tokens=feat.tokens,
             ocr=lines,
             scene_change=scene_change,
+            space=feat.space,
         )
         self._on_observation(obs)
         with self._lock:

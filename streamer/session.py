@@ -102,7 +102,9 @@ class Session:
             self.config.perception.ocr, self.config.perception.speech
         )
         if self.memory is None:
-            self.memory = make_memory(self.config.memory, **self.config.memory_options)
+            self.memory = make_memory(
+                self.config.memory, self.config.memory_options, self.models.encoder.info
+            )
         if self.timeline is None:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
         self.source.start()

@@ -120,6 +120,7 @@ class Observation:
     tokens: np.ndarray  # (h, w, D) float32 spatial feature map (7x7 at 224 px input)
     ocr: tuple[OcrLine, ...] | None = None  # None when OCR did not run on this frame
     scene_change: bool = False  # this frame starts a new scene (feature distance)
+    space: str = ""  # the encoder that made `feature`/`tokens` (EncoderInfo.space); "" unnamed
 
 
 TEXT_KINDS = ("speech", "ocr", "tags")

@@ -16,7 +16,6 @@ from streamer.memory.base import (
     MemoryStats,
     MemoryView,
     SnapshotItem,
-    TextToFrameEmbedder,
 )
 from streamer.memory.registry import MEMORY_NAMES, load_memory, make_memory
 
@@ -31,7 +30,6 @@ __all__ = [
     "MemoryStats",
     "MemoryView",
     "SnapshotItem",
-    "TextToFrameEmbedder",
     "load_memory",
     "make_memory",
 ]

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from models.protocols import EncoderInfo
 from streamer.errors import StreamerError
 from streamer.memory.pooling import area_pool, frozen, unit
 from streamer.types import Observation
@@ -33,6 +34,13 @@ from streamer.types import Observation
 
 class MemoryConfigError(StreamerError, ValueError):
     """An unknown memory strategy or an invalid setting of one."""
+
+
+class Payload(Protocol):
+    """Opaque data a strategy keeps with an item; the memory only counts its bytes."""
+
+    @property
+    def nbytes(self) -> int: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +57,13 @@ class MemoryItem:
     seq: int  # source sequence number of the frame the thumbnail shows
     thumbnail: bytes  # JPEG
     tags: tuple[tuple[str, float], ...] = ()
+    payload: Payload | None = None  # what a strategy attaches beyond tokens (e.g. KV blocks)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes this item holds: tokens, feature, thumbnail and payload."""
+        extra = self.payload.nbytes if self.payload is not None else 0
+        return self.tokens.nbytes + self.feature.nbytes + len(self.thumbnail) + extra
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -59,19 +74,11 @@ class MemoryItem:
         return int(self.tokens.shape[0] * self.tokens.shape[1])
 
 
-class TextToFrameEmbedder(Protocol):
-    """A text encoder aligned with the frame-feature space (e.g. a CLIP-style model)."""
-
-    def embed_text(self, text: str) -> np.ndarray:
-        """(D,) float32 vector comparable with `Observation.feature`."""
-        ...
-
-
 @dataclass(frozen=True, eq=False)
 class MemoryQuery:
     """What a reader wants first: items similar to a vector, inside a time window."""
 
-    vector: np.ndarray | None = None  # (D,) in frame-feature space (any scale), or None
+    vector: np.ndarray | None = None  # (D,) in the memory's feature space (any scale), or None
     window: tuple[float, float] | None = None  # (start, end) stream seconds; only overlapping items
     now: float | None = None  # stream time of the question: items that start later are left out
     max_items: int | None = None  # at most this many items (the most similar, then the latest)
@@ -87,11 +94,6 @@ class MemoryQuery:
             raise ValueError(f"max_items must be at least 1, not {self.max_items}")
         if self.top_k < 0:
             raise ValueError(f"top_k must be >= 0, not {self.top_k}")
-
-    @classmethod
-    def from_text(cls, text: str, embedder: TextToFrameEmbedder, **kw: Any) -> MemoryQuery:
-        """A query whose vector is `text` embedded into frame-feature space."""
-        return cls(vector=embedder.embed_text(text), text=text, **kw)
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,10 +194,12 @@ class Memory(abc.ABC):
     name: ClassVar[str]
     config_class: ClassVar[type[Any]]
 
-    def __init__(self, config: Any = None) -> None:
+    def __init__(self, config: Any = None, encoder: EncoderInfo | None = None) -> None:
         self.config = config if config is not None else self.config_class()
         if not isinstance(self.config, self.config_class):
             raise TypeError(f"{self.name} needs a {self.config_class.__name__}")
+        # the feature space held: fixed by the encoder given, else by the first named observation
+        self.space: str | None = encoder.space if encoder is not None else None
         self._lock = threading.RLock()  # guards all state below and in subclasses
         self._save_lock = threading.Lock()  # one save at a time
         self._frames_seen = 0
@@ -223,9 +227,15 @@ class Memory(abc.ABC):
         if obs.tokens.shape[2] != dim:
             raise ValueError(f"tokens {obs.tokens.shape} do not match feature ({dim},)")
         with self._lock:
+            if obs.space and self.space and obs.space != self.space:
+                raise MemoryConfigError(
+                    f"This {self.name} memory holds {self.space} features; a frame encoded by "
+                    f"{obs.space} cannot join it. Start a new session to change the encoder."
+                )
             if self._dim is not None and dim != self._dim:
                 raise ValueError(f"feature size changed from {self._dim} to {dim}")
             self._dim = dim
+            self.space = self.space or obs.space or None
             self._write(obs)
             self._frames_seen += 1
 
@@ -248,7 +258,9 @@ class Memory(abc.ABC):
             by_level[it.level] = by_level.get(it.level, 0) + it.n_tokens
         arrays = [a for it in items for a in (it.tokens, it.feature)] + extra
         unique = {id(a): a.nbytes for a in arrays}  # an array shared by two items counts once
-        held = sum(unique.values()) + sum(len(it.thumbnail) for it in items)
+        held = sum(unique.values()) + sum(
+            len(it.thumbnail) + (it.payload.nbytes if it.payload is not None else 0) for it in items
+        )
         return MemoryStats(
             strategy=self.name,
             frames_seen=seen,
@@ -289,6 +301,7 @@ class Memory(abc.ABC):
                     "config": dataclasses.asdict(self.config),
                     "frames_seen": self._frames_seen,
                     "dim": self._dim,
+                    "space": self.space,
                 }
             write_state(Path(directory), {**header, **state}, arrays)
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from models.protocols import EncoderInfo
 from streamer.memory.base import (
     LevelSpec,
     Memory,
@@ -65,8 +66,10 @@ class PyramidMemory(Memory):
     config_class = PyramidConfig
     config: PyramidConfig
 
-    def __init__(self, config: PyramidConfig | None = None) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: PyramidConfig | None = None, encoder: EncoderInfo | None = None
+    ) -> None:
+        super().__init__(config, encoder)
         self._levels: list[list[MemoryItem]] = [[] for _ in self.config.capacities]
 
     def _specs(self) -> list[LevelSpec]:

@@ -1,10 +1,12 @@
-"""Memory strategies by name: `make_memory("pyramid", capacities=(2, 2, 12))`, `load_memory`."""
+"""Memory strategies by name (`make_memory("pyramid", {"capacities": (2, 2, 12)})`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from models.protocols import EncoderInfo
 from streamer.memory.base import Memory, MemoryConfigError
 from streamer.memory.pyramid import PyramidMemory
 from streamer.memory.star import StarMemory
@@ -19,8 +21,13 @@ STRATEGIES: dict[str, type[Memory]] = {
 MEMORY_NAMES: tuple[str, ...] = tuple(STRATEGIES)  # ("pyramid", "star", "window", "uniform")
 
 
-def make_memory(name: str, **config: Any) -> Memory:
-    """A new, empty memory of strategy `name`, its config built from keyword settings.
+def make_memory(
+    name: str, config: Mapping[str, Any] | None = None, encoder: EncoderInfo | None = None
+) -> Memory:
+    """A new, empty memory of strategy `name`, its config built from `config`'s settings.
+
+    `encoder` names the feature space the memory will hold (it refuses any other);
+    a strategy that needs more of the model (the KV memory) gets it from here too.
 
     Raises:
         MemoryConfigError: unknown strategy, unknown setting or a value out of range.
@@ -31,10 +38,10 @@ def make_memory(name: str, **config: Any) -> Memory:
             f"Unknown memory {name!r}; choose one of {', '.join(MEMORY_NAMES)}."
         )
     try:
-        settings = cls.config_class(**config)
+        settings = cls.config_class(**dict(config or {}))
     except TypeError as e:
         raise MemoryConfigError(f"Bad setting for the {name} memory: {e}.") from None
-    return cls(settings)
+    return cls(settings, encoder)
 
 
 def load_memory(directory: Path | str) -> Memory:

@@ -8,9 +8,9 @@ Without a query: every held item in time order. With one:
 3. the rest follow in time order; when `max_items` cuts, the latest are kept
    (the most recent past is what a live question most often asks about).
 
-The vector lives in frame-feature space: today the feature of an example
-frame; later the output of a text encoder aligned with the frame encoder
-(`MemoryQuery.from_text`). Nothing here depends on where it came from.
+The vector lives in the memory's feature space: the feature of an example
+frame, or what a backend's `query_vector` makes of the question. Nothing here
+depends on where it came from.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from models.protocols import EncoderInfo
 from streamer.memory.base import (
     LevelSpec,
     Memory,
@@ -83,8 +84,10 @@ class StarMemory(Memory):
     config_class = StarConfig
     config: StarConfig
 
-    def __init__(self, config: StarConfig | None = None) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: StarConfig | None = None, encoder: EncoderInfo | None = None
+    ) -> None:
+        super().__init__(config, encoder)
         self._recent: deque[Recent] = deque()
         self._slots: list[Slot | None] = [None] * self.config.temporal_slots
         self._abstract: Abstract | None = None

@@ -84,6 +84,7 @@ def restore(
         memory = cls(cls.config_class(**state["config"]))
         memory._frames_seen = int(state["frames_seen"])
         memory._dim = None if state["dim"] is None else int(state["dim"])
+        memory.space = state.get("space") or None  # saves before spaces were named have none
         memory._restore(state, arrays)
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise damaged(path, f"{type(e).__name__}: {e}") from None

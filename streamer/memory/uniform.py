@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from models.protocols import EncoderInfo
 from streamer.memory.base import (
     LevelSpec,
     Memory,
@@ -46,8 +47,10 @@ class UniformMemory(Memory):
     config_class = UniformConfig
     config: UniformConfig
 
-    def __init__(self, config: UniformConfig | None = None) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: UniformConfig | None = None, encoder: EncoderInfo | None = None
+    ) -> None:
+        super().__init__(config, encoder)
         self._held: list[MemoryItem] = []
         self._index: list[int] = []  # stream index (0-based write count) of each held frame
         self._stride = 1  # k

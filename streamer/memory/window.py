@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from models.protocols import EncoderInfo
 from streamer.memory.base import (
     LevelSpec,
     Memory,
@@ -42,8 +43,10 @@ class WindowMemory(Memory):
     config_class = WindowConfig
     config: WindowConfig
 
-    def __init__(self, config: WindowConfig | None = None) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: WindowConfig | None = None, encoder: EncoderInfo | None = None
+    ) -> None:
+        super().__init__(config, encoder)
         self._held: deque[MemoryItem] = deque(maxlen=self.config.frames)
 
     def _specs(self) -> list[LevelSpec]:

@@ -55,14 +55,14 @@ def test_every_frame_is_accounted_for(name: str) -> None:
 
 
 def test_window_holds_the_latest_frames() -> None:
-    memory = make_memory("window", frames=5)
+    memory = make_memory("window", {"frames": 5})
     for obs in stream(100, seed=5):
         memory.write(obs)
     assert [it.seq for it in memory.read().items] == [95, 96, 97, 98, 99]
 
 
 def test_uniform_keeps_every_kth_frame() -> None:
-    memory = make_memory("uniform", frames=4, grid=2)
+    memory = make_memory("uniform", {"frames": 4, "grid": 2})
     for obs in stream(20, seed=6):
         memory.write(obs)
     # 0..3 held; 4 doubles k to 2 (keep 0, 2, 4); 6 fills; 8 doubles to 4 (0, 4, 8); 12 fills;

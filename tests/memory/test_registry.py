@@ -36,7 +36,7 @@ def test_unknown_name_is_a_user_error() -> None:
 )
 def test_bad_settings(name: str, settings: dict) -> None:
     with pytest.raises(MemoryConfigError):
-        make_memory(name, **settings)
+        make_memory(name, settings)
 
 
 def test_config_from_json_lists() -> None:
@@ -44,7 +44,7 @@ def test_config_from_json_lists() -> None:
 
 
 def test_custom_pyramid_budget() -> None:
-    assert make_memory("pyramid", capacities=(1, 3), grids=(5, 1)).budget_tokens == 25 + 3
+    assert make_memory("pyramid", {"capacities": (1, 3), "grids": (5, 1)}).budget_tokens == 25 + 3
 
 
 def test_observation_shapes_are_checked() -> None:

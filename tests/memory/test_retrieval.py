@@ -77,14 +77,3 @@ def test_query_checks() -> None:
         memory.read(MemoryQuery(vector=np.ones(5, dtype=np.float32)))
     with pytest.raises(ValueError):
         MemoryQuery(window=(5.0, 1.0))
-
-
-def test_from_text_uses_a_frame_space_embedder() -> None:
-    memory, observations = filled("window")
-
-    class Fake:  # stands for a text encoder aligned with the frame encoder
-        def embed_text(self, text: str) -> np.ndarray:
-            return observations[298].feature * 3.0
-
-    view = memory.read(MemoryQuery.from_text("the second to last frame", Fake(), top_k=1))
-    assert view.items[0].seq == 298 and view.relevant == 1

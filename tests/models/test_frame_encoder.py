@@ -84,6 +84,8 @@ def test_outputs_have_documented_shapes(encoder: EfficientNetEncoder, bunny: np.
     (out,) = encoder.encode([bunny])
     assert out.feature.shape == (1280,) and out.feature.dtype == np.float32
     assert out.tokens.shape == (7, 7, 1280) and out.tokens.dtype == np.float32
+    info = encoder.info  # what the memory is told: the space, size and grid of these features
+    assert out.space == info.space and (*info.grid, info.dim) == out.tokens.shape
     assert np.linalg.norm(out.feature) == pytest.approx(1.0, abs=1e-5)
     probs = [p for _, p in out.tags]
     assert len(out.tags) == 5 and probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1
