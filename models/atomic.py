@@ -1,5 +1,9 @@
 """Atomic writes: a file or folder appears complete under its final name, or not at all.
 
+The one way anything in this project writes a file that must survive a crash:
+weights assembled from parts, the ONNX export, saved sessions and memories
+(`streamer/store.py` writes through `atomic_file`).
+
 The data goes to a temporary name in the destination folder, is fsynced, then
 renamed over the final name (rename is atomic within one file system). If the
 writer fails, the temporary entry is deleted; if the process dies mid-write,
@@ -21,12 +25,15 @@ STALE_TMP_S = 3600.0  # a temporary entry untouched for an hour belongs to a dea
 TMP_MARK = ".tmp-"  # temporary entries are named ".<final name>.tmp-<random>"
 
 
-def remove_stale_tmp(root: Path) -> None:
-    """Delete temporary entries left by processes that died mid-write."""
+def remove_stale_tmp(root: Path, older_than: float = STALE_TMP_S) -> None:
+    """Delete temporary entries left by processes that died mid-write.
+
+    `older_than=0` removes every one: only for a folder no one is writing into.
+    """
     now = time.time()
     for entry in root.glob(f".*{TMP_MARK}*"):
         with contextlib.suppress(OSError):
-            if now - entry.stat().st_mtime <= STALE_TMP_S:
+            if now - entry.stat().st_mtime < older_than:
                 continue
             if entry.is_dir():
                 shutil.rmtree(entry)
@@ -34,10 +41,16 @@ def remove_stale_tmp(root: Path) -> None:
                 entry.unlink()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def fsync_dir(folder: Path) -> None:
+    """Make a rename inside `folder` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; its renames are durable enough
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass
     finally:
         os.close(fd)
 
@@ -61,7 +74,7 @@ def atomic_file(dest: Path) -> Iterator[Path]:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -82,12 +95,12 @@ def atomic_dir(dest: Path) -> Iterator[Path]:
         for item in (p for p in tmp.iterdir() if p.is_file()):
             with open(item, "rb") as f:
                 os.fsync(f.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         try:
             os.rename(tmp, dest)
         except OSError:
             if not dest.is_dir():
                 raise
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

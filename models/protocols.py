@@ -106,3 +106,12 @@ class TextEmbedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) float32, L2-normalised rows, one per text."""
         ...
+
+
+@runtime_checkable
+class Loadable(Protocol):
+    """An adapter that can load its weights now instead of on first use."""
+
+    def load(self) -> object:
+        """Load (and verify) the weights; slow the first time, a no-op after."""
+        ...

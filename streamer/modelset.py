@@ -9,20 +9,36 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from models.protocols import (
+    FrameEncoder,
+    Loadable,
+    SpeechRecognizer,
+    TextEmbedder,
+    TextReader,
+)
 from streamer.perception import PerceptionModels
+
+if TYPE_CHECKING:
+    from models.vad import SileroVad  # the transcriber streams it: more than a VoiceDetector
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights are packaged: never reach a hub
 
 
 @dataclass
 class ModelSet:
-    encoder: Any  # FrameEncoder
-    reader: Any | None  # TextReader, None when OCR is off
-    recognizer: Any | None  # SpeechRecognizer, None when speech is off
-    vad: Any | None
-    embedder: Any  # TextEmbedder
+    encoder: FrameEncoder
+    reader: TextReader | None  # None when OCR is off
+    recognizer: SpeechRecognizer | None  # None when speech is off
+    vad: SileroVad | None
+    embedder: TextEmbedder
+
+    def load_all(self) -> None:
+        """Load every model now (the app does it while the page opens), not on first use."""
+        for part in (self.encoder, self.reader, self.recognizer, self.vad, self.embedder):
+            if isinstance(part, Loadable):
+                part.load()
 
     def perception(self) -> PerceptionModels:
         """Models for one stream: the speech transcriber keeps per-stream state."""

@@ -16,26 +16,37 @@ when the question is asked, while perception keeps going.
 from __future__ import annotations
 
 import threading
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from streamer import __version__
 from streamer.capture import open_source
 from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.errors import StreamerError
-from streamer.memory import load_memory, make_memory
+from streamer.manifest import (
+    Manifest,
+    SavedSession,
+    list_saved,
+    newer,
+    read_manifest,
+    write_manifest,
+)
+from streamer.memory import (
+    MEMORY_NAMES,
+    Memory,
+    MemorySnapshot,
+    MemoryStats,
+    load_memory,
+    make_memory,
+)
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
-from streamer.perception import Perception, PerceptionConfig
+from streamer.perception import Perception, PerceptionConfig, PerceptionStats
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
-from streamer.reasoning.registry import make_backend
-from streamer.store import read_json, write_json_atomic
-from streamer.types import Frame, Observation, SourceStats, TextEvent
+from streamer.reasoning.registry import BACKEND_NAMES, make_backend
+from streamer.store import StoreError
+from streamer.types import Frame, Observation, SourceStats, StatusEvent, TextEvent
 
-MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
 AUTOSAVE_SECONDS = 5.0  # a crash loses at most this much of a saved stream
 
 
@@ -59,8 +70,8 @@ class SessionStats:
     state: str  # idle | running | paused | ended | stopped | error | reopened
     stream_time: float  # seconds of stream processed
     source: SourceStats | None
-    perception: Any | None  # PerceptionStats
-    memory: Any  # MemoryStats
+    perception: PerceptionStats | None
+    memory: MemoryStats | None
     timeline_events: int
     answered: int
     latencies: list[tuple[float, float]]  # (first token s, total s) per answer
@@ -73,7 +84,7 @@ class Session:
         self.models = models
         self.source: Source | None = None
         self.perception: Perception | None = None
-        self.memory: Any = None
+        self.memory: Memory | None = None
         self.timeline: Timeline | None = None
         self.reasoner: Reasoner | None = None
         self.state = "idle"
@@ -222,25 +233,57 @@ class Session:
             return max(self._stream_time, min(t, gate) if gate is not None else t)
         return self._stream_time
 
+    # -- what clients may know ------------------------------------------------------
+    @staticmethod
+    def memory_names() -> tuple[str, ...]:
+        """The memory strategies a session can use (`SessionConfig.memory`)."""
+        return MEMORY_NAMES
+
+    @staticmethod
+    def backend_names() -> tuple[str, ...]:
+        """The reasoning backends by kind (`SessionConfig.backend`, e.g. "llm:PATH")."""
+        return BACKEND_NAMES
+
+    @staticmethod
+    def cameras() -> list[tuple[str, str]]:
+        """(label, source spec) of each camera found on this machine."""
+        from streamer.capture.webcam import list_cameras
+
+        return list_cameras()
+
+    @staticmethod
+    def saved(root: str | Path) -> list[SavedSession]:
+        """The sessions saved in `root`'s subfolders, newest first."""
+        return list_saved(root)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds of stream in all when known (a file), else None (live, reopened)."""
+        return self.source.duration if self.source is not None else None
+
+    def status_events(self) -> list[StatusEvent]:
+        """What the source reported since the last call: reconnecting, drops, errors, end."""
+        return self.source.events() if self.source is not None else []
+
     # -- what the UI shows ---------------------------------------------------------
     def latest_frame(self) -> Frame | None:
         """The newest captured frame (a latest-frame slot: never a backlog)."""
         return self.source.latest_frame() if self.source is not None else None
 
-    def memory_snapshot(self) -> Any:
+    def memory_snapshot(self) -> MemorySnapshot | None:
         """Which frames the memory holds, where (levels, slots), for display."""
         return self.memory.snapshot() if self.memory is not None else None
 
     def timeline_events(
         self, text: str | None = None, window: tuple[float, float] | None = None, k: int = 50
     ) -> list[TextEvent]:
-        """The text timeline: all of it, a time window, or the `k` best matches for `text`."""
+        """The text timeline in time order (all, or a window), or the `k` best matches for `text`."""
         if self.timeline is None:
             return []
         if text:
             return [h.event for h in self.timeline.search(text, k=k, window=window)]
         lo, hi = window if window is not None else (0.0, float("inf"))
-        return self.timeline.window(lo, hi)
+        return sorted(self.timeline.window(lo, hi), key=lambda e: (e.start, e.end))
 
     def frame_at(self, t: float) -> Frame | None:
         """The frame at stream time `t` of a file source (decoded again), else None."""
@@ -258,6 +301,7 @@ class Session:
 
     # -- observing -----------------------------------------------------------------
     def _observe(self, obs: Observation) -> None:
+        assert self.memory is not None
         self.memory.write(obs)
 
     def _text(self, event: TextEvent) -> None:
@@ -284,9 +328,10 @@ class Session:
     # -- persistence ---------------------------------------------------------------
     def save(self, folder: str | Path | None = None) -> Path:
         """Write the session (manifest, timeline, memory) atomically into `folder`."""
-        target = Path(folder or self.config.save_dir or "")
-        if not str(target):
+        where = folder or self.config.save_dir
+        if not where:
             raise StreamerError("No folder to save the session in; choose one.")
+        target = Path(where)
         if self.timeline is None or self.memory is None:
             raise StreamerError("Nothing to save yet: start the session first.")
         with self._save_lock:
@@ -294,19 +339,14 @@ class Session:
             target.mkdir(parents=True, exist_ok=True)
             self.timeline.save(target)
             self.memory.save(target / "memory")
-            config = asdict(self.config)
-            manifest = {
-                "format": FORMAT_VERSION,
-                "app": "streamer",
-                "version": __version__,
-                "source": self.config.source,
-                "stream_time": t,
-                "saved_at": time.time(),
-                "memory": self.config.memory,
-                "config": config,
-                "embedder_dim": self.timeline.dim,
-            }
-            write_json_atomic(target / MANIFEST, manifest)
+            manifest = Manifest(
+                source=self.config.source,
+                stream_time=t,
+                memory=self.config.memory,
+                config=asdict(self.config),
+                embedder_dim=self.timeline.dim,
+            )
+            write_manifest(target, manifest)
         return target
 
     def _autosave(self) -> None:
@@ -318,26 +358,32 @@ class Session:
     def open(cls, folder: str | Path, models: ModelSet | None = None) -> Session:
         """Reopen a saved session read-only: ask about it without its source."""
         folder = Path(folder)
-        if not (folder / MANIFEST).exists():
-            raise StreamerError(
-                f"{folder} is not a saved session (no {MANIFEST}); pick the "
-                "folder a session was saved in."
-            )
-        manifest = read_json(folder / MANIFEST)
-        if manifest.get("format") != FORMAT_VERSION:
-            raise StreamerError(
-                f"{folder} was saved in format {manifest.get('format')}, this "
-                f"version reads {FORMAT_VERSION}."
-            )
-        perception = PerceptionConfig(**manifest["config"].pop("perception", {}))
-        config = SessionConfig(**{**manifest["config"], "perception": perception, "save_dir": None})
+        manifest = read_manifest(folder)
+        config = saved_config(folder, manifest.config)
         session = cls(config, models)
         session.models = models or load_models(ocr=False, speech=False)
         session.timeline = Timeline.load(
             folder, session.models.embedder.embed, session.models.embedder.dim
         )
         session.memory = load_memory(folder / "memory")
-        session._stream_time = float(manifest["stream_time"])
+        session._stream_time = float(manifest.stream_time)
         session._start_reasoner()
         session.state = "reopened"
         return session
+
+
+def saved_config(folder: Path, saved: dict[str, Any]) -> SessionConfig:
+    """The SessionConfig a manifest holds (StoreError in one sentence for one it cannot)."""
+    saved = dict(saved)
+    perception = saved.pop("perception", {})
+    names = {f.name for f in fields(SessionConfig)}
+    known = {f.name for f in fields(PerceptionConfig)}
+    unknown = sorted(set(saved) - names) + sorted(set(perception or {}) - known)
+    if unknown:
+        raise newer(folder, f"settings {', '.join(unknown)}, which this version does not know")
+    try:
+        return SessionConfig(
+            **{**saved, "perception": PerceptionConfig(**perception), "save_dir": None}
+        )
+    except (TypeError, ValueError) as e:
+        raise StoreError(f"Session {folder} has settings this version cannot use ({e}).") from None

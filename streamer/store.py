@@ -1,9 +1,9 @@
-"""Atomic files: the one way anything in streamer writes to disk.
+"""Saved files: JSON, JSONL and safetensors, written atomically, read back with one-sentence errors.
 
-Every write goes to a temporary name in the same folder, is flushed and
-fsync'ed, then renamed over the target (`os.replace`) and the folder is
-fsync'ed, so a crash leaves either the old file or the new one, never half of
-one. Tensors are safetensors, everything else JSON; nothing is ever pickled.
+Every write goes through `models.atomic.atomic_file` (a temporary name in the
+same folder, fsync, rename, fsync the folder), so a crash leaves either the old
+file or the new one, never half of one. Tensors are safetensors, everything
+else JSON; nothing is ever pickled.
 
     write_json_atomic(folder / "manifest.json", {"version": 1})
     save_arrays_atomic(folder / "tensors.safetensors", {"tokens": tokens})
@@ -12,10 +12,8 @@ one. Tensors are safetensors, everything else JSON; nothing is ever pickled.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,9 +21,9 @@ from typing import Any, BinaryIO
 import numpy as np
 import safetensors.numpy
 
+from models.atomic import atomic_file, remove_stale_tmp
 from streamer.errors import StreamerError
 
-TEMP_SUFFIX = ".tmp"  # temporary files are ".<name>.<random>.tmp" beside their target
 TAIL_CHUNK = 4096  # bytes read backwards at a time when repairing a torn JSONL tail
 
 
@@ -41,19 +39,8 @@ def damaged(path: Path, why: str) -> StoreError:
 # -- writing ------------------------------------------------------------------------
 def write_bytes_atomic(path: Path | str, data: bytes) -> None:
     """Write `data` to `path` atomically: temp file, fsync, rename, fsync the folder."""
-    path = Path(path)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
+    with atomic_file(Path(path)) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_json_atomic(path: Path | str, obj: Any) -> None:
@@ -105,25 +92,9 @@ def _cut_torn_tail(f: BinaryIO) -> None:
     f.truncate(0)
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename inside `folder` durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open a folder; its renames are durable enough
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def remove_temp_files(folder: Path) -> None:
     """Delete temporary files a killed writer left in `folder`. Call only when no write runs."""
-    for tmp in folder.glob(f".*{TEMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    remove_stale_tmp(folder, older_than=0.0)
 
 
 # -- reading ------------------------------------------------------------------------

@@ -19,16 +19,15 @@ from typing import Any
 import gradio as gr
 
 from streamer.errors import StreamerError
-from streamer.memory.registry import MEMORY_NAMES
+from streamer.session import Session
 from ui.chat import ask_stream, select_answer, show_moment
 from ui.controller import MAX_SPEED, MIN_SPEED, AppController
 from ui.handlers import Handlers
 from ui.live_view import render_live
-from ui.sources import DEMO, FILE, MODES, URL, WEBCAM, webcam_choices
+from ui.sources import DEMO, FILE, MODES, URL, WEBCAM
 from ui.theme import CSS, theme
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-BACKENDS = ("extractive", "llm")  # "llm" answers extractively when its extra is missing
 LIVE_TICK, PANEL_TICK = 0.5, 2.0  # seconds between refreshes of the live view / the panels
 DELETE_CACHE = (1800, 3600)  # every 30 min, delete Gradio temp files older than 1 h
 MAX_FILE_SIZE = "2gb"
@@ -126,7 +125,7 @@ def _player(page: Page, app: AppController, options: AppOptions) -> None:
             label="Stream URL", visible=False,
             placeholder="https://…/video.mp4, rtsp://camera/stream, https://…/live.m3u8",
         )  # fmt: skip
-        cams = webcam_choices()
+        cams = Session.cameras()
         device = gr.Dropdown(cams, value=cams[0][1], label="Camera", visible=False)
         mic = gr.Checkbox(
             label="Microphone", value=False, interactive=False, visible=False,
@@ -140,8 +139,8 @@ def _player(page: Page, app: AppController, options: AppOptions) -> None:
             )  # fmt: skip
             loop = gr.Checkbox(label="Loop the file", value=False)
         with gr.Row():
-            memory = gr.Dropdown(list(MEMORY_NAMES), value=options.memory, label="Memory")
-            backends = list(dict.fromkeys([*BACKENDS, options.backend]))
+            memory = gr.Dropdown(list(Session.memory_names()), value=options.memory, label="Memory")
+            backends = list(dict.fromkeys([*Session.backend_names(), options.backend]))
             backend = gr.Dropdown(backends, value=options.backend, label="Backend")
         gr.Markdown("Source, speed, memory and backend apply at the next Start.")
         page.settings = (speed, loop, memory, backend)

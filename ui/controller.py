@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from streamer.errors import USER_ERRORS, SourceError, StreamerError
+from streamer.manifest import SavedSession
 from streamer.reasoning.reasoner import AnswerStream
 from streamer.session import Session, SessionConfig, SessionStats
 from streamer.types import Frame, TextEvent
 from ui.model_loader import ModelLoader
-from ui.saved import SavedSession, list_saved, safe_name, saved_folder
+from ui.saved import safe_name, saved_folder
 from ui.uploads import UploadStore
 
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
@@ -175,7 +176,7 @@ class AppController:
         return folder
 
     def saved_sessions(self) -> list[SavedSession]:
-        return list_saved(self.sessions_dir)
+        return Session.saved(self.sessions_dir)
 
     def close(self) -> None:
         """Stop the current session and remove imported uploads (the app's exit)."""

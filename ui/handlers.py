@@ -18,6 +18,7 @@ from ui.controller import AppController, StartRequest
 from ui.html import notice_html
 from ui.live_view import live_key, render_live
 from ui.memory_view import render_memory, render_timeline
+from ui.saved import saved_label
 from ui.sources import resolve_source
 from ui.stats_view import render_stats
 
@@ -71,7 +72,7 @@ class Handlers:
 
     # -- sessions ------------------------------------------------------------------
     def saved_choices(self) -> Any:
-        choices = [(s.label, s.name) for s in self.app.saved_sessions()]
+        choices = [(saved_label(s), s.name) for s in self.app.saved_sessions()]
         return gr.update(choices=choices, value=choices[0][1] if choices else None)
 
     def save(self, name: str | None) -> tuple[str, Any]:

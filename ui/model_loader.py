@@ -74,10 +74,7 @@ class ModelLoader:
 
 def warm_up(models: ModelSet) -> None:
     """Load every model now and run each once, so the first real call is fast."""
-    for part in (models.encoder, models.reader, models.recognizer, models.vad, models.embedder):
-        load = getattr(part, "load", None)
-        if load is not None:
-            load()
+    models.load_all()
     image = np.full((*WARM_SIZE, 3), 40, np.uint8)  # (H, W, 3) uint8 RGB
     cv2.putText(image, "WARM UP 123", (60, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (255,) * 3, 4)
     models.encoder.encode([image])

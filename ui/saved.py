@@ -10,14 +10,12 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from streamer.errors import StreamerError
-from streamer.store import read_json
+from streamer.manifest import SavedSession, is_saved_session
 from streamer.timeref import format_clock
 
-MANIFEST = "manifest.json"  # written by Session.save
 MAX_NAME = 64  # characters of a folder name
 
 
@@ -33,44 +31,17 @@ def safe_name(name: str | None) -> str:
     return cleaned or time.strftime("session-%Y%m%d-%H%M%S")
 
 
-@dataclass(frozen=True)
-class SavedSession:
-    name: str  # folder name inside the sessions directory
-    source: str | None
-    stream_time: float  # seconds of stream the session had seen
-    saved_at: float  # time.time()
-    memory: str
-
-    @property
-    def label(self) -> str:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
-        what = Path(self.source).name if self.source else "no source"
-        return f"{self.name} — {what}, {format_clock(self.stream_time)} seen, {when}"
-
-
-def list_saved(root: Path) -> list[SavedSession]:
-    """Saved sessions in `root`, newest first (folders without a readable manifest skipped)."""
-    out = []
-    for folder in root.iterdir() if root.is_dir() else ():
-        try:
-            m = read_json(folder / MANIFEST)
-            out.append(
-                SavedSession(
-                    folder.name,
-                    m.get("source"),
-                    float(m.get("stream_time", 0.0)),
-                    float(m.get("saved_at", 0.0)),
-                    str(m.get("memory", "?")),
-                )
-            )
-        except (OSError, ValueError, TypeError, AttributeError, StreamerError):
-            continue
-    return sorted(out, key=lambda s: s.saved_at, reverse=True)
+def saved_label(s: SavedSession) -> str:
+    """How the list shows a saved session: name, what was watched, how much, when."""
+    m = s.manifest
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.saved_at))
+    what = Path(m.source).name if m.source else "no source"
+    return f"{s.name} — {what}, {format_clock(m.stream_time)} seen, {when}"
 
 
 def saved_folder(root: Path, name: str) -> Path:
     """The folder of a saved session picked by name (StreamerError if it is not one)."""
     folder = root / safe_name(name)
-    if not name or not (folder / MANIFEST).exists():
+    if not name or not is_saved_session(folder):
         raise StreamerError(f"No saved session named {name!r}; pick one from the list.")
     return folder

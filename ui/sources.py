@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,16 +19,6 @@ class ResolvedSource:
     source: str  # what Session opens
     label: str  # what the page calls it
     hide_path: bool = False  # an upload: its generated path means nothing to the user
-
-
-def webcam_choices() -> list[tuple[str, str]]:
-    """(label, spec) per camera device found (/dev/video*), or device 0 when none is."""
-    found = []
-    for dev in sorted(glob.glob("/dev/video*")):
-        m = re.fullmatch(r"/dev/video(\d+)", dev)
-        if m:
-            found.append((f"camera {m.group(1)} ({dev})", f"webcam:{m.group(1)}"))
-    return found or [("camera 0 (no camera found on this machine)", "webcam:0")]
 
 
 def resolve_source(

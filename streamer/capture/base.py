@@ -34,6 +34,7 @@ class Source(abc.ABC):
     """A stream of frames and audio. Subclasses implement `_open` and `_run`."""
 
     live: bool = False  # a live device: the queue drops oldest when the consumer lags
+    duration: float | None = None  # seconds, when the stream has a known end (a file)
 
     def __init__(
         self, *, policy: Policy, clock: Clock | None = None, queue: StreamQueue | None = None

@@ -11,12 +11,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamer.commands.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 from streamer.types import Answer
+
+if TYPE_CHECKING:
+    from streamer.session import Session
 
 HELP = "replay a source up to a time and ask about it"
 
@@ -58,12 +61,12 @@ def load_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from streamer.manifest import is_saved_session
     from streamer.session import Session, SessionConfig
 
     questions = load_questions(args)
-    saved = Path(args.source)
-    if saved.is_dir() and (saved / "manifest.json").exists():
-        session = Session.open(saved)
+    if is_saved_session(args.source):
+        session = Session.open(args.source)
     else:
         session = Session(
             SessionConfig(args.source, pace="none", memory=args.memory, backend=args.backend)
@@ -86,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _replay(session: Any, at: float | None, quiet: bool) -> None:
-    total = at if at is not None else session.source.stats().extra.get("duration")
+def _replay(session: Session, at: float | None, quiet: bool) -> None:
+    total = at if at is not None else session.duration
     progress = StreamProgress(total, enabled=not quiet, desc="replay").poll(session.stream_time)
     try:
         session.run_until(at)

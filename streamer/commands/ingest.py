@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from streamer.commands.progress import StreamProgress
 from streamer.timeref import format_clock
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     def on_item(item: object) -> None:
         if progress.bar is None and progress.total is None:
-            progress.total = source.stats().extra.get("duration")
+            progress.total = source.duration
         progress.update(getattr(item, "t", 0.0))
 
     try:
@@ -75,7 +76,7 @@ def _perceive(args: argparse.Namespace) -> int:
         perception=PerceptionConfig(fps=args.fps or 1.0),
     )
     with Session(cfg) as s:
-        progress = StreamProgress(args.seconds or _duration(s), enabled=not args.quiet)
+        progress = StreamProgress(args.seconds or s.duration, enabled=not args.quiet)
         progress.poll(s.stream_time)
         try:
             s.run_until(args.seconds)
@@ -83,8 +84,8 @@ def _perceive(args: argparse.Namespace) -> int:
             progress.close()
         st = s.stats()
     p = st.perception
-    assert s.timeline is not None and p is not None
-    out = {
+    assert p is not None
+    out: dict[str, Any] = {
         "frames": p.frames_in,
         "sampled": p.frames_sampled,
         "observations": p.observations,
@@ -104,7 +105,7 @@ def _perceive(args: argparse.Namespace) -> int:
         },
         "timeline": [
             {"start": e.start, "end": e.end, "kind": e.kind, "text": e.text}
-            for e in sorted(s.timeline.events, key=lambda e: e.start)
+            for e in s.timeline_events()
         ],
         "memory": _plain(st.memory),
     }
@@ -123,11 +124,6 @@ def _perceive(args: argparse.Namespace) -> int:
             f"({v['ms_per_item']} ms each)"
         )
     return 0
-
-
-def _duration(session: object) -> float | None:
-    src = getattr(session, "source", None)
-    return src.stats().extra.get("duration") if src is not None else None
 
 
 def _plain(obj: object) -> object:

@@ -14,10 +14,13 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamer.errors import USER_ERRORS
 from streamer.eval.types import AnswerRecord, EvalQuestion, EvalVideo, EvidenceRecord, VideoRecord
+
+if TYPE_CHECKING:
+    from streamer.session import Session
 
 ANSWER_TIMEOUT = 600.0  # seconds one answer may take (a slow local LLM on a long question)
 REPLAY_BASE_S = 300.0  # seconds a replay may take to reach a question, plus ...
@@ -90,10 +93,9 @@ def stream_video(
 
 
 def _ask_all(
-    session: Any, video: EvalVideo, config: RunConfig, answered: Collection[str], emit: Emit
+    session: Session, video: EvalVideo, config: RunConfig, answered: Collection[str], emit: Emit
 ) -> None:
-    source = session.stats().source
-    duration = source.extra.get("duration") if source is not None else None
+    duration = session.duration
     held: float | None = video.start
     for q in video.questions:
         # past the end: run to the end, so the last sentence is heard before asking
@@ -107,7 +109,7 @@ def _ask_all(
         emit(ask(session, video, q, config.answer_timeout).to_dict())
 
 
-def ask(session: Any, video: EvalVideo, q: EvalQuestion, timeout: float) -> AnswerRecord:
+def ask(session: Session, video: EvalVideo, q: EvalQuestion, timeout: float) -> AnswerRecord:
     """Ask `q` now and wait for the answer; note how far the session had seen."""
     seen = _seen_until(session)
     stream = session.ask(q.question, list(q.options) if q.options else None)
@@ -138,7 +140,7 @@ def ask(session: Any, video: EvalVideo, q: EvalQuestion, timeout: float) -> Answ
     )
 
 
-def _seen_until(session: Any) -> float:
+def _seen_until(session: Session) -> float:
     """The newest moment memory or the timeline holds: frame times, the end of speech heard.
 
     On-screen text and tags carry the span their sampled frame stands for (to the

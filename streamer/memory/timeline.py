@@ -156,11 +156,14 @@ class Timeline:
 
     @classmethod
     def load(cls, folder: Path, embed: Embed | None = None, dim: int = 384) -> Timeline:
-        from streamer.store import load_arrays, read_jsonl
+        from streamer.store import damaged, load_arrays, read_jsonl
 
         tl = cls(embed, dim)
         records = read_jsonl(folder / EVENTS_FILE) if (folder / EVENTS_FILE).exists() else []
-        events = [TextEvent(**r) for r in records]
+        try:
+            events = [TextEvent(**r) for r in records]
+        except (TypeError, ValueError) as err:
+            raise damaged(folder / EVENTS_FILE, f"a record does not fit: {err}") from None
         vectors = (
             load_arrays(folder / VECTORS_FILE)["vectors"]
             if (folder / VECTORS_FILE).exists()
