@@ -35,7 +35,7 @@ def test_features_only_timeline_is_reproducible():
 def test_timeline_bench_writes_json_and_markdown(tmp_path):
     result = bench_timeline(sizes=(50, 200), runs=1, queries=3, out_dir=tmp_path)
     assert [r["events"] for r in result["sizes"]] == [50, 200]
-    assert all(r["same_hits"] == 1.0 for r in result["sizes"])  # before and after agree
+    assert all(m["same"] == 1.0 for r in result["sizes"] for m in r["queries"].values())
     saved = json.loads((tmp_path / "timeline.json").read_text())
     assert saved["k"] == 64 and saved["machine"]["cpus"] >= 1
     assert "| 200 |" in (tmp_path / "timeline.md").read_text()

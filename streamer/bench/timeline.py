@@ -16,8 +16,9 @@ from __future__ import annotations
 import random
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,11 @@ WINDOW_SHARE = 0.10  # each window covers this share of the stream
 QUERIES = 50  # windows timed per size and run
 SPEECH_DELAY = (1.0, 5.0)  # s from the end of a sentence to its transcript, [low, high)
 READ_DELAY = 0.3  # s from a frame to its OCR / tags
+METHODS = {  # query: (before, after)
+    "search in a window": ("numpy scan", "faiss selector"),
+    "search, no window": ("faiss, its threads", "faiss, 1 thread"),
+    "window listing": ("Python filter", "numpy mask"),
+}
 TAGS = ("street sign", "scoreboard", "web site", "traffic light", "parking meter", "monitor")
 
 
@@ -105,43 +111,33 @@ def bench_timeline(
     queries: int = QUERIES,
     out_dir: Path | str = "bench",
 ) -> dict[str, Any]:
-    """Median ms per search for every size; writes `timeline.json` and `timeline.md`."""
-    rows = [_measure(n, runs, queries) for n in sizes]
-    result = {"dim": DIM, "k": K, "window_share": WINDOW_SHARE, "runs": runs, "sizes": rows}
+    """Median ms per query for every size; writes `timeline.json` and `timeline.md`."""
+    results = [_measure(n, runs, queries) for n in sizes]
+    rows = [
+        [
+            r["events"],
+            f"{name}: {how[0]} -> {how[1]}",
+            m["before_ms"],
+            m["after_ms"],
+            m["before_ms"] / max(m["after_ms"], 1e-9),
+            f"{m['same']:.0%}",
+        ]
+        for r in results
+        for (name, m), how in zip(r["queries"].items(), METHODS.values())
+    ]
     md = (
-        f"Timeline search, k={K}, {WINDOW_SHARE:.0%} windows, dim {DIM}: median ms per search "
-        f"over {runs} runs of {queries} windows\n\n"
-        + table(
-            [
-                "events",
-                "window: numpy scan (before)",
-                "window: faiss selector (after)",
-                "speed-up",
-                "no window (faiss)",
-                "window() list before",
-                "window() list after",
-                "same hits",
-            ],
-            [
-                [
-                    r["events"],
-                    r["scan_ms"],
-                    r["selector_ms"],
-                    r["scan_ms"] / max(r["selector_ms"], 1e-9),
-                    r["unwindowed_ms"],
-                    r["list_scan_ms"],
-                    r["list_mask_ms"],
-                    f"{r['same_hits']:.0%}",
-                ]
-                for r in rows
-            ],
-        )
+        f"Timeline queries, k={K}, windows of {WINDOW_SHARE:.0%} of the stream, dim {DIM}: "
+        f"median ms per query over {runs} runs of {queries}\n\n"
+        + table(["events", "query: before -> after", "before", "after", "speed-up", "same"], rows)
     )
+    result = {"dim": DIM, "k": K, "window_share": WINDOW_SHARE, "runs": runs, "sizes": results}
     write(out_dir, "timeline", result, md)
     return result
 
 
 def _measure(n: int, runs: int, queries: int) -> dict[str, Any]:
+    import faiss
+
     timeline = Timeline(unit_vectors, DIM)
     start = time.perf_counter()
     for e in stream_events(n):
@@ -149,31 +145,46 @@ def _measure(n: int, runs: int, queries: int) -> dict[str, Any]:
     build_s = time.perf_counter() - start
     events = timeline.events
     vectors = unit_vectors([e.text for e in events])  # (n, dim): the old numpy buffer
+    flat = faiss.IndexFlatIP(DIM)  # the old index, for searches without a window
+    flat.add(vectors)
     span = max(e.end for e in events)
     rng = random.Random(n)
-    timings: dict[str, list[float]] = {key: [] for key in ("scan", "sel", "all", "ls", "lm")}
-    same = 0
+    ms: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in METHODS}
+    same = dict.fromkeys(METHODS, 0)
     for _ in range(runs):
         for j in range(queries):
             query = f"query {j}"
             lo = rng.uniform(0.0, span * (1 - WINDOW_SHARE))
             window = (lo, lo + span * WINDOW_SHARE)
-            before = _timed(timings["scan"], _scan, events, vectors, query, window)
-            after = _timed(timings["sel"], timeline.search, query, K, window)
-            _timed(timings["all"], timeline.search, query, K)
-            _timed(timings["ls"], _list_scan, events, window)
-            _timed(timings["lm"], timeline.window, *window)
-            same += _same_hits(before, after)
+            pairs: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
+                "search in a window": (
+                    partial(_scan, events, vectors, query, window),
+                    partial(timeline.search, query, K, window),
+                ),
+                "search, no window": (
+                    partial(_flat_search, flat, events, query),
+                    partial(timeline.search, query, K),
+                ),
+                "window listing": (
+                    partial(_list_scan, events, window),
+                    partial(timeline.window, *window),
+                ),
+            }
+            for name, (old, new) in pairs.items():
+                before, after = _timed(ms[name][0], old), _timed(ms[name][1], new)
+                same[name] += _same(before, after)
     return {
         "events": n,
         "stream_hours": span / 3600,
         "build_s": build_s,
-        "scan_ms": median(timings["scan"]),
-        "selector_ms": median(timings["sel"]),
-        "unwindowed_ms": median(timings["all"]),
-        "list_scan_ms": median(timings["ls"]),
-        "list_mask_ms": median(timings["lm"]),
-        "same_hits": same / (runs * queries),
+        "queries": {
+            name: {
+                "before_ms": median(ms[name][0]),
+                "after_ms": median(ms[name][1]),
+                "same": same[name] / (runs * queries),
+            }
+            for name in METHODS
+        },
     }
 
 
@@ -203,13 +214,21 @@ def _things(
 def _scan(
     events: Sequence[TextEvent], vectors: np.ndarray, query: str, window: tuple[float, float]
 ) -> list[Hit]:
-    """The old search, query embedding included as `Timeline.search` includes it."""
+    """The old windowed search, query embedding included as `Timeline.search` includes it."""
     return numpy_scan(events, vectors, unit_vectors([query]), K, window)
 
 
-def _same_hits(before: list[Hit], after: list[Hit]) -> bool:
-    """Same texts and scores (1e-5) rank by rank. Equal texts may swap: the old scan's
-    BLAS product could give two copies of one vector scores an ulp apart."""
+def _flat_search(index: Any, events: Sequence[TextEvent], query: str) -> list[Hit]:
+    """`Timeline.search` without a window before: one flat faiss search, faiss's own threads."""
+    scores, ids = index.search(unit_vectors([query]), min(K, len(events)))  # (1, K) each
+    return [Hit(events[i], float(s), int(i)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def _same(before: list[Any], after: list[Any]) -> bool:
+    """Same events (by text) and scores (1e-5) rank by rank. Equal texts may swap: the old
+    scan's BLAS product could score two copies of one vector an ulp apart."""
+    if not before or not isinstance(before[0], Hit):
+        return before == after
     return len(before) == len(after) and all(
         b.event.text == a.event.text and abs(b.score - a.score) <= 1e-5
         for b, a in zip(before, after)
@@ -221,8 +240,8 @@ def _list_scan(events: Sequence[TextEvent], window: tuple[float, float]) -> list
     return [e for e in events if e.end >= window[0] and e.start <= window[1]]
 
 
-def _timed(into: list[float], fn: Any, *args: Any) -> Any:
+def _timed(into: list[float], fn: Callable[[], Any]) -> Any:
     start = time.perf_counter()
-    out = fn(*args)
+    out = fn()
     into.append((time.perf_counter() - start) * 1000)
     return out
