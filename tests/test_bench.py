@@ -6,6 +6,7 @@ import json
 
 from streamer.bench.decode import bench_decode
 from streamer.bench.latency import bench_latency, text_events
+from streamer.bench.timeline import bench_timeline
 from tests.conftest import DEMO
 
 
@@ -29,3 +30,12 @@ def test_features_only_timeline_is_reproducible():
     a, b = text_events(2.0, seed=3), text_events(2.0, seed=3)
     assert a == b and all(e.end <= 120.0 for e in a)
     assert {e.kind for e in a} == {"speech", "ocr", "tags"}
+
+
+def test_timeline_bench_writes_json_and_markdown(tmp_path):
+    result = bench_timeline(sizes=(50, 200), runs=1, queries=3, out_dir=tmp_path)
+    assert [r["events"] for r in result["sizes"]] == [50, 200]
+    assert all(m["same"] == 1.0 for r in result["sizes"] for m in r["queries"].values())
+    saved = json.loads((tmp_path / "timeline.json").read_text())
+    assert saved["k"] == 64 and saved["machine"]["cpus"] >= 1
+    assert "| 200 |" in (tmp_path / "timeline.md").read_text()

@@ -1,4 +1,4 @@
-"""`launch.py bench decode|perception|memory|latency|all`: measure, write JSON + Markdown.
+"""`launch.py bench decode|perception|memory|latency|timeline|all`: measure, write JSON + Markdown.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
 is a median (or percentile) over repeated runs in one invocation.
@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-HELP = "run benchmarks (decode, perception, memory, latency) and write JSON + Markdown tables"
-KINDS = ("decode", "perception", "memory", "latency")
+HELP = (
+    "run benchmarks (decode, perception, memory, latency, timeline) "
+    "and write JSON + Markdown tables"
+)
+KINDS = ("decode", "perception", "memory", "latency", "timeline")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "perception: the generated stream's length (10)",
     )
     parser.add_argument("--backends", default="extractive,llm", help="latency: backends to time")
+    parser.add_argument(
+        "--events",
+        type=int,
+        nargs="+",
+        default=None,
+        help="timeline: timeline sizes to search (1000 100000)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +75,12 @@ def _latency(args: argparse.Namespace) -> None:
 
     minutes = tuple(args.minutes or (1, 10, 60))
     bench_latency(minutes=minutes, backends=tuple(args.backends.split(",")), out_dir=args.out)
+
+
+def _timeline(args: argparse.Namespace) -> None:
+    from streamer.bench.timeline import SIZES, bench_timeline
+
+    bench_timeline(sizes=args.events or SIZES, runs=args.runs, out_dir=args.out)
 
 
 def _bunny() -> str:

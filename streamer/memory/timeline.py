@@ -4,6 +4,10 @@ Append-only, never compressed away (kilobytes a minute), searchable by meaning
 (a faiss inner-product index over unit-length sentence embeddings), by time
 window, or both. Consecutive identical on-screen text or tags merge into one
 event whose span grows, so a static screen is one event, not a thousand.
+
+The faiss index is the only copy of the vectors; event i is faiss id i. A window
+or kinds filter becomes a bitmap of ids (from `SpanColumns`, no vector math) that
+faiss checks while it scans, so only the events inside are scored.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from streamer.memory.spans import SpanColumns
 from streamer.types import TextEvent
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) float32, rows of unit length
@@ -23,6 +29,10 @@ MERGE_GAP = 3.0  # seconds: an identical ocr/tags event this close to the last o
 MERGE_KINDS = ("ocr", "tags")
 EVENTS_FILE = "timeline.jsonl"
 VECTORS_FILE = "timeline.safetensors"
+# One query is scanned by one thread: on 2 busy cores a faiss thread team made an
+# unfiltered search of 10k events 15 ms instead of 0.5 ms (`launch.py bench timeline`).
+SEARCH_THREADS = 1
+TIE_MARGIN = 1e-5  # cosine: a tie at the k-th place refetches all rows this close (float32 noise)
 
 
 @dataclass(frozen=True)
@@ -44,9 +54,10 @@ class Timeline:
         self._embed = embed
         self.dim = dim
         self._events: list[TextEvent] = []
-        self._buffer = np.zeros((64, dim), np.float32)  # (capacity, dim); rows [:n] are in use
-        self._n_vectors = 0
-        self._index = None if embed is None else _flat_index(dim)
+        self._spans = SpanColumns()  # row i: event i's start, end and kind
+        # (n, dim) float32 unit rows, row i = event i; zero rows without an embedder,
+        # kept so that a timeline loaded without one saves its vectors unchanged
+        self._index = _flat_index(dim)
         self._last_of_kind: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -69,29 +80,25 @@ class Timeline:
                     normalise(last.text) == normalise(event.text)
                     and event.start - last.end <= MERGE_GAP
                 ):
-                    self._events[i] = TextEvent(
-                        last.kind,
-                        last.text,
-                        last.start,
-                        max(last.end, event.end),
-                        max(last.confidence, event.confidence),
-                    )
+                    end = max(last.end, event.end)
+                    confidence = max(last.confidence, event.confidence)
+                    self._events[i] = TextEvent(last.kind, last.text, last.start, end, confidence)
+                    self._spans.set_end(i, end)
                     return i
         vector = self._vectorise([event.text])  # outside the lock: embedding takes ms
         with self._lock:
             self._events.append(event)
-            self._append_vector(vector)
-            if self._index is not None:
-                self._index.add(vector)
+            self._spans.append(event.start, event.end, event.kind)
+            self._index.add(vector)  # faiss id = len(self._events) - 1
             self._last_of_kind[event.kind] = len(self._events) - 1
             return len(self._events) - 1
 
     def window(
         self, start: float, end: float, kinds: Sequence[str] | None = None
     ) -> list[TextEvent]:
-        """Events whose span overlaps [start, end], in time order."""
+        """Events whose span overlaps [start, end] (touching counts), in the order added."""
         with self._lock:
-            return [e for e in self._events if _overlaps(e, start, end, kinds)]
+            return [self._events[i] for i in np.flatnonzero(self._spans.mask(start, end, kinds))]
 
     def search(
         self,
@@ -100,39 +107,22 @@ class Timeline:
         window: tuple[float, float] | None = None,
         kinds: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The `k` events most similar to `query`, optionally within a time window."""
+        """The `k` events most similar to `query`, optionally within a time window.
+
+        Best first; equal scores (the same sentence said twice) in the order added.
+        """
         if self._embed is None:
             raise RuntimeError("this timeline has no text embedder: search by window instead")
         q = self._vectorise([query])  # (1, dim)
         with self._lock:
-            n = len(self._events)
-            if n == 0:
+            if not self._events or k <= 0:
                 return []
-            if window is None and kinds is None and self._index is not None:
-                scores, ids = self._index.search(q, min(k, n))
-                pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-            else:
+            keep = None
+            if window is not None or kinds is not None:
                 lo, hi = window if window is not None else (-np.inf, np.inf)
-                keep = [i for i, e in enumerate(self._events) if _overlaps(e, lo, hi, kinds)]
-                sims = self._vectors[keep] @ q[0] if keep else np.zeros(0, np.float32)
-                order = np.argsort(-sims, kind="stable")[:k]
-                pairs = [(keep[j], float(sims[j])) for j in order]
+                keep = self._spans.mask(lo, hi, kinds)  # (n,) bool
+            pairs = _top_k(self._index, q, k, keep)
             return [Hit(self._events[i], s, i) for i, s in pairs]
-
-    @property
-    def _vectors(self) -> np.ndarray:
-        """(n, dim) the rows in use (a view: read under the lock)."""
-        return self._buffer[: self._n_vectors]
-
-    def _append_vector(self, rows: np.ndarray) -> None:
-        """Append (k, dim) rows, doubling the buffer when full: O(1) amortised per event."""
-        n, k = self._n_vectors, len(rows)
-        if n + k > len(self._buffer):
-            grown = np.zeros((max(2 * len(self._buffer), n + k), self.dim), np.float32)
-            grown[:n] = self._buffer[:n]
-            self._buffer = grown
-        self._buffer[n : n + k] = rows
-        self._n_vectors = n + k
 
     def _vectorise(self, texts: list[str]) -> np.ndarray:
         if self._embed is None:
@@ -149,7 +139,7 @@ class Timeline:
 
         with self._lock:
             lines = "".join(_json_line(asdict(e)) for e in self._events)
-            vectors = self._vectors.copy()  # (n, dim)
+            vectors = _all_vectors(self._index)  # (n, dim) float32, a copy
         folder.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(folder / EVENTS_FILE, lines.encode("utf-8"))
         save_arrays_atomic(folder / VECTORS_FILE, {"vectors": vectors})
@@ -172,19 +162,54 @@ class Timeline:
         if len(vectors) != len(events) or (len(vectors) and vectors.shape[1] != dim):
             vectors = tl._vectorise([e.text for e in events])  # saved vectors stale: redo
         tl._events = events
-        tl._append_vector(np.ascontiguousarray(vectors, dtype=np.float32))
-        if tl._index is not None and len(events):
-            tl._index.add(tl._vectors)  # (n, dim)
+        tl._index.add(np.ascontiguousarray(vectors, dtype=np.float32))  # (n, dim)
         for i, e in enumerate(events):
+            tl._spans.append(e.start, e.end, e.kind)
             tl._last_of_kind[e.kind] = i
         return tl
 
 
-def _overlaps(e: TextEvent, start: float, end: float, kinds: Sequence[str] | None) -> bool:
-    return e.end >= start and e.start <= end and (kinds is None or e.kind in kinds)
+def _top_k(index: Any, q: np.ndarray, k: int, keep: np.ndarray | None) -> list[tuple[int, float]]:
+    """(id, score) of the k rows of `index` most similar to q (1, dim), among `keep` (n,) bool.
+
+    Sorted by score, then id. faiss's heap leaves equal scores in any order, so when
+    the (k+1)-th score equals the k-th, every row that close is fetched and the
+    lowest ids win, as a stable sort over all candidates would choose.
+    """
+    import faiss
+
+    candidates, params = index.ntotal, None
+    if keep is not None:
+        candidates = int(np.count_nonzero(keep))
+        if candidates == 0:
+            return []
+        bitmap = np.packbits(keep, bitorder="little")  # (ceil(n/8),) uint8, bit i = id i
+        selector = faiss.IDSelectorBitmap(len(keep), faiss.swig_ptr(bitmap))  # reads it in place
+        params = faiss.SearchParameters()
+        params.sel = selector  # `bitmap` and `selector` stay referenced until return
+    fetch = min(k + 1, candidates)  # one more than asked: is there a tie at the k-th place?
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(SEARCH_THREADS)  # for this thread only: an OpenMP ICV
+    try:
+        scores, ids = index.search(q, fetch, params=params)  # (1, fetch) each, best first
+        scores, ids = scores[0], ids[0]
+        if fetch > k and scores[k] == scores[k - 1]:
+            floor = float(scores[k - 1]) - TIE_MARGIN  # range search keeps scores above floor
+            _, scores, ids = index.range_search(q, floor, params=params)
+    finally:
+        faiss.omp_set_num_threads(threads)
+    order = np.lexsort((ids, -scores))[:k]
+    return list(zip(ids[order].tolist(), scores[order].tolist()))
 
 
-def _flat_index(dim: int):  # type: ignore[no-untyped-def]
+def _all_vectors(index: Any) -> np.ndarray:
+    """(n, dim) float32: a copy of the rows a flat index holds."""
+    import faiss
+
+    return faiss.vector_to_array(index.codes).view(np.float32).reshape(-1, index.d)
+
+
+def _flat_index(dim: int) -> Any:
     import faiss
 
     return faiss.IndexFlatIP(dim)
