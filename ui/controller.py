@@ -24,7 +24,7 @@ from streamer.errors import USER_ERRORS, SourceError, StreamerError
 from streamer.manifest import SavedSession
 from streamer.reasoning.reasoner import AnswerStream
 from streamer.session import Session, SessionConfig, SessionStats
-from streamer.types import Frame, TextEvent
+from streamer.types import Frame, StatusKind, TextEvent
 from ui.model_loader import ModelLoader
 from ui.saved import safe_name, saved_folder
 from ui.uploads import UploadStore
@@ -52,6 +52,14 @@ class StartRequest:
     hide_path: bool = False  # replace the path by `label` in error messages (uploads)
 
 
+STATUS_WORDS = {  # how the live view's status line says what the source reported
+    StatusKind.RECONNECTING: "reconnecting: {message}",
+    StatusKind.RECONNECTED: "reconnected",
+    StatusKind.ERROR: "source error: {message}",
+    StatusKind.END_OF_STREAM: "end of stream",
+}
+
+
 @dataclass(frozen=True)
 class LiveState:
     """What the live view shows at one instant."""
@@ -63,6 +71,7 @@ class LiveState:
     stats: SessionStats | None
     notice: str | None  # an app-wide message: models loading or failed, a stream error
     lag: tuple[tuple[float, float], ...]  # (stream time s, perception lag s), oldest first
+    status: str | None = None  # the source's latest word: reconnecting, reconnected, ended
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ class AppController:
         self._label = ""
         self._generation = 0
         self._notice: str | None = None  # e.g. the demo clip failed to start at launch
+        self._status: str | None = None  # the current source's latest status, in words
         self._lag: deque[tuple[float, float]] = deque(maxlen=LAG_POINTS)
         self._saved_as: dict[int, str] = {}  # generation -> folder name it was saved in
         self._retiring: list[threading.Thread] = []  # replaced sessions being stopped
@@ -208,6 +218,7 @@ class AppController:
             notice = self._notice
         stats = session.stats() if session is not None else None
         frame = session.latest_frame() if session is not None else None
+        status = self._take_status(session, generation)
         if stats is not None:
             self._sample_lag(generation, stats)
         if notice is None and self.models.state == "failed":
@@ -217,7 +228,19 @@ class AppController:
         with self._lock:
             lag = tuple(self._lag) if generation == self._generation else ()
         state = self._state(stats)
-        return LiveState(generation, state, label, frame, stats, notice, lag)
+        return LiveState(generation, state, label, frame, stats, notice, lag, status)
+
+    def _take_status(self, session: Session | None, generation: int) -> str | None:
+        """The newest status event of the source worth a word (drops are counted apart)."""
+        events = session.status_events() if session is not None else []
+        with self._lock:
+            if generation != self._generation:
+                return None
+            for e in events:
+                words = STATUS_WORDS.get(e.kind)
+                if words is not None:
+                    self._status = words.format(message=e.message).strip(": ")
+            return self._status
 
     def memory_snapshot(self) -> Any:
         """The current session's MemorySnapshot (None before any session)."""
@@ -253,6 +276,7 @@ class AppController:
             self._generation += 1
             self._lag.clear()
             self._notice = None
+            self._status = None
         return old
 
     def _retire(self, old: Session | None) -> None:

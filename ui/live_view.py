@@ -36,7 +36,7 @@ def live_key(live: LiveState) -> tuple[object, ...]:
             src.frames_dropped if src else None,
             round(p.lag, 1) if p else None,
         )
-    return (live.generation, live.state, seq, numbers, live.notice, live.label)
+    return (live.generation, live.state, seq, numbers, live.notice, live.label, live.status)
 
 
 def render_live(live: LiveState) -> str:
@@ -76,6 +76,8 @@ def _health(live: LiveState) -> str:
         if p is not None:
             parts.append(f"lag {p.lag:.1f} s")
             parts.append(f"{p.x_realtime:.1f}× realtime")
+    if live.status:
+        parts.append(f'<span class="sv-status">{esc(live.status)}</span>')
     if live.label:
         parts.append(f'<span class="sv-label">{esc(live.label)}</span>')
     return '<div class="sv-health">' + " · ".join(parts) + "</div>"

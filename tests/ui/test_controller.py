@@ -10,6 +10,7 @@ from streamer.errors import SourceError, StreamerError
 from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, stream_time, wait_for
 from ui.app import AppOptions, check_access
 from ui.controller import DEMO_CLIP, NO_SESSION, AppController, StartRequest
+from ui.live_view import render_live
 from ui.sources import FILE, URL, resolve_source
 
 ALL_INTERFACES = ".".join(["0"] * 4)  # a non-local bind address, refused without --auth
@@ -113,3 +114,17 @@ def test_serving_beyond_this_machine_needs_a_password():
             check_access(options)
     check_access(AppOptions(host=ALL_INTERFACES, auth=("me", "secret")))
     assert not AppOptions(share=True, auth=("me", "secret")).local_only
+
+
+def test_the_status_line_says_what_the_source_reported(make_controller, clip):
+    app = make_controller()
+    path, _ = clip  # 12 s
+    app.start(StartRequest(str(path), "gate clip", speed=8.0))
+    assert app.live().status is None  # "started" is not worth a word
+    wait_for(lambda: app.live().state == "ended", 60, "the end of the clip")
+    live = app.live()
+    assert live.status == "end of stream"
+    assert "end of stream" in render_live(live)
+    assert app.live().status == "end of stream"  # kept for every tab, not drained by one
+    app.start(demo(speed=1.0))
+    assert app.live().status is None  # a new session starts with a clean line
