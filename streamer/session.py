@@ -277,7 +277,7 @@ class Session:
     def timeline_events(
         self, text: str | None = None, window: tuple[float, float] | None = None, k: int = 50
     ) -> list[TextEvent]:
-        """The text timeline in time order (all, or a window), or the `k` best matches for `text`."""
+        """The timeline in time order (all, or a window), or the `k` best matches for `text`."""
         if self.timeline is None:
             return []
         if text:
