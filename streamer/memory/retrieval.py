@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from streamer.memory.base import MemoryItem, MemoryQuery, MemoryView, time_key
+from streamer.memory.items import MemoryItem, MemoryQuery, MemoryView, time_key
 from streamer.memory.pooling import unit
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from streamer.memory.base import MemoryItem
+from streamer.memory.items import MemoryItem
 from streamer.memory.pooling import frozen
 from streamer.store import (
     StoreError,
