@@ -7,15 +7,13 @@ spoken from 8 s.
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 
-from streamer.reasoning.backend import Reply
 from streamer.reasoning.extractive import ExtractiveBackend
 from streamer.reasoning.question import QuestionError
 from streamer.session import Session, SessionConfig
-from tests.conftest import DEMO
 
 
 @pytest.fixture(scope="module")
@@ -106,41 +104,64 @@ def test_save_and_reopen(replay, tmp_path):
     assert back.memory.stats().frames_held == s.memory.stats().frames_held
 
 
-class SlowBackend(ExtractiveBackend):
-    """The extractive backend at a model's pace: 100 ms a token (~1 s an answer)."""
+class HeldBackend(ExtractiveBackend):
+    """The extractive backend, held before each answer until the test lets it go on."""
+
+    def __init__(self) -> None:
+        self.go = threading.Event()  # set by the test: answers may proceed
+        self.busy = threading.Event()  # set once the first answer has begun
+        self.begun: list[str] = []  # questions, in the order their answers began
 
     def respond(self, q, ctx):
-        reply = super().respond(q, ctx)
-
-        def paced():
-            for token in reply:
-                time.sleep(0.1)
-                yield token
-            return reply.grounds
-
-        return Reply(paced())
+        self.begun.append(q.text)
+        self.busy.set()
+        assert self.go.wait(120), "the test never let the answers go on"
+        return super().respond(q, ctx)
 
 
-def test_questions_while_watching_live():
-    """Ten questions answered while a real-time replay runs: none lost, none twice."""
-    s = Session(SessionConfig(str(DEMO), pace="realtime", speed=4.0)).start()
+# Ten ways of asking what the card said: each answer can be told from the others.
+CARD_QUESTIONS = [
+    "What did the sign say?",
+    "What did the card say?",
+    "What was on the screen?",
+    "What text was shown?",
+    "What did the sign about the gate say?",
+    "When does the gate close?",
+    "Which gate closes at noon?",
+    "When was the gate sign shown?",
+    "What closes at noon?",
+    "What was written on the card?",
+]
+
+
+def test_questions_while_watching(clip):
+    """Ten questions wait while perception goes on: none lost, none twice, none peeking.
+
+    The reasoner is held inside the first answer while the replay runs to its
+    end: perception must not wait for it, and every answer is still given from
+    the stream time it was asked at.
+    """
+    s = Session(SessionConfig(str(clip[0]), pace="none")).start()
+    backend = HeldBackend()
     try:
-        s.reasoner.backend = SlowBackend()
-        deadline = time.monotonic() + 60
-        while s.stats().perception.observations < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        questions = [f"question {i}: what did the sign say?" for i in range(10)]
-        streams = [s.ask(q) for q in questions]
-        before = s.stats().perception.frames_in
+        s.reasoner.backend = backend
+        assert s.run_until(4.0, timeout=120) == 4.0
+        streams = [s.ask(q) for q in CARD_QUESTIONS]
+        assert backend.busy.wait(60), "the first answer never began"
+        before = s.stats().perception.observations
+        s.run_until(None, timeout=120)  # fails if perception waits for the busy reasoner
+        after = s.stats().perception.observations
+        assert backend.begun == CARD_QUESTIONS[:1] and not any(st.done for st in streams)
+        backend.go.set()
         answers = [st.result(120) for st in streams]
-        after = s.stats().perception.frames_in
     finally:
+        backend.go.set()
         s.stop()
-    assert [a.question for a in answers] == questions
+    assert after > before and s.stream_time() > 4.0
+    assert [a.question for a in answers] == CARD_QUESTIONS and backend.begun == CARD_QUESTIONS
     assert s.reasoner.answered == 10 and len({id(a) for a in answers}) == 10
-    assert after > before  # perception kept ingesting while questions were answered
-    assert all(a.asked_at <= b.asked_at for a, b in zip(answers, answers[1:]))
-    assert answers[-1].total_s > 8.0  # the last waited for the nine before it
+    assert all(a.error is None and "GATE 7" in a.text for a in answers)
+    assert all(a.asked_at == 4.0 and all(e.end <= 4.0 for e in a.evidence) for a in answers)
 
 
 def test_asking_twice_at_the_same_time(clip):

@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from models.atomic import TMP_MARK
 from streamer.memory import MEMORY_NAMES, Memory, MemoryQuery, load_memory, make_memory
 from streamer.memory.pyramid import PyramidMemory
 from streamer.memory.star import StarMemory
@@ -112,34 +112,81 @@ def test_missing_save(tmp_path: Path) -> None:
         load_memory(tmp_path)
 
 
-@pytest.mark.parametrize(("strategy", "kill_after"), [("pyramid", 7), ("star", 5), ("star", 12)])
-def test_save_killed_mid_stream_loads_the_last_completed_save(
-    strategy: str, kill_after: int, tmp_path: Path
-) -> None:
-    every = 3  # saves back to back, so the kill most likely lands inside one
+EVERY = 40  # frames between the child's saves
+
+
+def kill_inside_save(folder: Path, strategy: str, point: str, save: int) -> tuple[list[int], int]:
+    """Run save_child until it pauses at `point` of save number `save`, then SIGKILL it.
+
+    Returns the frame counts of the saves it completed and of the save it was killed in.
+    """
+    args = [folder, strategy, EVERY, point, save]
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.memory.save_child", str(tmp_path), strategy, str(every)],
+        [sys.executable, "-m", "tests.memory.save_child", *map(str, args)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert child.stdout is not None
-    completed = 0
+    said: list[list[str]] = []
     try:
-        while completed < kill_after * every:
-            line = child.stdout.readline()
-            assert line.startswith("saved "), f"child said {line!r}"
-            completed = int(line.split()[1])
-        time.sleep(0.002 * kill_after)
-        os.kill(child.pid, signal.SIGKILL)
+        for line in child.stdout:  # until it pauses, or ends without pausing
+            said.append(line.split())
+            if said[-1][0] == "paused":
+                os.kill(child.pid, signal.SIGKILL)
+                break
     finally:
-        child.kill()
+        if child.poll() is None:
+            child.kill()  # a second SIGKILL, or the end of a child that failed the test
         child.wait(10)
+    assert said and said[-1][:2] == ["paused", point], f"child said {said}"
     assert child.returncode == -signal.SIGKILL
+    return [int(w[1]) for w in said if w[0] == "saved"], int(said[-1][2])
+
+
+def written(strategy: str, frames: int) -> Memory:
+    """The memory the child held after `frames` frames."""
+    memory = make_memory(strategy)
+    for obs in stream(frames, seed=save_child.SEED):
+        memory.write(obs)
+    return memory
+
+
+@pytest.mark.parametrize("strategy", ["pyramid", "star"])
+@pytest.mark.parametrize(
+    ("point", "survives"),
+    [
+        ("tensors-written", "previous"),
+        ("tensors-renamed", "previous"),
+        ("state-written", "previous"),
+        ("state-renamed", "new"),  # the commit point is passed
+    ],
+)
+def test_save_killed_inside_loads_a_complete_save(
+    strategy: str, point: str, survives: str, tmp_path: Path
+) -> None:
+    completed, killed_in = kill_inside_save(tmp_path, strategy, point, save=2)
+    assert completed == [EVERY] and killed_in == 2 * EVERY
+    leftovers = {p.name for p in tmp_path.iterdir()} - {"state.json"}
+    temp = [n for n in leftovers if TMP_MARK in n]
+    assert len(temp) == (1 if point.endswith("-written") else 0)  # killed mid-write
+    assert len(leftovers - set(temp)) == (1 if point == "tensors-written" else 2)
+
+    frames = EVERY if survives == "previous" else killed_in
     loaded = load_memory(tmp_path)
-    seen = loaded.frames_seen
-    assert seen >= completed and seen % every == 0  # a whole save, maybe one more than reported
-    reference = make_memory(strategy)
-    for obs in stream(seen, seed=save_child.SEED):
-        reference.write(obs)
-    assert_views_equal(loaded.read(), reference.read())
+    assert loaded.frames_seen == frames
+    assert_views_equal(loaded.read(), written(strategy, frames).read())
+
+    loaded.save(tmp_path)  # a save over the leftovers keeps only itself
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 2 and names[0] == "state.json" and names[1].startswith("tensors-")
+    assert_views_equal(load_memory(tmp_path).read(), loaded.read())
+
+
+def test_first_save_killed_before_its_commit_leaves_no_save(tmp_path: Path) -> None:
+    completed, _ = kill_inside_save(tmp_path, "star", "state-written", save=1)
+    assert completed == []
+    with pytest.raises(StoreError, match="state.json is missing"):
+        load_memory(tmp_path)
+    filled("star", 10).save(tmp_path)  # the folder is still usable
+    assert load_memory(tmp_path).frames_seen == 10
