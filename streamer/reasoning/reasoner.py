@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from streamer.capture.base import JOIN_TIMEOUT
-from streamer.errors import StreamerError
+from streamer.errors import USER_ERRORS, StreamerError
 from streamer.memory.base import Memory, MemoryQuery, MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Backend, Context, Reply
@@ -134,7 +134,7 @@ class Reasoner:
                     first = time.perf_counter() - stream._t0
                 parts.append(tok)
                 stream._put(tok)
-        except StreamerError as e:
+        except USER_ERRORS as e:  # one sentence for the user: a missing model, a closed source
             error = str(e)
         except Exception as e:  # a backend bug must not kill the worker or hang the asker
             error = f"The {self.backend.name} backend failed: {type(e).__name__}: {e}"

@@ -232,12 +232,6 @@ def test_user_error_from_the_backend_is_shown_as_it_is(reasoner):
     assert a.error == str(problem) and a.text == str(problem)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reasoner catches StreamerError only; ModelMissingError (models/weights.py, "
-    "raised by LlamaModel.stream when it loads lazily) is reported as 'The llm backend "
-    "failed: ModelMissingError: ...' instead of its own sentence",
-)
 def test_missing_model_sentence_is_shown_as_it_is(reasoner):
     missing = ModelMissingError("No GGUF model file at /x.gguf; give the path of a .gguf file.")
     a = reasoner(LlmBackend(ScriptedModel([missing]))).ask(VAN).result(30)
