@@ -26,7 +26,7 @@ test-llm: $(VENV)/.llm
 	$(PY) -m pytest -q -m llm
 
 lint: $(VENV)/.test
-	$(PY) -m ruff check streamer models ui tests launch.py
+	$(PY) -m ruff check streamer models ui cli tests launch.py
 	$(PY) -m mypy
 
 demo: $(VENV)/.test

@@ -3,7 +3,7 @@
 
 import sys
 
-from streamer.cli import main
+from cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streamer.cli import main
+from cli.main import main
 from streamer.eval.runner import finish, run_benchmark
 from streamer.eval.stream import RunConfig
 from streamer.eval.vstream import load_vstream

@@ -1,6 +1,6 @@
 """The command line: `launch.py [app|ingest|ask|eval|bench] ...` (no command: the app).
 
-Each command lives in `streamer/commands/<name>.py` with `HELP`, `add_arguments(parser)`
+Each command lives in `cli/<name>.py` with `HELP`, `add_arguments(parser)`
 and `run(args) -> int`; heavy imports happen inside `run`. Errors a user can meet are
 printed as one sentence (no traceback) with exit code 2.
 """
@@ -20,13 +20,8 @@ COMMANDS = ("app", "ingest", "ask", "eval", "bench")
 DEFAULT_COMMAND = "app"
 
 
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"streamer.commands.{name}")
-    except ModuleNotFoundError as e:
-        if e.name == f"streamer.commands.{name}":
-            return None  # not built yet
-        raise
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"cli.{name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     for name in COMMANDS:
         module = _module(name)
-        if module is None:
-            continue
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
         cmd.set_defaults(run=module.run)
@@ -46,8 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-        if _module(DEFAULT_COMMAND) is not None:
-            argv = [DEFAULT_COMMAND, *argv]
+        argv = [DEFAULT_COMMAND, *argv]
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
         parser.print_help()

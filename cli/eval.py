@@ -121,7 +121,7 @@ def _compare(args: argparse.Namespace, memories: list[str]) -> int:
     return 0
 
 
-CHILD = [sys.executable, "-c", "import sys; from streamer.cli import main; sys.exit(main())"]
+CHILD = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main())"]
 
 
 def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:

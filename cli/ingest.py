@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from streamer.commands.progress import StreamProgress
+from cli.progress import StreamProgress
 from streamer.timeref import format_clock
 
 HELP = "capture a source to its end and print stats (--perceive: and what was seen and heard)"

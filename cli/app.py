@@ -13,7 +13,7 @@ from pathlib import Path
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
-DEMO_CLIP = Path(__file__).resolve().parents[2] / "assets" / "demo.mp4"
+DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

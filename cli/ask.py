@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from streamer.commands.progress import StreamProgress
+from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 from streamer.types import Answer
