@@ -22,20 +22,15 @@ import numpy as np
 
 from streamer.capture.base import Source
 from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
 from streamer.types import AUDIO_RATE, AudioChunk, Frame
 
-NETWORK_SCHEMES = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps", "srt", "udp", "tcp")
 AUDIO_CHUNK_SAMPLES = 3200  # 0.2 s at 16 kHz: small enough for VAD, few enough for the queue
 OPEN_TIMEOUT = 10.0  # seconds to open a network stream before giving up
 READ_TIMEOUT = 10.0  # seconds without data from a network stream before giving up
 PACES = ("none", "realtime")
-
-
-def is_url(spec: str) -> bool:
-    scheme, sep, _ = spec.partition("://")
-    return bool(sep) and scheme.lower() in NETWORK_SCHEMES
 
 
 @dataclass
@@ -74,6 +69,7 @@ class FileSource(Source):
         policy = Policy.WAIT if pace == "none" else Policy.DROP_OLDEST
         super().__init__(policy=policy, clock=clock, queue=queue)
         self.path = str(path)
+        self._target = target(self.path)  # refuses what FFmpeg must not open
         self.pace, self.speed, self.start_at, self.fps = pace, speed, float(start), fps
         self.loop, self.want_video, self.want_audio, self.max_side = loop, video, audio, max_side
         self.duration: float | None = None  # seconds, when the container knows it
@@ -90,22 +86,24 @@ class FileSource(Source):
 
     # -- open ----------------------------------------------------------------------
     def _open(self) -> None:
-        url = is_url(self.path)
+        url = self._target.network
         if not url:
             _check_local_file(self.path)
-        options = {"rtsp_transport": "tcp"} if self.path.startswith("rtsp") else {}
         try:
             self._container = av.open(
-                self.path, options=options, timeout=(OPEN_TIMEOUT, READ_TIMEOUT) if url else None
+                self._target.url,
+                options=dict(self._target.options),
+                timeout=(OPEN_TIMEOUT, READ_TIMEOUT) if url else None,
             )
-        except av.error.InvalidDataError as e:
+        except (av.error.FFmpegError, OSError) as e:
+            if url:  # the same words for a closed port, a wrong server or an unknown host
+                raise SourceError(NETWORK_FAILURE) from e
+            if not isinstance(e, av.error.InvalidDataError):
+                raise SourceError(f"Cannot open {self.path}: {_reason(e)}.") from e
             raise SourceError(
                 f"{self.path} is not a video or audio file that can be decoded "
                 "(invalid or truncated data); check the file."
             ) from e
-        except (av.error.FFmpegError, OSError) as e:
-            what = "reach" if url else "open"
-            raise SourceError(f"Cannot {what} {self.path}: {_reason(e)}.") from e
         c = self._container
         self._vstream = c.streams.video[0] if self.want_video and c.streams.video else None
         self._astream = c.streams.audio[0] if self.want_audio and c.streams.audio else None
