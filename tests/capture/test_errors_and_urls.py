@@ -14,6 +14,7 @@ import pytest
 from streamer.capture import FileSource, open_source
 from streamer.capture.urls import NETWORK_FAILURE
 from streamer.errors import SourceError
+from streamer.types import StatusKind
 from tests.capture.helpers import drain
 
 
@@ -53,10 +54,11 @@ def _write(path, data: bytes) -> str:
     return str(path)
 
 
-def _truncated(clip_path, tmp_path):
+def _cut(clip_path, tmp_path, fraction: float) -> str:
+    """The clip's first `fraction` of bytes (its moov is at the front: faststart)."""
     data = clip_path.read_bytes()
-    path = tmp_path / "truncated.mp4"
-    path.write_bytes(data[: len(data) // 3])
+    path = tmp_path / f"cut-{fraction:.2f}.mp4"
+    path.write_bytes(data[: int(len(data) * fraction)])
     return str(path)
 
 
@@ -81,16 +83,33 @@ def test_bad_source_is_one_clear_sentence(clip, tmp_path, make, words):
     assert message.count("\n") == 0 and len(message) < 300
 
 
-def test_truncated_file_ends_with_an_error_after_what_could_be_read(clip, tmp_path):
-    src = FileSource(_truncated(clip[0], tmp_path))
-    try:
-        frames, _, end = drain(src, timeout=20)
-    except SourceError as e:  # cut inside the header: refused at open
-        assert "truncated" in str(e)
-        return
-    assert end.reason == "error" and "truncated" in (end.error or "")
-    assert 0 < len(frames) < 120
-    assert src.stats().state == "error"
+@pytest.mark.parametrize("fraction", [0.3, 0.5, 0.8])
+def test_a_cut_file_keeps_what_decoded_and_says_once_that_it_ends_early(clip, tmp_path, fraction):
+    whole, whole_audio, whole_end = drain(FileSource(str(clip[0])))
+    assert whole_end.note is None  # an intact file ends without a note
+    src = FileSource(_cut(clip[0], tmp_path, fraction))
+    frames, audio, end = drain(src, timeout=20)
+    assert end.reason == "end" and end.error is None
+    assert 0 < len(frames) < len(whole)
+    times, whole_times = [f.t for f in frames], [f.t for f in whole]
+    assert set(times) <= set(whole_times) and times == sorted(times)
+    before_cut = [t for t in whole_times if t <= times[-1]]
+    assert len(times) >= len(before_cut) - 2  # all it could read (the cut packet is lost)
+    assert 0 < sum(c.duration for c in audio) < sum(c.duration for c in whole_audio)
+    assert end.note is not None and "ends early at 0:" in end.note and "\n" not in end.note
+    stats = src.stats()
+    assert stats.state == "ended" and stats.note == end.note
+    warnings = [e for e in src.events() if e.kind is StatusKind.WARNING]
+    assert [w.message for w in warnings] == [end.note]
+
+
+def test_a_file_with_nothing_decodable_is_one_sentence(clip, tmp_path):
+    data = clip[0].read_bytes()
+    header = data[: data.find(b"mdat") + 64]  # the whole moov, a few bytes of media
+    frames, audio, end = drain(FileSource(_write(tmp_path / "header.mp4", header)), timeout=20)
+    assert not frames and not audio and end.reason == "error"
+    message = end.error or ""
+    assert "truncated" in message and "\n" not in message and len(message) < 300
 
 
 @pytest.mark.parametrize(
