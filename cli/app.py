@@ -1,7 +1,8 @@
 """`launch.py app` (the default command): serve the Gradio app and start watching.
 
 The page opens on the bundled demo clip, playing at its own pace, while the
-models load; Ctrl-C stops the stream and the server.
+models load; Ctrl-C stops the stream and the server. Temp files live in a
+private folder removed at exit (`ui/tempdir.py`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ui.tempdir import private_temp_dir
+
+    with private_temp_dir():  # entered before Gradio is imported: it reads GRADIO_TEMP_DIR then
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     from ui.app import AppOptions, build_app, check_access, launch
     from ui.controller import AppController, StartRequest
     from ui.saved import default_sessions_dir

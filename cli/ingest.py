@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from cli.progress import StreamProgress
@@ -59,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         report = run_ingest(source, seconds=args.seconds, on_item=on_item)
     finally:
         progress.close()
+    if report.note:
+        print(f"warning: {report.note}", file=sys.stderr)
     _print(report.to_dict(), args.json)
     return 0
 

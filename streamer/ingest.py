@@ -26,6 +26,7 @@ class IngestReport:
     decode_fps: float  # frames delivered per wall-clock second
     x_realtime: float  # stream seconds delivered per wall-clock second
     end: str  # end reason: end | stopped | limit | error
+    note: str | None = None  # what was lost, in one sentence (a file cut short)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -42,12 +43,12 @@ def run_ingest(
     """
     t0 = time.perf_counter()
     source.start()
-    reason, error = "end", None
+    reason, error, note = "end", None, None
     frames, audio_seconds, video_seconds = 0, 0.0, 0.0
     try:
         for item in source.queue:
             if isinstance(item, EndOfStream):
-                reason, error = item.reason, item.error
+                reason, error, note = item.reason, item.error, item.note
                 break
             if seconds is not None and item.t >= seconds:
                 reason = "limit"
@@ -80,4 +81,5 @@ def run_ingest(
         decode_fps=round(frames / wall, 2) if wall > 0 else 0.0,
         x_realtime=round(stream_seconds / wall, 2) if wall > 0 else 0.0,
         end=reason,
+        note=note,
     )

@@ -56,6 +56,7 @@ class EndOfStream:
 
     reason: str = "end"  # "end" | "stopped" | "error" | "limit"
     error: str | None = None  # one-sentence message when reason == "error"
+    note: str | None = None  # one sentence on an ending kept despite damage (a cut file)
 
 
 class StatusKind(enum.Enum):
@@ -65,6 +66,7 @@ class StatusKind(enum.Enum):
     RECONNECTING = "reconnecting"
     RECONNECTED = "reconnected"
     ERROR = "error"
+    WARNING = "warning"  # the stream goes on or ends normally, but something was lost
     END_OF_STREAM = "end_of_stream"
 
 
@@ -96,6 +98,7 @@ class SourceStats:
     fps: float = 0.0  # nominal frame rate of the source (after sampling)
     reconnects: int = 0
     error: str | None = None
+    note: str | None = None  # a warning kept for the user: "the file ends early at 0:25 ..."
     extra: dict[str, float] = field(default_factory=dict)
 
 

@@ -46,6 +46,18 @@ def test_bad_source_exits_with_one_sentence(tmp_path):
     assert len(lines) == 1 and "not a video" in lines[0]
 
 
+def test_ingest_keeps_what_a_cut_file_holds_and_warns_once(tmp_path):
+    data = DEMO.read_bytes()
+    cut = tmp_path / "half.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    r = launch("ingest", str(cut), "--json", "--quiet")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["frames"] > 0 and out["end"] == "end"
+    assert r.stderr.strip() == f"warning: {out['note']}"
+    assert "half.mp4 ends early at 0:" in out["note"]
+
+
 def test_demo_clip_matches_its_facts():
     facts = json.loads(DEMO.with_suffix(".json").read_text())
     r = launch("ingest", str(DEMO), "--json", "--quiet")

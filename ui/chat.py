@@ -4,7 +4,8 @@ Tokens are yielded as the reasoner produces them, so the answer grows in the
 page while the live view keeps ticking. The finished answer gets a footer
 (asked at, latency) and its evidence: thumbnails in the gallery beside the
 chat (clicking one shows that moment of the stream) and a short list in the
-message itself. Clicking an earlier answer shows its evidence again.
+message itself. Clicking an earlier answer shows its evidence again. Pictures
+go to the page as files that never change once served (see `ui/images.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from streamer.errors import USER_ERRORS
 from streamer.timeref import format_clock
 from streamer.types import Answer, Evidence
 from ui.controller import AppController
-from ui.html import kind_label, notice_html
+from ui.html import encode_jpeg, kind_label, notice_html
+from ui.images import image_file
 
 ANSWER_WAIT = 120.0  # s: the longest a finished answer is waited for after its last token
 EVIDENCE_LINES = 3  # evidence items listed in the message text
@@ -59,25 +61,21 @@ def caption_time(e: Evidence) -> str:
     return f"{format_clock(e.start)}–{format_clock(e.end)}"
 
 
-def gallery_items(items: tuple[Evidence, ...]) -> list[tuple[Image.Image, str]]:
-    """(thumbnail, caption) per evidence item, a drawn tile where memory held no frame."""
+def gallery_items(items: tuple[Evidence, ...]) -> list[tuple[str, str]]:
+    """(thumbnail file, caption) per evidence item, a drawn tile where memory held no frame."""
     out = []
     for e in items:
-        image = _thumbnail(e.thumbnail) if e.thumbnail else _tile(kind_label(e.kind))
-        out.append((image, f"{caption_time(e)} · {kind_label(e.kind)} · {e.text}"))
+        jpeg = e.thumbnail or _tile(kind_label(e.kind))  # thumbnails are JPEG bytes already
+        out.append((image_file(jpeg), f"{caption_time(e)} · {kind_label(e.kind)} · {e.text}"))
     return out
 
 
-def _thumbnail(jpeg: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(jpeg))
-    image.load()
-    return image.convert("RGB")
-
-
-def _tile(text: str) -> Image.Image:
+def _tile(text: str) -> bytes:
     image = Image.new("RGB", TILE, (60, 64, 80))
     ImageDraw.Draw(image).text((10, TILE[1] // 2 - 6), text, fill=(230, 230, 240))
-    return image
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG")
+    return buf.getvalue()
 
 
 def ask_stream(
@@ -143,7 +141,7 @@ def show_moment(
         frame = None
     caption = f"**{format_clock(e.start)}** · {kind_label(e.kind)}: {e.text}"
     if frame is not None:
-        return frame.image, caption
+        return image_file(encode_jpeg(frame.image)), caption
     if e.thumbnail:
-        return _thumbnail(e.thumbnail), caption + " *(thumbnail: the source is not available)*"
+        return image_file(e.thumbnail), caption + " *(thumbnail: the source is not available)*"
     return None, caption + " *(no picture of this moment is available)*"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from streamer.capture.file import is_url
+from streamer.capture.urls import is_url
 from streamer.errors import StreamerError
 from ui.controller import DEMO_CLIP
 from ui.uploads import UploadStore

@@ -1,7 +1,7 @@
 """Capture sources, opened by a spec string.
 
 open_source("talk.mp4")            # a local file
-open_source("http://host/a.mp4")   # http, https, rtsp, rtmp, hls playlists
+open_source("http://host/a.mp4")   # http, https, rtsp, rtmp, hls playlists (see urls.py)
 open_source("webcam:0")            # an OpenCV camera by index (or webcam:/dev/video2)
 open_source("mic:default")         # a microphone by index or name
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from streamer.capture.base import Source
-from streamer.capture.file import FileSource, is_url
+from streamer.capture.file import FileSource
 from streamer.capture.queue import Policy, StreamQueue
 from streamer.errors import SourceError
 
@@ -35,15 +35,7 @@ def open_source(spec: str, **options: Any) -> Source:
         from streamer.capture.microphone import MicrophoneSource
 
         return MicrophoneSource(rest or None, **_pick(options, MIC_OPTIONS))
-    if spec.startswith("file://"):
-        spec = spec[len("file://") :]
-    elif "://" in spec and not is_url(spec):
-        scheme = spec.split("://", 1)[0]
-        raise SourceError(
-            f"Unknown source scheme {scheme!r}; use a file path, http(s)://, "
-            "rtsp://, webcam:N or mic:NAME."
-        )
-    return FileSource(spec, **_pick(options, FILE_OPTIONS))
+    return FileSource(spec, **_pick(options, FILE_OPTIONS))  # refuses other schemes
 
 
 def _pick(options: dict[str, Any], allowed: set[str]) -> dict[str, Any]:

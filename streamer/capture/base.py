@@ -176,6 +176,11 @@ class Source(abc.ABC):
         with self._lock:
             self._events.append(StatusEvent(kind, t, time.time(), message))
 
+    def _warn(self, message: str, t: float) -> None:
+        """Tell once what was lost, without ending the stream in error."""
+        self._set(note=message)
+        self._event(StatusKind.WARNING, t, message)
+
     def _on_drop(self, item: Frame | AudioChunk) -> None:
         kind = StatusKind.FRAME_DROPPED if isinstance(item, Frame) else StatusKind.AUDIO_DROPPED
         self._event(kind, item.t)
@@ -186,7 +191,7 @@ class Source(abc.ABC):
             reason = self._run()
             if self.stop_event.is_set() and reason == "end":
                 reason = "stopped"
-            marker = EndOfStream(reason)
+            marker = EndOfStream(reason, note=self._stats.note)
             self._set(state="stopped" if reason == "stopped" else "ended")
         except SourceError as e:
             marker = EndOfStream("error", str(e))

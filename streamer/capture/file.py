@@ -22,20 +22,18 @@ import numpy as np
 
 from streamer.capture.base import Source
 from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
+from streamer.timeref import format_clock
 from streamer.types import AUDIO_RATE, AudioChunk, Frame
 
-NETWORK_SCHEMES = ("http", "https", "rtsp", "rtsps", "rtmp", "rtmps", "srt", "udp", "tcp")
 AUDIO_CHUNK_SAMPLES = 3200  # 0.2 s at 16 kHz: small enough for VAD, few enough for the queue
 OPEN_TIMEOUT = 10.0  # seconds to open a network stream before giving up
 READ_TIMEOUT = 10.0  # seconds without data from a network stream before giving up
 PACES = ("none", "realtime")
-
-
-def is_url(spec: str) -> bool:
-    scheme, sep, _ = spec.partition("://")
-    return bool(sep) and scheme.lower() in NETWORK_SCHEMES
+MAX_DAMAGED_PACKETS = 50  # undecodable packets before the first frame: not a playable file
+END_SLACK = 1.0  # seconds: a damaged file that stops this close to its length ends normally
 
 
 @dataclass
@@ -47,6 +45,7 @@ class _Pass:
     audio_t0: float | None = None  # stream time of the first resampled sample
     audio_sent: int = 0  # samples emitted in this pass
     end: float = 0.0  # stream time just after the last item of this pass
+    damaged: int = 0  # packets that could not be decoded or read in this pass
 
 
 class FileSource(Source):
@@ -74,6 +73,7 @@ class FileSource(Source):
         policy = Policy.WAIT if pace == "none" else Policy.DROP_OLDEST
         super().__init__(policy=policy, clock=clock, queue=queue)
         self.path = str(path)
+        self._target = target(self.path)  # refuses what FFmpeg must not open
         self.pace, self.speed, self.start_at, self.fps = pace, speed, float(start), fps
         self.loop, self.want_video, self.want_audio, self.max_side = loop, video, audio, max_side
         self.duration: float | None = None  # seconds, when the container knows it
@@ -83,6 +83,7 @@ class FileSource(Source):
         self._origin = 0.0
         self._pace_t0: float | None = None  # clock time of stream time 0 (realtime pace)
         self._seq = 0
+        self._noted = False  # "ends early" was said (once, even when looping)
 
     @property
     def name(self) -> str:
@@ -90,22 +91,24 @@ class FileSource(Source):
 
     # -- open ----------------------------------------------------------------------
     def _open(self) -> None:
-        url = is_url(self.path)
+        url = self._target.network
         if not url:
             _check_local_file(self.path)
-        options = {"rtsp_transport": "tcp"} if self.path.startswith("rtsp") else {}
         try:
             self._container = av.open(
-                self.path, options=options, timeout=(OPEN_TIMEOUT, READ_TIMEOUT) if url else None
+                self._target.url,
+                options=dict(self._target.options),
+                timeout=(OPEN_TIMEOUT, READ_TIMEOUT) if url else None,
             )
-        except av.error.InvalidDataError as e:
+        except (av.error.FFmpegError, OSError) as e:
+            if url:  # the same words for a closed port, a wrong server or an unknown host
+                raise SourceError(NETWORK_FAILURE) from e
+            if not isinstance(e, av.error.InvalidDataError):
+                raise SourceError(f"Cannot open {self.path}: {_reason(e)}.") from e
             raise SourceError(
                 f"{self.path} is not a video or audio file that can be decoded "
                 "(invalid or truncated data); check the file."
             ) from e
-        except (av.error.FFmpegError, OSError) as e:
-            what = "reach" if url else "open"
-            raise SourceError(f"Cannot {what} {self.path}: {_reason(e)}.") from e
         c = self._container
         self._vstream = c.streams.video[0] if self.want_video and c.streams.video else None
         self._astream = c.streams.audio[0] if self.want_audio and c.streams.audio else None
@@ -164,7 +167,7 @@ class FileSource(Source):
         pending: list[np.ndarray] = []
         try:
             for packet in self._container.demux(*streams):
-                for frame in packet.decode():
+                for frame in self._decode(packet, p):
                     if self.stop_event.is_set():
                         return False
                     if isinstance(frame, av.VideoFrame):
@@ -175,15 +178,58 @@ class FileSource(Source):
         except av.error.EOFError:
             pass
         except (av.error.FFmpegError, OSError) as e:
-            if not (isinstance(e, OSError) and e.errno == errno.EIO and self._seq > 0):
-                raise SourceError(
-                    f"Cannot decode {self.path}: {_reason(e)}; "
-                    "the file may be truncated or use an unsupported codec."
-                ) from e
-            # a live HTTP stream without a length ends with EIO: that is its end
-        if self._astream is not None:
-            return self._audio(resampler.resample(None), p, pending, flush=True)
+            self._read_failed(e, p)
+        if self._astream is not None and not self._audio(
+            resampler.resample(None), p, pending, flush=True
+        ):
+            return False
+        if p.damaged and p.end <= p.offset:
+            raise SourceError(self._cannot_decode("no packet could be decoded"))
+        if p.damaged:
+            self._ends_early(p)
         return True
+
+    def _decode(self, packet: Any, p: _Pass) -> list[Any]:
+        """The packet's frames; none for a damaged packet (the rest of the file may be fine)."""
+        try:
+            frames: list[Any] = packet.decode()
+        except av.error.InvalidDataError as e:
+            p.damaged += 1
+            if p.end <= p.offset and p.damaged >= MAX_DAMAGED_PACKETS:
+                raise SourceError(self._cannot_decode(_reason(e))) from e  # nothing decodable
+            return []
+        return frames
+
+    def _read_failed(self, e: BaseException, p: _Pass) -> None:
+        """A read error ends the pass where it is if something was decoded, else is raised."""
+        if p.end > p.offset:
+            if isinstance(e, OSError) and e.errno == errno.EIO and self._target.network:
+                return  # a live HTTP stream without a length ends with EIO: that is its end
+            if not self._target.network:
+                p.damaged += 1  # a damaged or cut file: keep what was read before
+                return
+        raise SourceError(self._cannot_decode(_reason(e))) from e
+
+    def _cannot_decode(self, reason: str) -> str:
+        if self._target.network:
+            return NETWORK_FAILURE
+        return (
+            f"Cannot decode {self.path}: {reason}; "
+            "the file may be truncated or use an unsupported codec."
+        )
+
+    def _ends_early(self, p: _Pass) -> None:
+        """Say once that a damaged file stops before its stated length."""
+        end = p.end - p.offset
+        if self._noted or (self.duration is not None and end >= self.duration - END_SLACK):
+            return
+        self._noted = True
+        length = f" of {format_clock(self.duration)}" if self.duration else ""
+        self._warn(
+            f"{os.path.basename(self.path)} ends early at {format_clock(end)}{length}: "
+            "the rest of the file is damaged or missing, so what came before it was kept.",
+            p.end,
+        )
 
     def _video(self, frame: Any, p: _Pass) -> bool:
         if frame.time is None:
