@@ -189,7 +189,8 @@ def _spawn(strategy: str, minutes: float, fps: float) -> dict[str, Any]:
     )
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _jpeg(color: tuple[int, ...]) -> bytes:

@@ -65,7 +65,8 @@ def unit_vectors(texts: Sequence[str], dim: int = DIM) -> np.ndarray:
     rows = np.empty((len(texts), dim), np.float32)
     for i, text in enumerate(texts):
         rows[i] = np.random.default_rng(zlib.crc32(text.encode())).standard_normal(dim)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    unit_rows: np.ndarray = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return unit_rows
 
 
 def stream_events(n: int, seed: int = 0, vocab: int | None = None) -> list[TextEvent]:

@@ -29,7 +29,8 @@ import numpy as np
 def sq_dist_to(points: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Squared Euclidean distance of each row of `points` (n, P) to `x` (P,): (n,) float64."""
     d = points - x
-    return np.einsum("np,np->n", d, d, dtype=np.float64)
+    squared: np.ndarray = np.einsum("np,np->n", d, d, dtype=np.float64)
+    return squared
 
 
 def pairwise_sq(points: np.ndarray) -> np.ndarray:
@@ -131,7 +132,8 @@ def cluster_sq_distances(
 def weighted_mean(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """(m, ...) points, (m,) weights -> (...) float64 weighted mean (elementwise, no BLAS)."""
     w = weights.astype(np.float64).reshape(-1, *([1] * (points.ndim - 1)))
-    return (points * w).sum(axis=0) / w.sum()
+    centre: np.ndarray = (points * w).sum(axis=0) / w.sum()
+    return centre
 
 
 def carried_over(d2: np.ndarray, sources: list[int | None], centroids: np.ndarray) -> np.ndarray:

@@ -62,7 +62,8 @@ def unit(v: np.ndarray) -> np.ndarray:
 
 def mean_token(tokens: np.ndarray) -> np.ndarray:
     """Mean over the grid: (h, w, D) -> (D,) float64."""
-    return np.asarray(tokens, dtype=np.float64).mean(axis=(0, 1))
+    mean: np.ndarray = np.asarray(tokens, dtype=np.float64).mean(axis=(0, 1))
+    return mean
 
 
 def adjacent_cosines(maps: list[np.ndarray]) -> np.ndarray:
@@ -78,7 +79,8 @@ def adjacent_cosines(maps: list[np.ndarray]) -> np.ndarray:
     norms = np.linalg.norm(means, axis=1)
     norms[norms == 0] = 1.0
     means /= norms[:, None]
-    return np.einsum("nd,nd->n", means[:-1], means[1:])
+    cosines: np.ndarray = np.einsum("nd,nd->n", means[:-1], means[1:])
+    return cosines
 
 
 def frozen(a: np.ndarray) -> np.ndarray:
