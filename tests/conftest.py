@@ -14,7 +14,7 @@ from streamer.types import TextEvent
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "assets" / "demo.mp4"
 
-# The clip of the perception issue: a card from 3 s to 6 s, a sentence from 8 s.
+# The gate clip: a card from 3 s to 6 s, a sentence from 8 s.
 CARD_TEXT = "GATE 7 CLOSES AT NOON"
 SENTENCE = "The delivery van arrived at the north entrance."
 CLIP_SCRIPT = ClipScript(

@@ -15,7 +15,7 @@ spatial frames keep theirs until they leave. At D = 1280 that is at most
 (25 + 2) x 49 x 1280 x 4 bytes = 6.8 MB.
 
 The token budget is fixed whatever the stream length: Flash-VStream's setting
-holds 681 tokens (DESIGN.md); ours, on a 7x7 map, holds
+holds 681 tokens; ours, on a 7x7 map, holds
 2 x 4x4 + 25 x 2x2 + 2x2 + 2 x 7x7 = 32 + 100 + 4 + 98 = 234 tokens.
 """
 
