@@ -74,8 +74,12 @@ class WhisperRecognizer:
                 audio,
                 language=self.language,
                 beam_size=cfg.beam_size,
+                # temperature 0 only: faster-whisper's default falls back to sampling at
+                # 0.2..1.0 on hard audio (noise, logprob < -1), so one clip read twice
+                # could give two texts; greedy decoding gives the same words every time
+                temperature=[0.0],
                 vad_filter=False,  # callers pass speech; SpeechTranscriber runs Silero itself
-                condition_on_previous_text=False,
+                condition_on_previous_text=False,  # no prompt from an earlier 30 s window
             )
             segments = list(segments)  # the generator decodes lazily: consume it under the lock
             if self.language is None and cfg.sticky_language:

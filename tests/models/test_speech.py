@@ -168,3 +168,12 @@ def test_span_tracker_cuts_long_speech_at_its_pause_else_at_its_dip() -> None:
     assert spans[:2] == [Span(0, pause_mid, cut_after=True), Span(pause_mid, dip, True, True)]
     assert spans[2].start == dip and spans[-1].end == len(probs) * WINDOW
     assert all(a.end == b.start for a, b in zip(spans, spans[1:]))  # no gap, no overlap
+
+
+def test_whisper_gives_the_same_words_every_time(speak: Speak) -> None:
+    """Hard audio (speech under loud noise) used to fall back to sampling at temperature > 0."""
+    speech = speak(TRAIN)
+    noisy = (speech + np.random.default_rng(1).normal(0, 0.3, len(speech))).astype(np.float32)
+    asr = WhisperRecognizer(WhisperConfig(language="en"))
+    runs = [asr.transcribe(noisy) for _ in range(3)]
+    assert runs[0] and runs[1] == runs[0] and runs[2] == runs[0]
