@@ -23,10 +23,10 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from models.protocols import FrameEncoder, FrameFeatures, SpeechSegment, TextReader
+from models.protocols import FrameEncoder, FrameFeatures, SpeechSegment, TextLine, TextReader
 from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.capture.queue import Policy
-from streamer.types import AudioChunk, EndOfStream, Frame, Observation, OcrLine, TextEvent
+from streamer.types import AudioChunk, EndOfStream, Frame, Observation, TextEvent
 
 CUT_SIDE = (32, 18)  # px: grey thumbnail compared frame to frame to spot cuts
 OCR_CHANGE = 3.0  # mean abs grey difference since the last OCR that is worth reading again
@@ -316,13 +316,13 @@ class Perception:
         )
         v.feature = feat.feature
         span_end = frame.t + 1.0 / c.fps
-        lines: tuple[OcrLine, ...] | None = None
+        lines: tuple[TextLine, ...] | None = None
         if self._needs_ocr(sample, scene_change):
             assert self.models.reader is not None
             t = time.perf_counter()
             found = self.models.reader.read(frame.image)
             self._time("ocr", time.perf_counter() - t)
-            lines = tuple(OcrLine(x.text, x.box, x.confidence) for x in found)
+            lines = tuple(found)
             v.ocr_t, v.ocr_small = frame.t, sample.small
             v.ocr_text = " / ".join(x.text for x in found)
         elif scene_change:
