@@ -240,7 +240,7 @@ class Session:
     def stream_time(self) -> float:
         """Seconds of stream perceived so far (the 'now' of a question)."""
         if self.perception is not None:
-            gate = self.perception._gate
+            gate = self.perception.gate.limit
             t = self.perception.stats().stream_time
             return max(self._stream_time, min(t, gate) if gate is not None else t)
         return self._stream_time

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from models.protocols import SAMPLE_RATE, SpeechRecognizer, SpeechSegment, VoiceDetector
-from models.speech import SpeechTranscriber, WhisperConfig, WhisperRecognizer
+from models.speech import WhisperConfig, WhisperRecognizer
 from models.vad import WINDOW, SileroVad, Span, SpanTracker, VadConfig
+from streamer.perception.transcriber import SpeechTranscriber
 
 CHUNK = 3_200  # samples: 0.2 s, the chunk size a live microphone source might deliver
 TRAIN = "The red train leaves platform four at nine thirty tomorrow morning."
