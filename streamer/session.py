@@ -352,7 +352,7 @@ class Session:
                 f"{folder} was saved in format {manifest.get('format')}, this "
                 f"version reads {FORMAT_VERSION}."
             )
-        perception = PerceptionConfig(**manifest["config"].pop("perception", {}))
+        perception = PerceptionConfig.from_dict(manifest["config"].pop("perception", {}))
         config = SessionConfig(**{**manifest["config"], "perception": perception, "save_dir": None})
         session = cls(config, models)
         session.models = models or load_models(ocr=False, speech=False)

@@ -21,7 +21,7 @@ def perceived(clip):
         load_models().perception(),
         observations.append,
         events.append,
-        PerceptionConfig(fps=1.0),
+        PerceptionConfig(sample_fps=1.0),
     )
     source.start()
     p.start()

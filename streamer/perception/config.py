@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from models.protocols import FrameEncoder, SpeechSegment, TextReader
 
 @dataclass
 class PerceptionConfig:
-    fps: float = 1.0  # frames sampled per second of stream (plus cuts)
+    sample_fps: float = 1.0  # frames sampled per second of stream (plus cuts)
     cut_threshold: float = 20.0  # mean abs grey difference (0-255) that counts as a cut
     scene_threshold: float = 0.85  # feature cosine below which a frame starts a new scene
     ocr: bool = True
@@ -24,8 +25,17 @@ class PerceptionConfig:
     max_lag: float = 3.0  # seconds: a live frame this far behind capture is dropped
 
     def __post_init__(self) -> None:
-        if self.fps <= 0 or self.max_batch < 1 or self.max_lag <= 0:
-            raise ValueError("fps, max_batch and max_lag must be positive")
+        if self.sample_fps <= 0 or self.max_batch < 1 or self.max_lag <= 0:
+            raise ValueError("sample_fps, max_batch and max_lag must be positive")
+
+    @classmethod
+    def from_dict(cls, saved: Mapping[str, Any]) -> PerceptionConfig:
+        """A config saved with `asdict`; sessions saved before the rename wrote `fps`."""
+        fields = dict(saved)
+        if "fps" in fields:
+            fps = fields.pop("fps")
+            fields.setdefault("sample_fps", fps)
+        return cls(**fields)
 
 
 class Transcriber(Protocol):

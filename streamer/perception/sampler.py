@@ -20,7 +20,7 @@ class Sample:
 
 
 class FrameSampler:
-    """Keeps frames at `fps` and on cuts; drops live frames more than `max_lag` late.
+    """Keeps frames at `sample_fps` and on cuts; drops live frames more than `max_lag` late.
 
     A file read without pacing is never dropped from: it applies back-pressure instead.
     """
@@ -47,6 +47,6 @@ class FrameSampler:
             self._book.count(frames_dropped=1)
             return None
         self._cuts.keep(thumb)
-        self._next = frame.t + 1.0 / self.config.fps
+        self._next = frame.t + 1.0 / self.config.sample_fps
         self._book.count(frames_sampled=1)
         return Sample(frame, thumb, cut)

@@ -180,7 +180,7 @@ class Perception:
         last = self._feature
         scene_change = last is None or sample.cut or float(feat.feature @ last) < c.scene_threshold
         self._feature = feat.feature
-        span_end = frame.t + 1.0 / c.fps
+        span_end = frame.t + 1.0 / c.sample_fps
         t = time.perf_counter()
         lines = self._ocr.step(sample, scene_change)
         if lines is not None:
