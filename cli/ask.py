@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--questions", help="JSONL file: one {question, at, options} per line")
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
+    parser.add_argument(
+        "--sample-fps",
+        type=float,
+        default=1.0,
+        help="frames perception samples per second of stream, plus cuts (default 1)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -62,6 +68,7 @@ def load_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     from streamer.manifest import is_saved_session
+    from streamer.perception import PerceptionConfig
     from streamer.session import Session, SessionConfig
 
     questions = load_questions(args)
@@ -69,7 +76,13 @@ def run(args: argparse.Namespace) -> int:
         session = Session.open(args.source)
     else:
         session = Session(
-            SessionConfig(args.source, pace="none", memory=args.memory, backend=args.backend)
+            SessionConfig(
+                args.source,
+                pace="none",
+                memory=args.memory,
+                backend=args.backend,
+                perception=PerceptionConfig(sample_fps=args.sample_fps),
+            )
         ).start()
     try:
         for q in questions:

@@ -39,7 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=float, default=1.0, help="synthetic stream length")
     parser.add_argument("--seed", type=int, default=0, help="synthetic stream seed")
     parser.add_argument("--cache", help="where synthetic streams and frame-folder videos go")
-    parser.add_argument("--fps", type=float, default=1.0, help="frames perceived per second")
+    parser.add_argument(
+        "--sample-fps",
+        type=float,
+        default=1.0,
+        help="frames perception samples per second of stream, plus cuts (default 1)",
+    )
+    # the old name, for one release
+    parser.add_argument("--fps", dest="sample_fps", type=float, help=argparse.SUPPRESS)
     parser.add_argument(
         "--ray",
         nargs="?",
@@ -91,7 +98,9 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
         )
     )
     _say_found(bench)
-    config = RunConfig(args.memory, args.backend, args.fps, frames_cache=str(cache / "frames"))
+    config = RunConfig(
+        args.memory, args.backend, args.sample_fps, frames_cache=str(cache / "frames")
+    )
     return bench, config
 
 
@@ -128,7 +137,7 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
     """This command's arguments for one strategy of a --compare run."""
     argv = ["eval", "--benchmark", args.benchmark, "--memory", memory, "--out", str(out)]
     argv += ["--backend", args.backend, "--minutes", str(args.minutes), "--seed", str(args.seed)]
-    argv += ["--fps", str(args.fps)]
+    argv += ["--sample-fps", str(args.sample_fps)]
     for flag, value in (
         ("--annotations", args.annotations),
         ("--video-root", args.video_root),

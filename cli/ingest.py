@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from cli.progress import StreamProgress
+from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 
 HELP = "capture a source to its end and print stats (--perceive: and what was seen and heard)"
@@ -23,7 +24,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--speed", type=float, default=1.0, help="replay speed factor (realtime)")
     parser.add_argument("--start", type=float, default=0.0, help="start at this stream time (s)")
-    parser.add_argument("--fps", type=float, default=None, help="sample frames at this rate")
+    parser.add_argument(
+        "--capture-fps",
+        type=float,
+        default=None,
+        help="thin capture: the source emits at most this many frames per second of stream",
+    )
+    parser.add_argument(
+        "--sample-fps",
+        type=float,
+        default=None,
+        help="with --perceive: frames perception samples per second of stream, plus cuts (1)",
+    )
+    # the old flag, for one release: capture thinning, or perception sampling with --perceive
+    parser.add_argument("--fps", dest="legacy_fps", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=None, help="stop after N s of stream")
     parser.add_argument("--loop", action="store_true", help="loop a file forever (live demo)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -36,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.legacy_fps is not None:  # --fps kept the meaning it had for each mode
+        if args.perceive:
+            args.sample_fps = args.sample_fps or args.legacy_fps
+        else:
+            args.capture_fps = args.capture_fps or args.legacy_fps
     if args.perceive:
         return _perceive(args)
     from streamer.capture import open_source
@@ -46,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         pace=args.pace,
         speed=args.speed,
         start=args.start,
-        fps=args.fps,
+        fps=args.capture_fps,
         loop=args.loop,
     )
     progress = StreamProgress(args.seconds, enabled=not args.quiet)
@@ -70,13 +89,17 @@ def _perceive(args: argparse.Namespace) -> int:
     from streamer.perception import PerceptionConfig
     from streamer.session import Session, SessionConfig
 
+    if args.capture_fps is not None:
+        raise StreamerError(
+            "--capture-fps thins a plain ingest; with --perceive use --sample-fps instead."
+        )
     cfg = SessionConfig(
         args.source,
         pace=args.pace,
         speed=args.speed,
         start=args.start,
         loop=args.loop,
-        perception=PerceptionConfig(fps=args.fps or 1.0),
+        perception=PerceptionConfig(sample_fps=args.sample_fps or 1.0),
     )
     with Session(cfg) as s:
         progress = StreamProgress(args.seconds or s.duration, enabled=not args.quiet)

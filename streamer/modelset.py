@@ -44,7 +44,7 @@ class ModelSet:
         """Models for one stream: the speech transcriber keeps per-stream state."""
         transcriber = None
         if self.recognizer is not None and self.vad is not None:
-            from models.speech import SpeechTranscriber
+            from streamer.perception.transcriber import SpeechTranscriber
 
             transcriber = SpeechTranscriber(self.recognizer, self.vad)
         return PerceptionModels(self.encoder, self.reader, transcriber)

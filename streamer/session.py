@@ -228,7 +228,7 @@ class Session:
     def stream_time(self) -> float:
         """Seconds of stream perceived so far (the 'now' of a question)."""
         if self.perception is not None:
-            gate = self.perception._gate
+            gate = self.perception.gate.limit
             t = self.perception.stats().stream_time
             return max(self._stream_time, min(t, gate) if gate is not None else t)
         return self._stream_time
@@ -377,13 +377,13 @@ def saved_config(folder: Path, saved: dict[str, Any]) -> SessionConfig:
     saved = dict(saved)
     perception = saved.pop("perception", {})
     names = {f.name for f in fields(SessionConfig)}
-    known = {f.name for f in fields(PerceptionConfig)}
+    known = {f.name for f in fields(PerceptionConfig)} | {"fps"}  # saved before sample_fps
     unknown = sorted(set(saved) - names) + sorted(set(perception or {}) - known)
     if unknown:
         raise newer(folder, f"settings {', '.join(unknown)}, which this version does not know")
     try:
         return SessionConfig(
-            **{**saved, "perception": PerceptionConfig(**perception), "save_dir": None}
+            **{**saved, "perception": PerceptionConfig.from_dict(perception), "save_dir": None}
         )
     except (TypeError, ValueError) as e:
         raise StoreError(f"Session {folder} has settings this version cannot use ({e}).") from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-AUDIO_RATE = 16_000  # Hz: every audio chunk is resampled to 16 kHz mono float32
+from models.protocols import TextLine
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +38,7 @@ class AudioChunk:
     """A run of mono audio samples starting at stream time `t`."""
 
     t: float  # stream time of the first sample, seconds
-    sample_rate: int
+    sample_rate: int  # Hz; sources resample to models.protocols.SAMPLE_RATE (16 kHz)
     samples: np.ndarray  # (n,) float32 in [-1, 1]
 
     @property
@@ -102,15 +102,6 @@ class SourceStats:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class OcrLine:
-    """One line of on-screen text found by OCR."""
-
-    text: str
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels of the analysed frame
-    confidence: float  # 0..1
-
-
 @dataclass(frozen=True, eq=False)
 class Observation:
     """What perception made of one sampled frame; what memory strategies store."""
@@ -121,7 +112,7 @@ class Observation:
     tags: tuple[tuple[str, float], ...]  # top-k (class name, probability)
     feature: np.ndarray  # (D,) float32, L2-normalised pooled feature (1280 for EfficientNet-Lite0)
     tokens: np.ndarray  # (h, w, D) float32 spatial feature map (7x7 at 224 px input)
-    ocr: tuple[OcrLine, ...] | None = None  # None when OCR did not run on this frame
+    ocr: tuple[TextLine, ...] | None = None  # None when OCR did not run on this frame
     scene_change: bool = False  # this frame starts a new scene (feature distance)
     space: str = ""  # the encoder that made `feature`/`tokens` (EncoderInfo.space); "" unnamed
 

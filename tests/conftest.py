@@ -70,3 +70,14 @@ def no_thread_left() -> object:
         t.name for t in threading.enumerate() if t.name.startswith("capture-") and t.is_alive()
     ]
     assert not alive, f"capture threads left running: {alive}"
+
+
+@pytest.fixture(scope="session")
+def zeroed_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2 s mp4 with video and sound whose `mdat` payload is all zeros (headers intact)."""
+    from tests.capture.helpers import write_clip, zero_mdat
+
+    path = tmp_path_factory.mktemp("corrupt") / "zeroed.mp4"
+    write_clip(path)
+    assert zero_mdat(path) > 0
+    return path

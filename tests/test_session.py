@@ -7,6 +7,7 @@ spoken from 8 s.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -174,3 +175,18 @@ def test_asking_twice_at_the_same_time(clip):
     finally:
         s.stop()
     assert a.asked_at == 4.0 and "GATE 7" in a.text
+
+
+def test_a_session_saved_with_the_old_fps_name_reopens(replay, tmp_path):
+    s, _ = replay
+    folder = s.save(tmp_path / "old")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    perception = manifest["config"]["perception"]
+    perception["fps"] = perception.pop("sample_fps")  # as sessions were saved before the rename
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    back = Session.open(folder)
+    try:
+        assert back.config.perception.sample_fps == s.config.perception.sample_fps
+        assert back.stream_time() == pytest.approx(s.stream_time())
+    finally:
+        back.stop()

@@ -54,10 +54,10 @@ def ensure_long_stream(out_dir: Path, minutes: float = 10.0) -> Path:
     return path
 
 
-def run_once(source: str, models: Any, fps: float = 1.0) -> dict[str, Any]:
+def run_once(source: str, models: Any, sample_fps: float = 1.0) -> dict[str, Any]:
     from streamer.session import Session, SessionConfig
 
-    cfg = SessionConfig(source, pace="none", perception=PerceptionConfig(fps=fps))
+    cfg = SessionConfig(source, pace="none", perception=PerceptionConfig(sample_fps=sample_fps))
     with Session(cfg, models=models) as s:
         s.run_until(None)
         p = s.stats().perception

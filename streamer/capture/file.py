@@ -20,13 +20,14 @@ from typing import Any
 import av
 import numpy as np
 
+from models.protocols import SAMPLE_RATE
 from streamer.capture.base import Source
 from streamer.capture.queue import Policy, StreamQueue
 from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
 from streamer.timeref import format_clock
-from streamer.types import AUDIO_RATE, AudioChunk, Frame
+from streamer.types import AudioChunk, Frame
 
 AUDIO_CHUNK_SAMPLES = 3200  # 0.2 s at 16 kHz: small enough for VAD, few enough for the queue
 OPEN_TIMEOUT = 10.0  # seconds to open a network stream before giving up
@@ -163,7 +164,7 @@ class FileSource(Source):
     def _play(self, p: _Pass) -> bool:
         """Decode one pass. Returns False if stopped."""
         streams = [s for s in (self._vstream, self._astream) if s is not None]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         pending: list[np.ndarray] = []
         try:
             for packet in self._container.demux(*streams):
@@ -269,17 +270,17 @@ class FileSource(Source):
         samples = np.concatenate(pending)
         pending.clear()
         start = self.start_at + p.offset
-        t = (p.audio_t0 if p.audio_t0 is not None else start) + p.audio_sent / AUDIO_RATE
+        t = (p.audio_t0 if p.audio_t0 is not None else start) + p.audio_sent / SAMPLE_RATE
         p.audio_sent += len(samples)
         if t < start:  # audio decoded between the keyframe and the seek target
-            cut = min(len(samples), int(round((start - t) * AUDIO_RATE)))
-            samples, t = samples[cut:], t + cut / AUDIO_RATE
+            cut = min(len(samples), int(round((start - t) * SAMPLE_RATE)))
+            samples, t = samples[cut:], t + cut / SAMPLE_RATE
             if not len(samples):
                 return True
-        p.end = max(p.end, t + len(samples) / AUDIO_RATE)
+        p.end = max(p.end, t + len(samples) / SAMPLE_RATE)
         if not self._pace(t):
             return False
-        return self._emit(AudioChunk(t=t, sample_rate=AUDIO_RATE, samples=samples))
+        return self._emit(AudioChunk(t=t, sample_rate=SAMPLE_RATE, samples=samples))
 
     def _pace(self, t: float) -> bool:
         """Realtime pace: wait until stream time `t` is due. False if stopped."""

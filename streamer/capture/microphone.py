@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from models.protocols import SAMPLE_RATE
 from streamer.capture.base import Source
 from streamer.capture.queue import Policy, StreamQueue
 from streamer.clock import Clock
 from streamer.errors import SourceError
-from streamer.types import AUDIO_RATE, AudioChunk
+from streamer.types import AudioChunk
 
 BLOCK_SECONDS = 0.1  # one callback every 100 ms: 1,600 samples at 16 kHz
 
@@ -69,11 +70,11 @@ class MicrophoneSource(Source):
             ) from e
         try:
             self._stream = sd.InputStream(
-                samplerate=AUDIO_RATE,
+                samplerate=SAMPLE_RATE,
                 channels=1,
                 dtype="float32",
                 device=self.device,
-                blocksize=int(BLOCK_SECONDS * AUDIO_RATE),
+                blocksize=int(BLOCK_SECONDS * SAMPLE_RATE),
                 callback=self._callback,
             )
         except (ValueError, sd.PortAudioError) as e:
@@ -82,13 +83,13 @@ class MicrophoneSource(Source):
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status and getattr(status, "input_overflow", False):
             self.overflows += 1
-        t = self._samples / AUDIO_RATE
+        t = self._samples / SAMPLE_RATE
         self._samples += frames
         if self.paused:
             return
         self._emit(
             AudioChunk(
-                t=t, sample_rate=AUDIO_RATE, samples=indata[:, 0].astype(np.float32, copy=True)
+                t=t, sample_rate=SAMPLE_RATE, samples=indata[:, 0].astype(np.float32, copy=True)
             )
         )
 

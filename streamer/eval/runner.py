@@ -23,7 +23,7 @@ from streamer import __version__
 from streamer.errors import StreamerError
 from streamer.eval.report import build_report, write_report
 from streamer.eval.shards import Shard
-from streamer.eval.stream import RunConfig, stream_video
+from streamer.eval.stream import RunConfig, saved_identity, stream_video
 from streamer.eval.types import Benchmark, EvalVideo
 from streamer.store import read_json, write_json_atomic
 
@@ -84,7 +84,7 @@ def prepare(out: Path, bench: Benchmark, config: RunConfig) -> dict[str, Any]:
     path = out / RUN_FILE
     if path.exists():
         old = read_json(path)
-        if old.get("identity") != identity:
+        if saved_identity(old.get("identity") or {}) != identity:
             raise StreamerError(
                 f"{out} holds a run of {old.get('identity')}, not {identity}; "
                 "choose another --out folder (or delete that one) to start afresh."

@@ -34,13 +34,22 @@ class RunConfig:
 
     memory: str = "pyramid"
     backend: str = "extractive"
-    fps: float = 1.0  # frames perception samples per second of stream (plus cuts)
+    sample_fps: float = 1.0  # frames perception samples per second of stream (plus cuts)
     frames_cache: str | None = None  # where folders of frames become videos
     answer_timeout: float = ANSWER_TIMEOUT
 
     def identity(self) -> dict[str, Any]:
         """The settings that change answers (a resumed run must match them)."""
-        return {"memory": self.memory, "backend": self.backend, "fps": self.fps}
+        return {"memory": self.memory, "backend": self.backend, "sample_fps": self.sample_fps}
+
+
+def saved_identity(identity: dict[str, Any]) -> dict[str, Any]:
+    """An identity read from a run folder, in today's names (older run folders saved `fps`)."""
+    out = dict(identity)
+    if "fps" in out:
+        fps = out.pop("fps")
+        out.setdefault("sample_fps", fps)
+    return out
 
 
 def source_path(video: EvalVideo, config: RunConfig) -> str:
@@ -73,7 +82,7 @@ def stream_video(
                 start=video.start,
                 memory=config.memory,
                 backend=config.backend,
-                perception=PerceptionConfig(fps=config.fps),
+                perception=PerceptionConfig(sample_fps=config.sample_fps),
             )
         ).start()
         _ask_all(session, video, config, answered, emit)

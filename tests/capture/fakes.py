@@ -14,6 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from models.protocols import SAMPLE_RATE
 from streamer.clock import ManualClock
 
 RealVideoCapture = cv2.VideoCapture  # kept before tests patch cv2.VideoCapture
@@ -95,7 +96,7 @@ class FakeInputStream:
         blocksize: int,
         callback: Any,
     ) -> None:
-        assert samplerate == 16000 and channels == 1 and dtype == "float32"
+        assert samplerate == SAMPLE_RATE and channels == 1 and dtype == "float32"
         self.blocksize, self.callback = blocksize, callback
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._play, daemon=True)

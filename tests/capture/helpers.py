@@ -60,3 +60,45 @@ def write_vfr(path: Path, times: list[float]) -> None:
             f.pts, f.time_base = int(round(t * 1000)), Fraction(1, 1000)
             out.mux(s.encode(f))
         out.mux(s.encode(None))
+
+
+def write_clip(path: Path, seconds: float = 2.0, fps: int = 10, rate: int = 22050) -> None:
+    """An mp4 with an h264 video track (grey ramp) and an AAC track (a 440 Hz tone)."""
+    with av.open(str(path), "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("aac", rate=rate, layout="mono")
+        step = rate // fps  # audio samples per video frame, interleaved with it
+        for i in range(int(seconds * fps)):
+            img = np.full((48, 64, 3), (i * 20) % 256, np.uint8)
+            out.mux(video.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+            t = (i * step + np.arange(step)) / rate
+            pcm = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)[np.newaxis, :]
+            f = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+            f.sample_rate, f.pts = rate, i * step
+            out.mux(audio.encode(f))
+        out.mux(video.encode(None))
+        out.mux(audio.encode(None))
+
+
+def zero_mdat(path: Path) -> int:
+    """Zero the payload of every top-level `mdat` box, headers (and `moov`) intact.
+
+    Returns the number of bytes zeroed. The file still opens and lists its
+    streams; every packet then fails to decode.
+    """
+    data = bytearray(path.read_bytes())
+    pos, zeroed = 0, 0
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        header = 8
+        if size == 1:  # 64-bit size after the box type
+            size, header = int.from_bytes(data[pos + 8 : pos + 16], "big"), 16
+        elif size == 0:  # the box runs to the end of the file
+            size = len(data) - pos
+        if data[pos + 4 : pos + 8] == b"mdat":
+            data[pos + header : pos + size] = bytes(size - header)
+            zeroed += size - header
+        pos += size
+    path.write_bytes(bytes(data))
+    return zeroed

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.protocols import SAMPLE_RATE
 from streamer.capture import microphone as mic_module
 from streamer.capture import open_source
 from streamer.capture import webcam as webcam_module
 from streamer.clock import ManualClock
 from streamer.errors import SourceError
 from streamer.synth import speak
-from streamer.types import AUDIO_RATE, AudioChunk, Frame, StatusKind
+from streamer.types import AudioChunk, Frame, StatusKind
 from tests.capture.fakes import Camera, FakeInputStream, FakeSoundDevice, FakeVideoCapture
 from tests.capture.helpers import audio_track
 
@@ -87,7 +88,7 @@ def test_no_camera_is_a_clear_error():
 def recording() -> np.ndarray:
     """A real recorded sentence (espeak-ng), resampled to 16 kHz."""
     speech = speak("Testing the microphone, one two three.")
-    n = int(len(speech) * AUDIO_RATE / 22050)
+    n = int(len(speech) * SAMPLE_RATE / 22050)
     return np.interp(np.linspace(0, len(speech) - 1, n), np.arange(len(speech)), speech).astype(
         np.float32
     )

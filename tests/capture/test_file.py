@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.protocols import SAMPLE_RATE
 from streamer.capture import FileSource
 from streamer.clock import ManualClock
-from streamer.types import AUDIO_RATE
 from tests.capture.helpers import audio_track, drain, write_audio_only, write_vfr
 
 BUNNY_FRAMES = 132  # 5.28 s at 25 fps
@@ -29,7 +29,7 @@ def test_bunny_frames_audio_and_times(bunny):
     # audio chunks are contiguous: each starts where the previous ended
     for a, b in zip(audio, audio[1:]):
         assert b.t == pytest.approx(a.end, abs=1e-6)
-    assert all(c.sample_rate == AUDIO_RATE and c.samples.dtype == np.float32 for c in audio)
+    assert all(c.sample_rate == SAMPLE_RATE and c.samples.dtype == np.float32 for c in audio)
 
 
 def test_generated_clip_pictures_and_sound_agree(clip):
@@ -41,7 +41,7 @@ def test_generated_clip_pictures_and_sound_agree(clip):
     assert on_card[0] == pytest.approx(3.0) and on_card[-1] == pytest.approx(5.9)
     # speech starts at 8.0 s: the first loud 10 ms window of the track
     track = audio_track(audio)
-    win = AUDIO_RATE // 100
+    win = SAMPLE_RATE // 100
     rms = np.sqrt(np.mean(track[: len(track) // win * win].reshape(-1, win) ** 2, axis=1))
     onset = audio[0].t + np.argmax(rms > 0.02) * 0.01
     assert onset == pytest.approx(8.0, abs=0.1)
@@ -87,10 +87,10 @@ def test_audio_only_file(tmp_path):
     frames, audio, end = drain(FileSource(str(path)))
     assert end.reason == "end" and frames == []
     got = audio_track(audio)
-    assert len(got) / AUDIO_RATE == pytest.approx(3.0, abs=0.05)
+    assert len(got) / SAMPLE_RATE == pytest.approx(3.0, abs=0.05)
     # a 440 Hz tone survives the trip: its spectrum peaks at 440 Hz
-    spectrum = np.abs(np.fft.rfft(got[AUDIO_RATE // 2 : AUDIO_RATE * 5 // 2]))
-    assert np.argmax(spectrum) * AUDIO_RATE / (2 * AUDIO_RATE) == pytest.approx(440, abs=2)
+    spectrum = np.abs(np.fft.rfft(got[SAMPLE_RATE // 2 : SAMPLE_RATE * 5 // 2]))
+    assert np.argmax(spectrum) * SAMPLE_RATE / (2 * SAMPLE_RATE) == pytest.approx(440, abs=2)
     assert tone.dtype == np.float32
 
 

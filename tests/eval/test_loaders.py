@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -112,3 +113,18 @@ def test_the_committed_fixture_matches_its_generator() -> None:
         q.to_dict()
         for q in sorted(load_synthetic(FIXTURE).videos[0].questions, key=lambda q: q.qid)
     ]
+
+
+def test_a_run_folder_saved_with_the_old_fps_name_resumes(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from streamer.eval.runner import prepare
+    from streamer.eval.stream import RunConfig
+
+    bench = SimpleNamespace(name="synthetic", annotations=None)
+    old = {"benchmark": "synthetic", "memory": "pyramid", "backend": "extractive", "fps": 2.0}
+    (tmp_path / "run.json").write_text(json.dumps({"identity": old, "config": {}}))
+    info = prepare(tmp_path, bench, RunConfig(sample_fps=2.0))  # type: ignore[arg-type]
+    assert info["identity"]["sample_fps"] == 2.0
+    with pytest.raises(StreamerError, match="holds a run of"):
+        prepare(tmp_path, bench, RunConfig(sample_fps=1.0))  # type: ignore[arg-type]

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from models.protocols import SAMPLE_RATE
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-SAMPLE_RATE = 16_000  # Hz, what the speech models take
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,139 @@
+"""The speech worker: its own thread turns accepted audio into speech `TextEvent`s.
+
+Accepted audio is never dropped (the queue is unbounded; the source's queue
+policy decided what to accept). `flush()` finishes the segment in progress,
+which the replay gate needs before a question; `close()` ends the stream.
+Every wait here ends when the worker finishes, fails or stops, or when it has
+made no progress for `STALL_S`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from streamer.capture.base import JOIN_TIMEOUT
+from streamer.perception.config import Transcriber
+from streamer.perception.stats import StatsBook
+from streamer.types import AudioChunk, TextEvent
+
+STALL_S = 120.0  # seconds without one finished item: a Whisper call on a 15 s segment takes ~2 s
+SLICE_S = 0.1  # seconds between checks while waiting
+
+log = logging.getLogger("streamer")
+
+
+@dataclass
+class _Flush:
+    """Finish the segment in progress now; `done` is set once it is."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+_END = None  # the last item: flush, then the thread ends
+_Item = AudioChunk | _Flush | None
+
+
+class SpeechWorker:
+    """Audio chunks in (any thread), speech events out (to `on_text`, from its own thread)."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        on_text: Callable[[TextEvent], None],
+        book: StatsBook,
+        stop: threading.Event,
+    ) -> None:
+        self._transcriber, self._on_text, self._book, self._stop = transcriber, on_text, book, stop
+        self._queue: queue.Queue[_Item] = queue.Queue()  # unbounded: accepted audio is kept
+        self._thread = threading.Thread(target=self._run, name="perception-speech", daemon=True)
+        self._progress = time.monotonic()  # when the worker last finished an item
+        self._failed = False
+
+    def start(self) -> None:
+        self._progress = time.monotonic()
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def accept(self, chunk: AudioChunk) -> None:
+        if not self._failed:
+            self._queue.put(chunk)
+
+    def flush(self) -> None:
+        """Transcribe everything accepted so far, finishing the open segment (bounded wait)."""
+        marker = _Flush()
+        self._queue.put(marker)
+        self._wait(marker.done.is_set)
+
+    def close(self) -> None:
+        """End of stream: transcribe the rest, then the thread ends (bounded wait)."""
+        self._queue.put(_END)
+        self._wait(lambda: not self._thread.is_alive())
+
+    def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
+        """Stopped by the user (the shared stop event is set): the backlog is not wanted."""
+        self._queue.put(_END)
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
+
+    def _wait(self, done: Callable[[], bool]) -> None:
+        since = time.monotonic()
+        while not done():
+            if self._thread.ident is None or not self._thread.is_alive() or self._stop.is_set():
+                return
+            if time.monotonic() - max(self._progress, since) > STALL_S:
+                self._fail(f"Speech recognition made no progress for {STALL_S:.0f} s.")
+                return
+            time.sleep(SLICE_S)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                item = self._queue.get()
+                if self._stop.is_set():
+                    return  # stopped: the backlog is not wanted any more
+                self._handle(item)
+                self._progress = time.monotonic()
+                if item is _END:
+                    return
+        except Exception as e:
+            log.debug("speech recognition failed", exc_info=True)
+            self._fail(f"Speech recognition failed ({type(e).__name__}: {e}).")
+        finally:
+            self._release_flushes()
+
+    def _handle(self, item: _Item) -> None:
+        t = time.perf_counter()
+        if isinstance(item, AudioChunk):
+            segments = self._transcriber.accept(item.t, item.samples)
+        else:
+            segments = self._transcriber.flush()
+        self._book.time("speech", time.perf_counter() - t, int(isinstance(item, AudioChunk)))
+        for s in segments:
+            if s.text.strip():
+                text, end = s.text.strip(), max(s.end, s.start)
+                self._on_text(TextEvent("speech", text, s.start, end, s.confidence))
+                self._book.count(text_events=1)
+        if isinstance(item, _Flush):
+            item.done.set()
+
+    def _fail(self, error: str) -> None:
+        self._failed = True
+        self._book.fail(error)
+
+    def _release_flushes(self) -> None:
+        """The thread is ending: nobody must wait on a flush it will never do."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _Flush):
+                item.done.set()

@@ -1,0 +1,211 @@
+"""The perception worker: composes the sampler, the OCR scheduler, the speech worker, the gate.
+
+One thread (vision) reads the source queue: frames go through the sampler,
+are encoded in small batches and become `Observation`s (with OCR on key
+frames); audio goes to the speech worker's thread. Whatever way the vision
+thread ends (end of stream, source error, a failure here, stop), its `finally`
+ends speech, marks the stats ended, closes the gate and sets the done event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from models.protocols import FrameFeatures
+from streamer.capture.base import JOIN_TIMEOUT, Source
+from streamer.capture.queue import Policy
+from streamer.perception.config import PerceptionConfig, PerceptionModels
+from streamer.perception.gate import SLICE_S, ReplayGate
+from streamer.perception.ocr import OcrScheduler
+from streamer.perception.sampler import FrameSampler, Sample
+from streamer.perception.speech import SpeechWorker
+from streamer.perception.stats import PerceptionStats, StatsBook
+from streamer.perception.thumbnail import thumbnail
+from streamer.types import AudioChunk, EndOfStream, Frame, Observation, StreamItem, TextEvent
+
+ObservationSink = Callable[[Observation], None]
+TextSink = Callable[[TextEvent], None]
+
+log = logging.getLogger("streamer")
+
+
+class Perception:
+    """Runs the models over a source in two threads (vision, speech)."""
+
+    def __init__(
+        self,
+        source: Source,
+        models: PerceptionModels,
+        on_observation: ObservationSink,
+        on_text: TextSink,
+        config: PerceptionConfig | None = None,
+    ) -> None:
+        self.source, self.models, self.config = source, models, config or PerceptionConfig()
+        self._on_observation, self._on_text = on_observation, on_text
+        self.gate = ReplayGate()
+        self._book = StatsBook()
+        self._stop = threading.Event()
+        self._done = threading.Event()  # the vision thread has finished, speech included
+        self._sampler = FrameSampler(self.config, self._book)
+        self._ocr = OcrScheduler(models.reader if self.config.ocr else None, self.config.ocr_every)
+        self._feature: np.ndarray | None = None  # (D,) feature of the last observation
+        self._speech: SpeechWorker | None = None
+        if self.config.speech and models.transcriber is not None:
+            self._speech = SpeechWorker(models.transcriber, self._text, self._book, self._stop)
+        self._vision = threading.Thread(target=self._run, name="perception-vision", daemon=True)
+
+    # -- control -------------------------------------------------------------------
+    def start(self) -> Perception:
+        self._book.start_clock()
+        if self._speech is not None:
+            self._speech.start()  # before vision: the vision thread's end waits on it
+        self._vision.start()
+        return self
+
+    def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
+        self._stop.set()
+        self.gate.close()  # wake a thread parked at the gate
+        if self._speech is not None:
+            self._speech.stop(timeout)
+        if self._vision.ident is not None:
+            self._vision.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the end of stream to be fully processed. True when it has."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._done.wait(SLICE_S) and self._vision.is_alive():
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+        return self._done.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self._vision.is_alive() or (self._speech is not None and self._speech.alive)
+
+    def hold_at(self, t: float | None) -> None:
+        """Process the stream only up to stream time `t` (None: no limit)."""
+        self.gate.hold_at(t)
+
+    def wait_gate(self, timeout: float | None = None) -> bool:
+        """Wait until everything before the gate is processed (or the stream ended)."""
+        return self.gate.wait_reached(timeout)
+
+    def stats(self) -> PerceptionStats:
+        return self._book.snapshot()
+
+    # -- vision thread -------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._read_source()
+        except Exception as e:
+            # one sentence for the user (Session raises it); the traceback for --verbose logs
+            log.debug("perception failed", exc_info=True)
+            self._book.fail(f"Perception failed ({type(e).__name__}: {e}).")
+        finally:
+            try:
+                if self._speech is not None:
+                    self._speech.close()
+            finally:
+                self._book.end()
+                self.gate.close()
+                self._done.set()
+
+    def _read_source(self) -> None:
+        pending: list[Sample] = []
+        live = self.source.queue.policy is Policy.DROP_OLDEST
+        while not self._stop.is_set():
+            item = self._next_item()
+            if item is None:
+                continue
+            if isinstance(item, EndOfStream):
+                if item.error:
+                    self._book.fail(item.error)
+                break
+            if self.gate.blocks(item.t):
+                pending = self._perceive(pending)
+                if not self._park(item.t):
+                    break
+            if isinstance(item, AudioChunk):
+                self._accept_audio(item)
+                continue
+            sample = self._sampler.take(item, self._lag(item), live)
+            if sample is not None:
+                pending.append(sample)
+            if len(pending) >= self.config.max_batch or not len(self.source.queue):
+                pending = self._perceive(pending)
+        self._perceive(pending)
+
+    def _next_item(self) -> StreamItem | None:
+        t = time.perf_counter()
+        item = self.source.queue.get(timeout=SLICE_S)
+        self._book.time("wait", time.perf_counter() - t, 0)
+        return item
+
+    def _lag(self, frame: Frame) -> float:
+        """Seconds `frame` trails the newest captured stream time."""
+        captured = self.source.stats().video_seconds
+        return max(0.0, captured - frame.t - self.source.frame_period)
+
+    def _park(self, t: float) -> bool:
+        """At the gate: finish speech before it, report, wait to be let on. False if stopped."""
+        if self._speech is not None:
+            self._speech.flush()
+        self.gate.park(t, self._stop)
+        return not self._stop.is_set() and not self.gate.closed
+
+    def _accept_audio(self, chunk: AudioChunk) -> None:
+        self._book.count(audio_seconds=chunk.duration)
+        self._book.advance(chunk.end)
+        if self._speech is not None:
+            self._speech.accept(chunk)
+
+    def _perceive(self, samples: list[Sample]) -> list[Sample]:
+        """Encode and observe `samples`; returns the empty list of samples still pending."""
+        if not samples:
+            return samples
+        t = time.perf_counter()
+        feats = self.models.encoder.encode([s.frame.image for s in samples])
+        self._book.time("encode", time.perf_counter() - t, len(samples))
+        for sample, feat in zip(samples, feats):
+            self._observe(sample, feat)
+        return []
+
+    def _observe(self, sample: Sample, feat: FrameFeatures) -> None:
+        c, frame = self.config, sample.frame
+        last = self._feature
+        scene_change = last is None or sample.cut or float(feat.feature @ last) < c.scene_threshold
+        self._feature = feat.feature
+        span_end = frame.t + 1.0 / c.sample_fps
+        t = time.perf_counter()
+        lines = self._ocr.step(sample, scene_change)
+        if lines is not None:
+            self._book.time("ocr", time.perf_counter() - t)
+        if self._ocr.text:
+            self._text(TextEvent("ocr", self._ocr.text, frame.t, span_end))
+        tags = [name for name, p in feat.tags if p >= c.tag_min_prob]
+        if tags:
+            self._text(TextEvent("tags", ", ".join(tags), frame.t, span_end, feat.tags[0][1]))
+        self._on_observation(
+            Observation(
+                t=frame.t,
+                seq=frame.seq,
+                thumbnail=thumbnail(frame.image, c.thumb_side),
+                tags=feat.tags,
+                feature=feat.feature,
+                tokens=feat.tokens,
+                ocr=lines,
+                scene_change=scene_change,
+                space=feat.space,
+            )
+        )
+        self._book.count(observations=1)
+        self._book.advance(frame.t)
+
+    def _text(self, event: TextEvent) -> None:
+        self._on_text(event)
+        self._book.count(text_events=1)
