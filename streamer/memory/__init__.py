@@ -6,9 +6,9 @@ view = memory.read(MemoryQuery(...))  # reasoner thread
 memory.save(folder); load_memory(folder)
 """
 
-from streamer.memory.base import (
+from streamer.memory.base import Memory
+from streamer.memory.items import (
     LevelSnapshot,
-    Memory,
     MemoryConfigError,
     MemoryItem,
     MemoryQuery,

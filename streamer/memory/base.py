@@ -35,33 +35,12 @@ from streamer.memory.items import (
     MemorySnapshot,
     MemoryStats,
     MemoryView,
-    Payload,
-    SnapshotItem,
-    absorb,
-    item_from_observation,
     snapshot_item,
     time_key,
 )
 from streamer.memory.retrieval import select
 from streamer.memory.state import FORMAT_VERSION, read_state, restore, write_state
 from streamer.types import Observation
-
-__all__ = [
-    "LevelSnapshot",
-    "LevelSpec",
-    "Memory",
-    "MemoryConfigError",
-    "MemoryItem",
-    "MemoryQuery",
-    "MemorySnapshot",
-    "MemoryStats",
-    "MemoryView",
-    "Payload",
-    "SnapshotItem",
-    "absorb",
-    "item_from_observation",
-    "time_key",
-]
 
 
 class Memory(abc.ABC):

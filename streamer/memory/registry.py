@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from models.protocols import EncoderInfo
-from streamer.memory.base import Memory, MemoryConfigError
+from streamer.memory.base import Memory
+from streamer.memory.items import MemoryConfigError
 from streamer.memory.pyramid import PyramidMemory
 from streamer.memory.star import StarMemory
 from streamer.memory.state import read_state, restore

@@ -29,13 +29,8 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo
-from streamer.memory.base import (
-    LevelSpec,
-    Memory,
-    MemoryConfigError,
-    MemoryItem,
-    item_from_observation,
-)
+from streamer.memory.base import Memory
+from streamer.memory.items import LevelSpec, MemoryConfigError, MemoryItem, item_from_observation
 from streamer.memory.kmeans import absorb_point, bordered, carried_over, pairwise_sq
 from streamer.memory.pooling import area_pool, frozen
 from streamer.memory.star_parts import (

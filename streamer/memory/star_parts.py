@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from streamer.memory.base import MemoryItem
+from streamer.memory.items import MemoryItem
 from streamer.memory.kmeans import weighted_mean
 from streamer.memory.pooling import frozen, unit
 from streamer.memory.state import item_from_record

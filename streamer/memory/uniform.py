@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo
-from streamer.memory.base import (
+from streamer.memory.base import Memory
+from streamer.memory.items import (
     LevelSpec,
-    Memory,
     MemoryConfigError,
     MemoryItem,
     absorb,

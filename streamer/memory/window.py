@@ -13,13 +13,8 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo
-from streamer.memory.base import (
-    LevelSpec,
-    Memory,
-    MemoryConfigError,
-    MemoryItem,
-    item_from_observation,
-)
+from streamer.memory.base import Memory
+from streamer.memory.items import LevelSpec, MemoryConfigError, MemoryItem, item_from_observation
 from streamer.memory.state import pack_items, unpack_items
 from streamer.types import Observation
 

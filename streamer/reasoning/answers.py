@@ -1,8 +1,8 @@
 """Answer pieces every backend shares: how a moment is told, option scoring, "nothing".
 
-    describe(scored)                -> 'the screen read “GATE 7 CLOSES AT NOON”'
-    choose_option(q, timeline)      -> (index, best supporting event or None, its relevance)
-    nothing_about(q, ctx)           -> "I have not seen or heard anything about van."
+describe(scored)                -> 'the screen read “GATE 7 CLOSES AT NOON”'
+choose_option(q, timeline)      -> (index, best supporting event or None, its relevance)
+nothing_about(q, ctx)           -> "I have not seen or heard anything about van."
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from streamer.memory.base import MemoryView
+from streamer.memory.items import MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.question import Question
 from streamer.types import Evidence

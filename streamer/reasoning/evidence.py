@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from streamer.memory.base import MemoryItem
+from streamer.memory.items import MemoryItem
 from streamer.memory.timeline import Hit, Timeline
 from streamer.reasoning.question import Question, terms
 from streamer.types import Evidence, TextEvent

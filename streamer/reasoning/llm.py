@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 
 from models.llm import ChatMessage, LanguageModel
-from streamer.memory.base import MemoryItem
+from streamer.memory.items import MemoryItem
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.answers import LETTERS, NOT_SEEN, choose_option, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
@@ -127,9 +127,7 @@ def select_events(q: Question, timeline: Timeline) -> list[Scored]:
     return [s for s in scored if s.relevance >= keep][:MAX_LINES]
 
 
-def timeline_lines(
-    scored: Sequence[Scored], frames: Sequence[MemoryItem], now: float
-) -> list[str]:
+def timeline_lines(scored: Sequence[Scored], frames: Sequence[MemoryItem], now: float) -> list[str]:
     """The prompt's timeline: one line per event in time order, then what is in view now."""
     lines = []
     for s in sorted(scored, key=lambda s: (s.event.start, s.event.end)):

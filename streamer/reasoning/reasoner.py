@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from streamer.capture.base import JOIN_TIMEOUT
 from streamer.errors import USER_ERRORS, StreamerError
-from streamer.memory.base import Memory, MemoryQuery, MemoryView
+from streamer.memory.base import Memory
+from streamer.memory.items import MemoryQuery, MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Backend, Context, Reply
 from streamer.reasoning.evidence import question_window

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from streamer.memory.base import MemoryView
+from streamer.memory.items import MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
 from streamer.reasoning.question import parse_question
