@@ -92,7 +92,7 @@ def tiny_llava(tmp_path_factory: pytest.TempPathFactory) -> Path:
         vocab_size=len(tok),
         max_position_embeddings=4096,
         rope_theta=1_000_000.0,  # Qwen2's
-        tie_word_embeddings=True,
+        tie_word_embeddings=False,  # tied, a random model echoes its last input token
         eos_token_id=tok.eos_token_id,
     )
     vision = SiglipVisionConfig(
@@ -111,12 +111,13 @@ def tiny_llava(tmp_path_factory: pytest.TempPathFactory) -> Path:
         video_token_index=tok.convert_tokens_to_ids("<video>"),
         vision_feature_select_strategy="full",
         vision_feature_layer=-1,
-        tie_word_embeddings=True,
+        tie_word_embeddings=False,
     )
     torch.manual_seed(SEED)
     model = LlavaOnevisionForConditionalGeneration(config).eval()
     with torch.no_grad():  # random weights of a useful scale: logits that differ by token,
-        model.lm_head.weight.normal_(0.0, 0.5)  # (tied: the embedding table too)
+        model.lm_head.weight.normal_(0.0, 0.5)
+        model.get_input_embeddings().weight.normal_(0.0, 0.5)
         for linear in (
             model.model.multi_modal_projector.linear_1,
             model.model.multi_modal_projector.linear_2,
