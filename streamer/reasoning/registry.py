@@ -1,4 +1,4 @@
-"""Reasoning backends by name: `make_backend("extractive" | "llm" | "llm:PATH.gguf")`.
+"""Reasoning backends by name: `make_backend("extractive" | "llm[:PATH.gguf]" | "vlm:ID")`.
 
 A name is `KIND` or `KIND:ARGUMENT` (a model path or id). The UI's backend list
 and the command line's choices are `BACKEND_NAMES`.
@@ -40,11 +40,25 @@ def _llm(arg: str | None) -> Backend:
         return _extractive(None)
 
 
+def _vlm(arg: str | None) -> Backend:
+    """A LLaVA-OneVision checkpoint: `arg` is a Hugging Face id in the local cache or a folder."""
+    from models.vlm.llava_onevision import LlavaOneVision
+    from streamer.reasoning.vlm import VlmBackend
+
+    if not arg:
+        raise StreamerError(
+            "The vlm backend needs a model: vlm:llava-hf/llava-onevision-qwen2-0.5b-ov-hf "
+            "(from the Hugging Face cache) or vlm:FOLDER."
+        )
+    return VlmBackend(LlavaOneVision.load(arg))
+
+
 FACTORIES: dict[str, Callable[[str | None], Backend]] = {
     "extractive": _extractive,
     "llm": _llm,
+    "vlm": _vlm,
 }
-BACKEND_NAMES: tuple[str, ...] = tuple(FACTORIES)  # ("extractive", "llm")
+BACKEND_NAMES: tuple[str, ...] = tuple(FACTORIES)  # ("extractive", "llm", "vlm")
 
 
 def backend_kind(name: str) -> str:
@@ -59,6 +73,6 @@ def make_backend(name: str) -> Backend:
     if factory is None:
         raise StreamerError(
             f"Unknown backend {name!r}; use one of {', '.join(BACKEND_NAMES)} "
-            "(llm:PATH for another .gguf model)."
+            "(llm:PATH for another .gguf model, vlm:ID_OR_FOLDER for a vision-language model)."
         )
     return factory(arg.strip() or None)

@@ -17,14 +17,16 @@ from tests.memory.helpers import stream
 
 
 def test_registry_names_and_errors():
-    assert BACKEND_NAMES == ("extractive", "llm")
+    assert BACKEND_NAMES == ("extractive", "llm", "vlm")
     assert make_backend("extractive").name == "extractive"
-    for bad in ("nope", "vlm:some/model", ""):
+    for bad in ("nope", "vision:some/model", ""):
         with pytest.raises(StreamerError, match="Unknown backend") as e:
             make_backend(bad)
         assert "\n" not in str(e.value)
     with pytest.raises(StreamerError, match="takes no model"):
         make_backend("extractive:model.gguf")
+    with pytest.raises(StreamerError, match="vlm backend needs a model"):
+        make_backend("vlm")
 
 
 def test_reply_streams_then_grounds():

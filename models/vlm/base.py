@@ -1,0 +1,67 @@
+"""What `streamer/` codes against for a vision-language model (VLM).
+
+A VLM here is two things at once: the session's frame encoder (its own vision
+tower and projector, so a memory strategy keeps exactly the tokens the model
+will read) and a generator whose prompt interleaves text with blocks of those
+tokens.
+
+Example:
+    >>> vlm = LlavaOneVision.load("llava-hf/llava-onevision-qwen2-0.5b-ov-hf")  # doctest: +SKIP
+    >>> feats = vlm.encode(frames)  # doctest: +SKIP
+    >>> parts = ["[0:03]", feats[0].tokens, "What is on the card?"]  # doctest: +SKIP
+    >>> "".join(vlm.generate(parts, max_new_tokens=32))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from models.protocols import EncoderInfo, FrameFeatures
+from models.weights import ModelMissingError
+
+__all__ = ["Part", "UnsupportedModelError", "VisionLanguageModel", "as_token_rows"]
+
+# A prompt part: text, or one frame's visual tokens, (h, w, D) or (n, D) float32 in the
+# LM's embedding space (what `encode` returned). Visual parts with no text between them
+# are one video: the model reads them as consecutive frames.
+Part = str | np.ndarray
+
+
+class UnsupportedModelError(ModelMissingError):
+    """The folder or id holds a model, but not of the family asked for (one sentence)."""
+
+
+def as_token_rows(block: np.ndarray, dim: int) -> np.ndarray:
+    """A visual part as (n, dim) rows; ValueError for any other shape."""
+    if block.ndim == 3 and block.shape[2] == dim:
+        return block.reshape(-1, dim)
+    if block.ndim == 2 and block.shape[1] == dim:
+        return block
+    raise ValueError(f"a visual part must be (h, w, {dim}) or (n, {dim}), not {block.shape}")
+
+
+@runtime_checkable
+class VisionLanguageModel(Protocol):
+    """Frames in (as tokens), text out."""
+
+    @property
+    def info(self) -> EncoderInfo:
+        """Space, LM hidden size and per-frame token grid of what `encode` returns."""
+        ...
+
+    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
+        """(H, W, 3) uint8 RGB frames to video-frame tokens, one FrameFeatures per image."""
+        ...
+
+    def generate(
+        self, parts: Sequence[Part], max_new_tokens: int = 128, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Greedy answer to the user turn `parts`, yielded a piece of text at a time."""
+        ...
+
+    def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
+        """Sum of log-probabilities of `option_text`'s tokens as the answer to `parts`."""
+        ...

@@ -1,0 +1,89 @@
+"""Published sizes of the vision-language checkpoints the `vlm` backend supports.
+
+Facts to size memories and benchmarks by, and to build tiny test models of the
+same shape. Sources, for every row:
+
+- vision tower: `SiglipVisionConfig(hidden_size=1152, image_size=384,
+  intermediate_size=4304, num_attention_heads=16, num_hidden_layers=26,
+  patch_size=14, vision_use_head=False)` in transformers'
+  `models/llava_onevision/convert_llava_onevision_weights_to_hf.py`, the script
+  that made the llava-hf checkpoints (SigLIP-so400m with its last layer dropped);
+  it also sets `num_image_tokens=729` and `vision_feature_select_strategy="full"`.
+- language model: the script takes the text config of `Qwen/Qwen2-0.5B-Instruct`
+  (0.5B) and `Qwen/Qwen2-7B-Instruct` (7B); their config.json give hidden size,
+  layers, heads and KV heads. The script then adds `<image>` and `<video>` and
+  pads the vocabulary to a multiple of 64 (151,936 + 2 -> 152,000; 152,064 + 2
+  -> 152,128).
+- special tokens: added_tokens.json of `llava-hf/llava-onevision-qwen2-0.5b-ov-hf`
+  (`<image>` 151646, `<video>` 151647, `<|im_start|>` 151644, `<|im_end|>` 151645).
+- tokens per video frame: `LlavaOnevisionModel.apply_pooling` halves the patch
+  grid with bilinear interpolation, rounding up: 384 / 14 = 27 -> 14, 14 x 14 = 196.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["LLAVA_ONEVISION", "LLAVA_ONEVISION_0_5B", "LLAVA_ONEVISION_7B", "PublishedModel"]
+
+
+@dataclass(frozen=True)
+class PublishedModel:
+    """The shape of one published checkpoint."""
+
+    model_id: str  # Hugging Face id
+    image_size: int  # px, square input of the vision tower
+    patch: int  # px per vision patch
+    vision_hidden: int
+    vision_layers: int
+    lm_hidden: int  # D of every visual token fed to the LM
+    lm_layers: int
+    lm_heads: int
+    lm_kv_heads: int
+    vocab: int
+    image_token_id: int
+    video_token_id: int
+
+    @property
+    def patch_grid(self) -> int:
+        """Patches a side: 384 / 14 = 27."""
+        return self.image_size // self.patch
+
+    @property
+    def frame_grid(self) -> int:
+        """Tokens a side of one video frame after the model's 2x2 pooling: ceil(27 / 2) = 14."""
+        return math.ceil(self.patch_grid / 2)
+
+    @property
+    def tokens_per_frame(self) -> int:
+        """Tokens of one video frame: 14 x 14 = 196."""
+        return self.frame_grid**2
+
+
+_SIGLIP_SO400M_26 = {"image_size": 384, "patch": 14, "vision_hidden": 1152, "vision_layers": 26}
+_LLAVA_TOKENS = {"image_token_id": 151646, "video_token_id": 151647}
+
+LLAVA_ONEVISION_0_5B = PublishedModel(
+    model_id="llava-hf/llava-onevision-qwen2-0.5b-ov-hf",
+    lm_hidden=896,
+    lm_layers=24,
+    lm_heads=14,
+    lm_kv_heads=2,
+    vocab=152_000,
+    **_SIGLIP_SO400M_26,
+    **_LLAVA_TOKENS,
+)
+
+LLAVA_ONEVISION_7B = PublishedModel(
+    model_id="llava-hf/llava-onevision-qwen2-7b-ov-hf",
+    lm_hidden=3584,
+    lm_layers=28,
+    lm_heads=28,
+    lm_kv_heads=4,
+    vocab=152_128,
+    **_SIGLIP_SO400M_26,
+    **_LLAVA_TOKENS,
+)
+
+LLAVA_ONEVISION = (LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B)

@@ -1,0 +1,301 @@
+"""LLaVA-OneVision (SigLIP vision tower, Qwen2 LM with 1-D RoPE) behind `VisionLanguageModel`.
+
+Frames are encoded the way the model encodes a video: the whole frame resized
+to the tower's square input (no tiling), vision tower, projector into the LM's
+embedding space, then the model's own 2x2 bilinear pooling
+(`get_video_features`): 27x27 patches -> 14x14 tokens of D = LM hidden size for
+the published checkpoints.
+
+A prompt is rendered the way the family's chat template renders one user turn
+(`<|im_start|>user\\n<video>\\n...<|im_end|>\\n<|im_start|>assistant\\n`, with the
+system line of LLaVA-OneVision's own conversation format first). Each run of
+visual parts is one video: one `<video>` placeholder, replaced in
+`inputs_embeds` by the run's tokens, frame after frame, then the learned
+`image_newline` embedding, exactly where and how the model's `forward` places
+video features for an expanded `<video>` (n_frames x 196 + 1 placeholders).
+
+Weights are read only from a local folder or the Hugging Face cache
+(`local_files_only=True`); nothing is downloaded here.
+
+Example:
+    >>> vlm = LlavaOneVision.load("llava-hf/llava-onevision-qwen2-0.5b-ov-hf")  # doctest: +SKIP
+    >>> vlm.info.grid, vlm.info.dim  # doctest: +SKIP
+    ((14, 14), 896)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.protocols import EncoderInfo, FrameFeatures
+from models.vlm.base import Part, UnsupportedModelError, as_token_rows
+from models.vlm.families import LLAVA_ONEVISION_0_5B
+from models.weights import ModelMissingError
+
+__all__ = ["DEFAULT_SYSTEM", "MODEL_TYPE", "LlavaOneVision", "render_turn"]
+
+MODEL_TYPE = "llava_onevision"  # config.json "model_type"
+# LLaVA-OneVision's conversation format ("qwen_1_5") and the check in transformers'
+# conversion script both open with this system line.
+DEFAULT_SYSTEM = "You are a helpful assistant."
+MAX_BATCH = 8  # frames per vision-tower pass: 8 x 729 patches x 1152 floats = 27 MB at 0.5B
+
+
+def render_turn(body: str, system: str | None, video_token: str = "<video>") -> str:
+    """The chat-template text of one user turn whose content is `body`, ready for the answer.
+
+    `body` already holds one `video_token` + "\\n" per video, where the family's
+    template writes a video item; text parts are written as they are.
+    """
+    head = f"<|im_start|>system\n{system}<|im_end|>\n" if system else ""
+    return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
+
+
+class LlavaOneVision:
+    """A loaded LLaVA-OneVision checkpoint; build it with `LlavaOneVision.load`."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, processor: Any, name: str, system: str | None
+    ) -> None:
+        self._model, self._tok, self._proc = model, tokenizer, processor
+        self.name, self.system = name, system
+        config = model.config
+        vision = config.vision_config
+        side = math.ceil((vision.image_size // vision.patch_size) / 2)  # 2x2 pooling, rounded up
+        self._info = EncoderInfo(
+            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side)
+        )
+        self._input_size = (int(vision.image_size), int(vision.image_size))
+        self.video_token = str(getattr(tokenizer, "video_token", None) or "<video>")
+        self.video_token_id = int(config.video_token_id)
+        self._blocked = ("<video>", "<image>")  # never let user text add placeholders
+        stops = {tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.eos_token_id}
+        self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
+
+    # ---- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls, path_or_id: str | Path, device: str = "cpu", system: str | None = DEFAULT_SYSTEM
+    ) -> LlavaOneVision:
+        """Load a checkpoint from a local folder or the Hugging Face cache, float32.
+
+        Raises:
+            ModelMissingError: not a folder with a model, and not in the cache.
+            UnsupportedModelError: a model of another architecture.
+        """
+        import torch
+        from transformers import (
+            AutoConfig,
+            AutoImageProcessor,
+            AutoTokenizer,
+            LlavaOnevisionForConditionalGeneration,
+        )
+
+        folder = Path(path_or_id).expanduser()
+        source = str(folder) if folder.is_dir() else str(path_or_id)
+        name = folder.name if folder.is_dir() else source
+        config = _local_config(AutoConfig, source, name)
+        if config.model_type != MODEL_TYPE:
+            raise UnsupportedModelError(
+                f"{name} is a {config.model_type!r} model, not LLaVA-OneVision; "
+                f"give a LLaVA-OneVision checkpoint such as {LLAVA_ONEVISION_0_5B.model_id}."
+            )
+        try:
+            model = LlavaOnevisionForConditionalGeneration.from_pretrained(
+                source, local_files_only=True, dtype=torch.float32
+            )
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+            # untyped in transformers; without torchvision this is the PIL image processor
+            processor = AutoImageProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+                source, local_files_only=True
+            )
+        except OSError as e:
+            raise ModelMissingError(
+                f"LLaVA-OneVision {name} is incomplete ({_first_line(e)}); "
+                f"download it again with: hf download {name}"
+            ) from e
+        model = model.to(device).eval()  # type: ignore[arg-type]  # transformers' .to is wrapped
+        return cls(model, tokenizer, processor, name, system)
+
+    @property
+    def model(self) -> Any:
+        """The transformers `LlavaOnevisionForConditionalGeneration` (for tests and benches)."""
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        """The checkpoint's tokenizer."""
+        return self._tok
+
+    # ---- encoder -------------------------------------------------------------------------
+
+    @property
+    def info(self) -> EncoderInfo:
+        return self._info
+
+    def pixels(self, images: Sequence[np.ndarray]) -> Any:
+        """(B, 3, S, S) float32 tensor: each whole frame resized to the tower's input, normalised.
+
+        This is the image processor's base view (patch 0, the frame resized without
+        tiling), which is also what the family's video processor makes of a frame;
+        asking for the one grid point S x S keeps it from cutting high-res tiles.
+        """
+        for image in images:
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+        out = self._proc(
+            images=list(images), image_grid_pinpoints=[list(self._input_size)], return_tensors="pt"
+        )
+        return out["pixel_values"][:, 0]  # (B, n_views, 3, S, S) -> the base view
+
+    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
+        """Frames to (h, w, D) video-frame tokens in the LM's embedding space."""
+        import torch
+
+        if not images:
+            return []
+        h, w = self._info.grid
+        out: list[FrameFeatures] = []
+        with torch.inference_mode():
+            pixels = self.pixels(images).to(self._model.device, self._model.dtype)
+            for start in range(0, len(images), MAX_BATCH):
+                batch = pixels[start : start + MAX_BATCH, None]  # (b, 1 frame, 3, S, S)
+                pooled = self._model.get_video_features(pixel_values_videos=batch).pooler_output
+                # (b, h*w + 1, D): each one-frame "video" ends in the newline; drop it
+                tokens = pooled[:, :-1].float().cpu().numpy()  # (b, h*w, D)
+                for row in tokens.reshape(len(tokens), h, w, -1):
+                    out.append(_features(np.ascontiguousarray(row), self._info.space))
+        return out
+
+    # ---- prompts -------------------------------------------------------------------------
+
+    def _embeds(self, parts: Sequence[Part]) -> Any:
+        """(1, L, D) inputs_embeds of the rendered user turn, videos spliced in."""
+        import torch
+
+        body: list[str] = []
+        runs: list[np.ndarray] = []  # (n, D) tokens of each video
+        run: list[np.ndarray] = []  # frames of the video being gathered
+        for part in [*parts, ""]:  # a closing "" flushes a trailing run
+            if isinstance(part, str):
+                if run:
+                    runs.append(np.concatenate(run))
+                    body.append(self.video_token + "\n")
+                    run = []
+                for token in self._blocked:
+                    part = part.replace(token, "")
+                body.append(part)
+            else:
+                run.append(as_token_rows(np.asarray(part, np.float32), self._info.dim))
+        text = render_turn("".join(body), self.system, self.video_token)
+        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        where = (ids == self.video_token_id).nonzero().flatten().tolist()
+        if len(where) != len(runs):  # the tokenizer split "<video>": a broken checkpoint
+            raise RuntimeError(f"{self.name}: {len(runs)} videos but {len(where)} placeholders")
+        table = self._model.get_input_embeddings()
+        newline = self._model.model.image_newline[None, :]  # (1, D)
+        pieces, start = [], 0
+        with torch.inference_mode():
+            for at, tokens in zip(where, runs):
+                pieces.append(table(ids[start:at].to(self._model.device)))
+                pieces.append(torch.from_numpy(tokens).to(newline.device, newline.dtype))
+                pieces.append(newline)
+                start = at + 1
+            pieces.append(table(ids[start:].to(self._model.device)))
+            return torch.cat(pieces)[None]  # (1, L, D)
+
+    def prompt_embeds(self, parts: Sequence[Part]) -> Any:
+        """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
+        return self._embeds(parts)
+
+    # ---- generation ----------------------------------------------------------------------
+
+    def generate(
+        self, parts: Sequence[Part], max_new_tokens: int = 128, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Greedy decoding with a KV cache; yields text as it is complete (whole characters)."""
+        import torch
+
+        embeds = self._embeds(parts)
+        ids: list[int] = []
+        sent = ""
+        hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
+        with torch.inference_mode():
+            out = self._model(inputs_embeds=embeds, use_cache=True)
+            for _ in range(max_new_tokens):
+                next_id = int(out.logits[0, -1].argmax())
+                if next_id in self._stop_ids:
+                    break
+                ids.append(next_id)
+                text = self._tok.decode(ids, skip_special_tokens=True)
+                cut = min((text.find(s) for s in stop if s in text), default=-1)
+                if cut >= 0:
+                    if text[len(sent) : cut]:
+                        yield text[len(sent) : cut]
+                    return
+                ready = text[: len(text) - hold] if hold else text
+                if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
+                    ready = ready[:-1]
+                if len(ready) > len(sent):
+                    yield ready[len(sent) :]
+                    sent = ready
+                step = torch.tensor([[next_id]], device=self._model.device)
+                out = self._model(input_ids=step, cache=out.cache, use_cache=True)
+        rest = self._tok.decode(ids, skip_special_tokens=True)[len(sent) :]
+        if rest:
+            yield rest
+
+    def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
+        """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
+        import torch
+
+        option = self._tok(option_text, add_special_tokens=False)["input_ids"]
+        if not option:
+            raise ValueError("option_text has no tokens")
+        prompt = self._embeds(parts)
+        with torch.inference_mode():
+            table = self._model.get_input_embeddings()
+            ids = torch.tensor(option, device=self._model.device)
+            full = torch.cat([prompt, table(ids)[None]], dim=1)  # (1, L + k, D)
+            logits = self._model(inputs_embeds=full).logits[0].float()  # (L + k, V)
+            n = prompt.shape[1]
+            logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
+            return float(logp[torch.arange(len(option)), ids].sum())
+
+
+def _features(tokens: np.ndarray, space: str) -> FrameFeatures:
+    """(h, w, D) tokens -> FrameFeatures with the unit mean token as feature."""
+    mean = tokens.mean(axis=(0, 1))
+    mean /= max(float(np.linalg.norm(mean)), 1e-12)
+    return FrameFeatures(tags=(), feature=mean.astype(np.float32), tokens=tokens, space=space)
+
+
+def _local_config(auto_config: Any, source: str, name: str) -> Any:
+    """The checkpoint's config from a local folder or the cache; ModelMissingError if none."""
+    folder = Path(source)
+    if folder.is_dir() and not (folder / "config.json").is_file():
+        raise ModelMissingError(
+            f"{folder} is not a model folder (it has no config.json); "
+            "give a folder saved with save_pretrained or a Hugging Face model id."
+        )
+    try:
+        return auto_config.from_pretrained(source, local_files_only=True)
+    except (OSError, ValueError) as e:
+        if folder.is_dir():
+            raise UnsupportedModelError(
+                f"{name} has a config.json transformers cannot read ({_first_line(e)})."
+            ) from e
+        raise ModelMissingError(
+            f"LLaVA-OneVision model {name} is not in the Hugging Face cache or a local folder; "
+            f"download it once with: hf download {name}"
+        ) from e
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

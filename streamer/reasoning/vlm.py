@@ -1,0 +1,135 @@
+"""The vlm backend: a vision-language model reads the held frames themselves.
+
+The prompt is one user turn: each frame of the memory view in time order, as a
+stamp and its visual tokens,
+
+    [0:03] <196 tokens of that frame>  [0:08] <196 tokens> ...
+
+then the relevant timeline lines (chosen and written as the llm backend writes
+them), then the question and its options. The answer streams as the model
+writes it. Its evidence is the frames it was fed (kind "frame") and the
+timeline events the answer cites. A multiple-choice answer is the option the
+reply names; when none can be read, the option whose letter the model finds
+likeliest (`option_logprob`).
+
+Frames are fed only when their tokens are in the model's own space (the
+session's encoder is the model's vision tower); a memory of another encoder
+gives the model the timeline alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from models.vlm.base import Part, VisionLanguageModel
+from streamer.memory.base import MemoryItem
+from streamer.reasoning.answers import LETTERS, nothing_about
+from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
+from streamer.reasoning.llm import (
+    CHOICE_RULE,
+    CHOICE_STOP,
+    STOP,
+    cited_evidence,
+    parse_option,
+    select_events,
+    timeline_lines,
+)
+from streamer.reasoning.question import Question
+from streamer.timeref import format_clock
+from streamer.types import Evidence
+
+log = logging.getLogger("streamer")
+
+MAX_TOKENS = 80  # one or two sentences
+INSTRUCTION = "Answer the question about the video in one sentence."
+
+
+class VlmBackend(Backend):
+    """Answers with a vision-language model over the frames the memory holds."""
+
+    name = "vlm"
+
+    def __init__(self, model: VisionLanguageModel, max_tokens: int = MAX_TOKENS) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+
+    def respond(self, q: Question, ctx: Context) -> Reply:
+        if not len(ctx.timeline) and not ctx.view.frames_seen:
+            return Reply.text(nothing_about(q, ctx))  # nothing to read yet
+        return Reply(self._generate(q, ctx))
+
+    def fed_frames(self, q: Question, ctx: Context) -> list[MemoryItem]:
+        """The view's items the model reads: its own space, not after `asked_at`, in time order."""
+        dim = self.model.info.dim
+        items = [i for i in ctx.view.items if i.t <= q.asked_at]
+        ours = [i for i in items if i.tokens.ndim == 3 and i.tokens.shape[2] == dim]
+        if len(ours) < len(items):
+            log.warning(
+                "%d held frames are not in %s's space; the vlm reads the timeline for them.",
+                len(items) - len(ours),
+                self.model.info.space,
+            )
+        return sorted(ours, key=lambda i: (i.t, i.seq))
+
+    def _generate(self, q: Question, ctx: Context) -> TokenStream:
+        frames = self.fed_frames(q, ctx)
+        scored = select_events(q, ctx.timeline)
+        lines = timeline_lines(scored, ctx.view.items, q.asked_at)
+        parts = prompt_parts(q, frames, lines)
+        pieces: list[str] = []
+        stop = CHOICE_STOP if q.options else STOP
+        for piece in self.model.generate(parts, self.max_tokens, stop):
+            if not pieces:
+                piece = piece.lstrip()
+                if not piece:
+                    continue
+            pieces.append(piece)
+            yield piece
+        text = "".join(pieces)
+        option = None
+        if q.options:
+            option = parse_option(text, q.options)
+            if option is None:  # unreadable reply: the likeliest letter
+                scores = [
+                    self.model.option_logprob(parts, f"{LETTERS[i]}.")
+                    for i in range(len(q.options))
+                ]
+                option = max(range(len(scores)), key=scores.__getitem__)
+        evidence = frame_evidence(frames, q.asked_at)
+        evidence += cited_evidence(text, scored, ctx.view.items, q.asked_at)
+        return Grounds(evidence, option)
+
+
+def prompt_parts(q: Question, frames: Sequence[MemoryItem], lines: list[str]) -> list[Part]:
+    """Stamped frames in time order, then timeline lines, then the question and options.
+
+    The model writes a newline after each frame's tokens, so the text goes straight on.
+    """
+    parts: list[Part] = []
+    for item in frames:
+        parts += [f"[{format_clock(item.t)}]", item.tokens]
+    text = ["Timeline:", *lines, ""] if lines else []
+    text += [f"Question: {q.text}"]
+    if q.options:
+        text += [f"{LETTERS[i]}. {o}" for i, o in enumerate(q.options)]
+        text.append(CHOICE_RULE)
+    else:
+        text.append(INSTRUCTION)
+    parts.append("\n".join(text))
+    return parts
+
+
+def frame_evidence(frames: Sequence[MemoryItem], now: float) -> list[Evidence]:
+    """One "frame" record per frame the model was fed, never past `now`."""
+    return [
+        Evidence(
+            min(item.span[0], now),
+            min(item.span[1], now),
+            "frame",
+            f"frame at {format_clock(item.t)}",
+            1.0,
+            item.thumbnail,
+        )
+        for item in frames
+    ]
