@@ -23,7 +23,7 @@ import logging
 from collections.abc import Sequence
 
 from models.vlm.base import Part, VisionLanguageModel
-from streamer.memory.base import MemoryItem
+from streamer.memory.items import MemoryItem
 from streamer.reasoning.answers import LETTERS, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.llm import (
