@@ -11,6 +11,7 @@ import argparse
 import signal
 from pathlib import Path
 
+from cli.args import positive
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="what to start watching: file, URL or webcam:N (default: the demo clip); "
         "'none' to start nothing",
     )
-    parser.add_argument("--speed", type=float, default=1.0, help="replay speed of a file")
+    parser.add_argument("--speed", type=positive, default=1.0, help="replay speed of a file")
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     parser.add_argument(

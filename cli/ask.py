@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli.args import non_negative, positive
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
@@ -29,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--question", "-q", help="the question")
     parser.add_argument(
         "--at",
-        type=float,
+        type=non_negative,
         default=None,
         help="ask at this stream time in seconds (default: the end)",
     )
@@ -39,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     parser.add_argument(
         "--sample-fps",
-        type=float,
+        type=positive,
         default=1.0,
         help="frames perception samples per second of stream, plus cuts (default 1)",
     )
@@ -56,14 +58,36 @@ def load_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if line.strip():
                 try:
-                    out.append(json.loads(line))
+                    record = json.loads(line)
                 except json.JSONDecodeError as e:
-                    raise StreamerError(f"{path} line {n} is not JSON ({e.msg}).") from e
+                    raise StreamerError(f"{path} line {n} is not JSON ({e.msg}).") from None
+                problem = _bad_question(record)
+                if problem:
+                    raise StreamerError(f"{path} line {n}: {problem}.")
+                out.append(record)
         return sorted(out, key=lambda q: float("inf") if q.get("at") is None else q["at"])
     if args.question is None:
         raise StreamerError("Give a question with --question or a file with --questions.")
     options = [o for o in (args.options or "").split("|") if o.strip()] or None
     return [{"question": args.question, "at": args.at, "options": options}]
+
+
+def _bad_question(record: object) -> str | None:
+    """Why a --questions record cannot be asked, or None."""
+    if not isinstance(record, dict):
+        return 'give an object like {"question": "...", "at": 30}'
+    question, at, options = record.get("question"), record.get("at"), record.get("options")
+    if not isinstance(question, str) or not question.strip():
+        return 'it has no "question" text'
+    if at is not None and (
+        isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 <= at < math.inf
+    ):
+        return f'"at" must be a stream time in seconds (0 or more), not {at!r}'
+    if options is not None and not (
+        isinstance(options, list) and all(isinstance(o, str) for o in options)
+    ):
+        return '"options" must be a list of texts'
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for q in questions:
             if session.source is not None:
-                _replay(session, q.get("at"), args.quiet)
+                _replay(session, _within(session, q.get("at")), args.quiet)
             stream = session.ask(q["question"], q.get("options"))
             if not args.json:
                 print(f"[{format_clock(stream.question.asked_at)}] Q: {q['question']}")
@@ -100,6 +124,19 @@ def run(args: argparse.Namespace) -> int:
     finally:
         session.stop()
     return 0
+
+
+def _within(session: Session, at: float | None) -> float | None:
+    """`at`, or None (the end) when it is past the end of the stream, said once on stderr."""
+    end = session.duration
+    if at is not None and end is not None and at >= end:
+        print(
+            f"note: {format_clock(at)} is past the end of the stream ({format_clock(end)}); "
+            "asking at the end.",
+            file=sys.stderr,
+        )
+        return None
+    return at
 
 
 def _replay(session: Session, at: float | None, quiet: bool) -> None:

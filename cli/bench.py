@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli.args import count, positive
+
 HELP = (
     "run benchmarks (decode, perception, memory, latency, timeline) "
     "and write JSON + Markdown tables"
@@ -19,7 +21,7 @@ KINDS = ("decode", "perception", "memory", "latency", "timeline")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("kind", choices=(*KINDS, "all"), help="which benchmark")
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
-    parser.add_argument("--runs", type=int, default=3, help="repeats (medians are reported)")
+    parser.add_argument("--runs", type=count, default=3, help="repeats (medians are reported)")
     parser.add_argument(
         "--source",
         default=None,
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--minutes",
-        type=float,
+        type=positive,
         nargs="+",
         default=None,
         help="memory: stream lengths (10 60); latency: (1 10 60); "
@@ -36,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backends", default="extractive,llm", help="latency: backends to time")
     parser.add_argument(
         "--events",
-        type=int,
+        type=count,
         nargs="+",
         default=None,
         help="timeline: timeline sizes to search (1000 100000)",

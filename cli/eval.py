@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli.args import count, positive
 from streamer.errors import StreamerError
 
 HELP = "evaluate on a benchmark (OVBench, VStream-QA, RVS, synthetic), asking at stream time"
@@ -35,18 +36,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy (default pyramid)")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     parser.add_argument("--compare", help="comma-separated memory strategies to run and compare")
-    parser.add_argument("--limit", type=int, help="at most N videos")
-    parser.add_argument("--minutes", type=float, default=1.0, help="synthetic stream length")
+    parser.add_argument("--limit", type=count, help="at most N videos")
+    parser.add_argument("--minutes", type=positive, default=1.0, help="synthetic stream length")
     parser.add_argument("--seed", type=int, default=0, help="synthetic stream seed")
     parser.add_argument("--cache", help="where synthetic streams and frame-folder videos go")
     parser.add_argument(
         "--sample-fps",
-        type=float,
+        type=positive,
         default=1.0,
         help="frames perception samples per second of stream, plus cuts (default 1)",
     )
     # the old name, for one release
-    parser.add_argument("--fps", dest="sample_fps", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--fps", dest="sample_fps", type=positive, help=argparse.SUPPRESS)
     parser.add_argument(
         "--ray",
         nargs="?",

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from cli.args import non_negative, positive
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
@@ -22,23 +23,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="none",
         help="none: as fast as possible (default); realtime: at the file's speed",
     )
-    parser.add_argument("--speed", type=float, default=1.0, help="replay speed factor (realtime)")
-    parser.add_argument("--start", type=float, default=0.0, help="start at this stream time (s)")
+    parser.add_argument("--speed", type=positive, default=1.0, help="replay speed (realtime)")
+    parser.add_argument("--start", type=non_negative, default=0.0, help="start at this time (s)")
     parser.add_argument(
         "--capture-fps",
-        type=float,
+        type=positive,
         default=None,
         help="thin capture: the source emits at most this many frames per second of stream",
     )
     parser.add_argument(
         "--sample-fps",
-        type=float,
+        type=positive,
         default=None,
         help="with --perceive: frames perception samples per second of stream, plus cuts (1)",
     )
     # the old flag, for one release: capture thinning, or perception sampling with --perceive
-    parser.add_argument("--fps", dest="legacy_fps", type=float, help=argparse.SUPPRESS)
-    parser.add_argument("--seconds", type=float, default=None, help="stop after N s of stream")
+    parser.add_argument("--fps", dest="legacy_fps", type=positive, help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=positive, default=None, help="stop after N s of stream")
     parser.add_argument("--loop", action="store_true", help="loop a file forever (live demo)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

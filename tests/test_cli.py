@@ -125,3 +125,56 @@ def test_fps_flags_say_what_they_mean():
 def test_ingest_perceive_with_capture_fps_is_refused(clip):
     r = launch("ingest", str(clip[0]), "--perceive", "--capture-fps", "2", "--quiet")
     assert r.returncode == 2 and "--sample-fps" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["ingest", "x.mp4", "--capture-fps", "0"], "--capture-fps: 0 must be above 0"),
+        (["ingest", "x.mp4", "--speed", "0"], "--speed: 0 must be above 0"),
+        (["ingest", "x.mp4", "--start", "-3"], "--start: -3 must be 0 or more"),
+        (["ingest", "x.mp4", "--fps", "nan"], "'nan' is not a finite number"),
+        (["ask", "x.mp4", "-q", "hi", "--at", "inf"], "'inf' is not a finite number"),
+        (["ask", "x.mp4", "-q", "hi", "--at", "nan"], "'nan' is not a finite number"),
+        (["ask", "x.mp4", "-q", "hi", "--at", "soon"], "'soon' is not a number"),
+        (["eval", "--benchmark", "synthetic", "--limit", "0"], "--limit: 0 must be 1 or more"),
+        (["bench", "memory", "--minutes", "-1"], "--minutes: -1 must be above 0"),
+    ],
+)
+def test_bad_numbers_are_one_usage_line(argv, words, capsys):
+    from cli.main import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and words in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("launch.py")  # argparse's own error line
+
+
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ('["What?", 3]', "give an object"),
+        ('{"at": 3}', 'it has no "question" text'),
+        ('{"question": "  ", "at": 3}', 'it has no "question" text'),
+        ('{"question": "What?", "at": "abc"}', '"at" must be a stream time'),
+        ('{"question": "What?", "at": -1}', '"at" must be a stream time'),
+        ('{"question": "What?", "options": "A|B"}', '"options" must be a list'),
+    ],
+)
+def test_bad_question_lines_are_one_sentence(line, words, tmp_path, capsys):
+    from cli.main import main
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "fine", "at": 1}\n' + line + "\n")
+    assert main(["ask", "x.mp4", "--questions", str(questions)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"q.jsonl line 2: {words}" in err and "\n" not in err
+
+
+def test_asking_past_the_end_asks_at_the_end(clip):
+    path, facts = clip  # 12 s
+    r = launch("ask", str(path), "-q", "What did the sign say?", "--at", "1000", "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "note: 16:40 is past the end of the stream (0:12); asking at the end." in r.stderr
+    assert "[0:12] Q:" in r.stdout and "16:40" not in r.stdout
