@@ -12,6 +12,7 @@ every two seconds.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -58,12 +59,29 @@ class AppOptions:
 
 
 def check_access(options: AppOptions) -> None:
-    """A page reachable from other machines needs a password."""
+    """A page reachable from other machines needs a password; a chosen port must be free."""
     if not options.local_only and options.auth is None:
         raise StreamerError(
             "Serving beyond this machine (--share or a non-local --host) needs "
             "--auth user:password; add it or listen on 127.0.0.1."
         )
+    if options.port is not None and not port_is_free(options.host, options.port):
+        raise StreamerError(
+            f"Port {options.port} on {options.host} is in use; pick another with --port, "
+            "or leave --port out to take the next free one."
+        )
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on (host, port) now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass

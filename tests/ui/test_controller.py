@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -114,6 +115,17 @@ def test_serving_beyond_this_machine_needs_a_password():
             check_access(options)
     check_access(AppOptions(host=ALL_INTERFACES, auth=("me", "secret")))
     assert not AppOptions(share=True, auth=("me", "secret")).local_only
+
+
+def test_a_busy_port_is_refused_before_anything_loads():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(StreamerError, match=f"Port {port} on 127.0.0.1 is in use") as e:
+            check_access(AppOptions(port=port))
+        assert "\n" not in str(e.value)
+    check_access(AppOptions(port=port))  # free again once its listener closed
 
 
 def test_the_status_line_says_what_the_source_reported(make_controller, clip):
