@@ -16,7 +16,7 @@ when the question is asked, while perception keeps going.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from streamer.memory import (
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception, PerceptionConfig, PerceptionStats
+from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import BACKEND_NAMES, make_backend
 from streamer.store import StoreError
@@ -87,6 +88,7 @@ class Session:
         self.memory: Memory | None = None
         self.timeline: Timeline | None = None
         self.reasoner: Reasoner | None = None
+        self._backend: Backend | None = None  # made once: a model loads once per session
         self.state = "idle"
         self._stream_time = 0.0  # stream time reached (restored for reopened sessions)
         self._stop_save = threading.Event()
@@ -112,6 +114,10 @@ class Session:
         self.models = self.models or load_models(
             self.config.perception.ocr, self.config.perception.speech
         )
+        self._backend = self._backend or make_backend(self.config.backend)
+        encoder = self._backend.frame_encoder()
+        if encoder is not None:  # a backend that sees: its own vision side fills the memory
+            self.models = replace(self.models, encoder=encoder)
         if self.memory is None:
             self.memory = make_memory(
                 self.config.memory, self.config.memory_options, self.models.encoder.info
@@ -136,9 +142,9 @@ class Session:
 
     def _start_reasoner(self) -> None:
         assert self.timeline is not None
-        self.reasoner = Reasoner(
-            self.timeline, self.memory, make_backend(self.config.backend), self.stream_time
-        ).start()
+        self._backend = self._backend or make_backend(self.config.backend)
+        self.reasoner = Reasoner(self.timeline, self.memory, self._backend, self.stream_time)
+        self.reasoner.start()
         self._reasoner_live = True
 
     def stop(self) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.protocols import FrameEncoder
 from streamer.memory.items import MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.question import Question
@@ -88,6 +89,15 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def respond(self, q: Question, ctx: Context) -> Reply:
         """Start answering `q`; returns at once (the work happens as tokens are read)."""
+
+    def frame_encoder(self) -> FrameEncoder | None:
+        """The encoder whose tokens this backend reads, when it reads frames itself.
+
+        A vision-language backend returns its own vision side, so that the session's
+        memory holds exactly what the model will see; text backends return None and
+        the packaged frame encoder fills the memory.
+        """
+        return None
 
     def query_vector(self, q: Question) -> np.ndarray | None:
         """(D,) vector in the memory's feature space to rank held frames by, if any.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from models.protocols import FrameEncoder
 from models.vlm.base import Part, VisionLanguageModel
 from streamer.memory.items import MemoryItem
 from streamer.reasoning.answers import LETTERS, nothing_about
@@ -53,6 +54,9 @@ class VlmBackend(Backend):
     def __init__(self, model: VisionLanguageModel, max_tokens: int = MAX_TOKENS) -> None:
         self.model = model
         self.max_tokens = max_tokens
+
+    def frame_encoder(self) -> FrameEncoder:
+        return self.model  # its vision tower and projector: tokens in the LM's space
 
     def respond(self, q: Question, ctx: Context) -> Reply:
         if not len(ctx.timeline) and not ctx.view.frames_seen:

@@ -1,0 +1,65 @@
+"""A session with a vlm backend: the model's own vision side fills the memory it reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from streamer.perception import PerceptionConfig
+from streamer.session import Session, SessionConfig
+
+ASK_AT = 8.0  # s into the 12 s gate clip
+
+
+def replay(clip: Path, model: Path, memory: str) -> tuple[Session, list[int], list[float]]:
+    """Replay to ASK_AT with `memory`, ask once; (session, tokens fed per frame, their times)."""
+    s = Session(
+        SessionConfig(
+            str(clip),
+            pace="none",
+            memory=memory,
+            backend=f"vlm:{model}",
+            perception=PerceptionConfig(sample_fps=2.0, ocr=False, speech=False),
+        )
+    ).start()
+    assert s.reasoner is not None
+    vlm = s.reasoner.backend.model  # type: ignore[attr-defined]
+    fed: list[int] = []
+    generate = vlm.generate
+
+    def recording(parts, *args, **kwargs):  # type: ignore[no-untyped-def]
+        fed.extend(p.shape[0] * p.shape[1] for p in parts if isinstance(p, np.ndarray))
+        return generate(parts, *args, **kwargs)
+
+    vlm.generate = recording
+    s.run_until(ASK_AT)
+    answer = s.ask("What is shown in the video?").result(120)
+    assert answer.error is None and answer.backend == "vlm" and answer.text
+    frames = [e for e in answer.evidence if e.kind == "frame"]
+    assert frames and all(e.end <= ASK_AT for e in frames)
+    assert len(frames) == len(fed)  # one evidence record per frame the model read
+    return s, fed, [e.start for e in frames]
+
+
+@pytest.mark.parametrize("memory", ["window", "uniform", "pyramid"])
+def test_the_memory_holds_the_models_tokens(clip, tiny_llava, memory):
+    s, fed, _ = replay(clip[0], tiny_llava, memory)
+    try:
+        info = s.reasoner.backend.model.info  # type: ignore[union-attr]
+        assert s.memory is not None and s.memory.space == info.space
+        view = s.memory.read()
+        assert all(it.tokens.shape[2] == info.dim for it in view.items)
+        assert sum(fed) == view.tokens  # every held token, and only those, was fed
+    finally:
+        s.stop()
+
+
+def test_strategies_feed_different_moments(clip, tiny_llava):
+    times = {}
+    for memory in ("window", "uniform"):
+        s, _, times[memory] = replay(clip[0], tiny_llava, memory)
+        s.stop()
+    assert times["window"] != times["uniform"]
+    assert min(times["window"]) > min(times["uniform"])  # the window forgot the start
