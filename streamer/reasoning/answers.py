@@ -7,6 +7,8 @@ nothing_about(q, ctx)           -> "I have not seen or heard anything about van.
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterable
+
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
 from streamer.reasoning.evidence import Scored, score_events
@@ -53,6 +55,19 @@ def nothing_about(q: Question, ctx: Context) -> str:
     when = " in that time" if q.window is not None or q.anchor is not None else ""
     lead = "No. " if q.kind == "yesno" else ""
     return f"{lead}{NOT_SEEN} {topic}{when}."
+
+
+def model_text(pieces: Iterable[str]) -> Generator[str, None, str]:
+    """Yield a model's pieces as they come, the answer's leading space dropped; return the text."""
+    parts: list[str] = []
+    for piece in pieces:
+        if not parts:
+            piece = piece.lstrip()
+            if not piece:
+                continue
+        parts.append(piece)
+        yield piece
+    return "".join(parts)
 
 
 def join_words(items: list[str]) -> str:

@@ -24,7 +24,13 @@ from collections.abc import Sequence
 from models.llm import ChatMessage, LanguageModel
 from streamer.memory.items import MemoryItem
 from streamer.memory.timeline import Timeline
-from streamer.reasoning.answers import LETTERS, NOT_SEEN, choose_option, nothing_about
+from streamer.reasoning.answers import (
+    LETTERS,
+    NOT_SEEN,
+    choose_option,
+    model_text,
+    nothing_about,
+)
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
 from streamer.reasoning.question import Question, terms
@@ -91,16 +97,8 @@ class LlmBackend(Backend):
             ChatMessage("system", SYSTEM),
             ChatMessage("user", user_prompt(q, lines)),
         ]
-        parts: list[str] = []
         stop = CHOICE_STOP if q.options else STOP
-        for piece in self.model.stream(messages, self.max_tokens, stop):
-            if not parts:
-                piece = piece.lstrip()
-                if not piece:
-                    continue
-            parts.append(piece)
-            yield piece
-        text = "".join(parts)
+        text = yield from model_text(self.model.stream(messages, self.max_tokens, stop))
         option = None
         if q.options:
             option = parse_option(text, q.options)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from models.protocols import FrameEncoder
 from models.vlm.base import Part, VisionLanguageModel
 from streamer.memory.items import MemoryItem
-from streamer.reasoning.answers import LETTERS, nothing_about
+from streamer.reasoning.answers import LETTERS, model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.llm import (
     CHOICE_RULE,
@@ -81,16 +81,8 @@ class VlmBackend(Backend):
         scored = select_events(q, ctx.timeline)
         lines = timeline_lines(scored, ctx.view.items, q.asked_at)
         parts = prompt_parts(q, frames, lines)
-        pieces: list[str] = []
         stop = CHOICE_STOP if q.options else STOP
-        for piece in self.model.generate(parts, self.max_tokens, stop):
-            if not pieces:
-                piece = piece.lstrip()
-                if not piece:
-                    continue
-            pieces.append(piece)
-            yield piece
-        text = "".join(pieces)
+        text = yield from model_text(self.model.generate(parts, self.max_tokens, stop))
         option = None
         if q.options:
             option = parse_option(text, q.options)
