@@ -41,8 +41,8 @@ def _llm(arg: str | None) -> Backend:
 
 
 def _vlm(arg: str | None) -> Backend:
-    """A LLaVA-OneVision checkpoint: `arg` is a Hugging Face id in the local cache or a folder."""
-    from models.vlm.llava_onevision import LlavaOneVision
+    """A vision-language checkpoint: `arg` is a Hugging Face id in the local cache or a folder."""
+    from models.vlm.loader import load_vlm
     from streamer.reasoning.vlm import VlmBackend
 
     if not arg:
@@ -50,7 +50,7 @@ def _vlm(arg: str | None) -> Backend:
             "The vlm backend needs a model: vlm:llava-hf/llava-onevision-qwen2-0.5b-ov-hf "
             "(from the Hugging Face cache) or vlm:FOLDER."
         )
-    return VlmBackend(LlavaOneVision.load(arg))
+    return VlmBackend(load_vlm(arg))
 
 
 FACTORIES: dict[str, Callable[[str | None], Backend]] = {

@@ -214,3 +214,16 @@ def test_the_comparison_has_teeth(llava, video) -> None:  # type: ignore[no-unty
         for embeds in (swapped, shifted):
             ours = llava.model(inputs_embeds=embeds).logits[0]
             assert float((ours - theirs).abs().max()) > 100 * ATOL
+
+
+def test_the_loader_picks_the_family_or_names_the_ones_it_reads(tmp_path: Path, tiny_llava: Path) -> None:  # noqa: E501
+    from transformers import Qwen2Config
+
+    from models.vlm.loader import load_vlm
+
+    assert isinstance(load_vlm(tiny_llava), LlavaOneVision)
+    Qwen2Config(hidden_size=32, num_hidden_layers=1, num_attention_heads=2).save_pretrained(
+        tmp_path
+    )
+    with pytest.raises(UnsupportedModelError, match="'qwen2' model; the vlm backend reads"):
+        load_vlm(tmp_path)

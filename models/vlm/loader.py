@@ -1,0 +1,39 @@
+"""One door to every supported vision-language family: `load_vlm("ID_OR_FOLDER")`.
+
+The checkpoint's `config.json` says its family (`model_type`); the adapter for
+that family loads it, from a local folder or the Hugging Face cache only
+(`local_files_only=True`): nothing is downloaded here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import cast
+
+from models.vlm.base import UnsupportedModelError, VisionLanguageModel
+from models.vlm.llava_onevision import _local_config
+
+# config.json "model_type" -> "module:class" of its adapter (imported only when used)
+ADAPTERS: dict[str, str] = {
+    "llava_onevision": "models.vlm.llava_onevision:LlavaOneVision",
+}
+
+
+def load_vlm(path_or_id: str | Path, device: str = "cpu") -> VisionLanguageModel:
+    """The model at `path_or_id`, by its family. ModelMissingError / UnsupportedModelError."""
+    from transformers import AutoConfig
+
+    folder = Path(path_or_id).expanduser()
+    source = str(folder) if folder.is_dir() else str(path_or_id)
+    name = folder.name if folder.is_dir() else source
+    config = _local_config(AutoConfig, source, name)
+    target = ADAPTERS.get(str(config.model_type))
+    if target is None:
+        raise UnsupportedModelError(
+            f"{name} is a {config.model_type!r} model; the vlm backend reads "
+            f"{', '.join(sorted(ADAPTERS))} models."
+        )
+    module, _, cls = target.partition(":")
+    adapter = getattr(importlib.import_module(module), cls)
+    return cast(VisionLanguageModel, adapter.load(path_or_id, device=device))
