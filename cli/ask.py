@@ -111,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         for q in questions:
             if session.source is not None:
-                _replay(session, _within(session, q.get("at")), args.quiet)
+                at, note = _within(session, q.get("at"))
+                _replay(session, at, args.quiet)
+                if note:
+                    print(note, file=sys.stderr)
             stream = session.ask(q["question"], q.get("options"))
             if not args.json:
                 print(f"[{format_clock(stream.question.asked_at)}] Q: {q['question']}")
@@ -126,17 +129,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _within(session: Session, at: float | None) -> float | None:
-    """`at`, or None (the end) when it is past the end of the stream, said once on stderr."""
+def _within(session: Session, at: float | None) -> tuple[float | None, str | None]:
+    """`at`, or None (the end) with a note to print once the replay got there."""
     end = session.duration
     if at is not None and end is not None and at >= end:
-        print(
+        note = (
             f"note: {format_clock(at)} is past the end of the stream ({format_clock(end)}); "
-            "asking at the end.",
-            file=sys.stderr,
+            "asking at the end."
         )
-        return None
-    return at
+        return None, note
+    return at, None
 
 
 def _replay(session: Session, at: float | None, quiet: bool) -> None:

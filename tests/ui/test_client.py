@@ -45,6 +45,8 @@ def test_client_watch_ask_stop_save_reopen(served, tmp_path):
     notice = client.predict(*DEMO_START, api_name="/start")
     assert "Watching demo clip" in notice
     wait_for(lambda: client.predict(api_name="/status")["stream_time"] > 7.5, 60, "7.5 s of stream")
+    # the stream clock counts audio too: wait until the sign has also been read
+    wait_for(lambda: GATE_TEXT in client.predict("gate", api_name="/timeline"), 60, "the sign")
     text, gallery, updates = ask(client, GATE_QUESTION)
     assert GATE_TEXT in text and updates > 3  # streamed token by token
     assert gallery and Path(gallery[0]["image"]).stat().st_size > 1000

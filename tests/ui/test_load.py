@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from tests.ui.conftest import GATE_QUESTION, wait_for
+from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, wait_for
 from tests.ui.test_client import DEMO_START, message_text
 
 CLIENTS = 8
@@ -69,6 +69,8 @@ def _ask_from_many_clients(url: str, tmp_path: Path, each: int) -> list[float]:
     starter = Client(url, verbose=False, download_files=str(tmp_path / "starter"))
     assert "Watching demo clip" in starter.predict(*DEMO_START, api_name="/start")
     wait_for(lambda: starter.predict(api_name="/status")["stream_time"] > 7.0, 60, "7 s of stream")
+    # the stream clock counts audio too: wait until the sign has also been read
+    wait_for(lambda: GATE_TEXT in starter.predict("gate", api_name="/timeline"), 60, "the sign")
     t_end = time.monotonic() + DEADLINE[each]
     lock, latencies, failures = threading.Lock(), [], []
 

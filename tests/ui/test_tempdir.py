@@ -13,7 +13,7 @@ import pytest
 from gradio_client import Client
 
 from tests.conftest import DEMO, ROOT
-from tests.ui.conftest import GATE_QUESTION, free_port, wait_for
+from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, free_port, wait_for
 from ui.tempdir import folder_name
 
 pytestmark = [
@@ -58,6 +58,8 @@ def test_app_temp_files_are_private_and_removed_at_exit(tmp_path):
         assert stat.S_IMODE(private.stat().st_mode) == 0o700
         assert not stale.exists() and kept.exists()  # only a dead app's folder is swept
         wait_for(lambda: client.predict(api_name="/status")["stream_time"] > 7, 90, "7 s")
+        # the stream clock counts audio too: wait until the sign has also been read
+        wait_for(lambda: GATE_TEXT in client.predict("gate", api_name="/timeline"), 90, "the sign")
         chat, _, gallery, notice = client.predict(GATE_QUESTION, [], api_name="/ask")
         assert gallery and notice == ""
         served = list((private / "gradio").rglob("*.jpeg"))
