@@ -324,3 +324,22 @@ def test_the_fixture_is_a_checkpoint_folder(tiny_qwen: Path) -> None:
     config = json.loads((tiny_qwen / "config.json").read_text())
     assert config["model_type"] == "qwen2_5_vl"
     assert sum(p.stat().st_size for p in tiny_qwen.iterdir()) < 1_500_000
+
+
+def test_the_vlm_backend_answers_with_qwen(qwen, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    """The backend's stamped frames (each its own one-step video) and options, unchanged."""
+    from streamer.memory.timeline import Timeline
+    from streamer.reasoning.backend import Context
+    from streamer.reasoning.question import parse_question
+    from streamer.reasoning.vlm import VlmBackend, prompt_parts
+    from tests.models.vlm.test_vlm_backend import ASKED_AT, view_of
+
+    ctx = Context(Timeline(), view_of(qwen, demo_frames))
+    backend = VlmBackend(qwen, max_tokens=6)
+    q = parse_question("What is shown in the video?", ASKED_AT)
+    parts = prompt_parts(q, backend.fed_frames(q, ctx), [])
+    assert "".join(backend.respond(q, ctx)) == "".join(qwen.generate(parts, 6)).lstrip()
+    choice = parse_question("What is in view?", ASKED_AT, ["a rabbit", "a gate", "a bird"])
+    reply = backend.respond(choice, ctx)
+    list(reply)
+    assert reply.grounds.option_index in (0, 1, 2)
