@@ -87,3 +87,75 @@ LLAVA_ONEVISION_7B = PublishedModel(
 )
 
 LLAVA_ONEVISION = (LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B)
+
+
+# ---- Qwen2.5-VL ----------------------------------------------------------------------------
+# Sources: config.json of Qwen/Qwen2.5-VL-3B-Instruct and Qwen/Qwen2.5-VL-7B-Instruct
+# (vision_config: depth 32, hidden_size 1280, num_heads 16, patch_size 14,
+# temporal_patch_size 2, spatial_merge_size 2, window_size 112, fullatt_block_indexes
+# [7, 15, 23, 31], tokens_per_second 2, out_hidden_size = the LM's hidden size;
+# rope_scaling {"type": "mrope", "mrope_section": [16, 24, 24]}; token ids 151652-151656),
+# and Table 1 of the Qwen2.5-VL technical report (arXiv 2502.13923): the same ViT for
+# every size, a 2x2 merge to the LM width. Tokens per frame: one temporal step (two
+# frames, or one frame repeated) of H x W px is (H / 28) x (W / 28) tokens.
+
+__all__ += ["QWEN2_5_VL", "QWEN2_5_VL_3B", "QWEN2_5_VL_7B", "QwenVLModel"]
+
+
+@dataclass(frozen=True)
+class QwenVLModel:
+    """The shape of one published Qwen2.5-VL checkpoint."""
+
+    model_id: str  # Hugging Face id
+    lm_hidden: int  # D of every visual token fed to the LM (= the merger's out_hidden_size)
+    lm_layers: int
+    lm_heads: int
+    lm_kv_heads: int
+    vocab: int
+    patch: int = 14  # px per vision patch
+    temporal_patch: int = 2  # frames per temporal step (the Conv3d's depth)
+    spatial_merge: int = 2  # 2x2 patches -> one LM token
+    vision_hidden: int = 1280
+    vision_layers: int = 32
+    tokens_per_second: int = 2  # temporal M-RoPE positions per second of video
+    mrope_section: tuple[int, int, int] = (16, 24, 24)  # (t, h, w) rotary pairs of a 128-d head
+    vision_start_token_id: int = 151652
+    vision_end_token_id: int = 151653
+    image_token_id: int = 151655
+    video_token_id: int = 151656
+
+    @property
+    def head_dim(self) -> int:
+        """128 for both: 2048 / 16 and 3584 / 28, twice sum(mrope_section)."""
+        return self.lm_hidden // self.lm_heads
+
+    def frame_grid(self, height: int, width: int) -> tuple[int, int]:
+        """LM tokens (h, w) of one temporal step at H x W px: 252 x 448 -> 9 x 16."""
+        side = self.patch * self.spatial_merge
+        return height // side, width // side
+
+    def tokens_per_frame(self, height: int, width: int) -> int:
+        """LM tokens of one temporal step: 144 at 252 x 448 px, 256 at 448 x 448 px."""
+        h, w = self.frame_grid(height, width)
+        return h * w
+
+
+QWEN2_5_VL_3B = QwenVLModel(
+    model_id="Qwen/Qwen2.5-VL-3B-Instruct",
+    lm_hidden=2048,
+    lm_layers=36,
+    lm_heads=16,
+    lm_kv_heads=2,
+    vocab=151_936,
+)
+
+QWEN2_5_VL_7B = QwenVLModel(
+    model_id="Qwen/Qwen2.5-VL-7B-Instruct",
+    lm_hidden=3584,
+    lm_layers=28,
+    lm_heads=28,
+    lm_kv_heads=4,
+    vocab=152_064,
+)
+
+QWEN2_5_VL = (QWEN2_5_VL_3B, QWEN2_5_VL_7B)

@@ -1,0 +1,379 @@
+"""Qwen2.5-VL (windowed ViT, 2x2 merger, Qwen2.5 LM with 3-D M-RoPE) behind `VisionLanguageModel`.
+
+What a frame is. The tower's first layer is a Conv3d over 2 frames x 14 x 14 px
+(temporal patch 2): the model never reads one frame alone. Its image processor
+fills the pair of a still image by repeating it; its video processor pairs
+consecutive frames. Here one stream frame is one temporal step, the frame
+repeated, exactly as the image processor makes a still image: `encode` stays one
+`FrameFeatures` per frame, a memory keeps, drops or merges frames one by one,
+and a run of N encoded frames is what the model makes of a video with each frame
+doubled (`video_grid_thw = [N, H/14, W/14]`; attention and windows never cross a
+temporal step, so encoding frames one by one or as one video is the same). A frame
+costs what the video processor spends on a pair: at the default 252 x 448 px
+input, 18 x 32 patches, merged 2x2 -> 9 x 16 = 144 tokens of D = LM hidden.
+Every frame is resized (bicubic, aspect not kept) to one input size, so every
+frame of a memory has the same grid; the model takes any multiple of 28 px.
+
+Positions. We compute the 3-D ids ourselves (`models.vlm.mrope`) and pass them as
+`position_ids`: text advances by one; each run of visual parts (no text between:
+one video) starts at the next position p; frame k's token (i, j) sits at
+(p + tau_k, p + i, p + j); the text after goes on from the run's max + 1, as in
+Qwen2.5-VL's own `get_rope_index` (the original; transformers 5.24 instead goes on
+from p + max(h, w), ignoring tau: the two agree whenever tau stays below max(h, w),
+and the decoding position, max + 1, is the same in both). tau_k is the frame's
+stream time after the run's first frame, scaled by the vision config's
+`tokens_per_second` (2 for the published models: one position per 0.5 s) and
+truncated as the library truncates `k * tokens_per_second * second_per_grid_t`.
+That is the absolute-time M-RoPE the model was trained with, so frames a memory
+kept from arbitrary moments keep their true spacing, and frames a steady dt apart
+get exactly the library's positions for `second_per_grid_ts = dt`. Without
+`times`, frames are 1 s apart (the library's default second_per_grid_t = 1). Text
+between frames (the vlm backend's "[0:05]" stamps) makes each frame its own
+one-step video: time then comes from the stamps, and positions only increase.
+
+Weights are read only from a local folder or the Hugging Face cache
+(`local_files_only=True`); nothing is downloaded here.
+
+Example:
+    >>> vlm = Qwen25VL.load("Qwen/Qwen2.5-VL-3B-Instruct")  # doctest: +SKIP
+    >>> vlm.info.grid, vlm.info.dim  # doctest: +SKIP
+    ((9, 16), 2048)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.protocols import EncoderInfo, FrameFeatures
+from models.vlm.base import Part, UnsupportedModelError, as_token_rows
+from models.vlm.families import QWEN2_5_VL_3B
+from models.vlm.llava_onevision import _features, _first_line
+from models.vlm.mrope import Segment, VisualRun, next_position, position_ids, temporal_offsets
+from models.weights import ModelMissingError
+
+__all__ = ["DEFAULT_SYSTEM", "INPUT_SIZE", "MODEL_TYPE", "Qwen25VL", "render_turn"]
+
+MODEL_TYPE = "qwen2_5_vl"  # config.json "model_type"
+# The system line Qwen2.5-VL's chat template writes when a conversation has none.
+DEFAULT_SYSTEM = "You are a helpful assistant."
+INPUT_SIZE = (252, 448)  # px (H, W), 16:9: 18 x 32 patches of 14 px -> 9 x 16 = 144 tokens
+MAX_BATCH = 8  # frames per vision-tower pass: 8 x 576 patches x 1280 floats = 24 MB at 3B
+VISION_START, VIDEO_PAD, VISION_END = "<|vision_start|>", "<|video_pad|>", "<|vision_end|>"
+_BLOCKED = (VISION_START, VISION_END, VIDEO_PAD, "<|image_pad|>", "<|vision_pad|>")
+
+
+def render_turn(body: str, system: str | None) -> str:
+    """The chat-template text of one user turn whose content is `body`, ready for the answer.
+
+    `body` already holds `<|vision_start|><|video_pad|><|vision_end|>` where the template
+    writes a video item (one pad per video, before expansion).
+    """
+    head = f"<|im_start|>system\n{system}<|im_end|>\n" if system else ""
+    return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
+
+
+class Qwen25VL:
+    """A loaded Qwen2.5-VL checkpoint; build it with `Qwen25VL.load`."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        processor: Any,
+        name: str,
+        system: str | None,
+        input_size: tuple[int, int] = INPUT_SIZE,
+    ) -> None:
+        self._model, self._tok, self._proc = model, tokenizer, processor
+        self.name, self.system = name, system
+        vision = model.config.vision_config
+        self._patch, self._merge = int(vision.patch_size), int(vision.spatial_merge_size)
+        side = self._patch * self._merge  # 28 px per merged token
+        if input_size[0] % side or input_size[1] % side or min(input_size) <= 0:
+            raise ValueError(f"input_size must be multiples of {side} px, not {input_size}")
+        self.input_size = input_size
+        grid = (input_size[0] // side, input_size[1] // side)
+        self._info = EncoderInfo(f"qwen2.5-vl:{name}", model.config.text_config.hidden_size, grid)
+        self.tokens_per_second = float(vision.tokens_per_second)
+        self.video_token_id = int(model.config.video_token_id)
+        ends = ("<|im_end|>", "<|endoftext|>")
+        stops = {*(tokenizer.convert_tokens_to_ids(t) for t in ends), tokenizer.eos_token_id}
+        self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
+
+    # ---- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        path_or_id: str | Path,
+        device: str = "cpu",
+        system: str | None = DEFAULT_SYSTEM,
+        input_size: tuple[int, int] = INPUT_SIZE,
+    ) -> Qwen25VL:
+        """Load a checkpoint from a local folder or the Hugging Face cache, float32.
+
+        Raises:
+            ModelMissingError: not a folder with a model, and not in the cache.
+            UnsupportedModelError: a model of another architecture.
+        """
+        import torch
+        from transformers import (
+            AutoConfig,
+            AutoImageProcessor,
+            AutoTokenizer,
+            Qwen2_5_VLForConditionalGeneration,
+        )
+
+        folder = Path(path_or_id).expanduser()
+        source = str(folder) if folder.is_dir() else str(path_or_id)
+        name = folder.name if folder.is_dir() else source
+        config = _local_config(AutoConfig, source, name)
+        if config.model_type != MODEL_TYPE:
+            raise UnsupportedModelError(
+                f"{name} is a {config.model_type!r} model, not Qwen2.5-VL; "
+                f"give a Qwen2.5-VL checkpoint such as {QWEN2_5_VL_3B.model_id}."
+            )
+        try:
+            model = Qwen2_5_VLForConditionalGeneration.from_pretrained(
+                source, local_files_only=True, dtype=torch.float32
+            )
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+            # untyped in transformers; without torchvision this is the PIL image processor
+            processor = AutoImageProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+                source, local_files_only=True
+            )
+        except OSError as e:
+            raise ModelMissingError(
+                f"Qwen2.5-VL {name} is incomplete ({_first_line(e)}); "
+                f"download it again with: hf download {name}"
+            ) from e
+        model = model.to(device).eval()  # type: ignore[arg-type]  # transformers' .to is wrapped
+        return cls(model, tokenizer, processor, name, system, input_size)
+
+    @property
+    def model(self) -> Any:
+        """The transformers `Qwen2_5_VLForConditionalGeneration` (for tests and benches)."""
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        """The checkpoint's tokenizer."""
+        return self._tok
+
+    # ---- encoder -------------------------------------------------------------------------
+
+    @property
+    def info(self) -> EncoderInfo:
+        return self._info
+
+    @property
+    def patch_grid(self) -> tuple[int, int]:
+        """(H/14, W/14) patches of a frame: its `video_grid_thw` row is (1, *patch_grid)."""
+        h, w = self._info.grid
+        return h * self._merge, w * self._merge
+
+    def pixels(self, images: Sequence[np.ndarray]) -> Any:
+        """(B * gh * gw, 3 * 2 * 14 * 14) float32 patch rows, each frame repeated to fill the pair.
+
+        Each frame resized to `input_size` (bicubic, the processor's resampling), then
+        the image processor's own rescale, normalisation and patch layout.
+        """
+        from PIL import Image
+
+        resized = []
+        for image in images:
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+            pil = Image.fromarray(image).resize(self.input_size[::-1], Image.Resampling.BICUBIC)
+            resized.append(np.asarray(pil))
+        out = self._proc(images=resized, do_resize=False, return_tensors="pt")
+        return out["pixel_values"]
+
+    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
+        """Frames to (h, w, D) merged tokens in the LM's embedding space."""
+        import torch
+
+        if not images:
+            return []
+        h, w = self._info.grid
+        rows = h * w * self._merge**2  # patch rows of one frame
+        out: list[FrameFeatures] = []
+        with torch.inference_mode():
+            pixels = self.pixels(images).to(self._model.device, self._model.dtype)
+            for start in range(0, len(images), MAX_BATCH):
+                b = min(MAX_BATCH, len(images) - start)
+                grid = torch.tensor([[1, *self.patch_grid]] * b, device=pixels.device)
+                batch = pixels[start * rows : (start + b) * rows]
+                merged = self._model.model.get_video_features(batch, grid).pooler_output
+                for tokens in merged:  # one (h*w, D) block per one-step video
+                    row = tokens.float().cpu().numpy().reshape(h, w, -1)
+                    out.append(_features(np.ascontiguousarray(row), self._info.space))
+        return out
+
+    # ---- prompts -------------------------------------------------------------------------
+
+    def _grid_of(self, rows: np.ndarray, part: np.ndarray) -> tuple[int, int]:
+        """(h, w) of a visual part: its own map, the frame grid for h*w rows, else one row."""
+        if part.ndim == 3:
+            return int(part.shape[0]), int(part.shape[1])
+        h, w = self._info.grid
+        return (h, w) if len(rows) == h * w else (1, len(rows))
+
+    def _layout(
+        self, parts: Sequence[Part], times: Sequence[float] | None
+    ) -> tuple[str, list[np.ndarray], list[VisualRun]]:
+        """The rendered turn, each video's (n, D) tokens and its run of grids and offsets."""
+        n_visual = sum(not isinstance(p, str) for p in parts)
+        if times is None:
+            times = [float(k) for k in range(n_visual)]  # 1 s apart: second_per_grid_t = 1
+        if len(times) != n_visual:
+            raise ValueError(f"{n_visual} visual parts but {len(times)} times")
+        body: list[str] = []
+        videos: list[np.ndarray] = []
+        runs: list[VisualRun] = []
+        frames: list[tuple[np.ndarray, tuple[int, int], float]] = []
+        clock = iter(times)
+        for part in [*parts, ""]:  # a closing "" flushes a trailing run
+            if isinstance(part, str):
+                if frames:
+                    videos.append(np.concatenate([f[0] for f in frames]))
+                    offsets = temporal_offsets([f[2] for f in frames], self.tokens_per_second)
+                    runs.append(VisualRun(tuple(f[1] for f in frames), offsets))
+                    body.append(VISION_START + VIDEO_PAD + VISION_END)
+                    frames = []
+                for token in _BLOCKED:
+                    part = part.replace(token, "")
+                body.append(part)
+            else:
+                block = np.asarray(part, np.float32)
+                rows = as_token_rows(block, self._info.dim)
+                frames.append((rows, self._grid_of(rows, block), next(clock)))
+        return render_turn("".join(body), self.system), videos, runs
+
+    def _prompt(self, parts: Sequence[Part], times: Sequence[float] | None) -> tuple[Any, Any]:
+        """(1, L, D) inputs_embeds with the videos spliced in, and their (3, 1, L) position ids."""
+        import torch
+
+        text, videos, runs = self._layout(parts, times)
+        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        where = (ids == self.video_token_id).nonzero().flatten().tolist()
+        if len(where) != len(runs):  # the tokenizer split the pad token: a broken checkpoint
+            raise RuntimeError(f"{self.name}: {len(runs)} videos but {len(where)} placeholders")
+        table = self._model.get_input_embeddings()
+        pieces: list[Any] = []
+        segments: list[Segment] = []
+        start = 0
+        with torch.inference_mode():
+            for at, tokens, run in zip(where, videos, runs):
+                pieces.append(table(ids[start:at].to(self._model.device)))
+                pieces.append(torch.from_numpy(tokens).to(self._model.device, self._model.dtype))
+                segments += [at - start, run]
+                start = at + 1
+            pieces.append(table(ids[start:].to(self._model.device)))
+            segments.append(len(ids) - start)
+            embeds = torch.cat(pieces)[None]  # (1, L, D)
+        positions = torch.from_numpy(position_ids(segments))[:, None].to(self._model.device)
+        return embeds, positions  # (1, L, D), (3, 1, L)
+
+    def prompt_embeds(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
+        """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
+        return self._prompt(parts, times)[0]
+
+    def prompt_positions(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
+        """The (3, 1, L) (t, h, w) position ids `generate` gives the prompt of `parts`."""
+        return self._prompt(parts, times)[1]
+
+    # ---- generation ----------------------------------------------------------------------
+
+    def generate(
+        self,
+        parts: Sequence[Part],
+        max_new_tokens: int = 128,
+        stop: Sequence[str] = (),
+        times: Sequence[float] | None = None,
+    ) -> Iterator[str]:
+        """Greedy decoding with a KV cache; yields text as it is complete (whole characters).
+
+        `times`: the stream time (s) of each visual part, in order; None: 1 s apart.
+        """
+        import torch
+
+        embeds, positions = self._prompt(parts, times)
+        nxt = next_position(positions.cpu().numpy())
+        ids: list[int] = []
+        sent = ""
+        hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
+        with torch.inference_mode():
+            out = self._model(inputs_embeds=embeds, position_ids=positions, use_cache=True)
+            for _ in range(max_new_tokens):
+                next_id = int(out.logits[0, -1].argmax())
+                if next_id in self._stop_ids:
+                    break
+                ids.append(next_id)
+                text = self._tok.decode(ids, skip_special_tokens=True)
+                cut = min((text.find(s) for s in stop if s in text), default=-1)
+                if cut >= 0:
+                    if text[len(sent) : cut]:
+                        yield text[len(sent) : cut]
+                    return
+                ready = text[: len(text) - hold] if hold else text
+                if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
+                    ready = ready[:-1]
+                if len(ready) > len(sent):
+                    yield ready[len(sent) :]
+                    sent = ready
+                step = torch.tensor([[next_id]], device=self._model.device)
+                where = torch.full((3, 1, 1), nxt, device=self._model.device)  # all 3 axes
+                out = self._model(
+                    input_ids=step, position_ids=where, cache=out.cache, use_cache=True
+                )
+                nxt += 1
+        rest = self._tok.decode(ids, skip_special_tokens=True)[len(sent) :]
+        if rest:
+            yield rest
+
+    def option_logprob(
+        self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
+    ) -> float:
+        """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
+        import torch
+
+        option = self._tok(option_text, add_special_tokens=False)["input_ids"]
+        if not option:
+            raise ValueError("option_text has no tokens")
+        prompt, positions = self._prompt(parts, times)
+        nxt = next_position(positions.cpu().numpy())
+        with torch.inference_mode():
+            ids = torch.tensor(option, device=self._model.device)
+            full = torch.cat([prompt, self._model.get_input_embeddings()(ids)[None]], dim=1)
+            after = torch.arange(nxt, nxt + len(option), device=positions.device)
+            where = torch.cat([positions, after.expand(3, 1, -1)], dim=2)  # (3, 1, L + k)
+            logits = self._model(inputs_embeds=full, position_ids=where).logits[0].float()
+            n = prompt.shape[1]
+            logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
+            return float(logp[torch.arange(len(option)), ids].sum())
+
+
+def _local_config(auto_config: Any, source: str, name: str) -> Any:
+    """The checkpoint's config from a local folder or the cache; ModelMissingError if none."""
+    folder = Path(source)
+    if folder.is_dir() and not (folder / "config.json").is_file():
+        raise ModelMissingError(
+            f"{folder} is not a model folder (it has no config.json); "
+            "give a folder saved with save_pretrained or a Hugging Face model id."
+        )
+    try:
+        return auto_config.from_pretrained(source, local_files_only=True)
+    except (OSError, ValueError) as e:
+        if folder.is_dir():
+            raise UnsupportedModelError(
+                f"{name} has a config.json transformers cannot read ({_first_line(e)})."
+            ) from e
+        raise ModelMissingError(
+            f"Qwen2.5-VL model {name} is not in the Hugging Face cache or a local folder; "
+            f"download it once with: hf download {name}"
+        ) from e
