@@ -17,6 +17,7 @@ from models.vlm.llava_onevision import _local_config
 # config.json "model_type" -> "module:class" of its adapter (imported only when used)
 ADAPTERS: dict[str, str] = {
     "llava_onevision": "models.vlm.llava_onevision:LlavaOneVision",
+    "smolvlm": "models.vlm.smolvlm:SmolVLM2",
 }
 
 

@@ -157,3 +157,6 @@ def demo_frames() -> list[np.ndarray]:
                 break
     assert len(frames) == len(FRAME_TIMES)
     return frames
+
+
+from tests.models.vlm.tiny_smolvlm import smolvlm, tiny_smolvlm  # noqa: E402, F401  (fixtures)
