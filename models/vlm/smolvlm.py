@@ -79,6 +79,13 @@ class SmolVLM2:
         # Pixel shuffle keeps the patch grid's layout: token (r, c) of the output is the
         # 4 x 4 block of patches at rows 4r..4r+3, cols 4c..4c+3, in row-major order, so
         # (side, side) is the spatially right arrangement (tests/models/vlm/test_smolvlm.py).
+        # Pooling that grid (a memory strategy merging 2 x 2 tokens) is spatially meaningful:
+        # grid neighbours are frame neighbours (64 x 64 px blocks of the 512 x 512 input).
+        # And as the connector is one bias-free linear map, the mean of projected tokens is
+        # the projection of the slot-wise mean of their patches. But the LM was trained on
+        # unpooled tokens only (unlike LLaVA-OneVision's 2 x 2 pooled video tokens), so a
+        # pooled token is a blend it never saw; at 64 tokens a frame, merge frames over time
+        # before merging space.
         side = (vision.image_size // vision.patch_size) // config.scale_factor  # 32 // 4 = 8
         self._info = EncoderInfo(f"smolvlm2:{name}", config.text_config.hidden_size, (side, side))
         self._input_size = int(vision.image_size)
