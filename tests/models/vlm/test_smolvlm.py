@@ -275,3 +275,22 @@ def test_the_fixture_is_a_checkpoint_folder_the_loader_dispatches(tiny_smolvlm: 
     assert config["model_type"] == "smolvlm" and config["scale_factor"] == 4
     assert sum(p.stat().st_size for p in tiny_smolvlm.iterdir()) < 1_500_000
     assert isinstance(load_vlm(tiny_smolvlm), SmolVLM2)
+
+
+def test_the_vlm_backend_answers_through_smolvlm2(smolvlm, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    from streamer.memory.timeline import Timeline
+    from streamer.reasoning.backend import Context
+    from streamer.reasoning.question import parse_question
+    from streamer.reasoning.vlm import VlmBackend, prompt_parts
+    from tests.models.vlm.test_vlm_backend import ASKED_AT, view_of
+
+    ctx = Context(Timeline(), view_of(smolvlm, demo_frames))
+    backend = VlmBackend(smolvlm, max_tokens=6)
+    q = parse_question("What is shown in the video?", ASKED_AT)
+    parts = prompt_parts(q, backend.fed_frames(q, ctx), [])
+    assert sum(isinstance(p, np.ndarray) for p in parts) == len(demo_frames)
+    assert "".join(backend.respond(q, ctx)) == "".join(smolvlm.generate(parts, 6)).lstrip()
+    choice = parse_question("What is in view?", ASKED_AT, ["a rabbit", "a gate", "a bird"])
+    reply = backend.respond(choice, ctx)
+    list(reply)
+    assert reply.grounds.option_index in (0, 1, 2)
