@@ -2,7 +2,8 @@
 
 `base.py` holds the `VisionLanguageModel` protocol every family adapter meets;
 `families.py` the published sizes of the supported checkpoints; one module per
-family (`llava_onevision.py`). Importing this package is cheap: torch and
+family (`llava_onevision.py`, `smolvlm.py`), sharing greedy decoding and option
+scoring from `inputs_embeds` (`decoding.py`). Importing this package is cheap: torch and
 transformers are imported when a model is loaded.
 """
 

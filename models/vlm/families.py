@@ -159,3 +159,72 @@ QWEN2_5_VL_7B = QwenVLModel(
 )
 
 QWEN2_5_VL = (QWEN2_5_VL_3B, QWEN2_5_VL_7B)
+# ---- SmolVLM2 ---------------------------------------------------------------------------
+# Sources, for every row:
+# - config.json of HuggingFaceTB/SmolVLM2-500M-Video-Instruct: model_type "smolvlm",
+#   scale_factor 4, image_token_id 49190, tie_word_embeddings false; vision_config
+#   image_size 512, patch_size 16, hidden_size 768, num_attention_heads 12 (layers and
+#   MLP width left at SmolVLMVisionConfig's defaults: 12 layers, 3072, SigLIP-B/16-512);
+#   text_config (Llama) hidden 960, 32 layers, 15 heads, 5 KV heads, head_dim 64,
+#   vocab 49280, rope_theta 100000.
+# - HuggingFaceTB/SmolVLM2-256M-Video-Instruct (from SmolVLM-256M-Instruct): the same
+#   vision tower, scale factor and vocabulary; text_config of SmolLM2-135M: hidden 576,
+#   30 layers, 9 heads, 3 KV heads.
+# - processor_config.json of both: image_seq_len 64 = (512 / 16)^2 / 4^2;
+#   preprocessor_config.json: video_sampling video_size longest_edge 512, no tiling
+#   of video frames (SmolVLMVideoProcessor.resize squashes each to 512 x 512).
+# - added tokens: <global-img> 49152, <row_1_col_1> ... <row_6_col_6> 49153-49188,
+#   <fake_token_around_image> 49189, <image> 49190, <end_of_utterance> 49279 (eos).
+
+
+@dataclass(frozen=True)
+class PublishedSmolVLM:
+    """The shape of one published SmolVLM2 checkpoint."""
+
+    model_id: str  # Hugging Face id
+    lm_hidden: int  # D of every visual token fed to the LM
+    lm_layers: int
+    lm_heads: int
+    lm_kv_heads: int
+    image_size: int = 512  # px, square input of the vision tower
+    patch: int = 16  # px per vision patch
+    vision_hidden: int = 768
+    vision_layers: int = 12
+    scale_factor: int = 4  # pixel shuffle: scale x scale patches -> one token
+    vocab: int = 49_280
+    image_token_id: int = 49_190
+
+    @property
+    def patch_grid(self) -> int:
+        """Patches a side: 512 / 16 = 32."""
+        return self.image_size // self.patch
+
+    @property
+    def frame_grid(self) -> int:
+        """Tokens a side of one frame after pixel shuffle: 32 / 4 = 8."""
+        return self.patch_grid // self.scale_factor
+
+    @property
+    def tokens_per_frame(self) -> int:
+        """Tokens of one frame: 8 x 8 = 64 (image_seq_len)."""
+        return self.frame_grid**2
+
+
+SMOLVLM2_256M = PublishedSmolVLM(
+    model_id="HuggingFaceTB/SmolVLM2-256M-Video-Instruct",
+    lm_hidden=576,
+    lm_layers=30,
+    lm_heads=9,
+    lm_kv_heads=3,
+)
+
+SMOLVLM2_500M = PublishedSmolVLM(
+    model_id="HuggingFaceTB/SmolVLM2-500M-Video-Instruct",
+    lm_hidden=960,
+    lm_layers=32,
+    lm_heads=15,
+    lm_kv_heads=5,
+)
+
+SMOLVLM2 = (SMOLVLM2_256M, SMOLVLM2_500M)
+__all__ += ["SMOLVLM2", "SMOLVLM2_256M", "SMOLVLM2_500M", "PublishedSmolVLM"]

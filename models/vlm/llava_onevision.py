@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
+from models.vlm import decoding
 from models.vlm.base import Part, UnsupportedModelError, as_token_rows
 from models.vlm.families import LLAVA_ONEVISION_0_5B
 from models.weights import ModelMissingError
@@ -220,53 +221,14 @@ class LlavaOneVision:
         self, parts: Sequence[Part], max_new_tokens: int = 128, stop: Sequence[str] = ()
     ) -> Iterator[str]:
         """Greedy decoding with a KV cache; yields text as it is complete (whole characters)."""
-        import torch
-
         embeds = self._embeds(parts)
-        ids: list[int] = []
-        sent = ""
-        hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
-        with torch.inference_mode():
-            out = self._model(inputs_embeds=embeds, use_cache=True)
-            for _ in range(max_new_tokens):
-                next_id = int(out.logits[0, -1].argmax())
-                if next_id in self._stop_ids:
-                    break
-                ids.append(next_id)
-                text = self._tok.decode(ids, skip_special_tokens=True)
-                cut = min((text.find(s) for s in stop if s in text), default=-1)
-                if cut >= 0:
-                    if text[len(sent) : cut]:
-                        yield text[len(sent) : cut]
-                    return
-                ready = text[: len(text) - hold] if hold else text
-                if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
-                    ready = ready[:-1]
-                if len(ready) > len(sent):
-                    yield ready[len(sent) :]
-                    sent = ready
-                step = torch.tensor([[next_id]], device=self._model.device)
-                out = self._model(input_ids=step, cache=out.cache, use_cache=True)
-        rest = self._tok.decode(ids, skip_special_tokens=True)[len(sent) :]
-        if rest:
-            yield rest
+        yield from decoding.greedy_pieces(
+            self._model, self._tok, embeds, self._stop_ids, max_new_tokens, stop
+        )
 
     def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
         """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
-        import torch
-
-        option = self._tok(option_text, add_special_tokens=False)["input_ids"]
-        if not option:
-            raise ValueError("option_text has no tokens")
-        prompt = self._embeds(parts)
-        with torch.inference_mode():
-            table = self._model.get_input_embeddings()
-            ids = torch.tensor(option, device=self._model.device)
-            full = torch.cat([prompt, table(ids)[None]], dim=1)  # (1, L + k, D)
-            logits = self._model(inputs_embeds=full).logits[0].float()  # (L + k, V)
-            n = prompt.shape[1]
-            logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
-            return float(logp[torch.arange(len(option)), ids].sum())
+        return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
 
 
 def _features(tokens: np.ndarray, space: str) -> FrameFeatures:

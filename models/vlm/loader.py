@@ -18,6 +18,7 @@ from models.vlm.llava_onevision import _local_config
 ADAPTERS: dict[str, str] = {
     "llava_onevision": "models.vlm.llava_onevision:LlavaOneVision",
     "qwen2_5_vl": "models.vlm.qwen2_5_vl:Qwen25VL",
+    "smolvlm": "models.vlm.smolvlm:SmolVLM2",
 }
 
 

@@ -160,3 +160,4 @@ def demo_frames() -> list[np.ndarray]:
 
 
 from tests.models.vlm.tiny_qwen import qwen, tiny_qwen  # noqa: E402, F401  (Qwen2.5-VL fixtures)
+from tests.models.vlm.tiny_smolvlm import smolvlm, tiny_smolvlm  # noqa: E402, F401  (fixtures)

@@ -1,0 +1,75 @@
+"""Greedy decoding and option scoring from a prompt's `inputs_embeds`, for any family.
+
+A family adapter builds the (1, L, D) embeddings of its prompt (text embedded,
+visual tokens spliced in); what follows is the same for every model whose
+`forward` takes `inputs_embeds` and whose text positions are 1-D (LLaVA-OneVision,
+SmolVLM2): a KV-cached greedy loop that yields whole characters, and the summed
+log-probability of a given answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+__all__ = ["greedy_pieces", "option_logprob"]
+
+
+def greedy_pieces(
+    model: Any,
+    tokenizer: Any,
+    embeds: Any,
+    stop_ids: set[int],
+    max_new_tokens: int,
+    stop: Sequence[str] = (),
+) -> Iterator[str]:
+    """Greedy answer to the prompt `embeds` (1, L, D), yielded as text becomes complete.
+
+    Ends at a token of `stop_ids`, after `max_new_tokens`, or before the first of the
+    `stop` strings (which is not yielded).
+    """
+    import torch
+
+    ids: list[int] = []
+    sent = ""
+    hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
+    with torch.inference_mode():
+        out = model(inputs_embeds=embeds, use_cache=True)
+        for _ in range(max_new_tokens):
+            next_id = int(out.logits[0, -1].argmax())
+            if next_id in stop_ids:
+                break
+            ids.append(next_id)
+            text = tokenizer.decode(ids, skip_special_tokens=True)
+            cut = min((text.find(s) for s in stop if s in text), default=-1)
+            if cut >= 0:
+                if text[len(sent) : cut]:
+                    yield text[len(sent) : cut]
+                return
+            ready = text[: len(text) - hold] if hold else text
+            if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
+                ready = ready[:-1]
+            if len(ready) > len(sent):
+                yield ready[len(sent) :]
+                sent = ready
+            step = torch.tensor([[next_id]], device=model.device)
+            out = model(input_ids=step, cache=out.cache, use_cache=True)
+    rest = tokenizer.decode(ids, skip_special_tokens=True)[len(sent) :]
+    if rest:
+        yield rest
+
+
+def option_logprob(model: Any, tokenizer: Any, prompt: Any, option_text: str) -> float:
+    """Sum log-probability of `option_text`'s tokens right after the prompt `prompt` (1, L, D)."""
+    import torch
+
+    option = tokenizer(option_text, add_special_tokens=False)["input_ids"]
+    if not option:
+        raise ValueError("option_text has no tokens")
+    with torch.inference_mode():
+        ids = torch.tensor(option, device=model.device)
+        full = torch.cat([prompt, model.get_input_embeddings()(ids)[None]], dim=1)  # (1, L+k, D)
+        logits = model(inputs_embeds=full).logits[0].float()  # (L + k, V)
+        n = prompt.shape[1]
+        logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
+        return float(logp[torch.arange(len(option)), ids].sum())

@@ -1,0 +1,268 @@
+"""SmolVLM2 (SigLIP vision tower, pixel shuffle, Llama LM) behind `VisionLanguageModel`.
+
+Frames are encoded the way SmolVLM2's video processor encodes a video frame:
+the longest edge resized to the video size (512 px), then the frame squashed to
+the tower's square input (512 x 512; no tiling), normalised; vision tower (32 x
+32 patches of 16 px), pixel shuffle by the scale factor (4: each 4 x 4 block of
+patches becomes one token of 16 x the width), one bias-free linear map into the
+LM's embedding space: 8 x 8 = 64 tokens of D = LM hidden size
+(`SmolVLMModel.get_image_features`).
+
+A prompt is one user turn written as the family's chat template writes it
+(`<|im_start|>User: ...<end_of_utterance>\\nAssistant:`). Every visual part is
+one unsplit image, as the processor expands an image that was not tiled and as
+its video path writes each frame:
+`<fake_token_around_image><global-img>` + 64 x `<image>` + `<fake_token_around_image>`;
+the 64 `<image>` positions take the frame's tokens in `inputs_embeds`, where the
+model's `forward` would scatter its own image features. Frames in a run are
+written back to back, as consecutive image items are; the processor's video
+intro and "Frame from MM:SS:" lines are text a caller may write itself.
+
+Weights are read only from a local folder or the Hugging Face cache
+(`local_files_only=True`); nothing is downloaded here.
+
+Example:
+    >>> vlm = SmolVLM2.load("HuggingFaceTB/SmolVLM2-256M-Video-Instruct")  # doctest: +SKIP
+    >>> vlm.info.grid, vlm.info.dim  # doctest: +SKIP
+    ((8, 8), 576)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.protocols import EncoderInfo, FrameFeatures
+from models.vlm import decoding
+from models.vlm.base import Part, UnsupportedModelError, as_token_rows
+from models.vlm.families import SMOLVLM2_256M
+from models.vlm.llava_onevision import _features, _first_line, _local_config
+from models.weights import ModelMissingError
+
+__all__ = ["IMAGE_BLOCK", "MODEL_TYPE", "SmolVLM2", "render_turn"]
+
+MODEL_TYPE = "smolvlm"  # config.json "model_type" of the SmolVLM2 checkpoints
+# One unsplit image as SmolVLMProcessor writes it, with one `<image>` standing for its
+# 64 (image_seq_len) token positions: the adapter splices the frame's rows there.
+IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_image>"
+# Strings user text may not carry: each would add or break an image block.
+BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>", "<end_of_utterance>")
+MAX_BATCH = 8  # frames per vision-tower pass: 8 x 1024 patches x 768 floats = 25 MB
+
+
+def render_turn(items: Sequence[str | None], system: str | None = None) -> str:
+    """The chat-template text of one user turn, ready for the answer.
+
+    `items` is the turn's content in order: a text, or None for an image, which is
+    written as `IMAGE_BLOCK`. The template puts ": " after the role, or ":" alone
+    when the content opens with an image (SmolVLM2's chat_template.jinja).
+    """
+    head = f"System: {system}<end_of_utterance>\n" if system else ""
+    colon = ":" if items and items[0] is None else ": "
+    body = "".join(IMAGE_BLOCK if item is None else item for item in items)
+    return f"<|im_start|>{head}User{colon}{body}<end_of_utterance>\nAssistant:"
+
+
+class SmolVLM2:
+    """A loaded SmolVLM2 checkpoint; build it with `SmolVLM2.load`."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, processor: Any, name: str, system: str | None
+    ) -> None:
+        self._model, self._tok, self._proc = model, tokenizer, processor
+        self.name, self.system = name, system
+        config = model.config
+        vision = config.vision_config
+        # Pixel shuffle keeps the patch grid's layout: token (r, c) of the output is the
+        # 4 x 4 block of patches at rows 4r..4r+3, cols 4c..4c+3, in row-major order, so
+        # (side, side) is the spatially right arrangement (tests/models/vlm/test_smolvlm.py).
+        # Pooling that grid (a memory strategy merging 2 x 2 tokens) is spatially meaningful:
+        # grid neighbours are frame neighbours (64 x 64 px blocks of the 512 x 512 input).
+        # And as the connector is one bias-free linear map, the mean of projected tokens is
+        # the projection of the slot-wise mean of their patches. But the LM was trained on
+        # unpooled tokens only (unlike LLaVA-OneVision's 2 x 2 pooled video tokens), so a
+        # pooled token is a blend it never saw; at 64 tokens a frame, merge frames over time
+        # before merging space.
+        side = (vision.image_size // vision.patch_size) // config.scale_factor  # 32 // 4 = 8
+        self._info = EncoderInfo(f"smolvlm2:{name}", config.text_config.hidden_size, (side, side))
+        self._input_size = int(vision.image_size)
+        sampling = getattr(processor, "video_sampling", None) or {}
+        video_size = sampling.get("video_size", {}).get("longest_edge", self._input_size)
+        self._video_edge = int(video_size)  # px: a frame's longest edge before squashing
+        self.image_token_id = int(config.image_token_id)
+        stops = {tokenizer.convert_tokens_to_ids("<end_of_utterance>"), tokenizer.eos_token_id}
+        self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
+
+    # ---- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls, path_or_id: str | Path, device: str = "cpu", system: str | None = None
+    ) -> SmolVLM2:
+        """Load a checkpoint from a local folder or the Hugging Face cache, float32.
+
+        `system`: an optional system line; SmolVLM2's own examples send none.
+
+        Raises:
+            ModelMissingError: not a folder with a model, and not in the cache.
+            UnsupportedModelError: a model of another architecture.
+        """
+        import torch
+        from transformers import (
+            AutoConfig,
+            AutoImageProcessor,
+            AutoTokenizer,
+            SmolVLMForConditionalGeneration,
+        )
+
+        folder = Path(path_or_id).expanduser()
+        source = str(folder) if folder.is_dir() else str(path_or_id)
+        name = folder.name if folder.is_dir() else source
+        try:
+            config = _local_config(AutoConfig, source, name)
+        except UnsupportedModelError:
+            raise
+        except ModelMissingError as e:
+            if folder.is_dir():
+                raise
+            raise ModelMissingError(
+                f"SmolVLM2 model {name} is not in the Hugging Face cache or a local folder; "
+                f"download it once with: hf download {name}"
+            ) from e
+        if config.model_type != MODEL_TYPE:
+            raise UnsupportedModelError(
+                f"{name} is a {config.model_type!r} model, not SmolVLM2; "
+                f"give a SmolVLM2 checkpoint such as {SMOLVLM2_256M.model_id}."
+            )
+        try:
+            model = SmolVLMForConditionalGeneration.from_pretrained(
+                source, local_files_only=True, dtype=torch.float32
+            )
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+            # untyped in transformers; without torchvision this is the PIL image processor
+            processor = AutoImageProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+                source, local_files_only=True
+            )
+        except OSError as e:
+            raise ModelMissingError(
+                f"SmolVLM2 {name} is incomplete ({_first_line(e)}); "
+                f"download it again with: hf download {name}"
+            ) from e
+        model = model.to(device).eval()  # type: ignore[arg-type]  # transformers' .to is wrapped
+        return cls(model, tokenizer, processor, name, system)
+
+    @property
+    def model(self) -> Any:
+        """The transformers `SmolVLMForConditionalGeneration` (for tests and benches)."""
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        """The checkpoint's tokenizer."""
+        return self._tok
+
+    # ---- encoder -------------------------------------------------------------------------
+
+    @property
+    def info(self) -> EncoderInfo:
+        return self._info
+
+    def pixels(self, images: Sequence[np.ndarray]) -> Any:
+        """(B, 3, S, S) float32 tensor: each frame as the video processor prepares one.
+
+        The image processor without tiling, its first resize set to the video size:
+        longest edge to 512 px keeping the aspect, then squashed to S x S. (Its own
+        default first resize is to 2048 px, the image path, not the video one.)
+        """
+        for image in images:
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+        out = self._proc(
+            images=[[image] for image in images],  # one sample per frame: no padding images
+            do_image_splitting=False,
+            size={"longest_edge": self._video_edge},
+            max_image_size={"longest_edge": self._input_size},
+            return_tensors="pt",
+        )
+        return out["pixel_values"][:, 0]  # (B, 1 image, 3, S, S) -> (B, 3, S, S)
+
+    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
+        """Frames to (8, 8, D) tokens in the LM's embedding space, as the LM reads them."""
+        import torch
+
+        if not images:
+            return []
+        h, w = self._info.grid
+        out: list[FrameFeatures] = []
+        with torch.inference_mode():
+            pixels = self.pixels(images).to(self._model.device, self._model.dtype)
+            for start in range(0, len(images), MAX_BATCH):
+                batch = pixels[start : start + MAX_BATCH, None]  # (b, 1 image, 3, S, S)
+                feats = self._model.model.get_image_features(pixel_values=batch).pooler_output
+                tokens = torch.stack(feats).float().cpu().numpy()  # (b, h*w, D)
+                for row in tokens.reshape(len(tokens), h, w, -1):
+                    out.append(_features(np.ascontiguousarray(row), self._info.space))
+        return out
+
+    # ---- prompts -------------------------------------------------------------------------
+
+    def content(self, parts: Sequence[Part]) -> tuple[list[str | None], list[np.ndarray]]:
+        """The turn's items for `render_turn` (None: an image) and each image's (64, D) rows."""
+        items: list[str | None] = []
+        frames: list[np.ndarray] = []
+        n = self._info.grid[0] * self._info.grid[1]
+        for part in parts:
+            if isinstance(part, str):
+                for token in BLOCKED:
+                    part = part.replace(token, "")
+                if part:  # an empty text is no item (the template would see one)
+                    items.append(part)
+                continue
+            rows = as_token_rows(np.asarray(part, np.float32), self._info.dim)
+            if len(rows) != n:
+                raise ValueError(f"a SmolVLM2 frame has {n} tokens, not {len(rows)}")
+            items.append(None)
+            frames.append(rows)
+        return items, frames
+
+    def _embeds(self, parts: Sequence[Part]) -> Any:
+        """(1, L, D) inputs_embeds of the rendered user turn, frames spliced in."""
+        import torch
+
+        items, frames = self.content(parts)
+        text = render_turn(items, self.system)
+        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        where = (ids == self.image_token_id).nonzero().flatten().tolist()
+        if len(where) != len(frames):  # the tokenizer split "<image>": a broken checkpoint
+            raise RuntimeError(f"{self.name}: {len(frames)} frames but {len(where)} placeholders")
+        table = self._model.get_input_embeddings()
+        pieces, start = [], 0
+        with torch.inference_mode():
+            for at, rows in zip(where, frames):
+                pieces.append(table(ids[start:at].to(self._model.device)))
+                pieces.append(torch.from_numpy(rows).to(table.weight.device, table.weight.dtype))
+                start = at + 1
+            pieces.append(table(ids[start:].to(self._model.device)))
+            return torch.cat(pieces)[None]  # (1, L, D)
+
+    def prompt_embeds(self, parts: Sequence[Part]) -> Any:
+        """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
+        return self._embeds(parts)
+
+    # ---- generation ----------------------------------------------------------------------
+
+    def generate(
+        self, parts: Sequence[Part], max_new_tokens: int = 128, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Greedy decoding with a KV cache; yields text as it is complete (whole characters)."""
+        embeds = self._embeds(parts)
+        yield from decoding.greedy_pieces(
+            self._model, self._tok, embeds, self._stop_ids, max_new_tokens, stop
+        )
+
+    def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
+        """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
+        return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
