@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,43 @@ def make_memory(
         raise MemoryConfigError(
             f"Unknown memory {name!r}; choose one of {', '.join(MEMORY_NAMES)}."
         )
+    given = dict(config or {})
     try:
-        settings = cls.config_class(**dict(config or {}))
+        settings = cls.config_class(**{**scaled_grids(cls, given, encoder), **given})
     except TypeError as e:
         raise MemoryConfigError(f"Bad setting for the {name} memory: {e}.") from None
     return cls(settings, encoder)
+
+
+BASE_GRID = 7  # every strategy's default grids are set for EfficientNet-Lite0's 7x7 map
+
+
+def scaled_grids(
+    cls: type[Memory], given: Mapping[str, Any], encoder: EncoderInfo | None
+) -> dict[str, Any]:
+    """The grid settings not given, scaled from 7x7 to the encoder's grid side.
+
+    So a level keeps the same share of a frame whatever the encoder: pyramid's
+    (7, 4, 2) = full, about 1/4 and 1/16 of the tokens, is (14, 8, 4) on
+    LLaVA-OneVision's 14x14 frames and (8, 5, 2) on SmolVLM2's 8x8.
+    """
+    if encoder is None or min(encoder.grid) == BASE_GRID:
+        return {}
+    side = min(encoder.grid)
+
+    def scale(g: int) -> int:
+        return max(1, round(g * side / BASE_GRID))
+
+    defaults = dataclasses.asdict(cls.config_class())
+    out: dict[str, Any] = {}
+    for name, value in defaults.items():
+        if name in given:
+            continue
+        if name == "grid" or name.endswith("_grid"):
+            out[name] = scale(int(value))
+        elif name == "grids":
+            out[name] = tuple(scale(int(g)) for g in value)
+    return out
 
 
 def load_memory(directory: Path | str) -> Memory:

@@ -36,3 +36,20 @@ def test_the_first_named_feature_fixes_the_space():
     memory.write(dataclasses.replace(frames[0], space="a"))
     with pytest.raises(MemoryConfigError):
         memory.write(dataclasses.replace(frames[1], space="b"))
+
+
+@pytest.mark.parametrize(
+    "side, pyramid, budgets",
+    [
+        (7, (7, 4, 2), {"pyramid": 178, "star": 234, "window": 196, "uniform": 192}),
+        (14, (14, 8, 4), {"pyramid": 712, "star": 936, "window": 784, "uniform": 768}),
+        (8, (8, 5, 2), {"pyramid": 226, "star": 282, "window": 256, "uniform": 300}),
+    ],
+)
+def test_grids_scale_to_the_encoders_frame(side, pyramid, budgets):
+    """Each level keeps its share of a frame: 7x7 defaults become 14x14 ones on LLaVA-OV."""
+    encoder = EncoderInfo(f"enc{side}", DIM, (side, side))
+    assert make_memory("pyramid", encoder=encoder).config.grids == pyramid
+    assert {n: make_memory(n, encoder=encoder).budget_tokens for n in MEMORY_NAMES} == budgets
+    chosen = make_memory("pyramid", {"grids": (3, 2, 1)}, encoder)  # a setting given wins
+    assert chosen.config.grids == (3, 2, 1)

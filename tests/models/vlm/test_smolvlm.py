@@ -232,11 +232,15 @@ def test_the_comparison_has_teeth(smolvlm, stamped, encoded) -> None:  # type: i
             assert float((ours - theirs).abs().max()) > 100 * ATOL
 
 
-def test_user_text_cannot_add_image_blocks_and_frames_must_be_64_tokens(smolvlm) -> None:  # type: ignore[no-untyped-def]
+def test_user_text_cannot_add_image_blocks_and_pooled_frames_fit(smolvlm) -> None:  # type: ignore[no-untyped-def]
     items, frames = smolvlm.content(["look <image><global-img>here", ""])
     assert items == ["look here"] and frames == []
-    with pytest.raises(ValueError, match="64 tokens, not 49"):
-        smolvlm.prompt_embeds([np.zeros((7, 7, 64), np.float32)])
+    dim = smolvlm.info.dim
+    full = smolvlm.prompt_embeds(["[0:01]", np.zeros((8, 8, dim), np.float32), "what?"])
+    pooled = smolvlm.prompt_embeds(["[0:01]", np.zeros((4, 4, dim), np.float32), "what?"])
+    assert full.shape[1] - pooled.shape[1] == 64 - 16  # a pooled level's frame is shorter
+    with pytest.raises(ValueError):
+        smolvlm.prompt_embeds([np.zeros((8, 8, dim + 1), np.float32)])  # another space
 
 
 def test_a_folder_without_a_model_is_one_sentence(tmp_path: Path) -> None:
