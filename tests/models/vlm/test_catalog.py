@@ -120,3 +120,12 @@ def test_cpu_is_float32_and_a_missing_gpu_is_one_sentence(tiny_llava):
 def test_every_command_that_answers_takes_a_device(command):
     args = build_parser().parse_args([*command.split(), "--device", "cpu"])
     assert args.device == "cpu"
+
+
+def test_the_backend_picker_offers_the_found_models_or_the_way_to_get_one():
+    from ui.app import NO_VLM_HINT, backend_choices
+
+    assert backend_choices("extractive", []) == ["extractive", "llm"]
+    assert backend_choices("extractive", ["vlm:org/name"]) == ["extractive", "llm", "vlm:org/name"]
+    assert backend_choices("vlm:x", []) == ["extractive", "llm", "vlm:x"]  # --backend kept
+    assert "models pull llava-hf/llava-onevision-qwen2-0.5b-ov-hf" in NO_VLM_HINT
