@@ -11,7 +11,7 @@ import argparse
 import signal
 from pathlib import Path
 
-from cli.args import positive
+from cli.args import add_device, positive
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=positive, default=1.0, help="replay speed of a file")
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
+    add_device(parser)
     parser.add_argument(
         "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
     )
@@ -73,7 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     check_access(options)  # refuse before loading anything
     sessions = Path(args.sessions_dir).expanduser() if args.sessions_dir else None
-    app = AppController(sessions or default_sessions_dir())
+    app = AppController(sessions or default_sessions_dir(), device=args.device)
     app.models.start()
     if args.source and args.source.lower() != "none":
         label = "demo clip" if Path(args.source) == DEMO_CLIP else args.source

@@ -1,12 +1,24 @@
 """Argument types that turn a bad number into argparse's one-line usage error, never a traceback.
 
-    parser.add_argument("--speed", type=positive, default=1.0)
+parser.add_argument("--speed", type=positive, default=1.0)
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+
+from models.vlm.device import DEVICES  # no torch at import
+
+
+def add_device(parser: argparse.ArgumentParser) -> None:
+    """`--device auto|cpu|cuda`: where a vlm backend runs (the other backends ignore it)."""
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="auto",
+        help="where a vlm backend runs: cuda when there is a GPU (auto, the default), or cpu",
+    )
 
 
 def _number(text: str) -> float:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.args import non_negative, positive
+from cli.args import add_device, non_negative, positive
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--questions", help="JSONL file: one {question, at, options} per line")
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
+    add_device(parser)
     parser.add_argument(
         "--sample-fps",
         type=positive,
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
                 pace="none",
                 memory=args.memory,
                 backend=args.backend,
+                device=args.device,
                 perception=PerceptionConfig(sample_fps=args.sample_fps),
             )
         ).start()

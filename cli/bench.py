@@ -1,7 +1,8 @@
-"""`launch.py bench decode|perception|memory|latency|timeline|all`: measure, write JSON + Markdown.
+"""`launch.py bench decode|perception|memory|latency|timeline|vlm|all`: write JSON + Markdown.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
-is a median (or percentile) over repeated runs in one invocation.
+is a median (or percentile) over repeated runs in one invocation. `vlm` (a
+full-size model with random weights, minutes of work) is not part of `all`.
 """
 
 from __future__ import annotations
@@ -9,19 +10,26 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.args import count, positive
+from cli.args import add_device, count, positive
 
 HELP = (
-    "run benchmarks (decode, perception, memory, latency, timeline) "
+    "run benchmarks (decode, perception, memory, latency, timeline, vlm) "
     "and write JSON + Markdown tables"
 )
 KINDS = ("decode", "perception", "memory", "latency", "timeline")
+RUNS = 3  # --runs default
+VLM_ANSWERS = 2  # vlm: answers timed per (strategy, length); one is seconds on a CPU
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=(*KINDS, "all"), help="which benchmark")
+    parser.add_argument("kind", choices=(*KINDS, "vlm", "all"), help="which benchmark")
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
-    parser.add_argument("--runs", type=count, default=3, help="repeats (medians are reported)")
+    parser.add_argument(
+        "--runs",
+        type=count,
+        default=None,
+        help=f"repeats, medians reported ({RUNS}; vlm: {VLM_ANSWERS})",
+    )
     parser.add_argument(
         "--source",
         default=None,
@@ -32,9 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=positive,
         nargs="+",
         default=None,
-        help="memory: stream lengths (10 60); latency: (1 10 60); "
+        help="memory: stream lengths (10 60); latency, vlm: (1 10 60); "
         "perception: the generated stream's length (10)",
     )
+    parser.add_argument(
+        "--family",
+        default="llava-onevision-0.5b",
+        help="vlm: the published shape, random weights (llava-onevision-0.5b, -7b, tiny)",
+    )
+    add_device(parser)
     parser.add_argument("--backends", default="extractive,llm", help="latency: backends to time")
     parser.add_argument(
         "--events",
@@ -56,14 +70,14 @@ def run(args: argparse.Namespace) -> int:
 def _decode(args: argparse.Namespace) -> None:
     from streamer.bench.decode import bench_decode
 
-    bench_decode(args.source or _bunny(), runs=args.runs, out_dir=args.out)
+    bench_decode(args.source or _bunny(), runs=args.runs or RUNS, out_dir=args.out)
 
 
 def _perception(args: argparse.Namespace) -> None:
     from streamer.bench.perception import bench_perception
 
     minutes = args.minutes[0] if args.minutes else 10.0
-    bench_perception(runs=args.runs, minutes=minutes, out_dir=args.out)
+    bench_perception(runs=args.runs or RUNS, minutes=minutes, out_dir=args.out)
 
 
 def _memory(args: argparse.Namespace) -> None:
@@ -76,13 +90,23 @@ def _latency(args: argparse.Namespace) -> None:
     from streamer.bench.latency import bench_latency
 
     minutes = tuple(args.minutes or (1, 10, 60))
-    bench_latency(minutes=minutes, backends=tuple(args.backends.split(",")), out_dir=args.out)
+    backends = tuple(args.backends.split(","))
+    bench_latency(minutes=minutes, backends=backends, out_dir=args.out, device=args.device)
+
+
+def _vlm(args: argparse.Namespace) -> None:
+    from streamer.bench.vlm import bench_vlm
+
+    minutes = tuple(args.minutes or (1, 10, 60))
+    bench_vlm(
+        args.family, minutes, answers=args.runs or VLM_ANSWERS, device=args.device, out_dir=args.out
+    )
 
 
 def _timeline(args: argparse.Namespace) -> None:
     from streamer.bench.timeline import SIZES, bench_timeline
 
-    bench_timeline(sizes=args.events or SIZES, runs=args.runs, out_dir=args.out)
+    bench_timeline(sizes=args.events or SIZES, runs=args.runs or RUNS, out_dir=args.out)
 
 
 def _bunny() -> str:

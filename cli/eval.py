@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.args import count, positive
+from cli.args import add_device, count, positive
 from streamer.errors import StreamerError
 
 HELP = "evaluate on a benchmark (OVBench, VStream-QA, RVS, synthetic), asking at stream time"
@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--video-root", help="folder holding the benchmark's videos")
     parser.add_argument("--memory", default="pyramid", help="memory strategy (default pyramid)")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
+    add_device(parser)
     parser.add_argument("--compare", help="comma-separated memory strategies to run and compare")
     parser.add_argument("--limit", type=count, help="at most N videos")
     parser.add_argument("--minutes", type=positive, default=1.0, help="synthetic stream length")
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise StreamerError(f"Unknown memory {unknown}; choose from {', '.join(MEMORY_NAMES)}.")
     if args.compare:
         return _compare(args, memories)
-    _check_backend(args.backend)
+    _check_backend(args.backend, args.device)
     bench, config = _load(args)
     out = Path(args.out)
     from streamer.eval.report_md import render_markdown
@@ -100,7 +101,11 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
     )
     _say_found(bench)
     config = RunConfig(
-        args.memory, args.backend, args.sample_fps, frames_cache=str(cache / "frames")
+        args.memory,
+        args.backend,
+        args.sample_fps,
+        frames_cache=str(cache / "frames"),
+        device=args.device,
     )
     return bench, config
 
@@ -138,7 +143,7 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
     """This command's arguments for one strategy of a --compare run."""
     argv = ["eval", "--benchmark", args.benchmark, "--memory", memory, "--out", str(out)]
     argv += ["--backend", args.backend, "--minutes", str(args.minutes), "--seed", str(args.seed)]
-    argv += ["--sample-fps", str(args.sample_fps)]
+    argv += ["--sample-fps", str(args.sample_fps), "--device", args.device]
     for flag, value in (
         ("--annotations", args.annotations),
         ("--video-root", args.video_root),
@@ -152,7 +157,7 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
     return argv + (["--quiet"] if args.quiet else [])
 
 
-def _check_backend(name: str) -> None:
+def _check_backend(name: str, device: str = "auto") -> None:
     """Fail before streaming anything when the backend is unknown or not installed.
 
     A backend that is missing may hand over to the extractive one; its answers
@@ -160,7 +165,7 @@ def _check_backend(name: str) -> None:
     """
     from streamer.reasoning.registry import make_backend
 
-    got = make_backend(name).name
+    got = make_backend(name, device).name
     if got != name.split(":")[0]:
         raise StreamerError(
             f"The {name} backend is not available here (the {got} backend would answer "

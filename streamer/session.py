@@ -44,7 +44,7 @@ from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception, PerceptionConfig, PerceptionStats
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
-from streamer.reasoning.registry import BACKEND_NAMES, make_backend
+from streamer.reasoning.registry import BACKEND_NAMES, make_backend, vision_models
 from streamer.store import StoreError
 from streamer.types import Frame, Observation, SourceStats, StatusEvent, TextEvent
 
@@ -61,6 +61,7 @@ class SessionConfig:
     memory: str = "pyramid"
     memory_options: dict[str, Any] = field(default_factory=dict)
     backend: str = "extractive"
+    device: str = "auto"  # where a vlm backend runs: auto | cpu | cuda (this machine's choice)
     perception: PerceptionConfig = field(default_factory=PerceptionConfig)
     save_dir: str | None = None  # where to autosave; None: only on save()
     autosave_seconds: float = AUTOSAVE_SECONDS
@@ -114,7 +115,7 @@ class Session:
         self.models = self.models or load_models(
             self.config.perception.ocr, self.config.perception.speech
         )
-        self._backend = self._backend or make_backend(self.config.backend)
+        self._backend = self._backend or make_backend(self.config.backend, self.config.device)
         encoder = self._backend.frame_encoder()
         if encoder is not None:  # a backend that sees: its own vision side fills the memory
             self.models = replace(self.models, encoder=encoder)
@@ -134,15 +135,13 @@ class Session:
         self._start_reasoner()
         self.state = "running"
         if self.config.save_dir:
-            self._saver = threading.Thread(
-                target=self._autosave, name="session-autosave", daemon=True
-            )
+            self._saver = threading.Thread(target=self._autosave, name="autosave", daemon=True)
             self._saver.start()
         return self
 
     def _start_reasoner(self) -> None:
         assert self.timeline is not None
-        self._backend = self._backend or make_backend(self.config.backend)
+        self._backend = self._backend or make_backend(self.config.backend, self.config.device)
         self.reasoner = Reasoner(self.timeline, self.memory, self._backend, self.stream_time)
         self.reasoner.start()
         self._reasoner_live = True
@@ -249,6 +248,11 @@ class Session:
     def backend_names() -> tuple[str, ...]:
         """The reasoning backends by kind (`SessionConfig.backend`, e.g. "llm:PATH")."""
         return BACKEND_NAMES
+
+    @staticmethod
+    def vision_models() -> list[str]:
+        """`vlm:ID` backend names of the supported vision-language models in the local HF cache."""
+        return vision_models()
 
     @staticmethod
     def cameras() -> list[tuple[str, str]]:

@@ -39,3 +39,19 @@ def test_timeline_bench_writes_json_and_markdown(tmp_path):
     saved = json.loads((tmp_path / "timeline.json").read_text())
     assert saved["k"] == 64 and saved["machine"]["cpus"] >= 1
     assert "| 200 |" in (tmp_path / "timeline.md").read_text()
+
+
+def test_vlm_bench_writes_json_and_markdown(tmp_path):
+    from streamer.bench.vlm import bench_vlm
+
+    result = bench_vlm(
+        "tiny", minutes=(0.1, 0.2), strategies=("window", "pyramid"), answers=1, tokens=2,
+        device="cpu", out_dir=tmp_path,
+    )  # fmt: skip
+    assert [(r["strategy"], r["minutes"]) for r in result["runs"]] == [
+        ("window", 0.1), ("window", 0.2), ("pyramid", 0.1), ("pyramid", 0.2)
+    ]  # fmt: skip
+    assert set(result["ttft_ratio"]) == {"window", "pyramid"}
+    saved = json.loads((tmp_path / "vlm.json").read_text())
+    assert saved["note"].startswith("random weights") and saved["device"] == "cpu"
+    assert "random weights: speed is real, words are nonsense" in (tmp_path / "vlm.md").read_text()

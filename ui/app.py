@@ -38,6 +38,10 @@ EXAMPLES = [
     "Which room is the meeting in?",
     "What is on screen now?",
 ]
+NO_VLM_HINT = (
+    "No vision-language model found; `python launch.py models pull "
+    "llava-hf/llava-onevision-qwen2-0.5b-ov-hf` gets one."
+)
 VIDEO_TYPES = ["video", ".mkv", ".ts", ".webm", ".mov", ".avi", ".flv", ".mpg"]
 
 
@@ -70,6 +74,15 @@ def check_access(options: AppOptions) -> None:
             f"Port {options.port} on {options.host} is in use; pick another with --port, "
             "or leave --port out to take the next free one."
         )
+
+
+def backend_choices(default: str, vision_models: list[str]) -> list[str]:
+    """The dropdown's backends: each kind that runs as it is, each `vlm:ID` found, the default.
+
+    A bare "vlm" needs a model to read, so the found models stand in for it.
+    """
+    kinds = [k for k in Session.backend_names() if k != "vlm"]
+    return list(dict.fromkeys([*kinds, *vision_models, default]))
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -158,8 +171,14 @@ def _player(page: Page, app: AppController, options: AppOptions) -> None:
             loop = gr.Checkbox(label="Loop the file", value=False)
         with gr.Row():
             memory = gr.Dropdown(list(Session.memory_names()), value=options.memory, label="Memory")
-            backends = list(dict.fromkeys([*Session.backend_names(), options.backend]))
-            backend = gr.Dropdown(backends, value=options.backend, label="Backend")
+            with gr.Column():
+                found = Session.vision_models()
+                backend = gr.Dropdown(
+                    backend_choices(options.backend, found), value=options.backend,
+                    label="Backend", elem_id="sv-backend",
+                )  # fmt: skip
+                if not found:
+                    gr.Markdown(NO_VLM_HINT, elem_id="sv-vlm-hint")
         gr.Markdown("Source, speed, memory and backend apply at the next Start.")
         page.settings = (speed, loop, memory, backend)
 

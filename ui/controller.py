@@ -88,8 +88,10 @@ class AppController:
         sessions_dir: Path,
         models: ModelLoader | None = None,
         uploads: UploadStore | None = None,
+        device: str = "auto",
     ) -> None:
         self.sessions_dir = Path(sessions_dir)
+        self.device = device  # where a vlm backend runs, for every session started here
         self.models = models or ModelLoader()
         self.uploads = uploads or UploadStore()
         self._control = threading.Lock()  # one start/stop/reopen/save at a time
@@ -116,6 +118,7 @@ class AppController:
             loop=req.loop,
             memory=req.memory,
             backend=req.backend,
+            device=self.device,
         )
         with self._control:
             session = Session(config, models=models)

@@ -82,9 +82,16 @@ class LlavaOneVision:
 
     @classmethod
     def load(
-        cls, path_or_id: str | Path, device: str = "cpu", system: str | None = DEFAULT_SYSTEM
+        cls,
+        path_or_id: str | Path,
+        device: str = "cpu",
+        system: str | None = DEFAULT_SYSTEM,
+        dtype: str = "float32",
     ) -> LlavaOneVision:
-        """Load a checkpoint from a local folder or the Hugging Face cache, float32.
+        """Load a checkpoint from a local folder or the Hugging Face cache onto `device`.
+
+        `dtype` is a torch float type name ("float32"; "bfloat16" or "float16" on a GPU,
+        as `models.vlm.device.placement` chooses).
 
         Raises:
             ModelMissingError: not a folder with a model, and not in the cache.
@@ -109,7 +116,7 @@ class LlavaOneVision:
             )
         try:
             model = LlavaOnevisionForConditionalGeneration.from_pretrained(
-                source, local_files_only=True, dtype=torch.float32
+                source, local_files_only=True, dtype=getattr(torch, dtype)
             )
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
             # untyped in transformers; without torchvision this is the PIL image processor

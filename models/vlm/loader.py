@@ -8,10 +8,12 @@ that family loads it, from a local folder or the Hugging Face cache only
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from typing import cast
 
 from models.vlm.base import UnsupportedModelError, VisionLanguageModel
+from models.vlm.device import placement
 from models.vlm.llava_onevision import _local_config
 
 # config.json "model_type" -> "module:class" of its adapter (imported only when used)
@@ -22,9 +24,17 @@ ADAPTERS: dict[str, str] = {
 }
 
 
-def load_vlm(path_or_id: str | Path, device: str = "cpu") -> VisionLanguageModel:
-    """The model at `path_or_id`, by its family. ModelMissingError / UnsupportedModelError."""
+def load_vlm(path_or_id: str | Path, device: str = "auto") -> VisionLanguageModel:
+    """The model at `path_or_id`, by its family, on `device` ("auto", "cpu", "cuda").
+
+    Raises:
+        ModelMissingError: not in a folder or the cache.
+        UnsupportedModelError: a family without an adapter.
+        DeviceError: "cuda" asked for and none here.
+    """
     from transformers import AutoConfig
+
+    where = placement(device)  # before any weights are read: a missing GPU fails fast
 
     folder = Path(path_or_id).expanduser()
     source = str(folder) if folder.is_dir() else str(path_or_id)
@@ -38,4 +48,7 @@ def load_vlm(path_or_id: str | Path, device: str = "cpu") -> VisionLanguageModel
         )
     module, _, cls = target.partition(":")
     adapter = getattr(importlib.import_module(module), cls)
-    return cast(VisionLanguageModel, adapter.load(path_or_id, device=device))
+    kwargs = {"device": where.device}
+    if "dtype" in inspect.signature(adapter.load).parameters:  # adapters that choose a float type
+        kwargs["dtype"] = where.dtype
+    return cast(VisionLanguageModel, adapter.load(path_or_id, **kwargs))

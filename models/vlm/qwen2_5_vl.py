@@ -113,8 +113,11 @@ class Qwen25VL:
         device: str = "cpu",
         system: str | None = DEFAULT_SYSTEM,
         input_size: tuple[int, int] = INPUT_SIZE,
+        dtype: str = "float32",
     ) -> Qwen25VL:
-        """Load a checkpoint from a local folder or the Hugging Face cache, float32.
+        """Load a checkpoint from a local folder or the Hugging Face cache.
+
+        `dtype`: a torch float type name (float32 on a CPU; bfloat16/float16 on a GPU).
 
         Raises:
             ModelMissingError: not a folder with a model, and not in the cache.
@@ -139,7 +142,7 @@ class Qwen25VL:
             )
         try:
             model = Qwen2_5_VLForConditionalGeneration.from_pretrained(
-                source, local_files_only=True, dtype=torch.float32
+                source, local_files_only=True, dtype=getattr(torch, dtype)
             )
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
             # untyped in transformers; without torchvision this is the PIL image processor

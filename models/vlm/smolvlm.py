@@ -100,9 +100,15 @@ class SmolVLM2:
 
     @classmethod
     def load(
-        cls, path_or_id: str | Path, device: str = "cpu", system: str | None = None
+        cls,
+        path_or_id: str | Path,
+        device: str = "cpu",
+        system: str | None = None,
+        dtype: str = "float32",
     ) -> SmolVLM2:
-        """Load a checkpoint from a local folder or the Hugging Face cache, float32.
+        """Load a checkpoint from a local folder or the Hugging Face cache.
+
+        `dtype`: a torch float type name (float32 on a CPU; bfloat16/float16 on a GPU).
 
         `system`: an optional system line; SmolVLM2's own examples send none.
 
@@ -139,7 +145,7 @@ class SmolVLM2:
             )
         try:
             model = SmolVLMForConditionalGeneration.from_pretrained(
-                source, local_files_only=True, dtype=torch.float32
+                source, local_files_only=True, dtype=getattr(torch, dtype)
             )
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
             # untyped in transformers; without torchvision this is the PIL image processor

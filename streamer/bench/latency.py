@@ -91,6 +91,7 @@ def bench_latency(
     minutes: tuple[float, ...] = (1, 10, 60),
     backends: tuple[str, ...] = ("extractive", "llm"),
     out_dir: Path | str = "bench",
+    device: str = "auto",
 ) -> dict[str, Any]:
     from streamer.modelset import load_models
     from streamer.reasoning.registry import make_backend
@@ -99,7 +100,7 @@ def bench_latency(
     result: dict[str, Any] = {"minutes": list(minutes), "backends": {}}
     rows = []
     for name in backends:
-        backend = make_backend(name)
+        backend = make_backend(name, device)
         if backend.name != name:  # fell back: that backend is not installed here
             result["backends"][name] = {"skipped": f"{name} backend not available"}
             continue

@@ -37,6 +37,7 @@ class RunConfig:
     sample_fps: float = 1.0  # frames perception samples per second of stream (plus cuts)
     frames_cache: str | None = None  # where folders of frames become videos
     answer_timeout: float = ANSWER_TIMEOUT
+    device: str = "auto"  # where a vlm backend runs; not in identity(): a resumed run may move
 
     def identity(self) -> dict[str, Any]:
         """The settings that change answers (a resumed run must match them)."""
@@ -82,6 +83,7 @@ def stream_video(
                 start=video.start,
                 memory=config.memory,
                 backend=config.backend,
+                device=config.device,
                 perception=PerceptionConfig(sample_fps=config.sample_fps),
             )
         ).start()

@@ -1,7 +1,12 @@
 """Reasoning backends by name: `make_backend("extractive" | "llm[:PATH.gguf]" | "vlm:ID")`.
 
 A name is `KIND` or `KIND:ARGUMENT` (a model path or id). The UI's backend list
-and the command line's choices are `BACKEND_NAMES`.
+and the command line's choices are `BACKEND_NAMES`, plus `vision_models()`: the
+vlm checkpoints found in the local Hugging Face cache.
+
+Where a model runs (`device`: "auto", "cpu", "cuda") is not part of the name: a
+name says which model answers, and is saved with a session; the device is this
+machine's, chosen again wherever the session is run or reopened.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from streamer.reasoning.backend import Backend
 log = logging.getLogger("streamer")
 
 
-def _extractive(arg: str | None) -> Backend:
+def _extractive(arg: str | None, device: str = "auto") -> Backend:
     from streamer.reasoning.extractive import ExtractiveBackend
 
     if arg:
@@ -23,7 +28,7 @@ def _extractive(arg: str | None) -> Backend:
     return ExtractiveBackend()
 
 
-def _llm(arg: str | None) -> Backend:
+def _llm(arg: str | None, device: str = "auto") -> Backend:
     """A local GGUF model (the packaged Qwen2.5-Coder-1.5B, or `arg`, a .gguf path).
 
     When the llm extra or its weights are missing it logs one sentence saying so
@@ -40,8 +45,9 @@ def _llm(arg: str | None) -> Backend:
         return _extractive(None)
 
 
-def _vlm(arg: str | None) -> Backend:
+def _vlm(arg: str | None, device: str = "auto") -> Backend:
     """A vision-language checkpoint: `arg` is a Hugging Face id in the local cache or a folder."""
+    from models.vlm.device import DeviceError
     from models.vlm.loader import load_vlm
     from streamer.reasoning.vlm import VlmBackend
 
@@ -50,10 +56,13 @@ def _vlm(arg: str | None) -> Backend:
             "The vlm backend needs a model: vlm:llava-hf/llava-onevision-qwen2-0.5b-ov-hf "
             "(from the Hugging Face cache) or vlm:FOLDER."
         )
-    return VlmBackend(load_vlm(arg))
+    try:
+        return VlmBackend(load_vlm(arg, device=device))
+    except DeviceError as e:
+        raise StreamerError(str(e)) from None
 
 
-FACTORIES: dict[str, Callable[[str | None], Backend]] = {
+FACTORIES: dict[str, Callable[[str | None, str], Backend]] = {
     "extractive": _extractive,
     "llm": _llm,
     "vlm": _vlm,
@@ -66,8 +75,11 @@ def backend_kind(name: str) -> str:
     return name.partition(":")[0].strip()
 
 
-def make_backend(name: str) -> Backend:
-    """The backend called `name` (see the module docstring). StreamerError if unknown."""
+def make_backend(name: str, device: str = "auto") -> Backend:
+    """The backend called `name` on `device` (see the module docstring). StreamerError if unknown.
+
+    The device matters to a vlm backend only; the others run where they always do.
+    """
     kind, _, arg = name.partition(":")
     factory = FACTORIES.get(kind.strip())
     if factory is None:
@@ -75,4 +87,11 @@ def make_backend(name: str) -> Backend:
             f"Unknown backend {name!r}; use one of {', '.join(BACKEND_NAMES)} "
             "(llm:PATH for another .gguf model, vlm:ID_OR_FOLDER for a vision-language model)."
         )
-    return factory(arg.strip() or None)
+    return factory(arg.strip() or None, device)
+
+
+def vision_models() -> list[str]:
+    """Backend names `vlm:ID` of the supported checkpoints in the local Hugging Face cache."""
+    from models.vlm.catalog import cached_supported
+
+    return [f"vlm:{model_id}" for model_id in cached_supported()]

@@ -1,0 +1,203 @@
+"""vlm backend benchmark: a full-size model of a published shape with random weights.
+
+Random weights: speed is real, words are nonsense. One run measures
+
+- vision encode, ms per frame (median; one frame per pass, as perception sends them);
+- time to first token (prompt assembly + prefill) and decode tokens/s of an
+  answer read from each memory strategy, after 1, 10 and 60 minutes of stream
+  at 0.5 fps. The memories are bounded, so TTFT should not grow with the stream:
+  the table gives TTFT(longest) / TTFT(shortest) per strategy;
+- peak RSS of the process (and peak GPU memory on CUDA).
+
+A few frames are encoded once and written again and again to fill the memories
+(a 60-minute stream is 1,800 writes), so the run fits a small CPU machine.
+
+    python launch.py bench vlm --family llava-onevision-0.5b --minutes 1 10 60 --out bench
+"""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streamer.bench.report import median, table, write
+from streamer.errors import StreamerError
+from streamer.memory import MEMORY_NAMES, make_memory
+from streamer.reasoning.question import parse_question
+from streamer.reasoning.vlm import prompt_parts
+from streamer.types import Observation
+
+FPS = 0.5  # frames a second written to memory (perception's vlm sampling, typical)
+FRAMES = 4  # distinct frames encoded (and timed); the memories are filled by cycling them
+FRAME_SIZE = (360, 640)  # (H, W) px of each noise frame, as the demo clip
+QUESTION = "What is shown in the video?"
+NOTE = "random weights: speed is real, words are nonsense"
+
+
+def bench_vlm(
+    family: str = "llava-onevision-0.5b",
+    minutes: Sequence[float] = (1, 10, 60),
+    strategies: Sequence[str] = MEMORY_NAMES,
+    answers: int = 2,
+    tokens: int = 8,
+    device: str = "auto",
+    out_dir: Path | str = "bench",
+) -> dict[str, Any]:
+    """Run the benchmark and write `vlm.json` and `vlm.md` into `out_dir`."""
+    from models.vlm.device import DeviceError, placement
+    from models.vlm.synthetic import SHAPES, random_llava
+
+    if family not in SHAPES:
+        raise StreamerError(f"Unknown family {family!r}; use one of {', '.join(SHAPES)}.")
+    try:
+        where = placement(device)
+    except DeviceError as e:
+        raise StreamerError(str(e)) from None
+    start = time.perf_counter()
+    vlm = random_llava(SHAPES[family], where.device, where.dtype)
+    build_s = time.perf_counter() - start
+    frames = _noise_frames()
+    encode_ms = []
+    for frame in frames:
+        t0 = time.perf_counter()
+        vlm.encode([frame])
+        encode_ms.append((time.perf_counter() - t0) * 1000)
+    features = vlm.encode(frames)
+    thumb = _thumbnail(frames[0])
+    runs = []
+    for name in strategies:
+        for m in minutes:
+            runs.append(_one(vlm, name, m, features, thumb, answers, tokens))
+    result = {
+        "note": NOTE,
+        "family": family,
+        "model": SHAPES[family].model.model_id,
+        "device": where.device,
+        "dtype": where.dtype,
+        "fps": FPS,
+        "minutes": list(minutes),
+        "tokens": tokens,
+        "answers": answers,
+        "build_s": round(build_s, 2),
+        "encode_ms_per_frame": median(encode_ms),
+        "runs": runs,
+        "ttft_ratio": _ratios(runs, minutes),
+        "peak_rss_mb": _peak_rss_mb(),
+        "peak_gpu_mb": _peak_gpu_mb(where.device),
+    }
+    write(out_dir, "vlm", result, render(result))
+    return result
+
+
+def _one(
+    vlm: Any,
+    strategy: str,
+    minutes: float,
+    features: Sequence[Any],
+    thumb: bytes,
+    answers: int,
+    tokens: int,
+) -> dict[str, Any]:
+    """Fill a fresh memory with `minutes` of stream, then time `answers` answers from it."""
+    from models.vlm.synthetic import timed_answer
+
+    memory = make_memory(strategy, {}, vlm.info)
+    n = max(1, round(minutes * 60 * FPS))
+    t0 = time.perf_counter()
+    for seq in range(n):
+        f = features[seq % len(features)]
+        memory.write(
+            Observation(seq / FPS, seq, thumb, (), f.feature, f.tokens, space=vlm.info.space)
+        )
+    fill_s = time.perf_counter() - t0
+    now = (n - 1) / FPS
+    view = memory.read()
+    items = sorted(view.items, key=lambda i: (i.t, i.seq))
+    parts = prompt_parts(parse_question(QUESTION, now), items, [])
+    timed = [timed_answer(vlm, parts, tokens) for _ in range(answers)]
+    return {
+        "strategy": strategy,
+        "minutes": minutes,
+        "frames_written": n,
+        "fill_s": round(fill_s, 3),
+        "frames_held": len(items),
+        "visual_tokens": int(view.tokens),
+        "ttft_s": median([t for t, _ in timed]),
+        "tokens_per_s": median([r for _, r in timed]),
+    }
+
+
+def _ratios(runs: list[dict[str, Any]], minutes: Sequence[float]) -> dict[str, float]:
+    """TTFT at the longest stream over TTFT at the shortest, per strategy."""
+    lo, hi = min(minutes), max(minutes)
+    out = {}
+    for r in runs:
+        if r["minutes"] == hi:
+            base = next(b for b in runs if b["strategy"] == r["strategy"] and b["minutes"] == lo)
+            out[r["strategy"]] = round(r["ttft_s"] / max(base["ttft_s"], 1e-9), 3)
+    return out
+
+
+def render(result: dict[str, Any]) -> str:
+    head = (
+        f"# vlm backend: {result['model']} ({result['device']}, {result['dtype']})\n\n"
+        f"{result['note']}. Vision encode {result['encode_ms_per_frame']:.0f} ms/frame "
+        f"(median); answers of {result['tokens']} tokens, median of {result['answers']}; "
+        f"peak RSS {result['peak_rss_mb']:.0f} MiB"
+        + (f", peak GPU {result['peak_gpu_mb']:.0f} MiB" if result["peak_gpu_mb"] else "")
+        + f"; model built in {result['build_s']:.0f} s.\n\n"
+    )
+    rows = [
+        [
+            r["strategy"],
+            r["minutes"],
+            r["frames_written"],
+            r["frames_held"],
+            r["visual_tokens"],
+            round(r["ttft_s"] * 1000),
+            r["tokens_per_s"],
+        ]
+        for r in result["runs"]
+    ]
+    headers = ["strategy", "min", "written", "held", "visual tokens", "TTFT ms", "tokens/s"]
+    ratio = [[s, v] for s, v in result["ttft_ratio"].items()]
+    lo, hi = min(result["minutes"]), max(result["minutes"])
+    return (
+        head
+        + table(headers, rows)
+        + f"\nTTFT({hi:g} min) / TTFT({lo:g} min):\n\n"
+        + table(["strategy", "ratio"], ratio)
+    )
+
+
+def _noise_frames() -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [rng.integers(0, 256, (*FRAME_SIZE, 3), dtype=np.uint8) for _ in range(FRAMES)]
+
+
+def _thumbnail(frame: np.ndarray) -> bytes:
+    from PIL import Image
+
+    image = Image.fromarray(frame)
+    image.thumbnail((160, 90))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux -> MiB
+
+
+def _peak_gpu_mb(device: str) -> float | None:
+    if device != "cuda":
+        return None
+    import torch
+
+    return float(torch.cuda.max_memory_allocated()) / 2**20
