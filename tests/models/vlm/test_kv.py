@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.vlm.kv import KvLanguageModel
+from models.vlm.kv import KvLanguageModel, block_scores
 from streamer.memory.kv_stream import KvStream
 
 QUESTION = "What is shown in the video? Answer in one sentence."
@@ -99,4 +99,59 @@ def test_a_small_window_matches_one_masked_pass(llava, frames, tmp_path: Path) -
     assert worst < ATOL
     last = stream.store.get([ids[-1]], 1)[0][1]  # block 2 saw only block 1: not the full pass
     assert not np.allclose(last, unmasked.cache.layers[1].values[0][:, stream.positions[-1]])
+    stream.close()
+
+
+def test_block_scores_are_the_mean_attention_logits(llava, frames, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stream = KvStream(llava, tmp_path, ram_bytes=0, window=1)
+    ids = [stream.add_frame(f) for f in frames]
+    tail = llava.kv_tail(QUESTION)
+    at = stream.positions[-1][-1] + 1 + np.arange(len(tail))
+    queries = llava.kv_pass(tail, stream.sinks, at, queries=True).queries
+    group = llava.kv_layout.heads // llava.kv_layout.kv_heads
+    for layer, q in enumerate(queries):  # (heads, n, head_dim)
+        keys = [k for k, _ in stream.store.get(ids, layer)]  # (kv_heads, 196, head_dim) each
+        brute = [np.mean(np.einsum("htd,hsd->hts", q, np.repeat(k, group, 0))) for k in keys]
+        got = block_scores(q, stream.store.representatives(layer))
+        np.testing.assert_allclose(got, brute, rtol=1e-4, atol=1e-5)
+    stream.close()
+
+
+def aligned_frame(llava, queries: np.ndarray, positions: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """(n, D) embeddings whose layer-0 keys, rotated at `positions`, point along `queries`' mean.
+
+    At layer 0 a key is RoPE(k_proj(RMSNorm(x))); so each token's pre-RoPE key is the
+    target turned back by its position, and x solves k_proj for it (least squares).
+    """
+    from transformers.models.qwen2.modeling_qwen2 import apply_rotary_pos_emb
+
+    lm = llava.model.model.language_model
+    attn, layout = lm.layers[0].self_attn, llava.kv_layout
+    mean = queries.mean(axis=1).reshape(layout.kv_heads, -1, layout.head_dim).mean(axis=1)
+    target = torch.from_numpy(mean / np.linalg.norm(mean, axis=-1, keepdims=True))
+    target = target[None, :, None].expand(1, -1, len(positions), -1).contiguous()  # (1, g, n, d)
+    cos, sin = lm.rotary_emb(target, torch.from_numpy(-positions)[None])  # the inverse turn
+    back, _ = apply_rotary_pos_emb(target, target, cos, sin)
+    want = back[0].transpose(0, 1).reshape(len(positions), -1)  # (n, kv_heads * head_dim)
+    with torch.no_grad():
+        weight, bias = attn.k_proj.weight, attn.k_proj.bias  # (kv_heads * head_dim, D)
+        rows = torch.linalg.lstsq(weight, (100.0 * want - bias).T).solution.T  # (n, D)
+        rows = rows / lm.layers[0].input_layernorm.weight
+    return rows.numpy().astype(np.float32)
+
+
+def test_a_frame_aligned_with_the_question_is_retrieved(llava, frames, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stream = KvStream(llava, tmp_path, ram_bytes=0, window=1, top_k=1)
+    n_head, tail = len(llava.kv_head()), llava.kv_tail(QUESTION)
+    at = n_head + 4 * TOKENS + np.arange(len(tail))  # where the question will sit after 4 frames
+    queries = llava.kv_pass(tail, [], at, queries=True).queries  # layer 0 ignores the context
+    distinct = aligned_frame(llava, queries[0], n_head + 2 * TOKENS + np.arange(TOKENS))
+    for tokens in [frames[0], frames[1], distinct, frames[2]]:
+        stream.add_frame(tokens)
+    assert stream.retrieve(QUESTION)[0] == [2]
+    scores = block_scores(queries[0], stream.store.representatives(0))
+    print(f"layer-0 block scores: {np.round(scores, 2)}")
+    assert scores[2] > 2 * np.delete(scores, 2).max()
+    assert len(stream.retrieve(QUESTION, top_k=3)[0]) == 3
+    assert list(stream.retrieve(QUESTION, top_k=3)[1]) == sorted(stream.retrieve(QUESTION, 3)[1])
     stream.close()
