@@ -22,11 +22,15 @@ def greedy_pieces(
     stop_ids: set[int],
     max_new_tokens: int,
     stop: Sequence[str] = (),
+    cache: Any = None,
+    start: int | None = None,
 ) -> Iterator[str]:
     """Greedy answer to the prompt `embeds` (1, L, D), yielded as text becomes complete.
 
     Ends at a token of `stop_ids`, after `max_new_tokens`, or before the first of the
-    `stop` strings (which is not yielded).
+    `stop` strings (which is not yielded). With `cache` (a transformers Cache) the prompt
+    continues it; `start` then gives the prompt's first position (the cache may hold a
+    subset of earlier tokens at their own positions, so its length does not tell).
     """
     import torch
 
@@ -34,8 +38,12 @@ def greedy_pieces(
     sent = ""
     hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
     with torch.inference_mode():
-        out = model(inputs_embeds=embeds, use_cache=True)
-        for _ in range(max_new_tokens):
+        where: dict[str, Any] = {}
+        n = embeds.shape[1]
+        if start is not None:
+            where["position_ids"] = torch.arange(start, start + n, device=model.device)[None]
+        out = model(inputs_embeds=embeds, cache=cache, use_cache=True, **where)
+        for step_index in range(max_new_tokens):
             next_id = int(out.logits[0, -1].argmax())
             if next_id in stop_ids:
                 break
@@ -53,7 +61,10 @@ def greedy_pieces(
                 yield ready[len(sent) :]
                 sent = ready
             step = torch.tensor([[next_id]], device=model.device)
-            out = model(input_ids=step, cache=out.cache, use_cache=True)
+            if start is not None:
+                at = start + n + step_index
+                where["position_ids"] = torch.tensor([[at]], device=model.device)
+            out = model(input_ids=step, cache=out.cache, use_cache=True, **where)
     rest = tokenizer.decode(ids, skip_special_tokens=True)[len(sent) :]
     if rest:
         yield rest

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm import decoding
+from models.vlm import decoding, kv
 from models.vlm.base import Part, UnsupportedModelError, as_token_rows
 from models.vlm.families import LLAVA_ONEVISION_0_5B
 from models.weights import ModelMissingError
@@ -236,6 +236,70 @@ class LlavaOneVision:
     def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
         """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
         return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
+
+    # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
+
+    @property
+    def kv_layout(self) -> kv.KvLayout:
+        text = self._model.config.text_config
+        head_dim = getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads
+        return kv.KvLayout(
+            text.num_hidden_layers, text.num_attention_heads, text.num_key_value_heads, head_dim
+        )
+
+    def _turn(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """(L0, D) before and (Lq, D) after the one video of the turn [video, question].
+
+        The split of what `_embeds` builds for [frames..., question]: the video's frames go
+        between the two, and its closing newline embedding opens the tail.
+        """
+        import torch
+
+        for token in self._blocked:
+            question = question.replace(token, "")
+        text = render_turn(self.video_token + "\n" + question, self.system, self.video_token)
+        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        at = int((ids == self.video_token_id).nonzero().flatten()[0])
+        table = self._model.get_input_embeddings()
+        with torch.inference_mode():
+            head = table(ids[:at].to(self._model.device))
+            tail = torch.cat([self._model.model.image_newline[None], table(ids[at + 1 :])])
+        return head.float().cpu().numpy(), tail.float().cpu().numpy()
+
+    def kv_head(self) -> np.ndarray:
+        return self._turn("")[0]
+
+    def kv_tail(self, question: str) -> np.ndarray:
+        return self._turn(question)[1]
+
+    def kv_pass(
+        self,
+        embeds: np.ndarray,
+        context: Sequence[kv.LayerKV],
+        positions: np.ndarray,
+        logits: bool = False,
+        queries: bool = False,
+    ) -> kv.KvPass:
+        lm = self._model.model.language_model
+        return kv.run(lm, self._model.lm_head, embeds, context, positions, logits, queries)
+
+    def kv_generate(
+        self,
+        embeds: np.ndarray,
+        context: Sequence[kv.LayerKV],
+        start: int,
+        max_new_tokens: int = 128,
+        stop: Sequence[str] = (),
+    ) -> Iterator[str]:
+        import torch
+
+        weight = self._model.lm_head.weight
+        cache = kv.cache_of(context, weight.device, weight.dtype)
+        x = torch.from_numpy(np.ascontiguousarray(embeds, np.float32))[None]
+        x = x.to(weight.device, weight.dtype)
+        yield from decoding.greedy_pieces(
+            self._model, self._tok, x, self._stop_ids, max_new_tokens, stop, cache, start
+        )
 
 
 def _features(tokens: np.ndarray, space: str) -> FrameFeatures:

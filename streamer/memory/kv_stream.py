@@ -1,0 +1,137 @@
+"""A video encoded into a language model's KV cache frame by frame, answered by retrieval (ReKV).
+
+The turn's fixed start (system line, user turn opening) is prefilled once:
+its keys and values are the attention sinks, held in RAM for good. Each frame's
+visual tokens are then prefilled as one block attending to the sinks and the
+last `window` blocks (ReKV's sliding-window encoding: sinks + local window),
+and the block's keys and values go to a `KvStore` (RAM, then disk).
+
+A question is answered in three steps:
+
+1. queries: the question's tail (the video's closing newline, the question, the
+   assistant turn opening) is run over the sinks alone, at the positions it
+   will have in the answer, and each layer's attention queries are taken
+   (rotated at those positions, as the attention uses them);
+2. retrieval: per layer, the blocks whose mean key gets the highest mean
+   attention logit from those queries (`block_scores`), the top `top_k`, in
+   time order; each layer reads its own blocks, as in ReKV;
+3. answer: sinks + retrieved blocks (+ the tail) are the cache the answer is
+   greedily decoded over.
+
+Positions: every token keeps the absolute position it was encoded at, so
+retrieved blocks keep their original positions and the tail follows the last
+frame. Keys are stored already rotated, and RoPE depends only on position
+differences, so a block reads exactly as it did when it was encoded; with a
+window that covers every block and all blocks retrieved, the answer's logits
+equal one full-attention pass over the whole turn (tests/models/vlm/test_kv.py).
+The cost: for a stream longer than the LM's context the tail's positions go past
+what it was trained on; re-indexing the retrieved blocks (rotating each key by
+its new minus old position, exact for RoPE) is the remedy, left for later.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from models.vlm.kv import KvLanguageModel, LayerKV, block_scores
+from streamer.memory.kv_store import KvStore
+
+__all__ = ["KvStream"]
+
+WINDOW = 8  # blocks in the local window while encoding: 8 x 196 = 1568 tokens at LLaVA-OV
+TOP_K = 16  # blocks retrieved per layer for an answer (ReKV's setting for 1 fps video is 64)
+
+
+class KvStream:
+    """One video's KV cache: `add_frame` as frames arrive, `answer` any time."""
+
+    def __init__(
+        self,
+        model: KvLanguageModel,
+        folder: Path,
+        ram_bytes: int,
+        window: int = WINDOW,
+        top_k: int = TOP_K,
+    ) -> None:
+        if window < 0 or top_k < 1:
+            raise ValueError("window >= 0 and top_k >= 1")
+        self.model, self.window, self.top_k = model, window, top_k
+        self.layout = model.kv_layout
+        self.store = KvStore(self.layout.n_layers, folder, ram_bytes)
+        self._lock = threading.Lock()  # one pass at a time over the shared state
+        head = model.kv_head()  # (L0, D)
+        sinks = np.arange(len(head))
+        self.sinks: list[LayerKV] = model.kv_pass(head, [], sinks).kv
+        self.positions: list[np.ndarray] = []  # per block, its tokens' absolute positions
+        self._next = len(head)  # position of the next token
+
+    def add_frame(self, tokens: np.ndarray) -> int:
+        """Prefill one frame's (h, w, D) or (n, D) visual tokens as a block; its id."""
+        rows = tokens.reshape(-1, tokens.shape[-1])
+        with self._lock:
+            first = max(0, len(self.positions) - self.window)
+            local = list(range(first, len(self.positions)))
+            context = self._context([local] * self.layout.n_layers)
+            positions = np.arange(self._next, self._next + len(rows))
+            out = self.model.kv_pass(rows, context, positions)
+            block = self.store.add([k for k, _ in out.kv], [v for _, v in out.kv])
+            self.positions.append(positions)
+            self._next += len(rows)
+            return block
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[list[int]]:
+        """Per layer, the ids of the `top_k` blocks the question's queries favour, in time order."""
+        k = self.top_k if top_k is None else top_k
+        tail = self.model.kv_tail(question)
+        with self._lock:
+            n = len(self.positions)
+            if n <= k:
+                return [list(range(n))] * self.layout.n_layers
+            at = np.arange(self._next, self._next + len(tail))
+            queries = self.model.kv_pass(tail, self.sinks, at, queries=True).queries
+            assert queries is not None
+            chosen = []
+            for layer, q in enumerate(queries):
+                scores = block_scores(q, self.store.representatives(layer))
+                best = np.argsort(-scores, kind="stable")[:k]
+                chosen.append(sorted(int(b) for b in best))
+            return chosen
+
+    def answer_logits(self, question: str, blocks: Sequence[Sequence[int]]) -> np.ndarray:
+        """(Lq, vocab) logits of the tail over sinks + `blocks` (per layer).
+
+        The last row is the answer's first token.
+        """
+        tail = self.model.kv_tail(question)
+        with self._lock:
+            at = np.arange(self._next, self._next + len(tail))
+            out = self.model.kv_pass(tail, self._context(blocks), at, logits=True)
+        assert out.logits is not None
+        return out.logits
+
+    def answer(
+        self, question: str, max_new_tokens: int = 128, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Greedy answer from sinks + the retrieved blocks, yielded a piece of text at a time."""
+        blocks = self.retrieve(question)
+        tail = self.model.kv_tail(question)
+        with self._lock:
+            context, start = self._context(blocks), self._next
+        yield from self.model.kv_generate(tail, context, start, max_new_tokens, stop)
+
+    def _context(self, blocks: Sequence[Sequence[int]]) -> list[LayerKV]:
+        """Per layer: sinks, then that layer's `blocks` in time order, along the token axis."""
+        context = []
+        for layer, ids in enumerate(blocks):
+            parts = [self.sinks[layer], *self.store.get(list(ids), layer)]
+            context.append(
+                (np.concatenate([k for k, _ in parts], 1), np.concatenate([v for _, v in parts], 1))
+            )
+        return context
+
+    def close(self) -> None:
+        self.store.close()

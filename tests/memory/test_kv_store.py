@@ -1,0 +1,77 @@
+"""The KV block store: bit-identical round trips from RAM and disk, a RAM budget kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from streamer.memory.kv_store import KvStore
+
+LAYERS, HEADS, TOKENS, HEAD_DIM = 3, 2, 196, 16  # 196 tokens: one 14x14 LLaVA-OV frame
+BLOCK_BYTES = LAYERS * 2 * HEADS * TOKENS * HEAD_DIM * 4  # keys + values, float32: 150528
+
+
+def block(seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    shape = (HEADS, TOKENS, HEAD_DIM)
+    keys = [rng.standard_normal(shape, dtype=np.float32) for _ in range(LAYERS)]
+    values = [rng.standard_normal(shape, dtype=np.float32) for _ in range(LAYERS)]
+    return keys, values
+
+
+def test_round_trip_from_ram_and_disk_is_bit_identical(tmp_path: Path) -> None:
+    store = KvStore(LAYERS, tmp_path, ram_bytes=2 * BLOCK_BYTES)
+    blocks = [block(i) for i in range(5)]
+    ids = [store.add(k, v) for k, v in blocks]
+    assert ids == [0, 1, 2, 3, 4]
+    assert [store.on_disk(i) for i in ids] == [True, True, True, False, False]
+    for layer in range(LAYERS):
+        got = store.get([4, 0, 2, 3], layer)  # any order, RAM and disk mixed
+        for (k, v), i in zip(got, [4, 0, 2, 3]):
+            assert k.tobytes() == blocks[i][0][layer].tobytes()
+            assert v.tobytes() == blocks[i][1][layer].tobytes()
+            assert k.shape == (HEADS, TOKENS, HEAD_DIM) and k.dtype == np.float32
+    store.close()
+    with pytest.raises(KeyError):
+        store.get([5], 0)
+
+
+def test_ram_stays_under_the_budget_and_disk_grows_by_whole_blocks(tmp_path: Path) -> None:
+    budget = int(3.5 * BLOCK_BYTES)
+    store = KvStore(LAYERS, tmp_path, ram_bytes=budget, sync_every=4)
+    for i in range(10):
+        store.add(*block(i))
+        assert store.ram_bytes <= budget
+        on_disk = sum(store.on_disk(j) for j in range(i + 1))
+        assert store.ram_bytes == (i + 1 - on_disk) * BLOCK_BYTES
+        assert store.disk_bytes == on_disk * BLOCK_BYTES
+    store.flush()
+    files = sorted(tmp_path.glob("layer_*.kv"))
+    assert len(files) == LAYERS
+    assert sum(f.stat().st_size for f in files) == 7 * BLOCK_BYTES  # 10 blocks, 3 fit in RAM
+    store.close()
+
+
+def test_representative_keys_are_the_block_means_and_stay_in_ram(tmp_path: Path) -> None:
+    store = KvStore(LAYERS, tmp_path, ram_bytes=0)  # every block straight to disk
+    blocks = [block(i) for i in range(4)]
+    for k, v in blocks:
+        store.add(k, v)
+    assert store.ram_bytes == 0 and store.disk_bytes == 4 * BLOCK_BYTES
+    for layer in range(LAYERS):
+        reps = store.representatives(layer)
+        assert reps.shape == (4, HEADS, HEAD_DIM)
+        want = np.stack([b[0][layer].mean(axis=1) for b in blocks])
+        np.testing.assert_allclose(reps, want, rtol=1e-6, atol=1e-6)
+    assert store.representative_bytes == 4 * LAYERS * HEADS * HEAD_DIM * 4
+
+
+def test_a_block_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    store = KvStore(LAYERS, tmp_path, ram_bytes=BLOCK_BYTES)
+    keys, values = block(0)
+    with pytest.raises(ValueError):
+        store.add(keys[:2], values[:2])
+    with pytest.raises(ValueError):
+        store.add([k[:, :10] for k in keys], values)
