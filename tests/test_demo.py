@@ -27,3 +27,10 @@ def test_a_time_of_day_in_the_question_is_looked_for_on_screen(demo):
     a = demo.ask("Which train leaves at 16:45?").result(60)
     assert "TRAIN TO LYON 16:45" in a.text and "0:40" in a.text, a.text
     assert a.evidence and a.evidence[0].kind == "ocr" and a.evidence[0].start == 40.0
+
+
+def test_every_card_is_read(demo):
+    ocr = [e for e in demo.timeline_events() if e.kind == "ocr"]
+    for card in FACTS["cards"]:
+        text = card["text"].replace("\n", " / ")
+        assert any(e.text == text and card["start"] <= e.start < card["end"] for e in ocr), text
