@@ -15,6 +15,7 @@ when the question is asked, while perception keeps going.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 from streamer.capture import open_source
 from streamer.capture.base import JOIN_TIMEOUT, Source
-from streamer.errors import StreamerError
+from streamer.errors import USER_ERRORS, StreamerError
 from streamer.manifest import (
     Manifest,
     SavedSession,
@@ -45,7 +46,7 @@ from streamer.perception import Perception, PerceptionConfig, PerceptionStats
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import BACKEND_NAMES, make_backend
-from streamer.store import StoreError
+from streamer.store import StoreError, remove_orphaned_temp_files
 from streamer.types import Frame, Observation, SourceStats, StatusEvent, TextEvent
 
 AUTOSAVE_SECONDS = 5.0  # a crash loses at most this much of a saved stream
@@ -134,9 +135,7 @@ class Session:
         self._start_reasoner()
         self.state = "running"
         if self.config.save_dir:
-            self._saver = threading.Thread(
-                target=self._autosave, name="session-autosave", daemon=True
-            )
+            self._saver = threading.Thread(target=self._autosave, name="autosave", daemon=True)
             self._saver.start()
         return self
 
@@ -343,6 +342,7 @@ class Session:
         with self._save_lock:
             t = self.stream_time()
             target.mkdir(parents=True, exist_ok=True)
+            remove_orphaned_temp_files(target)
             self.timeline.save(target)
             self.memory.save(target / "memory")
             manifest = Manifest(
@@ -358,13 +358,17 @@ class Session:
     def _autosave(self) -> None:
         assert self.config.save_dir is not None
         while not self._stop_save.wait(self.config.autosave_seconds):
-            self.save(self.config.save_dir)
+            try:
+                self.save(self.config.save_dir)
+            except USER_ERRORS as e:  # a full disk: say so, keep watching, try again
+                logging.getLogger("streamer").warning("autosave failed: %s", e)
 
     @classmethod
     def open(cls, folder: str | Path, models: ModelSet | None = None) -> Session:
         """Reopen a saved session read-only: ask about it without its source."""
         folder = Path(folder)
         manifest = read_manifest(folder)
+        remove_orphaned_temp_files(folder)  # what a save killed mid-write left
         config = saved_config(folder, manifest.config)
         session = cls(config, models)
         session.models = models or load_models(ocr=False, speech=False)
