@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # torch is pinned to the CPU build; installed first so nothing pulls a GPU build.
 TORCH := torch==2.13.0
 RUN_DEBS := libportaudio2
-TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver
+TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver opencv-doc
 DEMO := assets/demo.mp4
 # llama-cpp-python is source-only: a CPU build with no curl, tests, examples or server (~7 min).
 LLAMA_CMAKE := -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF

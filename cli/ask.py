@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="frames perception samples per second of stream, plus cuts (default 1)",
     )
+    parser.add_argument(
+        "--save", metavar="DIR", help="autosave the session into DIR (and at the end): ask it later"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -98,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
     questions = load_questions(args)
     if is_saved_session(args.source):
+        if args.save:
+            raise StreamerError(f"{args.source} is already a saved session; ask it without --save.")
         session = Session.open(args.source)
     else:
         session = Session(
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 backend=args.backend,
                 device=args.device,
                 perception=PerceptionConfig(sample_fps=args.sample_fps),
+                save_dir=args.save,
             )
         ).start()
     try:

@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run perception and print the text timeline and stage timings",
     )
+    parser.add_argument(
+        "--save", metavar="DIR", help="with --perceive: autosave into DIR (and save at the end)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
             args.capture_fps = args.capture_fps or args.legacy_fps
     if args.perceive:
         return _perceive(args)
+    if args.save:
+        raise StreamerError("--save keeps what perception found; add --perceive.")
     from streamer.capture import open_source
     from streamer.ingest import run_ingest
 
@@ -101,6 +106,7 @@ def _perceive(args: argparse.Namespace) -> int:
         start=args.start,
         loop=args.loop,
         perception=PerceptionConfig(sample_fps=args.sample_fps or 1.0),
+        save_dir=args.save,
     )
     with Session(cfg) as s:
         progress = StreamProgress(args.seconds or s.duration, enabled=not args.quiet)

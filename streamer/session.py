@@ -15,19 +15,18 @@ when the question is asked, while perception keeps going.
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
 
 from streamer.capture import open_source
 from streamer.capture.base import JOIN_TIMEOUT, Source
-from streamer.errors import StreamerError
+from streamer.errors import USER_ERRORS, StreamerError
 from streamer.manifest import (
     Manifest,
     SavedSession,
     list_saved,
-    newer,
     read_manifest,
     write_manifest,
 )
@@ -35,50 +34,20 @@ from streamer.memory import (
     MEMORY_NAMES,
     Memory,
     MemorySnapshot,
-    MemoryStats,
     load_memory,
     make_memory,
 )
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
-from streamer.perception import Perception, PerceptionConfig, PerceptionStats
+from streamer.perception import Perception
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import BACKEND_NAMES, make_backend, vision_models
-from streamer.store import StoreError
-from streamer.types import Frame, Observation, SourceStats, StatusEvent, TextEvent
+from streamer.session_config import AUTOSAVE_SECONDS, SessionConfig, SessionStats, saved_config
+from streamer.store import remove_orphaned_temp_files
+from streamer.types import Frame, Observation, StatusEvent, TextEvent
 
-AUTOSAVE_SECONDS = 5.0  # a crash loses at most this much of a saved stream
-
-
-@dataclass
-class SessionConfig:
-    source: str | None = None  # file, URL, webcam:N, mic:NAME; None for a reopened session
-    pace: str = "realtime"  # "none" for replays that index or evaluate
-    speed: float = 1.0
-    start: float = 0.0  # stream time to start the source at, seconds
-    loop: bool = False
-    memory: str = "pyramid"
-    memory_options: dict[str, Any] = field(default_factory=dict)
-    backend: str = "extractive"
-    device: str = "auto"  # where a vlm backend runs: auto | cpu | cuda (this machine's choice)
-    perception: PerceptionConfig = field(default_factory=PerceptionConfig)
-    save_dir: str | None = None  # where to autosave; None: only on save()
-    autosave_seconds: float = AUTOSAVE_SECONDS
-
-
-@dataclass
-class SessionStats:
-    state: str  # idle | running | paused | ended | stopped | error | reopened
-    stream_time: float  # seconds of stream processed
-    source: SourceStats | None
-    perception: PerceptionStats | None
-    memory: MemoryStats | None
-    timeline_events: int
-    answered: int
-    latencies: list[tuple[float, float]]  # (first token s, total s) per answer
-    error: str | None = None
-
+__all__ = ["AUTOSAVE_SECONDS", "Session", "SessionConfig", "SessionStats", "saved_config"]
 
 class Session:
     def __init__(self, config: SessionConfig, models: ModelSet | None = None) -> None:
@@ -347,6 +316,7 @@ class Session:
         with self._save_lock:
             t = self.stream_time()
             target.mkdir(parents=True, exist_ok=True)
+            remove_orphaned_temp_files(target)
             self.timeline.save(target)
             self.memory.save(target / "memory")
             manifest = Manifest(
@@ -362,13 +332,17 @@ class Session:
     def _autosave(self) -> None:
         assert self.config.save_dir is not None
         while not self._stop_save.wait(self.config.autosave_seconds):
-            self.save(self.config.save_dir)
+            try:
+                self.save(self.config.save_dir)
+            except USER_ERRORS as e:  # a full disk: say so, keep watching, try again
+                logging.getLogger("streamer").warning("autosave failed: %s", e)
 
     @classmethod
     def open(cls, folder: str | Path, models: ModelSet | None = None) -> Session:
         """Reopen a saved session read-only: ask about it without its source."""
         folder = Path(folder)
         manifest = read_manifest(folder)
+        remove_orphaned_temp_files(folder)  # what a save killed mid-write left
         config = saved_config(folder, manifest.config)
         session = cls(config, models)
         session.models = models or load_models(ocr=False, speech=False)
@@ -381,19 +355,3 @@ class Session:
         session.state = "reopened"
         return session
 
-
-def saved_config(folder: Path, saved: dict[str, Any]) -> SessionConfig:
-    """The SessionConfig a manifest holds (StoreError in one sentence for one it cannot)."""
-    saved = dict(saved)
-    perception = saved.pop("perception", {})
-    names = {f.name for f in fields(SessionConfig)}
-    known = {f.name for f in fields(PerceptionConfig)} | {"fps"}  # saved before sample_fps
-    unknown = sorted(set(saved) - names) + sorted(set(perception or {}) - known)
-    if unknown:
-        raise newer(folder, f"settings {', '.join(unknown)}, which this version does not know")
-    try:
-        return SessionConfig(
-            **{**saved, "perception": PerceptionConfig.from_dict(perception), "save_dir": None}
-        )
-    except (TypeError, ValueError) as e:
-        raise StoreError(f"Session {folder} has settings this version cannot use ({e}).") from None

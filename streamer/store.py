@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import safetensors.numpy
 
-from models.atomic import atomic_file, remove_stale_tmp
+from models.atomic import TMP_MARK, atomic_file, remove_stale_tmp
 from streamer.errors import StreamerError
 
 TAIL_CHUNK = 4096  # bytes read backwards at a time when repairing a torn JSONL tail
@@ -90,6 +90,21 @@ def _cut_torn_tail(f: BinaryIO) -> None:
             return
         pos = start
     f.truncate(0)
+
+
+ORPHAN_TMP_S = 60.0  # a temporary file this old has no writer left: a session saves in ~1 s
+
+
+def remove_orphaned_temp_files(folder: Path) -> None:
+    """Delete the temporary files a killed save left in a session folder and its subfolders.
+
+    Safe while another writer saves there: its temporary files are younger than ORPHAN_TMP_S.
+    """
+    if not folder.is_dir():
+        return
+    for entry in (folder, *sorted(folder.iterdir())):
+        if entry.is_dir() and TMP_MARK not in entry.name:
+            remove_stale_tmp(entry, older_than=ORPHAN_TMP_S)
 
 
 def remove_temp_files(folder: Path) -> None:

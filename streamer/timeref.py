@@ -4,6 +4,7 @@ parse_window("what happened in the first minute?", now=300)  -> (0.0, 60.0)
 parse_window("anything in the last 30 s?", now=300)          -> (270.0, 300.0)
 parse_window("between 2:00 and 3:00", now=300)               -> (120.0, 180.0)
 parse_window("what is on screen now?", now=300)              -> (290.0, 300.0)
+parse_window("which train leaves at 16:45?", now=72)          -> None (a time of day, content)
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r"
 _UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b"
 _CLOCK = r"(\d+:\d{2}(?::\d{2})?|\d+(?:\.\d+)?\s*(?:s|sec|seconds?)\b)"
 
+# A clock time names a time of day (what the question is about), not a stream time, when it
+# has am/pm, lies beyond the stream so far, or follows a verb of a timetable ("leaves at").
+_TIME_OF_DAY = r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])"
+_MERIDIEM = r"\s*[ap]\.?m\b\.?"
+_SCHEDULE_VERB = (
+    r"\b(?:leaves?|leaving|departs?|departing|arrives?|arriving|closes?|closing|opens?|opening"
+    r"|starts?|begins?|ends?|finishes|happens?|boards?|boarding|due|scheduled)\s+at\s+$"
+)
+
 Window = tuple[float, float]
 
 
@@ -66,9 +76,40 @@ def _amount(num: str, unit: str) -> float:
     return value * _UNITS[unit if unit == "s" else unit.rstrip("s")]
 
 
-def strip_time_phrases(text: str) -> str:
-    """`text` without the time references `parse_window` understands."""
+def _content_times(q: str, now: float) -> list[tuple[int, int]]:
+    """Spans of the lower-case question `q` that are times of day, not stream times."""
+    stream_pairs = [
+        m.span()
+        for m in re.finditer(r"between\s+" + _CLOCK + r"\s+and\s+" + _CLOCK, q)
+        if min(parse_clock(m.group(1)), parse_clock(m.group(2))) <= now
+        and not re.match(_MERIDIEM, q[m.end(1) :])
+        and not re.match(_MERIDIEM, q[m.end(2) :])
+    ]
+    spans = []
+    for m in re.finditer(_TIME_OF_DAY, q):
+        if any(lo <= m.start() < hi for lo, hi in stream_pairs):
+            continue
+        if (
+            re.match(_MERIDIEM, q[m.end() :])
+            or parse_clock(m.group(0)) > now
+            or re.search(_SCHEDULE_VERB, q[: m.start()])
+        ):
+            spans.append(m.span())
+    return spans
+
+
+def _stream_part(text: str, now: float) -> str:
+    """`text` in lower case with its times of day made unreadable as stream times ('16 45')."""
     q = text.lower()
+    for lo, hi in _content_times(q, now):
+        q = q[:lo] + q[lo:hi].replace(":", " ") + q[hi:]  # same length: later spans still hold
+    return q
+
+
+def strip_time_phrases(text: str, now: float) -> str:
+    """`text` without the stream-time references `parse_window` understands (at stream time
+    `now`); times of day stay, as words to look for ('leaves at 16:45' -> 'leaves at 16 45')."""
+    q = _stream_part(text, now)
     for pat in (
         r"between\s+" + _CLOCK + r"\s+and\s+" + _CLOCK,
         r"(?:in\s+)?(?:the\s+)?(?:first|opening|last|past|previous)\s+(?:"
@@ -83,8 +124,8 @@ def strip_time_phrases(text: str) -> str:
 
 
 def parse_window(text: str, now: float) -> Window | None:
-    """The stream-time window a question refers to, or None if it names none."""
-    q = text.lower()
+    """The stream-time window a question asked at `now` refers to, or None if it names none."""
+    q = _stream_part(text, now)
     m = re.search(r"between\s+" + _CLOCK + r"\s+and\s+" + _CLOCK, q)
     if m:
         a, b = parse_clock(m.group(1)), parse_clock(m.group(2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -178,3 +179,20 @@ def test_asking_past_the_end_asks_at_the_end(clip):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "note: 16:40 is past the end of the stream (0:12); asking at the end." in r.stderr
     assert "[0:12] Q:" in r.stdout and "16:40" not in r.stdout
+
+
+def test_ask_save_leaves_a_session_to_ask_later(clip, tmp_path):
+    path, _ = clip
+    saved = tmp_path / "gate"
+    r = launch("ask", str(path), "-q", "What did the sign say?", "--save", str(saved), "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    orphans = [saved / ".timeline.jsonl.tmp-dead", saved / "memory" / ".state.json.tmp-dead"]
+    for orphan in orphans:  # what a save killed mid-write leaves
+        orphan.write_text("torn")
+        os.utime(orphan, (orphan.stat().st_atime - 600, orphan.stat().st_mtime - 600))
+    r = launch("ask", str(saved), "-q", "What does the gate sign say?", "--json", "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "GATE 7 CLOSES AT NOON" in json.loads(r.stdout)["answer"]
+    assert not any(o.exists() for o in orphans)
+    r = launch("ask", str(saved), "-q", "What?", "--save", str(tmp_path / "x"), "--quiet")
+    assert r.returncode == 2 and "already a saved session" in r.stderr

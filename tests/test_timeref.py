@@ -48,3 +48,44 @@ def test_the_anchor_does_not_decide_what_is_asked():
     q = parse_question("What was said right before the sign about the budget?", 60.0)
     assert q.wants == ("speech",) and q.anchor == ("before", "the sign about the budget")
     assert parse_question("What did the sign say?", 60.0).wants == ("ocr",)
+
+
+@pytest.mark.parametrize(
+    "question, now",
+    [
+        ("Which train leaves at 16:45?", 72.0),  # beyond the stream so far, after "leaves at"
+        ("What does the sign say happens at 18:00?", 72.0),
+        ("what opens at 9:40?", 7200.0),  # within a two-hour stream, but a timetable's verb
+        ("what was said at 9:40?", 300.0),  # 9:40 is past 5:00 of stream: a time of day
+        ("what is at 4:30 pm?", 7200.0),
+        ("who comes between 9:00 am and 10:00 am?", 7200.0),
+        ("who comes between 9:00 and 10:00?", 300.0),  # both ends past now
+    ],
+)
+def test_times_of_day_are_not_stream_windows(question, now):
+    assert parse_window(question, now=now) is None
+
+
+@pytest.mark.parametrize(
+    "question, now, window",
+    [
+        ("what was said at 0:30", 72.0, (28.0, 32.0)),
+        ("what was said at 1:05", 7200.0, (63.0, 67.0)),
+        ("between 1:00 and 2:00", 90.0, (60.0, 90.0)),  # partly past now: cut at now
+        ("in the first minute", 72.0, (0.0, 60.0)),
+        ("2 minutes ago", 300.0, (165.0, 195.0)),
+    ],
+)
+def test_stream_times_still_are(question, now, window):
+    assert parse_window(question, now=now) == pytest.approx(window)
+
+
+def test_a_time_of_day_stays_in_the_topic():
+    from streamer.reasoning.question import parse_question
+
+    q = parse_question("Which train leaves at 16:45?", 72.0)
+    assert q.window is None and q.topic == "train leave 16 45"
+    q = parse_question("What does the sign say happens at 18:00?", 72.0)
+    assert q.window is None and "18" in q.terms and q.wants == ("ocr",)
+    q = parse_question("What was said at 0:30?", 72.0)
+    assert q.window == (28.0, 32.0) and "30" not in q.terms

@@ -23,10 +23,10 @@ from typing import Any
 from streamer.errors import USER_ERRORS, SourceError, StreamerError
 from streamer.manifest import SavedSession
 from streamer.reasoning.reasoner import AnswerStream
-from streamer.session import Session, SessionConfig, SessionStats
+from streamer.session import AUTOSAVE_SECONDS, Session, SessionConfig, SessionStats
 from streamer.types import Frame, StatusKind, TextEvent
 from ui.model_loader import ModelLoader
-from ui.saved import safe_name, saved_folder
+from ui.saved import autosave_name, offered_first, safe_name, saved_folder
 from ui.uploads import UploadStore
 
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
@@ -89,9 +89,12 @@ class AppController:
         models: ModelLoader | None = None,
         uploads: UploadStore | None = None,
         device: str = "auto",
+        autosave_seconds: float = AUTOSAVE_SECONDS,
     ) -> None:
         self.sessions_dir = Path(sessions_dir)
         self.device = device  # where a vlm backend runs, for every session started here
+        self.autosave_seconds = autosave_seconds
+        self.autosaves: set[str] = set()  # folders this app's sessions autosave into
         self.models = models or ModelLoader()
         self.uploads = uploads or UploadStore()
         self._control = threading.Lock()  # one start/stop/reopen/save at a time
@@ -111,6 +114,9 @@ class AppController:
         if not MIN_SPEED <= req.speed <= MAX_SPEED:
             raise StreamerError(f"Pick a speed between {MIN_SPEED}x and {MAX_SPEED}x.")
         models = self.models.get(model_wait)
+        folder = autosave_name(req.label if req.hide_path else req.source)
+        if (self.sessions_dir / folder).exists():
+            folder = _free_name(self.sessions_dir, folder)
         config = SessionConfig(
             source=req.source,
             pace="realtime",
@@ -119,6 +125,8 @@ class AppController:
             memory=req.memory,
             backend=req.backend,
             device=self.device,
+            save_dir=str(self.sessions_dir / folder),  # a killed app loses a few seconds
+            autosave_seconds=self.autosave_seconds,
         )
         with self._control:
             session = Session(config, models=models)
@@ -128,6 +136,7 @@ class AppController:
                 session.stop()
                 self._forget_uploads()
                 raise _reworded(e, req) from e
+            self.autosaves.add(folder)
             self._retire(self._replace(session, req.label))
             self._forget_uploads()
         return f"Watching {req.label}."
@@ -189,7 +198,8 @@ class AppController:
         return folder
 
     def saved_sessions(self) -> list[SavedSession]:
-        return Session.saved(self.sessions_dir)
+        """Newest first, except that what an earlier run autosaved (a crash) comes first."""
+        return offered_first(Session.saved(self.sessions_dir), self.autosaves)
 
     def close(self) -> None:
         """Stop the current session and remove imported uploads (the app's exit)."""

@@ -72,7 +72,7 @@ class Handlers:
 
     # -- sessions ------------------------------------------------------------------
     def saved_choices(self) -> Any:
-        choices = [(saved_label(s), s.name) for s in self.app.saved_sessions()]
+        choices = [(saved_label(s, self.app.autosaves), s.name) for s in self.app.saved_sessions()]
         return gr.update(choices=choices, value=choices[0][1] if choices else None)
 
     def save(self, name: str | None) -> tuple[str, Any]:

@@ -3,6 +3,9 @@
 A name typed in the page is turned into a safe folder name (letters, digits,
 `.`, `_`, `-`); the page only ever lists and opens folders inside the
 sessions directory, never a path typed by a visitor.
+
+The running session autosaves into "autosave-<source>-<date>"; after a crash
+the next start offers it first, marked as recovered.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from streamer.errors import StreamerError
@@ -17,6 +21,7 @@ from streamer.manifest import SavedSession, is_saved_session
 from streamer.timeref import format_clock
 
 MAX_NAME = 64  # characters of a folder name
+AUTOSAVE_PREFIX = "autosave-"
 
 
 def default_sessions_dir() -> Path:
@@ -31,12 +36,31 @@ def safe_name(name: str | None) -> str:
     return cleaned or time.strftime("session-%Y%m%d-%H%M%S")
 
 
-def saved_label(s: SavedSession) -> str:
+def autosave_name(source_name: str) -> str:
+    """The folder a session watching `source_name` autosaves in: 'autosave-demo-20250101-0930'."""
+    stem = safe_name(Path(source_name).stem or source_name)[: MAX_NAME // 2]
+    return safe_name(f"{AUTOSAVE_PREFIX}{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+
+
+def is_autosave(name: str) -> bool:
+    return name.startswith(AUTOSAVE_PREFIX)
+
+
+def offered_first(saved: list[SavedSession], own: Collection[str]) -> list[SavedSession]:
+    """`saved` (newest first) with the autosaves of an earlier run, not in `own`, in front."""
+    recovered = [s for s in saved if is_autosave(s.name) and s.name not in own]
+    return recovered + [s for s in saved if s not in recovered]
+
+
+def saved_label(s: SavedSession, own: Collection[str] = ()) -> str:
     """How the list shows a saved session: name, what was watched, how much, when."""
     m = s.manifest
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.saved_at))
     what = Path(m.source).name if m.source else "no source"
-    return f"{s.name} — {what}, {format_clock(m.stream_time)} seen, {when}"
+    mark = ""
+    if is_autosave(s.name):
+        mark = "autosaving now: " if s.name in own else "recovered autosave: "
+    return f"{mark}{s.name} — {what}, {format_clock(m.stream_time)} seen, {when}"
 
 
 def saved_folder(root: Path, name: str) -> Path:

@@ -186,7 +186,7 @@ class Perception:
         if lines is not None:
             self._book.time("ocr", time.perf_counter() - t)
         if self._ocr.text:
-            self._text(TextEvent("ocr", self._ocr.text, frame.t, span_end))
+            self._text(TextEvent("ocr", self._ocr.text, frame.t, span_end, self._ocr.confidence))
         tags = [name for name, p in feat.tags if p >= c.tag_min_prob]
         if tags:
             self._text(TextEvent("tags", ", ".join(tags), frame.t, span_end, feat.tags[0][1]))

@@ -8,6 +8,7 @@ question against the evidence, and says plainly when it has nothing.
 
 from __future__ import annotations
 
+from streamer.perception.ocr import believable
 from streamer.reasoning.answers import LETTERS, choose_option, describe, join_words, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
 from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
@@ -75,7 +76,13 @@ class ExtractiveBackend(Backend):
 
 
 def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
-    """Moments for a question with no topic: the latest of the kinds it names, in time order."""
+    """Moments for a question with no topic: the latest of the kinds it names, in time order.
+
+    On-screen text read as noise (a lone glyph, a low score: a session saved before such lines
+    were dropped) is never one of them."""
+    scored = [
+        s for s in scored if s.event.kind != "ocr" or believable(s.event.text, s.event.confidence)
+    ]
     pool = (
         [s for s in scored if s.event.kind in wants]
         or [s for s in scored if s.event.kind != "tags"]

@@ -99,7 +99,7 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
     anchor = None
     if m:
         anchor = ("before" if "before" in m.group(1) else "after", m.group(2))
-    topic_text = strip_time_phrases(low[: m.start()] if m else low)
+    topic_text = strip_time_phrases(low[: m.start()] if m else low, asked_at)
     return Question(
         text=text,
         asked_at=max(0.0, asked_at),

@@ -1,0 +1,63 @@
+"""What a session is started with (`SessionConfig`), what it reports (`SessionStats`),
+and how a saved config is read back (`saved_config`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from streamer.manifest import newer
+from streamer.memory.items import MemoryStats
+from streamer.perception import PerceptionConfig, PerceptionStats
+from streamer.store import StoreError
+from streamer.types import SourceStats
+
+AUTOSAVE_SECONDS = 5.0  # a crash loses at most this much of a saved stream
+
+
+@dataclass
+class SessionConfig:
+    source: str | None = None  # file, URL, webcam:N, mic:NAME; None for a reopened session
+    pace: str = "realtime"  # "none" for replays that index or evaluate
+    speed: float = 1.0
+    start: float = 0.0  # stream time to start the source at, seconds
+    loop: bool = False
+    memory: str = "pyramid"
+    memory_options: dict[str, Any] = field(default_factory=dict)
+    backend: str = "extractive"
+    device: str = "auto"  # where a vlm backend runs: auto | cpu | cuda (this machine's choice)
+    perception: PerceptionConfig = field(default_factory=PerceptionConfig)
+    save_dir: str | None = None  # where to autosave; None: only on save()
+    autosave_seconds: float = AUTOSAVE_SECONDS
+
+
+@dataclass
+class SessionStats:
+    state: str  # idle | running | paused | ended | stopped | error | reopened
+    stream_time: float  # seconds of stream processed
+    source: SourceStats | None
+    perception: PerceptionStats | None
+    memory: MemoryStats | None
+    timeline_events: int
+    answered: int
+    latencies: list[tuple[float, float]]  # (first token s, total s) per answer
+    error: str | None = None
+
+
+def saved_config(folder: Path, saved: dict[str, Any]) -> SessionConfig:
+    """The SessionConfig a manifest holds (StoreError in one sentence for one it cannot)."""
+    saved = dict(saved)
+    perception = saved.pop("perception", {})
+    names = {f.name for f in fields(SessionConfig)}
+    known = {f.name for f in fields(PerceptionConfig)} | {"fps"}  # saved before sample_fps
+    unknown = sorted(set(saved) - names) + sorted(set(perception or {}) - known)
+    if unknown:
+        raise newer(folder, f"settings {', '.join(unknown)}, which this version does not know")
+    try:
+        return SessionConfig(
+            **{**saved, "perception": PerceptionConfig.from_dict(perception), "save_dir": None}
+        )
+    except (TypeError, ValueError) as e:
+        raise StoreError(f"Session {folder} has settings this version cannot use ({e}).") from None
