@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.vlm.base import UnsupportedModelError
+from models.vlm.checkpoint import first_line
 from models.vlm.families import LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B
 from models.vlm.loader import ADAPTERS
 from models.weights import ModelMissingError
@@ -141,7 +142,7 @@ def download(model_id: str) -> Path:
         raise DownloadError(_unreachable(entry.model_id)) from e
     except HfHubHTTPError as e:
         raise DownloadError(
-            f"The Hugging Face hub refused {entry.model_id} ({_first_line(e)}); "
+            f"The Hugging Face hub refused {entry.model_id} ({first_line(e)}); "
             "log in with `hf auth login` if it needs a licence, or try again later."
         ) from e
     return Path(str(folder))
@@ -153,6 +154,3 @@ def _unreachable(model_id: str) -> str:
         "or copy the model folder here and use vlm:FOLDER."
     )
 
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -34,13 +34,14 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding, kv
-from models.vlm.base import Part, UnsupportedModelError, as_token_rows
+from models.vlm.base import Part, as_token_rows
+from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import LLAVA_ONEVISION_0_5B
-from models.weights import ModelMissingError
 
 __all__ = ["DEFAULT_SYSTEM", "MODEL_TYPE", "LlavaOneVision", "render_turn"]
 
 MODEL_TYPE = "llava_onevision"  # config.json "model_type"
+FAMILY = Family("LLaVA-OneVision", MODEL_TYPE, LLAVA_ONEVISION_0_5B.model_id)
 # LLaVA-OneVision's conversation format ("qwen_1_5") and the check in transformers'
 # conversion script both open with this system line.
 DEFAULT_SYSTEM = "You are a helpful assistant."
@@ -97,39 +98,13 @@ class LlavaOneVision:
             ModelMissingError: not a folder with a model, and not in the cache.
             UnsupportedModelError: a model of another architecture.
         """
-        import torch
-        from transformers import (
-            AutoConfig,
-            AutoImageProcessor,
-            AutoTokenizer,
-            LlavaOnevisionForConditionalGeneration,
-        )
+        from transformers import LlavaOnevisionForConditionalGeneration
 
-        folder = Path(path_or_id).expanduser()
-        source = str(folder) if folder.is_dir() else str(path_or_id)
-        name = folder.name if folder.is_dir() else source
-        config = _local_config(AutoConfig, source, name)
-        if config.model_type != MODEL_TYPE:
-            raise UnsupportedModelError(
-                f"{name} is a {config.model_type!r} model, not LLaVA-OneVision; "
-                f"give a LLaVA-OneVision checkpoint such as {LLAVA_ONEVISION_0_5B.model_id}."
-            )
-        try:
-            model = LlavaOnevisionForConditionalGeneration.from_pretrained(
-                source, local_files_only=True, dtype=getattr(torch, dtype)
-            )
-            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
-            # untyped in transformers; without torchvision this is the PIL image processor
-            processor = AutoImageProcessor.from_pretrained(  # type: ignore[no-untyped-call]
-                source, local_files_only=True
-            )
-        except OSError as e:
-            raise ModelMissingError(
-                f"LLaVA-OneVision {name} is incomplete ({_first_line(e)}); "
-                f"download it again with: hf download {name}"
-            ) from e
-        model = model.to(device).eval()  # type: ignore[arg-type]  # transformers' .to is wrapped
-        return cls(model, tokenizer, processor, name, system)
+        ckpt, _ = locate(path_or_id, FAMILY)
+        model, tokenizer, processor = load_parts(
+            ckpt, LlavaOnevisionForConditionalGeneration, FAMILY, device, dtype
+        )
+        return cls(model, tokenizer, processor, ckpt.name, system)
 
     @property
     def model(self) -> Any:
@@ -307,28 +282,3 @@ def _features(tokens: np.ndarray, space: str) -> FrameFeatures:
     mean = tokens.mean(axis=(0, 1))
     mean /= max(float(np.linalg.norm(mean)), 1e-12)
     return FrameFeatures(tags=(), feature=mean.astype(np.float32), tokens=tokens, space=space)
-
-
-def _local_config(auto_config: Any, source: str, name: str) -> Any:
-    """The checkpoint's config from a local folder or the cache; ModelMissingError if none."""
-    folder = Path(source)
-    if folder.is_dir() and not (folder / "config.json").is_file():
-        raise ModelMissingError(
-            f"{folder} is not a model folder (it has no config.json); "
-            "give a folder saved with save_pretrained or a Hugging Face model id."
-        )
-    try:
-        return auto_config.from_pretrained(source, local_files_only=True)
-    except (OSError, ValueError) as e:
-        if folder.is_dir():
-            raise UnsupportedModelError(
-                f"{name} has a config.json transformers cannot read ({_first_line(e)})."
-            ) from e
-        raise ModelMissingError(
-            f"LLaVA-OneVision model {name} is not in the Hugging Face cache or a local folder; "
-            f"download it once with: hf download {name}"
-        ) from e
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -8,13 +8,12 @@ that family loads it, from a local folder or the Hugging Face cache only
 from __future__ import annotations
 
 import importlib
-import inspect
 from pathlib import Path
 from typing import cast
 
 from models.vlm.base import UnsupportedModelError, VisionLanguageModel
+from models.vlm.checkpoint import locate
 from models.vlm.device import placement
-from models.vlm.llava_onevision import _local_config
 
 # config.json "model_type" -> "module:class" of its adapter (imported only when used)
 ADAPTERS: dict[str, str] = {
@@ -32,23 +31,16 @@ def load_vlm(path_or_id: str | Path, device: str = "auto") -> VisionLanguageMode
         UnsupportedModelError: a family without an adapter.
         DeviceError: "cuda" asked for and none here.
     """
-    from transformers import AutoConfig
-
     where = placement(device)  # before any weights are read: a missing GPU fails fast
-
-    folder = Path(path_or_id).expanduser()
-    source = str(folder) if folder.is_dir() else str(path_or_id)
-    name = folder.name if folder.is_dir() else source
-    config = _local_config(AutoConfig, source, name)
+    ckpt, config = locate(path_or_id)
     target = ADAPTERS.get(str(config.model_type))
     if target is None:
         raise UnsupportedModelError(
-            f"{name} is a {config.model_type!r} model; the vlm backend reads "
+            f"{ckpt.name} is a {config.model_type!r} model; the vlm backend reads "
             f"{', '.join(sorted(ADAPTERS))} models."
         )
     module, _, cls = target.partition(":")
     adapter = getattr(importlib.import_module(module), cls)
-    kwargs = {"device": where.device}
-    if "dtype" in inspect.signature(adapter.load).parameters:  # adapters that choose a float type
-        kwargs["dtype"] = where.dtype
-    return cast(VisionLanguageModel, adapter.load(path_or_id, **kwargs))
+    return cast(
+        VisionLanguageModel, adapter.load(path_or_id, device=where.device, dtype=where.dtype)
+    )

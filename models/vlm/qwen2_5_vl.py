@@ -49,15 +49,16 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm.base import Part, UnsupportedModelError, as_token_rows
+from models.vlm.base import Part, as_token_rows
+from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
-from models.vlm.llava_onevision import _features, _first_line
+from models.vlm.llava_onevision import _features
 from models.vlm.mrope import Segment, VisualRun, next_position, position_ids, temporal_offsets
-from models.weights import ModelMissingError
 
 __all__ = ["DEFAULT_SYSTEM", "INPUT_SIZE", "MODEL_TYPE", "Qwen25VL", "render_turn"]
 
 MODEL_TYPE = "qwen2_5_vl"  # config.json "model_type"
+FAMILY = Family("Qwen2.5-VL", MODEL_TYPE, QWEN2_5_VL_3B.model_id)
 # The system line Qwen2.5-VL's chat template writes when a conversation has none.
 DEFAULT_SYSTEM = "You are a helpful assistant."
 INPUT_SIZE = (252, 448)  # px (H, W), 16:9: 18 x 32 patches of 14 px -> 9 x 16 = 144 tokens
@@ -123,39 +124,13 @@ class Qwen25VL:
             ModelMissingError: not a folder with a model, and not in the cache.
             UnsupportedModelError: a model of another architecture.
         """
-        import torch
-        from transformers import (
-            AutoConfig,
-            AutoImageProcessor,
-            AutoTokenizer,
-            Qwen2_5_VLForConditionalGeneration,
-        )
+        from transformers import Qwen2_5_VLForConditionalGeneration
 
-        folder = Path(path_or_id).expanduser()
-        source = str(folder) if folder.is_dir() else str(path_or_id)
-        name = folder.name if folder.is_dir() else source
-        config = _local_config(AutoConfig, source, name)
-        if config.model_type != MODEL_TYPE:
-            raise UnsupportedModelError(
-                f"{name} is a {config.model_type!r} model, not Qwen2.5-VL; "
-                f"give a Qwen2.5-VL checkpoint such as {QWEN2_5_VL_3B.model_id}."
-            )
-        try:
-            model = Qwen2_5_VLForConditionalGeneration.from_pretrained(
-                source, local_files_only=True, dtype=getattr(torch, dtype)
-            )
-            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
-            # untyped in transformers; without torchvision this is the PIL image processor
-            processor = AutoImageProcessor.from_pretrained(  # type: ignore[no-untyped-call]
-                source, local_files_only=True
-            )
-        except OSError as e:
-            raise ModelMissingError(
-                f"Qwen2.5-VL {name} is incomplete ({_first_line(e)}); "
-                f"download it again with: hf download {name}"
-            ) from e
-        model = model.to(device).eval()  # type: ignore[arg-type]  # transformers' .to is wrapped
-        return cls(model, tokenizer, processor, name, system, input_size)
+        ckpt, _ = locate(path_or_id, FAMILY)
+        model, tokenizer, processor = load_parts(
+            ckpt, Qwen2_5_VLForConditionalGeneration, FAMILY, device, dtype
+        )
+        return cls(model, tokenizer, processor, ckpt.name, system, input_size)
 
     @property
     def model(self) -> Any:
@@ -359,24 +334,3 @@ class Qwen25VL:
             n = prompt.shape[1]
             logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
             return float(logp[torch.arange(len(option)), ids].sum())
-
-
-def _local_config(auto_config: Any, source: str, name: str) -> Any:
-    """The checkpoint's config from a local folder or the cache; ModelMissingError if none."""
-    folder = Path(source)
-    if folder.is_dir() and not (folder / "config.json").is_file():
-        raise ModelMissingError(
-            f"{folder} is not a model folder (it has no config.json); "
-            "give a folder saved with save_pretrained or a Hugging Face model id."
-        )
-    try:
-        return auto_config.from_pretrained(source, local_files_only=True)
-    except (OSError, ValueError) as e:
-        if folder.is_dir():
-            raise UnsupportedModelError(
-                f"{name} has a config.json transformers cannot read ({_first_line(e)})."
-            ) from e
-        raise ModelMissingError(
-            f"Qwen2.5-VL model {name} is not in the Hugging Face cache or a local folder; "
-            f"download it once with: hf download {name}"
-        ) from e

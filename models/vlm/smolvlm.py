@@ -37,14 +37,15 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, UnsupportedModelError, as_token_rows
+from models.vlm.base import Part, as_token_rows
+from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import SMOLVLM2_256M
-from models.vlm.llava_onevision import _features, _first_line, _local_config
-from models.weights import ModelMissingError
+from models.vlm.llava_onevision import _features
 
 __all__ = ["IMAGE_BLOCK", "MODEL_TYPE", "SmolVLM2", "render_turn"]
 
 MODEL_TYPE = "smolvlm"  # config.json "model_type" of the SmolVLM2 checkpoints
+FAMILY = Family("SmolVLM2", MODEL_TYPE, SMOLVLM2_256M.model_id)
 # One unsplit image as SmolVLMProcessor writes it, with one `<image>` standing for its
 # 64 (image_seq_len) token positions: the adapter splices the frame's rows there.
 IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_image>"
@@ -116,49 +117,13 @@ class SmolVLM2:
             ModelMissingError: not a folder with a model, and not in the cache.
             UnsupportedModelError: a model of another architecture.
         """
-        import torch
-        from transformers import (
-            AutoConfig,
-            AutoImageProcessor,
-            AutoTokenizer,
-            SmolVLMForConditionalGeneration,
-        )
+        from transformers import SmolVLMForConditionalGeneration
 
-        folder = Path(path_or_id).expanduser()
-        source = str(folder) if folder.is_dir() else str(path_or_id)
-        name = folder.name if folder.is_dir() else source
-        try:
-            config = _local_config(AutoConfig, source, name)
-        except UnsupportedModelError:
-            raise
-        except ModelMissingError as e:
-            if folder.is_dir():
-                raise
-            raise ModelMissingError(
-                f"SmolVLM2 model {name} is not in the Hugging Face cache or a local folder; "
-                f"download it once with: hf download {name}"
-            ) from e
-        if config.model_type != MODEL_TYPE:
-            raise UnsupportedModelError(
-                f"{name} is a {config.model_type!r} model, not SmolVLM2; "
-                f"give a SmolVLM2 checkpoint such as {SMOLVLM2_256M.model_id}."
-            )
-        try:
-            model = SmolVLMForConditionalGeneration.from_pretrained(
-                source, local_files_only=True, dtype=getattr(torch, dtype)
-            )
-            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
-            # untyped in transformers; without torchvision this is the PIL image processor
-            processor = AutoImageProcessor.from_pretrained(  # type: ignore[no-untyped-call]
-                source, local_files_only=True
-            )
-        except OSError as e:
-            raise ModelMissingError(
-                f"SmolVLM2 {name} is incomplete ({_first_line(e)}); "
-                f"download it again with: hf download {name}"
-            ) from e
-        model = model.to(device).eval()  # type: ignore[arg-type]  # transformers' .to is wrapped
-        return cls(model, tokenizer, processor, name, system)
+        ckpt, _ = locate(path_or_id, FAMILY)
+        model, tokenizer, processor = load_parts(
+            ckpt, SmolVLMForConditionalGeneration, FAMILY, device, dtype
+        )
+        return cls(model, tokenizer, processor, ckpt.name, system)
 
     @property
     def model(self) -> Any:
