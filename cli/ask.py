@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cli.args import add_device, non_negative, positive
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
+from streamer.eval.records import parse_json, read_text
 from streamer.timeref import format_clock
 from streamer.types import Answer
 
@@ -59,12 +60,9 @@ def load_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
         if not path.exists():
             raise StreamerError(f"Questions file not found: {path}.")
         out = []
-        for n, line in enumerate(path.read_text().splitlines(), 1):
+        for n, line in enumerate(read_text(path, "questions").split("\n"), 1):
             if line.strip():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise StreamerError(f"{path} line {n} is not JSON ({e.msg}).") from None
+                record = parse_json(line, f"{path} line {n}")
                 problem = _bad_question(record)
                 if problem:
                     raise StreamerError(f"{path} line {n}: {problem}.")

@@ -88,7 +88,7 @@ def read_manifest(folder: Path | str) -> Manifest:
         raise newer(folder, f"format {fmt}; this version reads format {FORMAT_VERSION}")
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise newer(folder, f"{', '.join(unknown)}, which this version does not know")
+        raise newer(folder, f"{names(unknown)}, which this version does not know")
     missing = [n for n in REQUIRED if n not in raw]
     if missing:
         raise damaged(path, f"it has no {', '.join(missing)}")
@@ -98,6 +98,11 @@ def read_manifest(folder: Path | str) -> Manifest:
     if raw.get("format", FORMAT_VERSION) != FORMAT_VERSION:
         raise damaged(path, f"format {raw['format']!r} is unknown")
     return Manifest(**raw)
+
+
+def names(keys: list[str]) -> str:
+    """Saved keys for a sentence: as they are, or quoted when they hold a line break."""
+    return ", ".join(k if k.isprintable() else repr(k) for k in keys)
 
 
 def newer(folder: Path, what: str) -> StoreError:

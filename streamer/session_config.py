@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from streamer.manifest import newer
+from streamer.manifest import names, newer
 from streamer.memory.items import MemoryStats
 from streamer.perception import PerceptionConfig, PerceptionStats
 from streamer.store import StoreError
@@ -50,11 +50,13 @@ def saved_config(folder: Path, saved: dict[str, Any]) -> SessionConfig:
     """The SessionConfig a manifest holds (StoreError in one sentence for one it cannot)."""
     saved = dict(saved)
     perception = saved.pop("perception", {})
-    names = {f.name for f in fields(SessionConfig)}
+    if not isinstance(perception, dict):
+        raise StoreError(f"Session {folder} has perception settings that are not a JSON object.")
+    own = {f.name for f in fields(SessionConfig)}
     known = {f.name for f in fields(PerceptionConfig)} | {"fps"}  # saved before sample_fps
-    unknown = sorted(set(saved) - names) + sorted(set(perception or {}) - known)
+    unknown = sorted(set(saved) - own) + sorted(set(perception) - known)
     if unknown:
-        raise newer(folder, f"settings {', '.join(unknown)}, which this version does not know")
+        raise newer(folder, f"settings {names(unknown)}, which this version does not know")
     try:
         return SessionConfig(
             **{**saved, "perception": PerceptionConfig.from_dict(perception), "save_dir": None}

@@ -24,6 +24,10 @@ import safetensors.numpy
 from models.atomic import TMP_MARK, atomic_file, remove_stale_tmp
 from streamer.errors import StreamerError
 
+# What a damaged JSON text can raise: JSONDecodeError and UnicodeDecodeError are ValueErrors,
+# as is a number past Python's 4300-digit limit; nesting past the recursion limit is a
+# RecursionError.
+JSON_ERRORS = (ValueError, RecursionError)
 TAIL_CHUNK = 4096  # bytes read backwards at a time when repairing a torn JSONL tail
 
 
@@ -32,7 +36,11 @@ class StoreError(StreamerError):
 
 
 def damaged(path: Path, why: str) -> StoreError:
-    """The one sentence a user sees for a file that cannot be read back."""
+    """The one sentence a user sees for a file that cannot be read back.
+
+    `why` may quote the file (a key, a value): its line breaks become spaces.
+    """
+    why = " ".join(why.split())
     return StoreError(f"Session file {path} is damaged ({why}); it cannot be loaded.")
 
 
@@ -130,7 +138,7 @@ def read_json(path: Path | str) -> Any:
     data = read_bytes(path)
     try:
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except JSON_ERRORS as e:
         raise damaged(path, f"not valid JSON: {e}") from None
 
 
@@ -155,7 +163,7 @@ def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
             continue
         try:
             record = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        except JSON_ERRORS as e:
             if i == last:
                 break
             raise damaged(path, f"line {i + 1} is not valid JSON: {e}") from None

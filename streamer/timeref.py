@@ -124,8 +124,21 @@ def strip_time_phrases(text: str, now: float) -> str:
 
 
 def parse_window(text: str, now: float) -> Window | None:
-    """The stream-time window a question asked at `now` refers to, or None if it names none."""
-    q = _stream_part(text, now)
+    """The stream-time window a question asked at `now` refers to, or None if it names none.
+
+    The window lies within [0, now]: a time not yet streamed ("at 500 s", asked at 100 s)
+    is the empty window at `now`, where nothing has been seen yet.
+    """
+    now = max(0.0, now)
+    window = _named_window(_stream_part(text, now), now)
+    if window is None:
+        return None
+    start = min(max(0.0, window[0]), now)
+    return (start, min(max(start, window[1]), now))
+
+
+def _named_window(q: str, now: float) -> Window | None:
+    """The window the lower-case question `q` names, before it is clipped to [0, now]."""
     m = re.search(r"between\s+" + _CLOCK + r"\s+and\s+" + _CLOCK, q)
     if m:
         a, b = parse_clock(m.group(1)), parse_clock(m.group(2))

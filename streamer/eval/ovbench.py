@@ -15,13 +15,13 @@ frames at `fps`; their records name the frame the question was written on
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from streamer.errors import StreamerError
 from streamer.eval.locate import VideoRoot
+from streamer.eval.records import parse_json, read_text, record
 from streamer.eval.types import Benchmark, EvalQuestion, EvalVideo
 
 SUBSETS = ("ava", "coin", "hirest", "tao")
@@ -47,10 +47,7 @@ def load_records(path: str | Path) -> list[tuple[str, int, dict[str, Any]]]:
     """(subset, index in its file, record) for every record of every file at `path`."""
     out = []
     for f in annotation_files(path):
-        try:
-            data = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise StreamerError(f"{f} is not a readable OVBench JSON file ({e}).") from e
+        data = parse_json(read_text(f, "OVBench"), str(f))
         if not isinstance(data, list):
             raise StreamerError(f"{f} is not an OVBench file: it holds no list of questions.")
         out += [(f.stem.lower(), i, r) for i, r in enumerate(data)]
@@ -88,9 +85,10 @@ def load_ovbench(annotations: str | Path, video_root: str | Path | None) -> Benc
     groups: dict[tuple[str, str, float], list[EvalQuestion]] = defaultdict(list)
     fps: dict[tuple[str, str, float], float | None] = {}
     for subset, i, r in load_records(annotations):
-        key = (subset, str(r["video"]), float(r.get("start", 0.0)))
-        groups[key].append(to_question(subset, i, r))
-        fps.setdefault(key, r.get("fps"))
+        with record(f"OVBench {subset} record {i}"):
+            key = (subset, str(r["video"]), float(r.get("start", 0.0)))
+            groups[key].append(to_question(subset, i, r))
+            fps.setdefault(key, None if r.get("fps") is None else float(r["fps"]))
     root = VideoRoot(video_root)
     bench = Benchmark("ovbench", [], annotations=[str(f) for f in annotation_files(annotations)])
     for (subset, video_id, start), questions in sorted(groups.items()):

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from streamer.errors import StreamerError
+from streamer.eval.records import parse_json, read_text, record
 from streamer.eval.synthetic_facts import (
     SHAPE_COLORS,
     SIGNS,
@@ -313,14 +314,15 @@ def load_synthetic(path: str | Path) -> Benchmark:
     if not path.is_file():
         raise StreamerError(f"Synthetic questions file not found: {path}.")
     groups: dict[str, list[EvalQuestion]] = {}
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(path, "synthetic questions").split("\n"), 1):
         if not line.strip():
             continue
-        try:
-            d = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise StreamerError(f"{path} line {n} is not JSON ({e.msg}).") from e
-        groups.setdefault(d.pop("video"), []).append(EvalQuestion.from_dict(d))
+        d = parse_json(line, f"{path} line {n}")
+        with record(f"{path} line {n}"):
+            name = d.pop("video")
+            if not isinstance(name, str):
+                raise TypeError(f"its video is {type(name).__name__}, not a file name")
+            groups.setdefault(name, []).append(EvalQuestion.from_dict(d))
     bench = Benchmark("synthetic", [], annotations=[str(path)])
     for name, questions in sorted(groups.items()):
         video = path.parent / name

@@ -17,7 +17,6 @@ question's `window`). A yes/no gold answer is judged by the answer's first word.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 from streamer.errors import StreamerError
 from streamer.eval.locate import Found, VideoRoot
+from streamer.eval.records import parse_json, read_text, record
 from streamer.eval.types import Benchmark, EvalQuestion, EvalVideo
 
 
@@ -32,10 +32,7 @@ def _read_list(path: str | Path, what: str) -> list[dict[str, Any]]:
     p = Path(path).expanduser()
     if not p.is_file():
         raise StreamerError(f"{what} annotations not found at {p}; give the JSON file.")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise StreamerError(f"{p} is not a readable {what} JSON file ({e}).") from e
+    data = parse_json(read_text(p, what), str(p))
     if isinstance(data, dict):  # some releases wrap the list: {"data": [...]}
         data = next((v for v in data.values() if isinstance(v, list)), None)
     if not isinstance(data, list):
@@ -65,8 +62,9 @@ def load_vstream(annotations: str | Path, video_root: str | Path | None) -> Benc
     """VStream-QA records grouped by video; each question asked at its `end_time`."""
     groups: dict[str, list[EvalQuestion]] = defaultdict(list)
     for i, r in enumerate(_read_list(annotations, "VStream-QA")):
-        qid = str(r.get("id", f"{r['video_id']}/{i}"))
-        groups[str(r["video_id"])].append(_question(qid, r, str(r.get("answer_type", ""))))
+        with record(f"VStream-QA record {i}"):
+            qid = str(r.get("id", f"{r['video_id']}/{i}"))
+            groups[str(r["video_id"])].append(_question(qid, r, str(r.get("answer_type", ""))))
     root = VideoRoot(video_root)
     bench = Benchmark("vstream", [], annotations=[str(annotations)])
     for video_id, questions in sorted(groups.items()):
@@ -78,13 +76,14 @@ def load_rvs(annotations: str | Path, video_root: str | Path | None) -> Benchmar
     """RVS videos with their conversations; `video_path` is tried first, then the id."""
     root = VideoRoot(video_root)
     bench = Benchmark("rvs", [], annotations=[str(annotations)])
-    for v in _read_list(annotations, "RVS"):
-        video_id = str(v["video_id"])
-        questions = [
-            _question(f"{video_id}/{i}", c, sub_type=str(v.get("source", "")))
-            for i, c in enumerate(v.get("conversations", []))
-        ]
-        found = _by_path(v.get("video_path"), video_root) or root.find(video_id)
+    for n, v in enumerate(_read_list(annotations, "RVS")):
+        with record(f"RVS record {n}"):
+            video_id = str(v["video_id"])
+            questions = [
+                _question(f"{video_id}/{i}", c, sub_type=str(v.get("source", "")))
+                for i, c in enumerate(v.get("conversations", []))
+            ]
+            found = _by_path(v.get("video_path"), video_root) or root.find(video_id)
         _add(bench, video_id, found, questions)
     bench.videos.sort(key=lambda e: e.video_id)
     return bench

@@ -66,9 +66,14 @@ def read_state(directory: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             f"format {FORMAT_VERSION}; save it again with a matching version."
         )
     name = state.get("tensors")
-    if not isinstance(name, str) or "/" in name or "\\" in name or not name:
+    if not isinstance(name, str) or not _plain_file_name(name):
         raise damaged(path, "it names no tensors file")
     return state, load_arrays(directory / name)
+
+
+def _plain_file_name(name: str) -> bool:
+    """A name in the folder itself: no path, no NUL byte (which no file system allows)."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
 
 
 def restore(

@@ -151,15 +151,12 @@ class Timeline:
         tl = cls(embed, dim)
         records = read_jsonl(folder / EVENTS_FILE) if (folder / EVENTS_FILE).exists() else []
         try:
-            events = [TextEvent(**r) for r in records]
+            events = [_event(r) for r in records]
         except (TypeError, ValueError) as err:
             raise damaged(folder / EVENTS_FILE, f"a record does not fit: {err}") from None
-        vectors = (
-            load_arrays(folder / VECTORS_FILE)["vectors"]
-            if (folder / VECTORS_FILE).exists()
-            else np.zeros((0, dim), np.float32)
-        )
-        if len(vectors) != len(events) or (len(vectors) and vectors.shape[1] != dim):
+        saved = load_arrays(folder / VECTORS_FILE) if (folder / VECTORS_FILE).exists() else {}
+        vectors = saved.get("vectors", np.zeros((0, dim), np.float32))
+        if vectors.shape != (len(events), dim):
             vectors = tl._vectorise([e.text for e in events])  # saved vectors stale: redo
         tl._events = events
         tl._index.add(np.ascontiguousarray(vectors, dtype=np.float32))  # (n, dim)
@@ -167,6 +164,17 @@ class Timeline:
             tl._spans.append(e.start, e.end, e.kind)
             tl._last_of_kind[e.kind] = i
         return tl
+
+
+def _event(record: dict[str, Any]) -> TextEvent:
+    """A saved event (TypeError/ValueError when its fields are not texts and numbers)."""
+    event = TextEvent(**record)
+    numbers = (event.start, event.end, event.confidence)
+    if not isinstance(event.text, str) or not all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in numbers
+    ):
+        raise TypeError(f"a {event.kind} event has fields of the wrong type")
+    return event
 
 
 def _top_k(index: Any, q: np.ndarray, k: int, keep: np.ndarray | None) -> list[tuple[int, float]]:

@@ -76,6 +76,7 @@ def terms(text: str) -> list[str]:
 def parse_question(text: str, asked_at: float, options: list[str] | None = None) -> Question:
     """Understand `text`, asked at stream time `asked_at`. Raises QuestionError when unusable."""
     text = (text or "").strip()
+    asked_at = max(0.0, asked_at)  # before the stream began is its start
     if len(text) > MAX_QUESTION_CHARS:  # cut at a word boundary
         text = text[:MAX_QUESTION_CHARS].rsplit(None, 1)[0]
     opts = tuple(o.strip() for o in (options or []) if o and o.strip())[:MAX_OPTIONS]
@@ -102,7 +103,7 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
     topic_text = strip_time_phrases(low[: m.start()] if m else low, asked_at)
     return Question(
         text=text,
-        asked_at=max(0.0, asked_at),
+        asked_at=asked_at,
         kind=kind,
         topic=" ".join(terms(topic_text)),
         window=parse_window(text, asked_at),
