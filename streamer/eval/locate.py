@@ -36,9 +36,20 @@ class VideoRoot:
         self._subdirs: dict[str, Path] | None = None
 
     def find(self, video_id: str, subset: str = "", image_file: str | None = None) -> Found | None:
-        """Where `video_id` lives under the root, or None (no root, or not there)."""
+        """Where `video_id` lives under the root, or None (no root, not there, or no file name).
+
+        An annotation's id is data: one that cannot name a file here (too long, a NUL)
+        is a video that is not found, like any other.
+        """
         if self.root is None or not video_id:
             return None
+        try:
+            return self._find(video_id, subset, image_file)
+        except (OSError, ValueError):
+            return None
+
+    def _find(self, video_id: str, subset: str, image_file: str | None) -> Found | None:
+        assert self.root is not None
         bases = [self.root]
         sub = self._subset_dir(subset)
         if sub is not None:

@@ -101,6 +101,7 @@ def test_vstream_files_are_read_or_refused_in_one_sentence(tmp_path: Path, value
 @given(ANNOTATIONS)
 @example([{"video_id": "v", "conversations": 3}])  # was a bare TypeError
 @example([{"video_id": "v", "video_path": 5, "conversations": []}])  # Path(5): TypeError
+@example([{"video_id": ["x" * 300]}])  # an id too long for a file name: OSError when looked up
 def test_rvs_files_are_read_or_refused_in_one_sentence(tmp_path: Path, value: Any) -> None:
     path = _write(tmp_path / "rvs.json", value)
     raises_only_sentences(lambda: load_rvs(path, tmp_path))
