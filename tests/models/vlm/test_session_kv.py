@@ -81,3 +81,38 @@ def test_a_kv_session_refuses_a_save_folder(clip, tiny_llava, tmp_path):
     with pytest.raises(StreamerError) as e:
         kv_session(clip[0], f"vlm:{tiny_llava}", save_dir=str(tmp_path)).start()
     assert str(e.value) == NO_KV_SAVE
+
+
+class Gated:
+    """The tiny model, its frame prefills held until `go` is set: a slow LM, for the drop policy."""
+
+    def __init__(self, model: object) -> None:
+        self.model, self.go = model, threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+    def kv_pass(self, embeds, context, positions, logits=False, queries=False):  # type: ignore[no-untyped-def]
+        if context:  # a frame's pass (the sinks' pass has no context)
+            self.go.wait(30)
+        return self.model.kv_pass(embeds, context, positions, logits, queries)  # type: ignore[attr-defined]
+
+
+def test_a_live_stream_drops_what_the_prefill_cannot_take(llava, demo_frames):
+    from models.vlm.kv import KvLanguageModel
+    from streamer.memory.kv import QUEUE_FRAMES, KvConfig
+    from streamer.types import Observation
+
+    gated = Gated(llava)
+    assert isinstance(gated, KvLanguageModel)
+    memory = KvMemory(KvConfig(when_busy="drop", window=1), llava.info, gated)  # type: ignore[arg-type]
+    f = llava.encode(demo_frames[:1])[0]
+    extra = 3
+    for i in range(QUEUE_FRAMES + 1 + extra):  # one in the worker, a full queue, `extra` more
+        memory.write(Observation(float(i), i, b"jpeg", (), f.feature, f.tokens, space=f.space))
+    assert memory.frames_dropped >= extra  # perception never waited
+    gated.go.set()
+    assert memory.settle(60)
+    memory.finish()
+    assert not prefill_threads()
+    assert len(memory.blocks_until(1e9)) == memory.frames_seen - memory.frames_dropped
