@@ -31,12 +31,13 @@ from streamer.manifest import (
     write_manifest,
 )
 from streamer.memory import (
-    MEMORY_NAMES,
+    ALL_MEMORY_NAMES,
     Memory,
     MemorySnapshot,
     load_memory,
     make_memory,
 )
+from streamer.memory.kv import NO_KV_SAVE
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception
@@ -48,6 +49,7 @@ from streamer.store import remove_orphaned_temp_files
 from streamer.types import Frame, Observation, StatusEvent, TextEvent
 
 __all__ = ["AUTOSAVE_SECONDS", "Session", "SessionConfig", "SessionStats", "saved_config"]
+
 
 class Session:
     def __init__(self, config: SessionConfig, models: ModelSet | None = None) -> None:
@@ -89,8 +91,13 @@ class Session:
         if encoder is not None:  # a backend that sees: its own vision side fills the memory
             self.models = replace(self.models, encoder=encoder)
         if self.memory is None:
-            self.memory = make_memory(
-                self.config.memory, self.config.memory_options, self.models.encoder.info
+            options = dict(self.config.memory_options)
+            if self.config.memory == "kv":  # a replay waits for the LM prefill, live drops
+                if self.config.save_dir:
+                    raise StreamerError(NO_KV_SAVE)
+                options.setdefault("when_busy", "wait" if self.config.pace == "none" else "drop")
+            self.memory = make_memory(  # the kv memory prefills the vlm itself: `model`
+                self.config.memory, options, self.models.encoder.info, encoder
             )
         if self.timeline is None:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
@@ -121,6 +128,8 @@ class Session:
             self.source.stop()
         if self.perception is not None:
             self.perception.stop()
+        if self.memory is not None:
+            self.memory.finish()  # the kv memory's prefill worker ends; it still answers
         if self.reasoner is not None:
             with self._ask_lock:
                 self.reasoner.stop()
@@ -210,8 +219,8 @@ class Session:
     # -- what clients may know ------------------------------------------------------
     @staticmethod
     def memory_names() -> tuple[str, ...]:
-        """The memory strategies a session can use (`SessionConfig.memory`)."""
-        return MEMORY_NAMES
+        """The memory strategies a session can use (`SessionConfig.memory`; "kv" needs a vlm)."""
+        return ALL_MEMORY_NAMES
 
     @staticmethod
     def backend_names() -> tuple[str, ...]:
@@ -317,8 +326,8 @@ class Session:
             t = self.stream_time()
             target.mkdir(parents=True, exist_ok=True)
             remove_orphaned_temp_files(target)
+            self.memory.save(target / "memory")  # first: a memory that cannot save, writes nothing
             self.timeline.save(target)
-            self.memory.save(target / "memory")
             manifest = Manifest(
                 source=self.config.source,
                 stream_time=t,
@@ -354,4 +363,3 @@ class Session:
         session._start_reasoner()
         session.state = "reopened"
         return session
-

@@ -1,6 +1,6 @@
 """Bounded visual memory of a stream, behind one interface, chosen by name.
 
-memory = make_memory("star")          # or "pyramid", "window", "uniform"
+memory = make_memory("star")          # or "pyramid", "window", "uniform"; "kv" with a vlm
 memory.write(observation)             # perception thread
 view = memory.read(MemoryQuery(...))  # reasoner thread
 memory.save(folder); load_memory(folder)
@@ -17,9 +17,10 @@ from streamer.memory.items import (
     MemoryView,
     SnapshotItem,
 )
-from streamer.memory.registry import MEMORY_NAMES, load_memory, make_memory
+from streamer.memory.registry import ALL_MEMORY_NAMES, MEMORY_NAMES, load_memory, make_memory
 
 __all__ = [
+    "ALL_MEMORY_NAMES",
     "MEMORY_NAMES",
     "LevelSnapshot",
     "Memory",

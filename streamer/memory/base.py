@@ -156,6 +156,10 @@ class Memory(abc.ABC):
                 }
             write_state(Path(directory), {**header, **state}, arrays)
 
+    def finish(self) -> None:  # noqa: B027  (most strategies have nothing in flight)
+        """Finish the writes in flight (a memory with its own worker ends it); still readable."""
+        return None
+
     @classmethod
     def load(cls, directory: Path | str) -> Memory:
         """The memory saved in `directory` (StoreError if it is missing or damaged)."""

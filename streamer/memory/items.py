@@ -102,7 +102,9 @@ class MemoryStats:
     tokens_by_level: dict[str, int]
     tokens: int  # all held tokens
     budget_tokens: int  # the most `tokens` can ever be
-    bytes_held: int  # token maps, features, thumbnails and working buffers
+    bytes_held: int  # token maps, features, thumbnails and working buffers (RAM)
+    disk_bytes: int = 0  # what the memory has offloaded to disk (the kv memory's blocks)
+    frames_dropped: int = 0  # frames a live stream gave faster than the memory could take
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ class KvStream:
         sinks = np.arange(len(head))
         self.sinks: list[LayerKV] = model.kv_pass(head, [], sinks).kv
         self.positions: list[np.ndarray] = []  # per block, its tokens' absolute positions
-        self._next = len(head)  # position of the next token
+        self._next = self._sink_len = len(head)  # position of the next token; of the first frame
 
     def add_frame(self, tokens: np.ndarray) -> int:
         """Prefill one frame's (h, w, D) or (n, D) visual tokens as a block; its id."""
@@ -83,23 +83,35 @@ class KvStream:
             self._next += len(rows)
             return block
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[list[int]]:
-        """Per layer, the ids of the `top_k` blocks the question's queries favour, in time order."""
+    def retrieve(
+        self, question: str, top_k: int | None = None, upto: int | None = None
+    ) -> list[list[int]]:
+        """Per layer, the ids of the `top_k` blocks the question's queries favour, in time order.
+
+        Only blocks before `upto` (all when None) are candidates: the video as it stood when
+        the question was asked, however many frames were encoded since.
+        """
         k = self.top_k if top_k is None else top_k
         tail = self.model.kv_tail(question)
-        with self._lock:
-            n = len(self.positions)
+        with self._lock:  # held over the short query pass: its hooks must see no frame's pass
+            n, start = self._upto(upto)
             if n <= k:
                 return [list(range(n))] * self.layout.n_layers
-            at = np.arange(self._next, self._next + len(tail))
+            at = np.arange(start, start + len(tail))
             queries = self.model.kv_pass(tail, self.sinks, at, queries=True).queries
-            assert queries is not None
-            chosen = []
-            for layer, q in enumerate(queries):
-                scores = block_scores(q, self.store.representatives(layer))
-                best = np.argsort(-scores, kind="stable")[:k]
-                chosen.append(sorted(int(b) for b in best))
-            return chosen
+        assert queries is not None
+        chosen = []
+        for layer, q in enumerate(queries):
+            scores = block_scores(q, self.store.representatives(layer)[:n])
+            best = np.argsort(-scores, kind="stable")[:k]
+            chosen.append(sorted(int(b) for b in best))
+        return chosen
+
+    def _upto(self, upto: int | None) -> tuple[int, int]:
+        """(blocks, position after the last of them) of the first `upto` blocks (lock held)."""
+        n = len(self.positions) if upto is None else min(upto, len(self.positions))
+        start = int(self.positions[n - 1][-1]) + 1 if n else self._sink_len
+        return n, start
 
     def answer_logits(self, question: str, blocks: Sequence[Sequence[int]]) -> np.ndarray:
         """(Lq, vocab) logits of the tail over sinks + `blocks` (per layer).
@@ -114,13 +126,22 @@ class KvStream:
         return out.logits
 
     def answer(
-        self, question: str, max_new_tokens: int = 128, stop: Sequence[str] = ()
+        self,
+        question: str,
+        max_new_tokens: int = 128,
+        stop: Sequence[str] = (),
+        blocks: Sequence[Sequence[int]] | None = None,
+        upto: int | None = None,
     ) -> Iterator[str]:
-        """Greedy answer from sinks + the retrieved blocks, yielded a piece of text at a time."""
-        blocks = self.retrieve(question)
+        """Greedy answer from sinks + `blocks` (default: retrieved among the first `upto`).
+
+        Yielded a piece of text at a time; decoding holds no lock, so frames keep coming.
+        """
+        chosen = self.retrieve(question, upto=upto) if blocks is None else blocks
         tail = self.model.kv_tail(question)
         with self._lock:
-            context, start = self._context(blocks), self._next
+            _, start = self._upto(upto)
+        context = self._context(chosen)  # blocks never change once stored: no lock needed
         yield from self.model.kv_generate(tail, context, start, max_new_tokens, stop)
 
     def _context(self, blocks: Sequence[Sequence[int]]) -> list[LayerKV]:

@@ -10,6 +10,7 @@ from typing import Any
 from models.protocols import EncoderInfo
 from streamer.memory.base import Memory
 from streamer.memory.items import MemoryConfigError
+from streamer.memory.kv import KvMemory
 from streamer.memory.pyramid import PyramidMemory
 from streamer.memory.star import StarMemory
 from streamer.memory.state import read_state, restore
@@ -21,29 +22,38 @@ STRATEGIES: dict[str, type[Memory]] = {
     cls.name: cls for cls in (PyramidMemory, StarMemory, WindowMemory, UniformMemory)
 }
 MEMORY_NAMES: tuple[str, ...] = tuple(STRATEGIES)  # ("pyramid", "star", "window", "uniform")
+# and the strategy that needs the vlm's language model itself (it cannot be saved yet)
+ALL_MEMORY_NAMES: tuple[str, ...] = (*MEMORY_NAMES, KvMemory.name)
 
 
 def make_memory(
-    name: str, config: Mapping[str, Any] | None = None, encoder: EncoderInfo | None = None
+    name: str,
+    config: Mapping[str, Any] | None = None,
+    encoder: EncoderInfo | None = None,
+    model: object | None = None,
 ) -> Memory:
     """A new, empty memory of strategy `name`, its config built from `config`'s settings.
 
     `encoder` names the feature space the memory will hold (it refuses any other);
-    a strategy that needs more of the model (the KV memory) gets it from here too.
+    `model` is the vlm whose language model the kv memory prefills (a `KvLanguageModel`;
+    the other strategies ignore it).
 
     Raises:
-        MemoryConfigError: unknown strategy, unknown setting or a value out of range.
+        MemoryConfigError: unknown strategy, unknown setting or a value out of range,
+            or the kv memory without a KV-capable model.
     """
-    cls = STRATEGIES.get(name)
+    cls = STRATEGIES.get(name) or (KvMemory if name == KvMemory.name else None)
     if cls is None:
         raise MemoryConfigError(
-            f"Unknown memory {name!r}; choose one of {', '.join(MEMORY_NAMES)}."
+            f"Unknown memory {name!r}; choose one of {', '.join(ALL_MEMORY_NAMES)}."
         )
     given = dict(config or {})
     try:
         settings = cls.config_class(**{**scaled_grids(cls, given, encoder), **given})
     except TypeError as e:
         raise MemoryConfigError(f"Bad setting for the {name} memory: {e}.") from None
+    if cls is KvMemory:
+        return KvMemory(settings, encoder, model)  # type: ignore[arg-type]
     return cls(settings, encoder)
 
 

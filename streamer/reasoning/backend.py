@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.protocols import FrameEncoder
+from streamer.memory.base import Memory
 from streamer.memory.items import MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.question import Question
@@ -36,6 +37,7 @@ class Context:
 
     timeline: Timeline
     view: MemoryView  # the memory read for this question: never past `asked_at`
+    memory: Memory | None = None  # the memory itself, for a backend that reads it its own way (kv)
 
 
 @dataclass(frozen=True)

@@ -178,4 +178,4 @@ class Reasoner:
             now=q.asked_at,
             text=q.text,
         )
-        return Context(self.timeline, self.memory.read(query))
+        return Context(self.timeline, self.memory.read(query), self.memory)

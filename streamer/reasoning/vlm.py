@@ -15,6 +15,12 @@ likeliest (`option_logprob`).
 Frames are fed only when their tokens are in the model's own space (the
 session's encoder is the model's vision tower); a memory of another encoder
 gives the model the timeline alone.
+
+With the kv memory the frames are not fed again: the model answers over the
+memory's own KV cache (the attention sinks, the blocks retrieved for the
+question among those at or before its time), and those blocks are the evidence.
+A multiple-choice reply whose option cannot be read has none there (no letter
+scoring over the cache yet).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from collections.abc import Sequence
 from models.protocols import FrameEncoder
 from models.vlm.base import Part, VisionLanguageModel
 from streamer.memory.items import MemoryItem
+from streamer.memory.kv import KvMemory
 from streamer.reasoning.answers import LETTERS, model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.llm import (
@@ -61,7 +68,26 @@ class VlmBackend(Backend):
     def respond(self, q: Question, ctx: Context) -> Reply:
         if not len(ctx.timeline) and not ctx.view.frames_seen:
             return Reply.text(nothing_about(q, ctx))  # nothing to read yet
+        if isinstance(ctx.memory, KvMemory):
+            return Reply(self._from_kv(q, ctx, ctx.memory))
         return Reply(self._generate(q, ctx))
+
+    def _from_kv(self, q: Question, ctx: Context, memory: KvMemory) -> TokenStream:
+        """The answer over the memory's own KV cache: sinks + retrieved blocks + question.
+
+        The question text is what `prompt_parts` writes after the frames (timeline lines,
+        question, options); the evidence is the retrieved blocks' frames.
+        """
+        scored = select_events(q, ctx.timeline)
+        text = prompt_parts(q, [], timeline_lines(scored, ctx.view.items, q.asked_at))[-1]
+        assert isinstance(text, str)
+        stop = CHOICE_STOP if q.options else STOP
+        used, pieces = memory.answer(text, q.asked_at, self.max_tokens, stop)
+        reply = yield from model_text(pieces)
+        option = parse_option(reply, q.options) if q.options else None
+        evidence = frame_evidence(used, q.asked_at)
+        evidence += cited_evidence(reply, scored, ctx.view.items, q.asked_at)
+        return Grounds(evidence, option)
 
     def fed_frames(self, q: Question, ctx: Context) -> list[MemoryItem]:
         """The view's items the model reads: its own space, not after `asked_at`, in time order."""

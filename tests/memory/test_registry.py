@@ -16,8 +16,13 @@ def test_names() -> None:
 
 
 def test_unknown_name_is_a_user_error() -> None:
-    with pytest.raises(StreamerError, match="Unknown memory 'kv'; choose one of pyramid"):
-        make_memory("kv")
+    with pytest.raises(StreamerError, match="Unknown memory 'rekv'; choose one of pyramid.*kv"):
+        make_memory("rekv")
+
+
+def test_kv_needs_the_vlm_itself() -> None:
+    with pytest.raises(StreamerError, match="works only with a vlm backend"):
+        make_memory("kv")  # no model: the kv memory prefills a vlm's language model
 
 
 @pytest.mark.parametrize(

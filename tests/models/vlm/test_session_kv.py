@@ -1,0 +1,118 @@
+"""A session with `--memory kv`: frames prefilled into the tiny LLaVA-OneVision's KV cache."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from streamer.errors import StreamerError
+from streamer.memory.kv import KV_NEEDS_VLM, NO_KV_SAVE, KvMemory
+from streamer.perception import PerceptionConfig
+from streamer.session import Session, SessionConfig
+
+ASK_AT = 8.0  # s into the 12 s gate clip
+FPS = 1.0  # frames sampled a second: 8 blocks before ASK_AT
+TOP_K = 3  # blocks retrieved per layer (of 8): retrieval really chooses
+RAM_MB = 0.25  # ~2 blocks of ~100 KB in RAM, the rest on disk
+
+
+def kv_session(clip: Path, backend: str, **config: object) -> Session:
+    return Session(
+        SessionConfig(
+            str(clip),
+            pace="none",
+            memory="kv",
+            memory_options={"top_k": TOP_K, "ram_mb": RAM_MB},
+            backend=backend,
+            perception=PerceptionConfig(sample_fps=FPS, ocr=False, speech=False),
+            **config,  # type: ignore[arg-type]
+        )
+    )
+
+
+def prefill_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name == "kv-prefill" and t.is_alive()]
+
+
+def test_a_replay_answers_from_its_kv_blocks(clip, tiny_llava, tmp_path):
+    s = kv_session(clip[0], f"vlm:{tiny_llava}").start()
+    try:
+        assert isinstance(s.memory, KvMemory) and "kv" in Session.memory_names()
+        s.run_until(ASK_AT)
+        stream = s.ask("What is shown in the video?")
+        pieces = list(stream)
+        answer = stream.result(120)
+        assert answer.error is None and answer.backend == "vlm" and answer.text
+        assert "".join(pieces).strip() == answer.text
+        frames = [e for e in answer.evidence if e.kind == "frame"]
+        assert frames and all(e.end <= ASK_AT and e.thumbnail for e in frames)
+        assert len(frames) <= TOP_K * s.memory.stream.layout.n_layers
+        sampled = s.perception.stats().frames_sampled  # type: ignore[union-attr]
+        blocks = s.memory.blocks_until(ASK_AT)
+        assert len(blocks) == s.memory.frames_seen == sampled == int(ASK_AT * FPS)
+
+        stats = s.stats().memory
+        assert stats is not None and stats.frames_held == len(blocks) and stats.frames_dropped == 0
+        assert stats.disk_bytes > 0 and 0 < stats.bytes_held
+        levels = {lv.name: len(lv.items) for lv in s.memory_snapshot().levels}  # type: ignore[union-attr]
+        assert levels["disk"] > 0 and levels["ram"] > 0
+
+        used, text = s.memory.answer("What was shown first?", asked_at=3.0, max_tokens=4)
+        assert used and all(it.t <= 3.0 for it in used) and isinstance("".join(text), str)
+
+        with pytest.raises(StreamerError, match="not built yet"):
+            s.save(tmp_path / "saved")
+        assert not (tmp_path / "saved" / "manifest.json").exists()
+    finally:
+        s.stop()
+    assert not prefill_threads()  # the worker ended with the session
+    assert s.ask("And now?").result(120).error is None  # a stopped session still answers
+
+
+def test_kv_needs_a_vlm_backend(clip):
+    with pytest.raises(StreamerError) as e:
+        kv_session(clip[0], "extractive").start()
+    assert str(e.value) == KV_NEEDS_VLM
+
+
+def test_a_kv_session_refuses_a_save_folder(clip, tiny_llava, tmp_path):
+    with pytest.raises(StreamerError) as e:
+        kv_session(clip[0], f"vlm:{tiny_llava}", save_dir=str(tmp_path)).start()
+    assert str(e.value) == NO_KV_SAVE
+
+
+class Gated:
+    """The tiny model, its frame prefills held until `go` is set: a slow LM, for the drop policy."""
+
+    def __init__(self, model: object) -> None:
+        self.model, self.go = model, threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+    def kv_pass(self, embeds, context, positions, logits=False, queries=False):  # type: ignore[no-untyped-def]
+        if context:  # a frame's pass (the sinks' pass has no context)
+            self.go.wait(30)
+        return self.model.kv_pass(embeds, context, positions, logits, queries)  # type: ignore[attr-defined]
+
+
+def test_a_live_stream_drops_what_the_prefill_cannot_take(llava, demo_frames):
+    from models.vlm.kv import KvLanguageModel
+    from streamer.memory.kv import QUEUE_FRAMES, KvConfig
+    from streamer.types import Observation
+
+    gated = Gated(llava)
+    assert isinstance(gated, KvLanguageModel)
+    memory = KvMemory(KvConfig(when_busy="drop", window=1), llava.info, gated)  # type: ignore[arg-type]
+    f = llava.encode(demo_frames[:1])[0]
+    extra = 3
+    for i in range(QUEUE_FRAMES + 1 + extra):  # one in the worker, a full queue, `extra` more
+        memory.write(Observation(float(i), i, b"jpeg", (), f.feature, f.tokens, space=f.space))
+    assert memory.frames_dropped >= extra  # perception never waited
+    gated.go.set()
+    assert memory.settle(60)
+    memory.finish()
+    assert not prefill_threads()
+    assert len(memory.blocks_until(1e9)) == memory.frames_seen - memory.frames_dropped
