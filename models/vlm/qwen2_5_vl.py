@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm.base import Part, as_token_rows
+from models.vlm.base import Part, TimedTokens, as_token_rows, clock
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
 from models.vlm.llava_onevision import _features
@@ -266,6 +266,19 @@ class Qwen25VL:
         return self._prompt(parts, times)[1]
 
     # ---- generation ----------------------------------------------------------------------
+
+    def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
+        """One line naming the frames' span, then the frames back to back: one video.
+
+        With their stream times as `generate`'s `times`, the M-RoPE positions keep
+        the frames' true spacing; the line ties the first one to the stream clock.
+        """
+        if not frames:
+            return []
+        first, last = clock(frames[0][0]), clock(frames[-1][0])
+        span = f"from {first} to {last}" if len(frames) > 1 else f"at {first}"
+        head = f"Frames {span} of a {clock(duration)} video:\n"
+        return [head, *(tokens for _, tokens in frames), "\n"]
 
     def generate(
         self,

@@ -30,7 +30,7 @@ from streamer.bench.report import median, table, write
 from streamer.errors import StreamerError
 from streamer.memory import MEMORY_NAMES, make_memory
 from streamer.reasoning.question import parse_question
-from streamer.reasoning.vlm import prompt_parts
+from streamer.reasoning.vlm import model_prompt
 from streamer.types import Observation
 
 FPS = 0.5  # frames a second written to memory (perception's vlm sampling, typical)
@@ -119,7 +119,7 @@ def _one(
     now = (n - 1) / FPS
     view = memory.read()
     items = sorted(view.items, key=lambda i: (i.t, i.seq))
-    parts = prompt_parts(parse_question(QUESTION, now), items, [])
+    parts, _ = model_prompt(vlm, parse_question(QUESTION, now), items, [])
     timed = [timed_answer(vlm, parts, tokens) for _ in range(answers)]
     return {
         "strategy": strategy,
