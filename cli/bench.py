@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--family",
         default="llava-onevision-0.5b",
-        help="vlm: the published shape, random weights (llava-onevision-0.5b, -7b, tiny)",
+        help="vlm: the published shape, random weights (llava-onevision-0.5b, -7b, "
+        "smolvlm2-256m, -500m, qwen2.5-vl-3b, -7b, tiny)",
     )
     add_device(parser)
     parser.add_argument("--backends", default="extractive,llm", help="latency: backends to time")

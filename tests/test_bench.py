@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from streamer.bench.decode import bench_decode
 from streamer.bench.latency import bench_latency, text_events
 from streamer.bench.timeline import bench_timeline
@@ -55,3 +57,23 @@ def test_vlm_bench_writes_json_and_markdown(tmp_path):
     saved = json.loads((tmp_path / "vlm.json").read_text())
     assert saved["note"].startswith("random weights") and saved["device"] == "cpu"
     assert "random weights: speed is real, words are nonsense" in (tmp_path / "vlm.md").read_text()
+
+
+@pytest.mark.parametrize("family", ["smolvlm2-256m", "qwen2.5-vl-3b"])
+def test_vlm_bench_builds_every_family(tmp_path, monkeypatch, family):
+    """The published LM widths, one layer deep, a small vocabulary: the same code path."""
+    from dataclasses import replace
+
+    from models.vlm import synthetic
+    from streamer.bench.vlm import bench_vlm
+
+    builder, shape = synthetic.OTHER_FAMILIES[family]
+    small = replace(shape, lm_layers=1, vision_layers=1, vision_hidden=384, vocab=1024)
+    monkeypatch.setitem(synthetic.OTHER_FAMILIES, family, (builder, small))
+    result = bench_vlm(
+        family, minutes=(0.1,), strategies=("pyramid",), answers=1, tokens=2, device="cpu",
+        out_dir=tmp_path,
+    )  # fmt: skip
+    (run,) = result["runs"]
+    assert result["model"] == shape.model_id and result["encode_ms_per_frame"] > 0
+    assert run["visual_tokens"] > 0 and run["ttft_s"] > 0

@@ -257,6 +257,12 @@ class Qwen25VL:
         positions = torch.from_numpy(position_ids(segments))[:, None].to(self._model.device)
         return embeds, positions  # (1, L, D), (3, 1, L)
 
+    def prompt_inputs(
+        self, parts: Sequence[Part], times: Sequence[float] | None = None
+    ) -> tuple[Any, Any]:
+        """What `generate` feeds the LM: (1, L, D) inputs_embeds and (3, 1, L) position ids."""
+        return self._prompt(parts, times)
+
     def prompt_embeds(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
         """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
         return self._prompt(parts, times)[0]
