@@ -78,6 +78,10 @@ class KvLanguageModel(Protocol):
         """Run (n, D) `embeds` at `positions` (n,) over `context` (per layer, or empty)."""
         ...
 
+    def kv_text(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ids (k,), embeddings (k, D)) of `text`'s tokens, as the answer would write them."""
+        ...
+
     def kv_generate(
         self,
         embeds: np.ndarray,

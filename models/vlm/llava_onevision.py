@@ -279,6 +279,17 @@ class LlavaOneVision:
         lm = self._model.model.language_model
         return kv.run(lm, self._model.lm_head, embeds, context, positions, logits, queries)
 
+    def kv_text(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        ids = self._tok(text, add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise ValueError(f"{text!r} has no tokens")
+        table = self._model.get_input_embeddings()
+        with torch.inference_mode():
+            rows = table(torch.tensor(ids, device=self._model.device))
+        return np.asarray(ids, np.int64), rows.float().cpu().numpy()
+
     def kv_generate(
         self,
         embeds: np.ndarray,

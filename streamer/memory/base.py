@@ -155,15 +155,19 @@ class Memory(abc.ABC):
         with self._save_lock:
             with self._lock:
                 state, arrays = self._state()
-                header = {
-                    "format": FORMAT_VERSION,
-                    "strategy": self.name,
-                    "config": dataclasses.asdict(self.config),
-                    "frames_seen": self._frames_seen,
-                    "dim": self._dim,
-                    "space": self.space,
-                }
+                header = self._header()
             write_state(Path(directory), {**header, **state}, arrays)
+
+    def _header(self) -> dict[str, Any]:
+        """What every save states besides the strategy's own state (lock held)."""
+        return {
+            "format": FORMAT_VERSION,
+            "strategy": self.name,
+            "config": dataclasses.asdict(self.config),
+            "frames_seen": self._frames_seen,
+            "dim": self._dim,
+            "space": self.space,
+        }
 
     def finish(self) -> None:  # noqa: B027  (most strategies have nothing in flight)
         """Finish the writes in flight (a memory with its own worker ends it); still readable."""

@@ -125,6 +125,28 @@ class KvStream:
         assert out.logits is not None
         return out.logits
 
+    def option_logprob(
+        self, question: str, text: str, blocks: Sequence[Sequence[int]], upto: int | None = None
+    ) -> float:
+        """Sum log-probability of `text` as the answer's start, over sinks + `blocks`.
+
+        The tail and `text`'s tokens in one pass at the positions the answer gets
+        (after the first `upto` blocks): the multiple-choice fallback when a reply
+        names no option, scoring each option's letter.
+        """
+        tail = self.model.kv_tail(question)
+        ids, rows = self.model.kv_text(text)
+        with self._lock:
+            _, start = self._upto(upto)
+        context = self._context(blocks)
+        x = np.concatenate([tail, rows])
+        out = self.model.kv_pass(x, context, np.arange(start, start + len(x)), logits=True)
+        assert out.logits is not None
+        scores = out.logits[len(tail) - 1 : len(tail) - 1 + len(ids)].astype(np.float64)
+        top = scores.max(axis=1, keepdims=True)
+        logp = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+        return float(logp[np.arange(len(ids)), ids].sum())
+
     def answer(
         self,
         question: str,
@@ -153,6 +175,20 @@ class KvStream:
                 (np.concatenate([k for k, _ in parts], 1), np.concatenate([v for _, v in parts], 1))
             )
         return context
+
+    def spans(self, upto: int) -> list[list[int]]:
+        """[first position, tokens] of each of the first `upto` blocks, for a save."""
+        with self._lock:
+            return [[int(p[0]), len(p)] for p in self.positions[:upto]]
+
+    def adopt(self, spans: Sequence[Sequence[int]]) -> None:
+        """Take the positions of blocks already in the store (a reopened save)."""
+        if len(spans) != len(self.store):
+            raise ValueError(f"{len(spans)} block positions for {len(self.store)} blocks")
+        with self._lock:
+            self.positions = [np.arange(int(a), int(a) + int(n)) for a, n in spans]
+            if self.positions:
+                self._next = int(self.positions[-1][-1]) + 1
 
     def close(self) -> None:
         self.store.close()

@@ -22,8 +22,8 @@ gives the model the timeline alone.
 With the kv memory the frames are not fed again: the model answers over the
 memory's own KV cache (the attention sinks, the blocks retrieved for the
 question among those at or before its time), and those blocks are the evidence.
-A multiple-choice reply whose option cannot be read has none there (no letter
-scoring over the cache yet).
+A multiple-choice reply whose option cannot be read is the letter the model
+finds likeliest over those same blocks.
 """
 
 from __future__ import annotations
@@ -88,6 +88,10 @@ class VlmBackend(Backend):
         used, pieces = memory.answer(text, q.asked_at, self.max_tokens, stop)
         reply = yield from model_text(pieces)
         option = parse_option(reply, q.options) if q.options else None
+        if q.options and option is None:  # unreadable reply: the likeliest letter, over the cache
+            letters = [f"{LETTERS[i]}." for i in range(len(q.options))]
+            scores = memory.option_scores(text, letters, q.asked_at)
+            option = max(range(len(scores)), key=scores.__getitem__)
         evidence = frame_evidence(used, q.asked_at)
         evidence += cited_evidence(reply, scored, ctx.view.items, q.asked_at)
         return Grounds(evidence, option)

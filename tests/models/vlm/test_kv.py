@@ -155,3 +155,15 @@ def test_a_frame_aligned_with_the_question_is_retrieved(llava, frames, tmp_path:
     assert len(stream.retrieve(QUESTION, top_k=3)[0]) == 3
     assert list(stream.retrieve(QUESTION, top_k=3)[1]) == sorted(stream.retrieve(QUESTION, 3)[1])
     stream.close()
+
+
+def test_option_scores_over_the_cache_equal_the_full_pass(llava, frames, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The multiple-choice fallback: a letter's log-likelihood over sinks + every block."""
+    stream = KvStream(llava, tmp_path, ram_bytes=1 << 30, window=len(frames))
+    ids = [stream.add_frame(f) for f in frames]
+    every = [ids] * llava.kv_layout.n_layers
+    for letter in ("A.", "B."):
+        ours = stream.option_logprob(QUESTION, letter, every)
+        theirs = llava.option_logprob([*frames, QUESTION], letter)
+        assert abs(ours - theirs) < ATOL * 10, (letter, ours, theirs)
+    stream.close()
