@@ -77,3 +77,20 @@ def test_vlm_bench_builds_every_family(tmp_path, monkeypatch, family):
     (run,) = result["runs"]
     assert result["model"] == shape.model_id and result["encode_ms_per_frame"] > 0
     assert run["visual_tokens"] > 0 and run["ttft_s"] > 0
+
+
+def test_kv_bench_writes_json_and_markdown(tmp_path):
+    from streamer.bench.kv import bench_kv
+
+    result = bench_kv(
+        "tiny", minutes=(1, 2), answers=1, tokens=2, ram_gb=0.0001, device="cpu",
+        out_dir=tmp_path,
+    )  # fmt: skip
+    one, two = result["runs"]
+    assert (one["blocks"], two["blocks"]) == (30, 60)  # 0.5 fps
+    assert two["disk_gb"] > one["disk_gb"] > 0 and two["ram_mb"] <= 0.0001 * 1024 + 1e-9
+    assert result["kv_gb_per_hour"] > 0 and result["encode_frames_per_s"] > 0
+    for run in (one, two):  # every block is in RAM or on disk, whole
+        assert run["ram_bytes"] + run["disk_bytes"] == run["blocks"] * result["block_bytes"]
+    md = (tmp_path / "kv.md").read_text()
+    assert "random weights: speed is real, words are nonsense" in md and "| 60 |" in md

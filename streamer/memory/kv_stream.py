@@ -83,6 +83,16 @@ class KvStream:
             self._next += len(rows)
             return block
 
+    def add_block(self, keys: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> int:
+        """Store a block computed elsewhere, as the next frame's (a benchmark fills long
+        streams this way); its tokens take the next positions. Its id."""
+        with self._lock:
+            block = self.store.add(keys, values)
+            n = int(keys[0].shape[1])
+            self.positions.append(np.arange(self._next, self._next + n))
+            self._next += n
+            return block
+
     def retrieve(
         self, question: str, top_k: int | None = None, upto: int | None = None
     ) -> list[list[int]]:
