@@ -279,6 +279,12 @@ class LlavaOneVision:
         lm = self._model.model.language_model
         return kv.run(lm, self._model.lm_head, embeds, context, positions, logits, queries)
 
+    def kv_block_positions(
+        self, after: int, video_start: int, grid: tuple[int, int], seconds: float
+    ) -> tuple[np.ndarray, int]:
+        n = grid[0] * grid[1]  # 1-D RoPE: the frame's tokens follow on, whatever its time
+        return np.arange(after, after + n, dtype=np.int64), after + n
+
     def kv_text(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         import torch
 

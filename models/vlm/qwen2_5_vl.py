@@ -54,6 +54,7 @@ from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
 from models.vlm.llava_onevision import _features
 from models.vlm.mrope import Segment, VisualRun, next_position, position_ids, temporal_offsets
+from models.vlm.qwen2_5_vl_kv import QwenKv
 
 __all__ = ["DEFAULT_SYSTEM", "INPUT_SIZE", "MODEL_TYPE", "Qwen25VL", "render_turn"]
 
@@ -77,7 +78,7 @@ def render_turn(body: str, system: str | None) -> str:
     return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
 
 
-class Qwen25VL:
+class Qwen25VL(QwenKv):
     """A loaded Qwen2.5-VL checkpoint; build it with `Qwen25VL.load`."""
 
     def __init__(
@@ -193,6 +194,17 @@ class Qwen25VL:
         return out
 
     # ---- prompts -------------------------------------------------------------------------
+
+    def _kv_turn(self, question: str) -> tuple[Any, int]:
+        """Token ids of the turn [one video, `question`] and where its video pad is."""
+        import torch
+
+        for token in _BLOCKED:
+            question = question.replace(token, "")
+        body = VISION_START + VIDEO_PAD + VISION_END + question
+        text = render_turn(body, self.system)
+        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        return ids, int((ids == self.video_token_id).nonzero().flatten()[0])
 
     def _grid_of(self, rows: np.ndarray, part: np.ndarray) -> tuple[int, int]:
         """(h, w) of a visual part: its own map, the frame grid for h*w rows, else one row."""

@@ -1,4 +1,4 @@
-"""kv memory benchmark (ReKV): a full-size LLaVA-OneVision of a published shape, random weights.
+"""kv memory benchmark (ReKV): a full-size LLaVA-OneVision or Qwen2.5-VL, random weights.
 
 Random weights: speed is real, words are nonsense. One run measures
 
@@ -38,7 +38,10 @@ from streamer.errors import StreamerError
 FPS = 0.5  # frames a second of stream (ReKV's setting)
 QUESTION = "What is shown in the video?"
 NOTE = "random weights: speed is real, words are nonsense"
-KV_FAMILIES = ("llava-onevision-0.5b", "llava-onevision-7b", "tiny")  # the kv path's family
+# the families the kv memory runs (Qwen2.5-VL with its M-RoPE positions)
+KV_FAMILIES = (
+    "llava-onevision-0.5b", "llava-onevision-7b", "qwen2.5-vl-3b", "qwen2.5-vl-7b", "tiny"
+)  # fmt: skip
 
 
 def bench_kv(
@@ -57,7 +60,8 @@ def bench_kv(
 
     if family not in KV_FAMILIES:
         raise StreamerError(
-            f"The kv memory runs LLaVA-OneVision; use --family {' or '.join(KV_FAMILIES)}."
+            f"The kv memory runs LLaVA-OneVision and Qwen2.5-VL; use --family "
+            f"{' or '.join(KV_FAMILIES)}."
         )
     try:
         where = placement(device)

@@ -111,7 +111,8 @@ class KvMemory(Memory):
             raise MemoryConfigError(KV_NEEDS_VLM)
         if not isinstance(model, KvLanguageModel):
             raise MemoryConfigError(
-                f"The kv memory needs a vlm it can run block by block (LLaVA-OneVision), "
+                f"The kv memory needs a vlm it can run block by block (LLaVA-OneVision or "
+                f"Qwen2.5-VL), "
                 f"not {type(model).__name__}; choose another memory."
             )
         self.config: KvConfig
@@ -167,7 +168,7 @@ class KvMemory(Memory):
                 return
             tokens, item = job
             try:
-                block = self.stream.add_frame(tokens)
+                block = self.stream.add_frame(tokens, item.t)
                 kv = self.stream.store.get([block], 0)[0]
                 size = (kv[0].nbytes + kv[1].nbytes) * self.stream.layout.n_layers
                 done = dataclasses.replace(item, payload=BlockBytes(size))
@@ -288,7 +289,7 @@ class KvMemory(Memory):
             target = directory / KV_FOLDER
             if not _same_folder(target, store.folder):
                 _copy_layers(store.folder, target, store.n_layers)
-            spans = self.stream.spans(n)
+            places = self.stream.layout_of(n)
             reps = {f"reps.{i}": store.representatives(i)[:n] for i in range(store.n_layers)}
             with self._lock:
                 arrays: dict[str, np.ndarray] = dict(reps) if n else {}
@@ -297,7 +298,7 @@ class KvMemory(Memory):
                     **self._header(),
                     "blocks": records,
                     "kv": index,
-                    "spans": spans,
+                    "places": places,
                     "failed": self._failed,
                     "dropped": self._dropped,
                 }
@@ -318,7 +319,7 @@ class KvMemory(Memory):
         n_layers = self.stream.store.n_layers
         reps = [arrays[f"reps.{i}"] if blocks else np.zeros((0,)) for i in range(n_layers)]
         self.stream.store.adopt(state["kv"], reps)
-        self.stream.adopt(state["spans"])
+        self.stream.adopt(state["places"])
         per_block = [_block_bytes(s, np.dtype(d), n_layers) for _, s, d in state["kv"]["blocks"]]
         self._blocks = [
             dataclasses.replace(it, payload=BlockBytes(size)) for it, size in zip(blocks, per_block)

@@ -37,8 +37,9 @@ def prefill_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name == "kv-prefill" and t.is_alive()]
 
 
-def test_a_replay_answers_from_its_kv_blocks(clip, tiny_llava, tmp_path):
-    s = kv_session(clip[0], f"vlm:{tiny_llava}").start()
+@pytest.mark.parametrize("family", ["tiny_llava", "tiny_qwen"])
+def test_a_replay_answers_from_its_kv_blocks(clip, request, family):
+    s = kv_session(clip[0], f"vlm:{request.getfixturevalue(family)}").start()
     try:
         assert isinstance(s.memory, KvMemory) and "kv" in Session.memory_names()
         s.run_until(ASK_AT)
