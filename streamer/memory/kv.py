@@ -69,6 +69,7 @@ KV_FOLDER = "kv"  # the layer files' folder inside a saved memory's folder
 QUEUE_FRAMES = 8  # frames waiting for the prefill: 4 s of 2 fps video
 DISPLAY_GRID = 2  # side of the token map an item shows; the model reads its KV block instead
 RAM_MB = 512  # blocks in RAM before the oldest go to disk: ~550 frames at LLaVA-OV-0.5B
+RETRIEVERS = ("internal", "embedding")
 JOIN_TIMEOUT = 30.0  # s for the worker to finish the frames queued when it is told to stop
 
 
@@ -79,10 +80,18 @@ class KvConfig:
     top_k: int = TOP_K  # blocks retrieved per layer for an answer
     when_busy: str = "wait"  # queue full: "wait" (replay) or "drop" (live)
     folder: str | None = None  # where blocks spill to disk; None: a temporary folder
+    # "internal": the question's attention queries score each block's mean key, per layer
+    # (ReKV); "embedding": the question's mean token embedding against each frame's mean
+    # visual token (both in the LM's input space), one choice for every layer
+    retrieve: str = "internal"
 
     def __post_init__(self) -> None:
         if self.when_busy not in ("wait", "drop"):
             raise MemoryConfigError(f"when_busy is 'wait' or 'drop', not {self.when_busy!r}.")
+        if self.retrieve not in RETRIEVERS:
+            raise MemoryConfigError(
+                f"kv retrieval is {' or '.join(RETRIEVERS)}, not {self.retrieve!r}."
+            )
         if self.ram_mb < 0 or self.window < 0 or self.top_k < 1:
             raise MemoryConfigError("The kv memory needs ram_mb >= 0, window >= 0, top_k >= 1.")
 
@@ -223,7 +232,7 @@ class KvMemory(Memory):
         if self.config.when_busy == "wait":
             self.settle(wait)
         upto = len(self.blocks_until(asked_at))
-        chosen = self.stream.retrieve(question, upto=upto)
+        chosen = self.retrieve(question, upto)
         used = sorted({b for layer in chosen for b in layer})
         with self._lock:
             items = [self._blocks[b] for b in used]
@@ -236,8 +245,24 @@ class KvMemory(Memory):
         Over the same retrieved blocks `answer` reads for `question`.
         """
         upto = len(self.blocks_until(asked_at))
-        chosen = self.stream.retrieve(question, upto=upto)
+        chosen = self.retrieve(question, upto)
         return [self.stream.option_logprob(question, x, chosen, upto) for x in letters]
+
+    def retrieve(self, question: str, upto: int) -> list[list[int]]:
+        """Per layer, the blocks (ids, time order) an answer to `question` reads, of the first
+        `upto`: by the configured retriever (`KvConfig.retrieve`)."""
+        if self.config.retrieve == "internal":
+            return self.stream.retrieve(question, upto=upto)
+        with self._lock:
+            features = [it.feature for it in self._blocks[:upto]]
+        n_layers = self.stream.layout.n_layers
+        if len(features) <= self.config.top_k:
+            return [list(range(len(features)))] * n_layers
+        _, rows = self.stream.model.kv_text(question)
+        q = rows.mean(axis=0)
+        scores = np.stack(features) @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        best = sorted(int(b) for b in np.argsort(-scores, kind="stable")[: self.config.top_k])
+        return [best] * n_layers
 
     @property
     def frames_dropped(self) -> int:

@@ -40,3 +40,27 @@ def test_bad_vlm_input_is_one_sentence(tiny_llava: Path, tmp_path: Path, backend
     assert r.returncode != 0 and "Traceback" not in r.stderr
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and words in errors[0], r.stderr
+
+
+def test_ask_with_the_kv_memory_saves_and_asks_the_saved_session(tiny_llava, tmp_path):
+    saved = tmp_path / "session"
+    common = ["--backend", f"vlm:{tiny_llava}", "--device", "cpu", "--json", "--quiet"]
+    r = launch(
+        "ask", str(DEMO), "-q", "What is shown?", "--at", "8", "--memory", "kv",
+        "--kv-top-k", "2", "--kv-retrieve", "embedding", "--sample-fps", "1",
+        "--save", str(saved), *common,
+        timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    (live,) = [json.loads(line) for line in r.stdout.splitlines()]
+    frames = [e for e in live["evidence"] if e["kind"] == "frame"]
+    assert len(frames) == 2 and all(e["end"] <= 8 for e in frames)  # --kv-top-k 2
+    state = json.loads((saved / "memory" / "state.json").read_text())
+    assert state["config"]["retrieve"] == "embedding" and (saved / "memory" / "kv").is_dir()
+
+    r = launch("ask", str(saved), "-q", "What is shown?", *common, timeout=300)
+    assert r.returncode == 0, r.stderr
+    (again,) = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [e["start"] for e in again["evidence"] if e["kind"] == "frame"] == [
+        e["start"] for e in frames
+    ]  # the same blocks, read back from disk
