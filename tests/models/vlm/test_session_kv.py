@@ -208,3 +208,32 @@ def test_a_live_stream_drops_what_the_prefill_cannot_take(llava, demo_frames):
     memory.finish()
     assert not prefill_threads()
     assert len(memory.blocks_until(1e9)) == memory.frames_seen - memory.frames_dropped
+
+
+def test_questions_are_answered_while_frames_keep_being_encoded(llava, demo_frames):
+    """Answers at 3 s read only blocks up to 3 s, while the worker goes on encoding."""
+    from streamer.memory.kv import KvConfig
+    from streamer.types import Observation
+
+    memory = KvMemory(KvConfig(window=2, top_k=2), llava.info, llava)
+    f = llava.encode(demo_frames[:1])[0]
+    for i in range(4):  # 0..3 s encoded before the first question
+        memory.write(Observation(float(i), i, b"jpeg", (), f.feature, f.tokens, space=f.space))
+    assert memory.settle(60)
+    writer = threading.Thread(
+        target=lambda: [
+            memory.write(Observation(float(i), i, b"jpeg", (), f.feature, f.tokens, space=f.space))
+            for i in range(4, 16)
+        ]
+    )
+    writer.start()
+    counts = []
+    while writer.is_alive() or len(counts) < 2:
+        used, pieces = memory.answer("What is shown?", asked_at=3.0, max_tokens=2, wait=0)
+        "".join(pieces)
+        assert used and all(it.t <= 3.0 for it in used)
+        counts.append(len(memory.blocks_until(1e9)))
+    writer.join()
+    assert memory.settle(60) and len(memory.blocks_until(1e9)) == 16
+    assert counts[0] < 16  # the first answer came while frames were still being encoded
+    memory.finish()
