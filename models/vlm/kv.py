@@ -79,10 +79,17 @@ class KvLanguageModel(Protocol):
         """Run (n, D) `embeds` at `positions` (n,) over `context` (per layer, or empty)."""
         ...
 
+    def kv_frame_rows(self, tokens: np.ndarray, t: float) -> np.ndarray:
+        """The (n, D) rows of the block of a frame seen at stream time `t`: its (h, w, D)
+        visual tokens, with what the family writes around a frame (SmolVLM2: its
+        "Frame from" stamp and image markers)."""
+        ...
+
     def kv_block_positions(
-        self, after: int, video_start: int, grid: tuple[int, int], seconds: float
+        self, after: int, video_start: int, grid: tuple[int, int], seconds: float, n: int
     ) -> tuple[np.ndarray, int]:
-        """Positions of one frame's block of `grid` tokens, and the first free one after it.
+        """Positions of one frame's block of `n` rows (`grid` visual tokens among them), and
+        the first free position after it.
 
         `after`: the first free position before the block; `video_start`: where the
         video began (after the sinks); `seconds`: the frame's stream time after the

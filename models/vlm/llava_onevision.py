@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm import decoding, kv
+from models.vlm import decoding
 from models.vlm.base import Part, TimedTokens, as_token_rows, clock
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import LLAVA_ONEVISION_0_5B
+from models.vlm.kv_decoder import KvDecoder
 
 __all__ = ["DEFAULT_SYSTEM", "MODEL_TYPE", "LlavaOneVision", "render_turn"]
 
@@ -58,7 +59,7 @@ def render_turn(body: str, system: str | None, video_token: str = "<video>") -> 
     return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
 
 
-class LlavaOneVision:
+class LlavaOneVision(KvDecoder):
     """A loaded LLaVA-OneVision checkpoint; build it with `LlavaOneVision.load`."""
 
     def __init__(
@@ -235,14 +236,6 @@ class LlavaOneVision:
 
     # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
 
-    @property
-    def kv_layout(self) -> kv.KvLayout:
-        text = self._model.config.text_config
-        head_dim = getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads
-        return kv.KvLayout(
-            text.num_hidden_layers, text.num_attention_heads, text.num_key_value_heads, head_dim
-        )
-
     def _turn(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """(L0, D) before and (Lq, D) after the one video of the turn [video, question].
 
@@ -267,52 +260,6 @@ class LlavaOneVision:
 
     def kv_tail(self, question: str) -> np.ndarray:
         return self._turn(question)[1]
-
-    def kv_pass(
-        self,
-        embeds: np.ndarray,
-        context: Sequence[kv.LayerKV],
-        positions: np.ndarray,
-        logits: bool = False,
-        queries: bool = False,
-    ) -> kv.KvPass:
-        lm = self._model.model.language_model
-        return kv.run(lm, self._model.lm_head, embeds, context, positions, logits, queries)
-
-    def kv_block_positions(
-        self, after: int, video_start: int, grid: tuple[int, int], seconds: float
-    ) -> tuple[np.ndarray, int]:
-        n = grid[0] * grid[1]  # 1-D RoPE: the frame's tokens follow on, whatever its time
-        return np.arange(after, after + n, dtype=np.int64), after + n
-
-    def kv_text(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        import torch
-
-        ids = self._tok(text, add_special_tokens=False)["input_ids"]
-        if not ids:
-            raise ValueError(f"{text!r} has no tokens")
-        table = self._model.get_input_embeddings()
-        with torch.inference_mode():
-            rows = table(torch.tensor(ids, device=self._model.device))
-        return np.asarray(ids, np.int64), rows.float().cpu().numpy()
-
-    def kv_generate(
-        self,
-        embeds: np.ndarray,
-        context: Sequence[kv.LayerKV],
-        start: int,
-        max_new_tokens: int = 128,
-        stop: Sequence[str] = (),
-    ) -> Iterator[str]:
-        import torch
-
-        weight = self._model.lm_head.weight
-        cache = kv.cache_of(context, weight.device, weight.dtype)
-        x = torch.from_numpy(np.ascontiguousarray(embeds, np.float32))[None]
-        x = x.to(weight.device, weight.dtype)
-        yield from decoding.greedy_pieces(
-            self._model, self._tok, x, self._stop_ids, max_new_tokens, stop, cache, start
-        )
 
 
 def _features(tokens: np.ndarray, space: str) -> FrameFeatures:

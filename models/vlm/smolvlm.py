@@ -41,6 +41,7 @@ from models.vlm import decoding
 from models.vlm.base import Part, TimedTokens, as_token_rows
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import SMOLVLM2_256M
+from models.vlm.kv_decoder import KvDecoder
 from models.vlm.llava_onevision import _features
 
 __all__ = ["IMAGE_BLOCK", "MODEL_TYPE", "SmolVLM2", "render_turn", "video_prompt"]
@@ -52,6 +53,8 @@ FAMILY = Family("SmolVLM2", MODEL_TYPE, SMOLVLM2_256M.model_id)
 IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_image>"
 # Strings user text may not carry: each would add or break an image block.
 BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>", "<end_of_utterance>")
+# The kv memory's stream opening: SmolVLM2's video intro without its count and length.
+KV_INTRO = "You are provided the following series of frames from a video."
 MAX_BATCH = 8  # frames per vision-tower pass: 8 x 1024 patches x 768 floats = 25 MB
 
 
@@ -86,7 +89,7 @@ def video_prompt(times: Sequence[float], duration: float) -> list[str]:
     return [intro, *stamps, "\n\n"]
 
 
-class SmolVLM2:
+class SmolVLM2(KvDecoder):
     """A loaded SmolVLM2 checkpoint; build it with `SmolVLM2.load`."""
 
     def __init__(
@@ -280,3 +283,35 @@ class SmolVLM2:
     ) -> float:
         """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
         return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
+
+    # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
+    # A stream is one video after the sinks: the turn's start and a count-free intro
+    # (a live stream knows neither its frame count nor its length), then per frame
+    # its block "\nFrame from MM:SS:" + image block, as `video_prompt` writes a frame,
+    # then the tail: a blank line, the question, the assistant turn's opening.
+
+    def _kv_lm(self) -> Any:
+        return self._model.model.text_model
+
+    def _kv_ids(self, text: str) -> list[int]:
+        ids: list[int] = self._tok(text, add_special_tokens=False)["input_ids"]
+        return ids
+
+    def kv_head(self) -> np.ndarray:
+        turn = render_turn([KV_INTRO, "\n\n"], self.system)
+        return self._kv_embed(self._kv_ids(turn[: turn.index(KV_INTRO) + len(KV_INTRO)]))
+
+    def kv_tail(self, question: str) -> np.ndarray:
+        for token in BLOCKED:
+            question = question.replace(token, "")
+        turn = render_turn([KV_INTRO, "\n\n" + question], self.system)
+        return self._kv_embed(self._kv_ids(turn[turn.index(KV_INTRO) + len(KV_INTRO) :]))
+
+    def kv_frame_rows(self, tokens: np.ndarray, t: float) -> np.ndarray:
+        import torch
+
+        stamp = video_prompt([t], t)[1]  # "\nFrame from MM:SS:"
+        ids = torch.tensor(self._kv_ids(stamp + IMAGE_BLOCK))
+        at = int((ids == self.image_token_id).nonzero().flatten()[0])
+        rows = as_token_rows(np.asarray(tokens, np.float32), self._info.dim)
+        return np.concatenate([self._kv_embed(ids[:at]), rows, self._kv_embed(ids[at + 1 :])])

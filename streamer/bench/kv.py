@@ -1,4 +1,5 @@
-"""kv memory benchmark (ReKV): a full-size LLaVA-OneVision or Qwen2.5-VL, random weights.
+"""kv memory benchmark (ReKV): a full-size vision-language model of a published shape, random
+weights (LLaVA-OneVision, Qwen2.5-VL, SmolVLM2).
 
 Random weights: speed is real, words are nonsense. One run measures
 
@@ -40,7 +41,8 @@ QUESTION = "What is shown in the video?"
 NOTE = "random weights: speed is real, words are nonsense"
 # the families the kv memory runs (Qwen2.5-VL with its M-RoPE positions)
 KV_FAMILIES = (
-    "llava-onevision-0.5b", "llava-onevision-7b", "qwen2.5-vl-3b", "qwen2.5-vl-7b", "tiny"
+    "llava-onevision-0.5b", "llava-onevision-7b", "qwen2.5-vl-3b", "qwen2.5-vl-7b",
+    "smolvlm2-256m", "smolvlm2-500m", "tiny",
 )  # fmt: skip
 
 
@@ -60,7 +62,7 @@ def bench_kv(
 
     if family not in KV_FAMILIES:
         raise StreamerError(
-            f"The kv memory runs LLaVA-OneVision and Qwen2.5-VL; use --family "
+            f"The kv memory runs LLaVA-OneVision, Qwen2.5-VL and SmolVLM2; use --family "
             f"{' or '.join(KV_FAMILIES)}."
         )
     try:
@@ -74,10 +76,10 @@ def bench_kv(
     try:
         stream = KvStream(vlm, folder, int(ram_gb * 2**30), WINDOW, TOP_K)  # type: ignore[arg-type]
         encode_s = []
-        for _ in range(WINDOW + 3):  # the last frames attend to a full window
+        for k in range(WINDOW + 3):  # the last frames attend to a full window
             frame = rng.standard_normal((*grid, dim), dtype=np.float32)
             t0 = time.perf_counter()
-            stream.add_frame(frame)
+            stream.add_frame(frame, k / FPS)
             encode_s.append(time.perf_counter() - t0)
         steady = encode_s[WINDOW:]
         runs = [_at(stream, m, answers, tokens, rng) for m in sorted(minutes)]

@@ -120,8 +120,8 @@ class KvMemory(Memory):
             raise MemoryConfigError(KV_NEEDS_VLM)
         if not isinstance(model, KvLanguageModel):
             raise MemoryConfigError(
-                f"The kv memory needs a vlm it can run block by block (LLaVA-OneVision or "
-                f"Qwen2.5-VL), "
+                f"The kv memory needs a vlm it can run block by block (LLaVA-OneVision, "
+                f"Qwen2.5-VL or SmolVLM2), "
                 f"not {type(model).__name__}; choose another memory."
             )
         self.config: KvConfig

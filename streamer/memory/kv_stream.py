@@ -14,7 +14,9 @@ A question is answered in three steps:
    (rotated at those positions, as the attention uses them);
 2. retrieval: per layer, the blocks whose mean key gets the highest mean
    attention logit from those queries (`block_scores`), the top `top_k`, in
-   time order; each layer reads its own blocks, as in ReKV;
+   time order; each layer reads its own blocks, as in ReKV (blocks of unequal
+   length, as SmolVLM2's, take one choice for all layers, by the layers'
+   standardised scores summed: every layer's cache must have one length);
 3. answer: sinks + retrieved blocks (+ the tail) are the cache the answer is
    greedily decoded over.
 
@@ -69,7 +71,7 @@ class KvStream:
         sinks = np.arange(len(head))
         self.sinks: list[LayerKV] = model.kv_pass(head, [], sinks).kv
         self.positions: list[np.ndarray] = []  # per block, its tokens' absolute positions
-        self.places: list[list[float]] = []  # per block [after, h, w, seconds]: its positions
+        self.places: list[list[float]] = []  # per block [after, h, w, seconds, rows]
         self._ends: list[int] = []  # per block, the first free position after it
         self._next = self._sink_len = len(head)  # position of the next token; of the first frame
         self._t0: float | None = None  # stream time of the first frame
@@ -77,23 +79,24 @@ class KvStream:
     def add_frame(self, tokens: np.ndarray, t: float | None = None) -> int:
         """Prefill one frame's (h, w, D) or (n, D) visual tokens, seen at stream time `t`, as
         a block; its id. (`t` places the frame in time for M-RoPE; 1-D RoPE ignores it.)"""
-        rows = tokens.reshape(-1, tokens.shape[-1])
-        grid = (int(tokens.shape[0]), int(tokens.shape[1])) if tokens.ndim == 3 else (1, len(rows))
+        h, w = (tokens.shape[0], tokens.shape[1]) if tokens.ndim == 3 else (1, len(tokens))
+        grid = (int(h), int(w))
+        rows = self.model.kv_frame_rows(tokens.reshape(*grid, tokens.shape[-1]), t or 0.0)
         with self._lock:
             first = max(0, len(self.positions) - self.window)
             local = list(range(first, len(self.positions)))
             context = self._context([local] * self.layout.n_layers)
-            place = self._place(grid, t)
+            place = self._place(grid, t, len(rows))
             out = self.model.kv_pass(rows, context, place[0])
             block = self.store.add([k for k, _ in out.kv], [v for _, v in out.kv])
             self._commit(place, grid, t)
             return block
 
-    def _place(self, grid: tuple[int, int], t: float | None) -> tuple[np.ndarray, int]:
-        """Positions of the next block and the first free position after it (lock held)."""
+    def _place(self, grid: tuple[int, int], t: float | None, n: int) -> tuple[np.ndarray, int]:
+        """Positions of the next block of `n` rows, and the first free one after it (locked)."""
         t0 = self._t0 if self._t0 is not None else (t or 0.0)
         seconds = max(0.0, (t or 0.0) - t0)
-        return self.model.kv_block_positions(self._next, self._sink_len, grid, seconds)
+        return self.model.kv_block_positions(self._next, self._sink_len, grid, seconds, n)
 
     def _commit(
         self, place: tuple[np.ndarray, int], grid: tuple[int, int], t: float | None
@@ -102,7 +105,7 @@ class KvStream:
         if self._t0 is None:
             self._t0 = t or 0.0
         seconds = max(0.0, (t or 0.0) - self._t0)
-        self.places.append([self._next, grid[0], grid[1], seconds])
+        self.places.append([self._next, grid[0], grid[1], seconds, int(place[0].shape[-1])])
         self.positions.append(place[0])
         self._ends.append(place[1])
         self._next = place[1]
@@ -112,7 +115,7 @@ class KvStream:
         streams this way); its tokens take the next positions. Its id."""
         with self._lock:
             grid = (1, int(keys[0].shape[1]))
-            place = self._place(grid, None)
+            place = self._place(grid, None, grid[1])
             block = self.store.add(keys, values)
             self._commit(place, grid, None)
             return block
@@ -134,12 +137,16 @@ class KvStream:
             at = np.arange(start, start + len(tail))
             queries = self.model.kv_pass(tail, self.sinks, at, queries=True).queries
         assert queries is not None
-        chosen = []
-        for layer, q in enumerate(queries):
-            scores = block_scores(q, self.store.representatives(layer)[:n])
-            best = np.argsort(-scores, kind="stable")[:k]
-            chosen.append(sorted(int(b) for b in best))
-        return chosen
+        reps = [self.store.representatives(layer)[:n] for layer in range(len(queries))]
+        scores = [block_scores(q, r) for q, r in zip(queries, reps)]
+        with self._lock:
+            even = len({p.shape[-1] for p in self.positions[:n]}) <= 1
+        if not even:  # blocks of unequal length (SmolVLM2's stamps): one choice for all layers,
+            # so every layer's cache has one length; by the layers' standardised scores summed
+            votes = sum((s - s.mean()) / (s.std() or 1.0) for s in scores)
+            best = sorted(int(b) for b in np.argsort(-votes, kind="stable")[:k])
+            return [best] * self.layout.n_layers
+        return [sorted(int(b) for b in np.argsort(-s, kind="stable")[:k]) for s in scores]
 
     def _upto(self, upto: int | None) -> tuple[int, int]:
         """(blocks, position after the last of them) of the first `upto` blocks (lock held)."""
@@ -210,7 +217,7 @@ class KvStream:
         return context
 
     def layout_of(self, upto: int) -> list[list[float]]:
-        """[after, h, w, seconds] of each of the first `upto` blocks: what gives their
+        """[after, h, w, seconds, rows] of each of the first `upto` blocks: what gives their
         positions again (`adopt`), for a save."""
         with self._lock:
             return [list(p) for p in self.places[:upto]]
@@ -221,10 +228,10 @@ class KvStream:
             raise ValueError(f"{len(places)} block places for {len(self.store)} blocks")
         with self._lock:
             self._t0 = 0.0 if places else None
-            for after, h, w, seconds in places:
+            for after, h, w, seconds, n in places:
                 self._next = int(after)
                 grid = (int(h), int(w))
-                self._commit(self._place(grid, float(seconds)), grid, float(seconds))
+                self._commit(self._place(grid, float(seconds), int(n)), grid, float(seconds))
 
     def close(self) -> None:
         self.store.close()

@@ -37,7 +37,7 @@ def prefill_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name == "kv-prefill" and t.is_alive()]
 
 
-@pytest.mark.parametrize("family", ["tiny_llava", "tiny_qwen"])
+@pytest.mark.parametrize("family", ["tiny_llava", "tiny_qwen", "tiny_smolvlm"])
 def test_a_replay_answers_from_its_kv_blocks(clip, request, family):
     s = kv_session(clip[0], f"vlm:{request.getfixturevalue(family)}").start()
     try:

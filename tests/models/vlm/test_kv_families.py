@@ -1,4 +1,4 @@
-"""ReKV on Qwen2.5-VL's M-RoPE: frames prefilled block by block equal one full pass.
+"""ReKV beyond LLaVA-OneVision: Qwen2.5-VL's M-RoPE and SmolVLM2, block by block = one pass.
 
 The tiny Qwen2.5-VL (real architecture, 3-D rotary sections [2, 3, 3]) against
 the library's forward on the whole turn with the (t, h, w) position ids
@@ -58,3 +58,36 @@ def test_frame_times_move_the_positions(qwen, demo_frames, tmp_path: Path) -> No
         logits.append(stream.answer_logits(QUESTION, [ids] * qwen.kv_layout.n_layers)[-1])
         stream.close()
     assert float(np.abs(logits[0] - logits[1]).max()) > 1e-3
+
+
+def test_smolvlm_blocks_equal_one_full_pass(smolvlm, demo_frames, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """SmolVLM2: each block is "Frame from MM:SS:" + the frame's image block, 1-D positions."""
+    from models.vlm.smolvlm import KV_INTRO, video_prompt
+
+    assert isinstance(smolvlm, KvLanguageModel)
+    frames = [f.tokens for f in smolvlm.encode(demo_frames)]  # (8, 8, 64) each
+    times = list(FRAME_TIMES)
+    stream = KvStream(smolvlm, tmp_path, ram_bytes=1 << 30, window=len(frames))
+    ids = [stream.add_frame(f, t) for f, t in zip(frames, times)]
+    ours = stream.answer_logits(QUESTION, [ids] * smolvlm.kv_layout.n_layers)
+
+    parts: list[object] = [KV_INTRO]
+    for stamp, f in zip(video_prompt(times, times[-1])[1:-1], frames):
+        parts += [stamp, f]
+    parts.append("\n\n" + QUESTION)
+    embeds = smolvlm.prompt_embeds(parts)
+    with torch.inference_mode():
+        ref = smolvlm.model(inputs_embeds=embeds)
+    assert embeds.shape[1] == len(smolvlm.kv_head()) + sum(len(p) for p in stream.positions) + len(
+        ours
+    )  # the same tokens, block for block
+    theirs = ref.logits[0, -len(ours) :].numpy()
+    diff = float(np.abs(ours - theirs).max())
+    print(f"SmolVLM2: max |logit diff| over {len(ours)} question positions: {diff:.2e}")
+    assert diff < ATOL and ours[-1].argmax() == theirs[-1].argmax()
+    assert len({len(p) for p in stream.positions}) > 1  # stamps of unequal length
+    chosen = stream.retrieve(QUESTION, top_k=2)  # so one choice serves every layer
+    assert chosen[0] == chosen[1] and len(chosen[0]) == 2
+    first = next(iter(smolvlm.generate(parts, 3)), "")
+    assert "".join(stream.answer(QUESTION, max_new_tokens=3, blocks=[ids] * 2)).startswith(first)
+    stream.close()
