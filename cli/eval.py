@@ -62,12 +62,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from streamer.memory import MEMORY_NAMES
+    from streamer.memory import ALL_MEMORY_NAMES
 
     memories = [m.strip() for m in (args.compare or args.memory).split(",") if m.strip()]
-    unknown = [m for m in memories if m not in MEMORY_NAMES]
+    unknown = [m for m in memories if m not in ALL_MEMORY_NAMES]
     if unknown or not memories:
-        raise StreamerError(f"Unknown memory {unknown}; choose from {', '.join(MEMORY_NAMES)}.")
+        names = ", ".join(ALL_MEMORY_NAMES)
+        raise StreamerError(f"Unknown memory {unknown}; choose from {names} (kv: with a vlm).")
     if args.compare:
         return _compare(args, memories)
     _check_backend(args.backend, args.device)
