@@ -21,7 +21,10 @@ from typing import Any
 from cli.args import add_device, count, positive
 from streamer.errors import StreamerError
 
-HELP = "evaluate on a benchmark (OVBench, VStream-QA, RVS, synthetic), asking at stream time"
+HELP = (
+    "evaluate on a benchmark (OVBench, OVO-Bench, StreamingBench, VStream-QA, RVS, synthetic), "
+    "asking at stream time"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +44,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=positive, default=1.0, help="synthetic stream length")
     parser.add_argument("--seed", type=int, default=0, help="synthetic stream seed")
     parser.add_argument("--cache", help="where synthetic streams and frame-folder videos go")
+    parser.add_argument(
+        "--subset",
+        choices=("real", "all"),
+        default="all",
+        help="StreamingBench: the real-time visual understanding tasks only, or all (default)",
+    )
+    parser.add_argument(
+        "--context",
+        type=positive,
+        metavar="SECONDS",
+        help="StreamingBench: each question streamed from this long before it (its main "
+        "setting: 60); default: the whole video before it",
+    )
     parser.add_argument(
         "--sample-fps",
         type=positive,
@@ -97,6 +113,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
             args.seed,
             str(cache / "synthetic"),
             args.limit,
+            args.subset,
+            args.context,
         )
     )
     _say_found(bench)
@@ -144,11 +162,13 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
     argv = ["eval", "--benchmark", args.benchmark, "--memory", memory, "--out", str(out)]
     argv += ["--backend", args.backend, "--minutes", str(args.minutes), "--seed", str(args.seed)]
     argv += ["--sample-fps", str(args.sample_fps), "--device", args.device]
+    argv += ["--subset", args.subset]
     for flag, value in (
         ("--annotations", args.annotations),
         ("--video-root", args.video_root),
         ("--limit", args.limit),
         ("--cache", args.cache),
+        ("--context", args.context),
     ):
         if value is not None:
             argv += [flag, str(value)]

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from streamer.eval.baselines import majority_predictions, random_expected
+from streamer.eval.official import official_scores
 from streamer.eval.scoring import TextScores, judge, text_scores
 from streamer.eval.shards import Shard
 from streamer.eval.types import AnswerRecord, Benchmark, EvalQuestion, VideoRecord
@@ -190,6 +191,7 @@ def build_report(
     evidence = [e for r in rows for e in r.a.evidence]
     stream_s = sum(v.stream_time for v in videos)
     wall_s = sum(v.wall_s for v in videos)
+    official = official_scores(bench.name, rows)
     return {
         "benchmark": bench.name,
         **run_info,
@@ -199,6 +201,7 @@ def build_report(
         "yesno": summarise([r for r in rows if r.q.is_yesno]),
         "by_answer_type": _groups(rows, lambda r: r.q.answer_type or "(none)"),
         "by_sub_type": _groups(rows, lambda r: f"{r.q.answer_type}/{r.q.sub_type}"),
+        **({"official": official} if official is not None else {}),
         "judge": JUDGE_NOTE,
         "latency_s": {
             "first_token": _percentiles([r.a.first_token_s for r in rows]),

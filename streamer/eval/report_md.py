@@ -61,6 +61,7 @@ def render_markdown(r: dict[str, Any]) -> str:
             ],
         ),
         "",
+        *_official(r.get("official")),
         "## By answer type",
         "",
         *table(GROUP_HEAD, _group_rows(r["by_answer_type"])),
@@ -81,6 +82,34 @@ def render_markdown(r: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _official(o: dict[str, Any] | None) -> list[str]:
+    """The benchmark's own scores (OVO-Bench, StreamingBench), each average named."""
+    if not o:
+        return []
+    out = ["## Official scoring", "", f"{o['scorer']}.", ""]
+    if "averages" in o:  # OVO-Bench
+        avg = o["averages"]
+        rows = [[name, pct(avg[key])] for key, name in OVO_NAMES if key in avg]
+        rows += [
+            ["overall, 3-way (mean of backward, real-time, forward)", pct(o["overall_3way"])],
+            ["backward + real-time (mean of the two; no forward)", pct(o["backward_realtime"])],
+            ['score.py "Total Avg." (mean over tasks)', pct(o["script_total"])],
+        ]
+    else:  # StreamingBench
+        rows = [["all questions", pct(o["all"]["accuracy"])]]
+        rows += [[c, pct(g["accuracy"])] for c, g in o["categories"].items()]
+    out += table(("", "accuracy"), rows) + [""]
+    tasks = [[t, str(g["n"]), pct(g["accuracy"])] for t, g in o["tasks"].items()]
+    return out + table(("task", "n", "accuracy"), tasks) + [""]
+
+
+OVO_NAMES = (
+    ("backward", "backward tracing"),
+    ("realtime", "real-time perception"),
+    ("forward", "forward active responding"),
+)
 
 
 def _summary(r: dict[str, Any]) -> str:
