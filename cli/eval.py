@@ -21,6 +21,11 @@ from typing import Any
 from cli.args import add_device, count, positive
 from streamer.errors import StreamerError
 
+# The recent-frames baseline: the backend fed only the last few frames. An unchanged
+# VLM fed that matches memory designs on streaming benchmarks, so every comparison
+# runs it too, whether --compare names it or not.
+BASELINE_MEMORY = "window"
+
 HELP = (
     "evaluate on a benchmark (OVBench, OVO-Bench, StreamingBench, VStream-QA, RVS, synthetic), "
     "asking at stream time"
@@ -85,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     if unknown or not memories:
         raise StreamerError(f"Unknown memory {unknown}; choose from {', '.join(MEMORY_NAMES)}.")
     if args.compare:
+        if BASELINE_MEMORY not in memories:  # every comparison shows the recent-frames row
+            memories.append(BASELINE_MEMORY)
         return _compare(args, memories)
     _check_backend(args.backend, args.device)
     bench, config = _load(args)
