@@ -153,10 +153,12 @@ def _compare(args: argparse.Namespace, memories: list[str]) -> int:
         if code != 0:
             raise StreamerError(f"The {memory} run failed (exit code {code}); see above.")
         reports[memory] = read_json(out / "report.json")
-    table = render_comparison(reports)
-    (Path(args.out) / "compare.md").write_text(table, encoding="utf-8")
+    from streamer.eval.plots import compare_plots
+
+    md = render_comparison(reports, compare_plots(reports, Path(args.out)))
+    (Path(args.out) / "compare.md").write_text(md, encoding="utf-8")
     write_json_atomic(Path(args.out) / "compare.json", reports)
-    print(json.dumps(reports) if args.json else table)
+    print(json.dumps(reports) if args.json else render_comparison(reports))
     print(f"comparison: {Path(args.out) / 'compare.md'}", file=sys.stderr)
     return 0
 

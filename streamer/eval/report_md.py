@@ -74,6 +74,7 @@ def render_markdown(r: dict[str, Any]) -> str:
         "",
         *_latency_memory(r),
         "",
+        *_plots(r.get("plots")),
         "## Config and versions",
         "",
         "```",
@@ -110,6 +111,27 @@ OVO_NAMES = (
     ("realtime", "real-time perception"),
     ("forward", "forward active responding"),
 )
+
+
+PLOT_TITLES = {
+    "accuracy.png": "accuracy per answer type, beside the baselines",
+    "latency.png": "first-token latency against stream time",
+    "memory.png": "memory held against stream time",
+    "lag.png": "perception behind real time over the run",
+    "accuracy_by_strategy.png": "accuracy per answer type and memory strategy",
+}
+
+
+def _plots(paths: list[str] | None) -> list[str]:
+    if paths is None:
+        return []
+    if not paths:
+        return ["No plots: matplotlib is not installed (the `eval` extra).", ""]
+    out = ["## Plots", ""]
+    for p in paths:
+        title = PLOT_TITLES.get(p.rsplit("/", 1)[-1], p)
+        out += [f"![{title}]({p})", ""]
+    return out
 
 
 def _summary(r: dict[str, Any]) -> str:
@@ -167,7 +189,7 @@ def _official_columns(first: dict[str, Any]) -> list[tuple[str, Any]]:
     return []
 
 
-def render_comparison(reports: dict[str, dict[str, Any]]) -> str:
+def render_comparison(reports: dict[str, dict[str, Any]], plots: list[str] | None = None) -> str:
     """One table: a row per strategy (or run), then the baselines on the same questions."""
     first = next(iter(reports.values()))
     types = list(first["by_answer_type"])
@@ -208,4 +230,5 @@ def render_comparison(reports: dict[str, dict[str, Any]]) -> str:
             ]
         )
     note = ["", RECENT_FRAMES_NOTE] if RECENT_FRAMES in reports else []
-    return "\n".join([*table(head, rows), *note]) + "\n"
+    pictures = ["", *_plots(plots)] if plots else []
+    return "\n".join([*table(head, rows), *note, *pictures]).rstrip("\n") + "\n"

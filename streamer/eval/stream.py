@@ -124,6 +124,7 @@ def _ask_all(
 def ask(session: Session, video: EvalVideo, q: EvalQuestion, timeout: float) -> AnswerRecord:
     """Ask `q` now and wait for the answer; note how far the session had seen."""
     seen = _seen_until(session)
+    held = session.stats()
     stream = session.ask(q.question, list(q.options) if q.options else None)
     try:
         a = stream.result(timeout)
@@ -149,6 +150,8 @@ def ask(session: Session, video: EvalVideo, q: EvalQuestion, timeout: float) -> 
         first_token_s=a.first_token_s,
         total_s=a.total_s,
         error=a.error,
+        memory_bytes=held.memory.bytes_held if held.memory is not None else None,
+        perceive_wall_s=round(held.perception.wall_seconds, 3) if held.perception else None,
     )
 
 

@@ -94,8 +94,8 @@ def test_compare_runs_each_strategy_apart_and_prints_one_table(
     assert lines[2].startswith("| uniform |")
     assert lines[3].startswith("| window (recent-frames baseline) |")
     assert "recent-frames baseline: the same backend fed only the last few frames" in table
-    assert (
-        "*random baseline*" in table and (out / "compare.md").read_text() == table.rstrip() + "\n"
+    assert "*random baseline*" in table and (out / "compare.md").read_text().startswith(
+        table.rstrip()
     )
     for memory in ("window", "uniform"):
         assert json.loads((out / memory / "report.json").read_text())["config"]["memory"] == memory

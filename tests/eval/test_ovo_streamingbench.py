@@ -197,6 +197,11 @@ def test_ovo_bench_streams_each_question_at_its_time(root: Path, tmp_path: Path)
     assert set(official["averages"]) == {"backward", "realtime", "forward"}
     md = (tmp_path / "report.md").read_text()
     assert "overall, 3-way" in md and "backward + real-time" in md
+    names = ("accuracy.png", "latency.png", "memory.png", "lag.png")
+    assert report["plots"] == [f"plots/{n}" for n in names]
+    for path in report["plots"]:  # real PNGs, embedded in the report
+        assert (tmp_path / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"]({path})" in md
+    assert all(a.memory_bytes and a.perceive_wall_s for a in answers)
 
 
 def test_streamingbench_with_short_context_sees_nothing_older(root: Path, tmp_path: Path) -> None:
