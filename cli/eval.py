@@ -15,6 +15,7 @@ import argparse
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,13 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from streamer.eval.benchmarks import BENCHMARKS
 
-    parser.add_argument("--benchmark", required=True, choices=BENCHMARKS)
-    parser.add_argument("--out", required=True, help="run folder (resumed if it exists)")
+    parser.add_argument("--benchmark", choices=BENCHMARKS)
+    parser.add_argument("--out", help="run folder (resumed if it exists)")
+    parser.add_argument(
+        "--rescore",
+        metavar="RUN_DIR",
+        help="rebuild RUN_DIR's report from its stored answers, streaming nothing",
+    )
     parser.add_argument(
         "--annotations", help="annotation file or folder (synthetic: questions file)"
     )
@@ -85,6 +91,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from streamer.memory import MEMORY_NAMES
 
+    if args.rescore:
+        return _rescore(args)
+    if not args.benchmark or not args.out:
+        raise StreamerError("Give --benchmark and --out (or --rescore RUN_DIR).")
+
     memories = [m.strip() for m in (args.compare or args.memory).split(",") if m.strip()]
     unknown = [m for m in memories if m not in MEMORY_NAMES]
     if unknown or not memories:
@@ -94,36 +105,59 @@ def run(args: argparse.Namespace) -> int:
             memories.append(BASELINE_MEMORY)
         return _compare(args, memories)
     _check_backend(args.backend, args.device)
-    bench, config = _load(args)
+    bench, config, bench_args = _load(args)
     out = Path(args.out)
     from streamer.eval.report_md import render_markdown
     from streamer.eval.runner import finish, run_benchmark
 
-    run_benchmark(bench, config, out, ray_address=args.ray, progress=not args.quiet)
+    source = {"benchmark_args": asdict(bench_args), "command": ["launch.py", *sys.argv[1:]]}
+    run_benchmark(bench, config, out, args.ray, not args.quiet, source)
     report = finish(bench, out)
     print(json.dumps(report) if args.json else render_markdown(report))
     print(f"report: {out / 'report.md'}", file=sys.stderr)
     return 0
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any]:
+def _rescore(args: argparse.Namespace) -> int:
+    """The report of a run folder again, from its stored answers (nothing is streamed)."""
+    from streamer.eval.benchmarks import BenchmarkArgs, load_benchmark
+    from streamer.eval.report_md import render_markdown
+    from streamer.eval.runner import RUN_FILE, finish
+    from streamer.store import read_json
+
+    out = Path(args.rescore)
+    if not (out / RUN_FILE).is_file():
+        raise StreamerError(f"{out} is no eval run folder: it has no {RUN_FILE}.")
+    saved = (read_json(out / RUN_FILE).get("source") or {}).get("benchmark_args")
+    if not isinstance(saved, dict):
+        raise StreamerError(
+            f"{out} was made before runs recorded their benchmark; run the same eval command "
+            "again into it (finished videos are not streamed again)."
+        )
+    bench = load_benchmark(BenchmarkArgs(**saved))
+    report = finish(bench, out)
+    print(json.dumps(report) if args.json else render_markdown(report))
+    print(f"report: {out / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from streamer.eval.benchmarks import BenchmarkArgs, default_cache, load_benchmark
     from streamer.eval.stream import RunConfig
 
     cache = Path(args.cache) if args.cache else default_cache()
-    bench = load_benchmark(
-        BenchmarkArgs(
-            args.benchmark,
-            args.annotations,
-            args.video_root,
-            args.minutes,
-            args.seed,
-            str(cache / "synthetic"),
-            args.limit,
-            args.subset,
-            args.context,
-        )
+    bench_args = BenchmarkArgs(
+        args.benchmark,
+        args.annotations,
+        args.video_root,
+        args.minutes,
+        args.seed,
+        str(cache / "synthetic"),
+        args.limit,
+        args.subset,
+        args.context,
     )
+    bench = load_benchmark(bench_args)
     _say_found(bench)
     config = RunConfig(
         args.memory,
@@ -132,7 +166,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
         frames_cache=str(cache / "frames"),
         device=args.device,
     )
-    return bench, config
+    return bench, config, bench_args
 
 
 def _compare(args: argparse.Namespace, memories: list[str]) -> int:

@@ -7,10 +7,13 @@ red circle 5-7 s) placed where the annotations say they are.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from streamer.eval.benchmarks import BenchmarkArgs, load_benchmark
 from streamer.eval.official import ovo_scores, streamingbench_scores
 from streamer.eval.report import Row
@@ -19,7 +22,7 @@ from streamer.eval.stream import RunConfig
 from streamer.eval.types import AnswerRecord, EvalQuestion
 from streamer.store import read_jsonl
 from streamer.synth import Card, ClipScript, Shape, render
-from tests.eval.conftest import ASSETS
+from tests.eval.conftest import ASSETS, deterministic
 
 OVO = ASSETS / "ovo-bench-sample.json"
 SB = ASSETS / "streamingbench-sample.json"
@@ -177,9 +180,13 @@ def test_streamingbench_scores_by_letter() -> None:
     assert s["tasks"]["Source Discrimination"]["accuracy"] == 1.0
 
 
-def test_ovo_bench_streams_each_question_at_its_time(root: Path, tmp_path: Path) -> None:
-    bench = load_benchmark(BenchmarkArgs("ovo-bench", str(OVO), str(root)))
-    run_benchmark(bench, RunConfig(), tmp_path, progress=False)
+def test_ovo_bench_streams_each_question_at_its_time(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = BenchmarkArgs("ovo-bench", str(OVO), str(root))
+    bench = load_benchmark(args)
+    source = {"benchmark_args": asdict(args), "command": ["launch.py", "eval", "..."]}
+    run_benchmark(bench, RunConfig(), tmp_path, progress=False, source=source)
     report = finish(bench, tmp_path, embed=False)
     answers = [
         AnswerRecord.from_dict(r)
@@ -202,6 +209,12 @@ def test_ovo_bench_streams_each_question_at_its_time(root: Path, tmp_path: Path)
     for path in report["plots"]:  # real PNGs, embedded in the report
         assert (tmp_path / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"]({path})" in md
     assert all(a.memory_bytes and a.perceive_wall_s for a in answers)
+    assert report["command"] == source["command"]
+    capsys.readouterr()
+    assert main(["eval", "--rescore", str(tmp_path), "--json"]) == 0  # nothing streamed
+    again = json.loads(capsys.readouterr().out)
+    assert deterministic(again) == deterministic(report)
+    assert again["official"] == report["official"] and again["series"] == report["series"]
 
 
 def test_streamingbench_with_short_context_sees_nothing_older(root: Path, tmp_path: Path) -> None:
