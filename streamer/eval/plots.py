@@ -92,17 +92,41 @@ def _over_time(
     plt: Any, out: Path, name: str, lines: dict[str, list[tuple[float, float]]], label: str
 ) -> str:
     """One line per video: (stream time, value) at each of its questions."""
+    fig = _lines(plt, lines, "stream time when asked (s)", label, f"{label} against stream time")
+    return _save(plt, fig, out, name)
+
+
+def _lines(
+    plt: Any, lines: dict[str, list[tuple[float, float]]], xlabel: str, ylabel: str, title: str
+) -> Any:
     fig, ax = plt.subplots(figsize=SIZE)
-    for video, points in lines.items():
-        ts, vs = zip(*points)
-        ax.plot(ts, vs, "o-", markersize=3, linewidth=1, label=video[:40])
+    for name, points in lines.items():
+        xs, ys = zip(*points)
+        ax.plot(xs, ys, "o-", markersize=3, linewidth=1, label=name[:40])
     if 1 < len(lines) <= LEGEND_MAX:
         ax.legend(fontsize=7)
-    ax.set_xlabel("stream time when asked (s)")
-    ax.set_ylabel(label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.set_title(f"{label} against stream time")
-    return _save(plt, fig, out, name)
+    ax.set_title(title)
+    return fig
+
+
+def lines_png(
+    out: Path,
+    name: str,
+    lines: dict[str, list[tuple[float, float]]],
+    labels: tuple[str, str, str],
+) -> str | None:
+    """`out/plots/<name>`: one line per key, `labels` = (x label, y label, title).
+
+    Returns the path relative to `out`, or None without matplotlib or points.
+    """
+    plt = _pyplot()
+    lines = {k: v for k, v in lines.items() if v}
+    if plt is None or not lines:
+        return None
+    return _save(plt, _lines(plt, lines, *labels), out, name)
 
 
 def compare_plots(reports: dict[str, dict[str, Any]], out: Path) -> list[str]:
