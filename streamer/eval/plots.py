@@ -79,9 +79,9 @@ def _accuracy(plt: Any, report: dict[str, Any], out: Path) -> str:
         )
     ax.set_xticks(list(xs), names, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 118)  # room above 100% for the legend
     ax.set_title(f"{report['benchmark']}: accuracy per answer type")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=3, loc="upper center")
     return _save(plt, fig, out, "accuracy.png")
 
 
@@ -152,7 +152,7 @@ def compare_plots(reports: dict[str, dict[str, Any]], out: Path) -> list[str]:
         )
     ax.set_xticks(list(range(len(types))), types, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 118)  # room above 100% for the legend
     ax.set_title(f"{first['benchmark']}: accuracy per answer type and memory strategy")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, ncol=len(series), loc="upper center")
     return [_save(plt, fig, out, "accuracy_by_strategy.png")]
