@@ -68,8 +68,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     kinds = KINDS if args.kind == "all" else (args.kind,)
+    from streamer.bench.plots import embed_plot
+
     for kind in kinds:
         globals()[f"_{kind}"](args)
+        embed_plot(kind, args.out)  # memory, latency: a PNG under plots/, embedded
         print((Path(args.out) / f"{kind}.md").read_text())
     return 0
 

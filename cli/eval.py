@@ -15,20 +15,34 @@ import argparse
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from cli.args import add_device, count, positive
 from streamer.errors import StreamerError
 
-HELP = "evaluate on a benchmark (OVBench, VStream-QA, RVS, synthetic), asking at stream time"
+# The recent-frames baseline: the backend fed only the last few frames. An unchanged
+# VLM fed that matches memory designs on streaming benchmarks, so every comparison
+# runs it too, whether --compare names it or not.
+BASELINE_MEMORY = "window"
+
+HELP = (
+    "evaluate on a benchmark (OVBench, OVO-Bench, StreamingBench, VStream-QA, RVS, synthetic), "
+    "asking at stream time"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from streamer.eval.benchmarks import BENCHMARKS
 
-    parser.add_argument("--benchmark", required=True, choices=BENCHMARKS)
-    parser.add_argument("--out", required=True, help="run folder (resumed if it exists)")
+    parser.add_argument("--benchmark", choices=BENCHMARKS)
+    parser.add_argument("--out", help="run folder (resumed if it exists)")
+    parser.add_argument(
+        "--rescore",
+        metavar="RUN_DIR",
+        help="rebuild RUN_DIR's report from its stored answers, streaming nothing",
+    )
     parser.add_argument(
         "--annotations", help="annotation file or folder (synthetic: questions file)"
     )
@@ -41,6 +55,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=positive, default=1.0, help="synthetic stream length")
     parser.add_argument("--seed", type=int, default=0, help="synthetic stream seed")
     parser.add_argument("--cache", help="where synthetic streams and frame-folder videos go")
+    parser.add_argument(
+        "--subset",
+        choices=("real", "all"),
+        default="all",
+        help="StreamingBench: the real-time visual understanding tasks only, or all (default)",
+    )
+    parser.add_argument(
+        "--context",
+        type=positive,
+        metavar="SECONDS",
+        help="StreamingBench: each question streamed from this long before it (its main "
+        "setting: 60); default: the whole video before it",
+    )
     parser.add_argument(
         "--sample-fps",
         type=positive,
@@ -64,42 +91,74 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from streamer.memory import ALL_MEMORY_NAMES
 
+    if args.rescore:
+        return _rescore(args)
+    if not args.benchmark or not args.out:
+        raise StreamerError("Give --benchmark and --out (or --rescore RUN_DIR).")
+
     memories = [m.strip() for m in (args.compare or args.memory).split(",") if m.strip()]
     unknown = [m for m in memories if m not in ALL_MEMORY_NAMES]
     if unknown or not memories:
         names = ", ".join(ALL_MEMORY_NAMES)
         raise StreamerError(f"Unknown memory {unknown}; choose from {names} (kv: with a vlm).")
     if args.compare:
+        if BASELINE_MEMORY not in memories:  # every comparison shows the recent-frames row
+            memories.append(BASELINE_MEMORY)
         return _compare(args, memories)
     _check_backend(args.backend, args.device)
-    bench, config = _load(args)
+    bench, config, bench_args = _load(args)
     out = Path(args.out)
     from streamer.eval.report_md import render_markdown
     from streamer.eval.runner import finish, run_benchmark
 
-    run_benchmark(bench, config, out, ray_address=args.ray, progress=not args.quiet)
+    source = {"benchmark_args": asdict(bench_args), "command": ["launch.py", *sys.argv[1:]]}
+    run_benchmark(bench, config, out, args.ray, not args.quiet, source)
     report = finish(bench, out)
     print(json.dumps(report) if args.json else render_markdown(report))
     print(f"report: {out / 'report.md'}", file=sys.stderr)
     return 0
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any]:
+def _rescore(args: argparse.Namespace) -> int:
+    """The report of a run folder again, from its stored answers (nothing is streamed)."""
+    from streamer.eval.benchmarks import BenchmarkArgs, load_benchmark
+    from streamer.eval.report_md import render_markdown
+    from streamer.eval.runner import RUN_FILE, finish
+    from streamer.store import read_json
+
+    out = Path(args.rescore)
+    if not (out / RUN_FILE).is_file():
+        raise StreamerError(f"{out} is no eval run folder: it has no {RUN_FILE}.")
+    saved = (read_json(out / RUN_FILE).get("source") or {}).get("benchmark_args")
+    if not isinstance(saved, dict):
+        raise StreamerError(
+            f"{out} was made before runs recorded their benchmark; run the same eval command "
+            "again into it (finished videos are not streamed again)."
+        )
+    bench = load_benchmark(BenchmarkArgs(**saved))
+    report = finish(bench, out)
+    print(json.dumps(report) if args.json else render_markdown(report))
+    print(f"report: {out / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from streamer.eval.benchmarks import BenchmarkArgs, default_cache, load_benchmark
     from streamer.eval.stream import RunConfig
 
     cache = Path(args.cache) if args.cache else default_cache()
-    bench = load_benchmark(
-        BenchmarkArgs(
-            args.benchmark,
-            args.annotations,
-            args.video_root,
-            args.minutes,
-            args.seed,
-            str(cache / "synthetic"),
-            args.limit,
-        )
+    bench_args = BenchmarkArgs(
+        args.benchmark,
+        args.annotations,
+        args.video_root,
+        args.minutes,
+        args.seed,
+        str(cache / "synthetic"),
+        args.limit,
+        args.subset,
+        args.context,
     )
+    bench = load_benchmark(bench_args)
     _say_found(bench)
     config = RunConfig(
         args.memory,
@@ -108,7 +167,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
         frames_cache=str(cache / "frames"),
         device=args.device,
     )
-    return bench, config
+    return bench, config, bench_args
 
 
 def _compare(args: argparse.Namespace, memories: list[str]) -> int:
@@ -129,10 +188,12 @@ def _compare(args: argparse.Namespace, memories: list[str]) -> int:
         if code != 0:
             raise StreamerError(f"The {memory} run failed (exit code {code}); see above.")
         reports[memory] = read_json(out / "report.json")
-    table = render_comparison(reports)
-    (Path(args.out) / "compare.md").write_text(table, encoding="utf-8")
+    from streamer.eval.plots import compare_plots
+
+    md = render_comparison(reports, compare_plots(reports, Path(args.out)))
+    (Path(args.out) / "compare.md").write_text(md, encoding="utf-8")
     write_json_atomic(Path(args.out) / "compare.json", reports)
-    print(json.dumps(reports) if args.json else table)
+    print(json.dumps(reports) if args.json else render_comparison(reports))
     print(f"comparison: {Path(args.out) / 'compare.md'}", file=sys.stderr)
     return 0
 
@@ -145,11 +206,13 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
     argv = ["eval", "--benchmark", args.benchmark, "--memory", memory, "--out", str(out)]
     argv += ["--backend", args.backend, "--minutes", str(args.minutes), "--seed", str(args.seed)]
     argv += ["--sample-fps", str(args.sample_fps), "--device", args.device]
+    argv += ["--subset", args.subset]
     for flag, value in (
         ("--annotations", args.annotations),
         ("--video-root", args.video_root),
         ("--limit", args.limit),
         ("--cache", args.cache),
+        ("--context", args.context),
     ):
         if value is not None:
             argv += [flag, str(value)]

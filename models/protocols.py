@@ -89,8 +89,12 @@ class VoiceDetector(Protocol):
 class SpeechRecognizer(Protocol):
     """Speech to text."""
 
-    def transcribe(self, samples: np.ndarray) -> list[SpeechSegment]:
-        """Segments of (n,) float32 16 kHz mono audio, times relative to its first sample."""
+    def transcribe(self, samples: np.ndarray, draft: bool = False) -> list[SpeechSegment]:
+        """Segments of (n,) float32 16 kHz mono audio, times relative to its first sample.
+
+        A `draft` (a sentence still being spoken, read in part) leaves any state
+        the recognizer keeps between clips, such as a detected language, alone.
+        """
         ...
 
 

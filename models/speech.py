@@ -60,8 +60,11 @@ class WhisperRecognizer:
         with self._lock:
             self._load_locked()
 
-    def transcribe(self, samples: np.ndarray) -> list[SpeechSegment]:
-        """Segments of (n,) float32 16 kHz mono audio, times relative to its first sample."""
+    def transcribe(self, samples: np.ndarray, draft: bool = False) -> list[SpeechSegment]:
+        """Segments of (n,) float32 16 kHz mono audio, times relative to its first sample.
+
+        A `draft` (part of a sentence still being spoken) never settles the language.
+        """
         audio = as_mono_float(samples)
         if len(audio) < WINDOW:
             return []
@@ -80,7 +83,7 @@ class WhisperRecognizer:
                 condition_on_previous_text=False,  # no prompt from an earlier 30 s window
             )
             segments = list(segments)  # the generator decodes lazily: consume it under the lock
-            if self.language is None and cfg.sticky_language:
+            if self.language is None and cfg.sticky_language and not draft:
                 self._settle_language(info.language, info.language_probability)
         out = []
         for seg in segments:

@@ -115,6 +115,16 @@ class SpanTracker:
             return []
         return self._close(self._silence_from if self._silence_from is not None else end)
 
+    def peek(self, end: int) -> Span | None:
+        """The span `finish(end)` would close, left open: what a replay's gate hears so far."""
+        if self._start is None:
+            return None
+        stop = self._silence_from if self._silence_from is not None else end
+        if stop - self._start < self._min_speech and not self._continued:
+            return None
+        in_speech = self._silence_from is None
+        return Span(self._start, stop, cut_before=self._continued, cut_after=in_speech)
+
     def _split(self, end: int) -> list[Span]:
         assert self._start is not None
         if self._silence_from is not None:  # in a pause: end the span where the pause began

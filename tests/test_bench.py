@@ -8,6 +8,7 @@ import pytest
 
 from streamer.bench.decode import bench_decode
 from streamer.bench.latency import bench_latency, text_events
+from streamer.bench.plots import embed_plot
 from streamer.bench.timeline import bench_timeline
 from tests.conftest import DEMO
 
@@ -26,6 +27,11 @@ def test_latency_bench_answers_every_question(tmp_path):
     runs = result["backends"]["extractive"]["runs"]
     assert runs["1"]["n"] == 30 and runs["1"]["first_p50"] > 0
     assert "extractive" in (tmp_path / "latency.md").read_text()
+    assert embed_plot("latency", tmp_path) == "plots/latency_first_token.png"  # real runs drawn
+    png = (tmp_path / "plots" / "latency_first_token.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![latency](plots/latency_first_token.png)" in (tmp_path / "latency.md").read_text()
+    assert embed_plot("decode", tmp_path) is None  # a table without a plot
 
 
 def test_features_only_timeline_is_reproducible():

@@ -76,6 +76,25 @@ def test_identical_screens_merge_into_one_event(embedder):
     assert [(e.start, e.end) for e in ocr] == [(0.0, 12.0), (30.0, 31.0)]
 
 
+def test_a_sentence_heard_further_replaces_its_draft(embedder):
+    """A replay's gate hears a draft of the open sentence; the whole sentence replaces it."""
+    tl = Timeline(embedder.embed, embedder.dim)
+    tl.add(TextEvent("speech", "The keys are in the garage.", 1.0, 3.0))
+    tl.add(TextEvent("speech", "Let work shop.", 6.56, 7.2))  # heard up to a question at 7.0
+    tl.add(TextEvent("ocr", "GATE 7", 7.0, 8.0))
+    whole = TextEvent("speech", "The workshop was moved to Saturday.", 6.56, 8.7)
+    assert tl.add(whole) == 1
+    tl.add(TextEvent("speech", "Bob will arrive on Monday.", 9.0, 10.5))  # another start: new
+    assert [e.text for e in tl.events if e.kind == "speech"] == [
+        "The keys are in the garage.",
+        whole.text,
+        "Bob will arrive on Monday.",
+    ]
+    hits = tl.search("what day was the workshop moved to", k=1, kinds=["speech"])
+    assert hits[0].event == whole and hits[0].score > 0.5  # its vector was replaced too
+    assert tl.window(8.5, 8.6) == [whole]
+
+
 def test_save_load_round_trip(timeline, embedder, tmp_path):
     timeline.save(tmp_path)
     back = Timeline.load(tmp_path, embedder.embed, embedder.dim)

@@ -9,7 +9,7 @@ from pathlib import Path
 from streamer.errors import StreamerError
 from streamer.eval.types import Benchmark
 
-BENCHMARKS = ("ovbench", "vstream", "rvs", "synthetic")
+BENCHMARKS = ("ovbench", "ovo-bench", "streamingbench", "vstream", "rvs", "synthetic")
 
 
 def default_cache() -> Path:
@@ -27,6 +27,8 @@ class BenchmarkArgs:
     seed: int = 0  # synthetic
     cache: str | None = None  # synthetic streams are generated here
     limit: int | None = None  # at most this many (found) videos
+    subset: str = "all"  # StreamingBench: "real" (real-time visual understanding) or "all"
+    context_s: float | None = None  # StreamingBench: each question sees only this much before it
 
 
 def load_benchmark(args: BenchmarkArgs) -> Benchmark:
@@ -44,6 +46,16 @@ def load_benchmark(args: BenchmarkArgs) -> Benchmark:
             from streamer.eval.ovbench import load_ovbench
 
             bench = load_ovbench(args.annotations, args.video_root)
+        elif args.name == "ovo-bench":
+            from streamer.eval.ovo_bench import load_ovo_bench
+
+            bench = load_ovo_bench(args.annotations, args.video_root)
+        elif args.name == "streamingbench":
+            from streamer.eval.streamingbench import load_streamingbench
+
+            bench = load_streamingbench(
+                args.annotations, args.video_root, args.subset, args.context_s
+            )
         else:
             from streamer.eval.vstream import load_rvs, load_vstream
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from streamer.eval.baselines import majority_predictions, random_expected
+from streamer.eval.official import official_scores
 from streamer.eval.scoring import TextScores, judge, text_scores
 from streamer.eval.shards import Shard
 from streamer.eval.types import AnswerRecord, Benchmark, EvalQuestion, VideoRecord
@@ -177,6 +178,31 @@ def _counts(
     }
 
 
+def _series(bench: Benchmark, rows: Sequence[Row]) -> dict[str, list[Any]]:
+    """Per answer, in stream-time order: what the plots draw (`streamer.eval.plots`).
+
+    behind_s is perception's wall time minus the stream time it had covered when
+    asked (answering time included): how far a live run at this speed would trail.
+    """
+    start = {v.video_id: v.start for v in bench.videos}
+    ordered = sorted(rows, key=lambda r: r.a.asked_at)
+    behind = [
+        None
+        if r.a.perceive_wall_s is None
+        else round(r.a.perceive_wall_s - (r.a.asked_at - start.get(r.a.video_id, 0.0)), 3)
+        for r in ordered
+    ]
+    return {
+        "video": [r.a.video_id for r in ordered],
+        "stream_s": [r.a.asked_at for r in ordered],
+        "first_token_s": [r.a.first_token_s for r in ordered],
+        "memory_mb": [
+            None if r.a.memory_bytes is None else round(r.a.memory_bytes / 1e6, 3) for r in ordered
+        ],
+        "behind_s": behind,
+    }
+
+
 def build_report(
     bench: Benchmark,
     out: Path,
@@ -190,6 +216,7 @@ def build_report(
     evidence = [e for r in rows for e in r.a.evidence]
     stream_s = sum(v.stream_time for v in videos)
     wall_s = sum(v.wall_s for v in videos)
+    official = official_scores(bench.name, rows)
     return {
         "benchmark": bench.name,
         **run_info,
@@ -199,6 +226,7 @@ def build_report(
         "yesno": summarise([r for r in rows if r.q.is_yesno]),
         "by_answer_type": _groups(rows, lambda r: r.q.answer_type or "(none)"),
         "by_sub_type": _groups(rows, lambda r: f"{r.q.answer_type}/{r.q.sub_type}"),
+        **({"official": official} if official is not None else {}),
         "judge": JUDGE_NOTE,
         "latency_s": {
             "first_token": _percentiles([r.a.first_token_s for r in rows]),
@@ -211,6 +239,7 @@ def build_report(
         },
         "future_violations": _future_violations(rows),
         "lookahead": _lookahead(rows),
+        "series": _series(bench, rows),
         "streaming": {
             "stream_s": round(stream_s, 3),
             "wall_s": round(wall_s, 3),
@@ -221,8 +250,10 @@ def build_report(
 
 def write_report(report: dict[str, Any], out: Path) -> Path:
     """out/report.json and out/report.md; returns the Markdown file."""
+    from streamer.eval.plots import report_plots
     from streamer.eval.report_md import render_markdown
 
+    report["plots"] = report_plots(report, out)  # paths relative to `out`; [] without matplotlib
     write_json_atomic(out / "report.json", report)
     md = out / "report.md"
     md.write_text(render_markdown(report), encoding="utf-8")

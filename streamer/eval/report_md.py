@@ -61,6 +61,7 @@ def render_markdown(r: dict[str, Any]) -> str:
             ],
         ),
         "",
+        *_official(r.get("official")),
         "## By answer type",
         "",
         *table(GROUP_HEAD, _group_rows(r["by_answer_type"])),
@@ -73,6 +74,7 @@ def render_markdown(r: dict[str, Any]) -> str:
         "",
         *_latency_memory(r),
         "",
+        *_plots(r.get("plots")),
         "## Config and versions",
         "",
         "```",
@@ -81,6 +83,55 @@ def render_markdown(r: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _official(o: dict[str, Any] | None) -> list[str]:
+    """The benchmark's own scores (OVO-Bench, StreamingBench), each average named."""
+    if not o:
+        return []
+    out = ["## Official scoring", "", f"{o['scorer']}.", ""]
+    if "averages" in o:  # OVO-Bench
+        avg = o["averages"]
+        rows = [[name, pct(avg[key])] for key, name in OVO_NAMES if key in avg]
+        rows += [
+            ["overall, 3-way (mean of backward, real-time, forward)", pct(o["overall_3way"])],
+            ["backward + real-time (mean of the two; no forward)", pct(o["backward_realtime"])],
+            ['score.py "Total Avg." (mean over tasks)', pct(o["script_total"])],
+        ]
+    else:  # StreamingBench
+        rows = [["all questions", pct(o["all"]["accuracy"])]]
+        rows += [[c, pct(g["accuracy"])] for c, g in o["categories"].items()]
+    out += table(("", "accuracy"), rows) + [""]
+    tasks = [[t, str(g["n"]), pct(g["accuracy"])] for t, g in o["tasks"].items()]
+    return out + table(("task", "n", "accuracy"), tasks) + [""]
+
+
+OVO_NAMES = (
+    ("backward", "backward tracing"),
+    ("realtime", "real-time perception"),
+    ("forward", "forward active responding"),
+)
+
+
+PLOT_TITLES = {
+    "accuracy.png": "accuracy per answer type, beside the baselines",
+    "latency.png": "first-token latency against stream time",
+    "memory.png": "memory held against stream time",
+    "lag.png": "perception behind real time over the run",
+    "accuracy_by_strategy.png": "accuracy per answer type and memory strategy",
+}
+
+
+def _plots(paths: list[str] | None) -> list[str]:
+    if paths is None:
+        return []
+    if not paths:
+        return ["No plots: matplotlib is not installed (the `eval` extra).", ""]
+    out = ["## Plots", ""]
+    for p in paths:
+        title = PLOT_TITLES.get(p.rsplit("/", 1)[-1], p)
+        out += [f"![{title}]({p})", ""]
+    return out
 
 
 def _summary(r: dict[str, Any]) -> str:
@@ -118,23 +169,45 @@ def _latency_memory(r: dict[str, Any]) -> list[str]:
     return out
 
 
-def render_comparison(reports: dict[str, dict[str, Any]]) -> str:
+RECENT_FRAMES = "window"  # the memory that keeps only the latest frames: a baseline row
+RECENT_FRAMES_NOTE = (
+    "*window* is the recent-frames baseline: the same backend fed only the last few frames "
+    "(no long-term visual memory); a memory design is worth its cost only above it."
+)
+
+
+def _official_columns(first: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(header, report -> value) for the benchmark's own headline scores, if it has them."""
+    o = first.get("official") or {}
+    if "averages" in o:
+        return [
+            ("OVO 3-way", lambda r: r["official"]["overall_3way"]),
+            ("OVO backward+real-time", lambda r: r["official"]["backward_realtime"]),
+        ]
+    if "all" in o:
+        return [("StreamingBench all", lambda r: r["official"]["all"]["accuracy"])]
+    return []
+
+
+def render_comparison(reports: dict[str, dict[str, Any]], plots: list[str] | None = None) -> str:
     """One table: a row per strategy (or run), then the baselines on the same questions."""
     first = next(iter(reports.values()))
     types = list(first["by_answer_type"])
-    head = ["", "n", "all", "w/o yes/no", "yes/no", *types, "1st token p50 s", "frames held"]
-    head += ["evidence frame held"]
+    official = _official_columns(first)
+    head = ["", "n", "all", "w/o yes/no", "yes/no", *types, *(h for h, _ in official)]
+    head += ["1st token p50 s", "frames held", "evidence frame held"]
     rows = []
     for name, r in reports.items():
         by = r["by_answer_type"]
         rows.append(
             [
-                name,
+                f"{name} (recent-frames baseline)" if name == RECENT_FRAMES else name,
                 str(r["overall"]["n"]),
                 pct(r["overall"]["accuracy"]),
                 pct(r["without_yesno"]["accuracy"]),
                 pct(r["yesno"]["accuracy"]),
                 *(pct(by[t]["accuracy"]) if t in by else "–" for t in types),
+                *(pct(get(r)) for _, get in official),
                 num(r["latency_s"]["first_token"]["p50"]),
                 str(r["memory"].get("frames_held_mean", "–")),
                 pct(r["evidence"]["frame_held_share"]),
@@ -150,9 +223,12 @@ def render_comparison(reports: dict[str, dict[str, Any]]) -> str:
                 pct(first["without_yesno"][base]),
                 pct(first["yesno"][base]),
                 *(pct(fby[t][base]) for t in types),
+                *("" for _ in official),
                 "",
                 "",
                 "",
             ]
         )
-    return "\n".join(table(head, rows)) + "\n"
+    note = ["", RECENT_FRAMES_NOTE] if RECENT_FRAMES in reports else []
+    pictures = ["", *_plots(plots)] if plots else []
+    return "\n".join([*table(head, rows), *note, *pictures]).rstrip("\n") + "\n"

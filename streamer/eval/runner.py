@@ -77,8 +77,14 @@ def _git_commit() -> str | None:
     return res.stdout.strip() or None
 
 
-def prepare(out: Path, bench: Benchmark, config: RunConfig) -> dict[str, Any]:
-    """Create or check `out/run.json`: a folder holds one benchmark and one config."""
+def prepare(
+    out: Path, bench: Benchmark, config: RunConfig, source: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Create or check `out/run.json`: a folder holds one benchmark and one config.
+
+    `source` says how the benchmark was loaded and by which command (`eval
+    --rescore` loads it again from there); a resumed run keeps the first one's.
+    """
     out.mkdir(parents=True, exist_ok=True)
     identity = {"benchmark": bench.name, **config.identity()}
     path = out / RUN_FILE
@@ -89,7 +95,10 @@ def prepare(out: Path, bench: Benchmark, config: RunConfig) -> dict[str, Any]:
                 f"{out} holds a run of {old.get('identity')}, not {identity}; "
                 "choose another --out folder (or delete that one) to start afresh."
             )
+        source = old.get("source") or source
     info = {"identity": identity, "config": {**asdict(config), "annotations": bench.annotations}}
+    if source is not None:
+        info["source"] = source
     write_json_atomic(path, info)
     return info
 
@@ -110,9 +119,10 @@ def run_benchmark(
     out: Path,
     ray_address: str | None = None,
     progress: bool = True,
+    source: dict[str, Any] | None = None,
 ) -> None:
     """Stream every unfinished video of `bench` (on Ray when `ray_address` is given)."""
-    prepare(out, bench, config)
+    prepare(out, bench, config, source)
     todo = pending(bench, out)
     total = sum(len([q for q in v.questions if q.qid not in done]) for v, done in todo)
     bar = _bar(total, f"{bench.name} {config.memory}/{config.backend}", progress)
@@ -157,6 +167,9 @@ def finish(bench: Benchmark, out: Path, embed: bool = True) -> dict[str, Any]:
         from streamer.modelset import load_models
 
         embedder = load_models(ocr=False, speech=False).embedder.embed
-    report = build_report(bench, out, {"config": info["config"], "versions": versions()}, embedder)
+    run_info = {"config": info["config"], "versions": versions()}
+    if info.get("source"):
+        run_info["command"] = info["source"].get("command")
+    report = build_report(bench, out, run_info, embedder)
     write_report(report, out)
     return report

@@ -2,10 +2,11 @@
 
 Each question is asked exactly as a live user would ask it: the replay is held at
 the question's time (`Session.run_until`), so nothing at or after that moment is
-in memory, then the question is asked and its answer awaited. Questions already
-answered in an earlier run are not asked again, but the replay still stops at
-their times: a stop finishes the speech segment in progress, so skipping one
-would change what is transcribed after it.
+in memory, then the question is asked and its answer awaited. A stop hears the
+sentence being spoken as a draft and lets it go on (`SpeechWorker.flush`), so
+stopping at one question changes nothing another one hears. Questions already
+answered in an earlier run are not asked again; the replay still stops at their
+times, so a resumed run streams exactly as the first did.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ def _ask_all(
 def ask(session: Session, video: EvalVideo, q: EvalQuestion, timeout: float) -> AnswerRecord:
     """Ask `q` now and wait for the answer; note how far the session had seen."""
     seen = _seen_until(session)
+    held = session.stats()
     stream = session.ask(q.question, list(q.options) if q.options else None)
     try:
         a = stream.result(timeout)
@@ -148,6 +150,8 @@ def ask(session: Session, video: EvalVideo, q: EvalQuestion, timeout: float) -> 
         first_token_s=a.first_token_s,
         total_s=a.total_s,
         error=a.error,
+        memory_bytes=held.memory.bytes_held if held.memory is not None else None,
+        perceive_wall_s=round(held.perception.wall_seconds, 3) if held.perception else None,
     )
 
 

@@ -132,6 +132,8 @@ class AnswerRecord:
     first_token_s: float = 0.0
     total_s: float = 0.0
     error: str | None = None
+    memory_bytes: int | None = None  # what the memory held when asked (RAM)
+    perceive_wall_s: float | None = None  # wall seconds perception had run when asked
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

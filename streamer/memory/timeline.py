@@ -3,7 +3,9 @@
 Append-only, never compressed away (kilobytes a minute), searchable by meaning
 (a faiss inner-product index over unit-length sentence embeddings), by time
 window, or both. Consecutive identical on-screen text or tags merge into one
-event whose span grows, so a static screen is one event, not a thousand.
+event whose span grows, so a static screen is one event, not a thousand. A
+speech event that starts where the last one started is the same sentence heard
+further (a replay's gate heard a draft of it before a question): it replaces it.
 
 The faiss index is the only copy of the vectors; event i is faiss id i. A window
 or kinds filter becomes a bitmap of ids (from `SpanColumns`, no vector math) that
@@ -27,6 +29,7 @@ from streamer.types import TextEvent
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) float32, rows of unit length
 MERGE_GAP = 3.0  # seconds: an identical ocr/tags event this close to the last one extends it
 MERGE_KINDS = ("ocr", "tags")
+SAME_START_S = 0.05  # seconds: a speech event starting this close to the last one revises it
 EVENTS_FILE = "timeline.jsonl"
 VECTORS_FILE = "timeline.safetensors"
 # One query is scanned by one thread: on 2 busy cores a faiss thread team made an
@@ -87,6 +90,12 @@ class Timeline:
                     return i
         vector = self._vectorise([event.text])  # outside the lock: embedding takes ms
         with self._lock:
+            i = self._last_of_kind.get(event.kind)
+            if i is not None and event.kind == "speech" and _revises(self._events[i], event):
+                self._events[i] = event
+                self._spans.set_end(i, event.end)
+                _set_row(self._index, i, vector[0])
+                return i
             self._events.append(event)
             self._spans.append(event.start, event.end, event.kind)
             self._index.add(vector)  # faiss id = len(self._events) - 1
@@ -208,6 +217,19 @@ def _top_k(index: Any, q: np.ndarray, k: int, keep: np.ndarray | None) -> list[t
         faiss.omp_set_num_threads(threads)
     order = np.lexsort((ids, -scores))[:k]
     return list(zip(ids[order].tolist(), scores[order].tolist()))
+
+
+def _revises(last: TextEvent, event: TextEvent) -> bool:
+    """`event` is `last` heard further: the same start, an end no earlier."""
+    return abs(event.start - last.start) <= SAME_START_S and event.end >= last.end - SAME_START_S
+
+
+def _set_row(index: Any, i: int, vector: np.ndarray) -> None:
+    """Overwrite row i of a flat index in place with `vector` (dim,)."""
+    import faiss
+
+    codes = faiss.rev_swig_ptr(index.codes.data(), index.ntotal * index.code_size)  # a view
+    codes.view(np.float32).reshape(-1, index.d)[i] = vector
 
 
 def _all_vectors(index: Any) -> np.ndarray:

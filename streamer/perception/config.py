@@ -45,6 +45,8 @@ class Transcriber(Protocol):
 
     def flush(self) -> list[SpeechSegment]: ...
 
+    def hear_open(self) -> list[SpeechSegment]: ...  # the open segment so far, left open
+
 
 @dataclass
 class PerceptionModels:

@@ -1,8 +1,11 @@
 """The speech worker: its own thread turns accepted audio into speech `TextEvent`s.
 
 Accepted audio is never dropped (the queue is unbounded; the source's queue
-policy decided what to accept). `flush()` finishes the segment in progress,
-which the replay gate needs before a question; `close()` ends the stream.
+policy decided what to accept). `flush()` hears everything accepted so far,
+the sentence still being spoken as a draft that its whole later replaces (the
+replay gate needs this before a question, and the segment goes on, so a replay
+stopped at many questions hears what one that never stopped hears);
+`close()` ends the stream.
 Every wait here ends when the worker finishes, fails or stops, or when it has
 made no progress for `STALL_S`.
 """
@@ -29,7 +32,7 @@ log = logging.getLogger("streamer")
 
 @dataclass
 class _Flush:
-    """Finish the segment in progress now; `done` is set once it is."""
+    """Hear the segment in progress as a draft now; `done` is set once it is."""
 
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -67,7 +70,7 @@ class SpeechWorker:
             self._queue.put(chunk)
 
     def flush(self) -> None:
-        """Transcribe everything accepted so far, finishing the open segment (bounded wait)."""
+        """Transcribe everything accepted so far, the open segment as a draft (bounded wait)."""
         marker = _Flush()
         self._queue.put(marker)
         self._wait(marker.done.is_set)
@@ -114,7 +117,7 @@ class SpeechWorker:
         if isinstance(item, AudioChunk):
             segments = self._transcriber.accept(item.t, item.samples)
         else:
-            segments = self._transcriber.flush()
+            segments = self._transcriber.flush() if item is _END else self._transcriber.hear_open()
         self._book.time("speech", time.perf_counter() - t, int(isinstance(item, AudioChunk)))
         for s in segments:
             if s.text.strip():

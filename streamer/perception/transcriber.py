@@ -83,6 +83,20 @@ class SpeechTranscriber:
         self._trim()
         return out
 
+    def hear_open(self) -> list[SpeechSegment]:
+        """The speech still open, transcribed as far as it has been heard; nothing changes.
+
+        A replay's gate calls this before a question, so a sentence being spoken
+        is heard up to that moment while its span goes on: once it ends it is
+        transcribed whole, exactly as in a replay that never stopped there
+        (ending it at the gate would transcribe two halves, each misheard). The
+        timeline lets the whole sentence replace this draft (same start).
+        """
+        span = self._tracker.peek(self._n)
+        if span is None:
+            return []
+        return self._read(span, draft=True)
+
     def flush(self) -> list[SpeechSegment]:
         """End of stream: transcribe what is still open and start afresh."""
         out: list[SpeechSegment] = []
@@ -113,14 +127,25 @@ class SpeechTranscriber:
         The audio is padded by `pad_s` on sides that border silence, not on a
         side cut mid-speech, so consecutive pieces neither overlap nor leave a gap.
         """
+        segments = self._read(span)
+        self._heard_until = self._bounds(span)[1]
+        return segments
+
+    def _bounds(self, span: Span) -> tuple[int, int]:
+        """The samples [lo, hi) a span is read from: padded where it borders silence."""
         a, b = span.start, min(span.end, self._n)
         lo = max(a if span.cut_before else a - self._pad, self._heard_until, self._buf_start)
         hi = min(b if span.cut_after else b + self._pad, self._n)
-        self._heard_until = hi
+        return lo, hi
+
+    def _read(self, span: Span, draft: bool = False) -> list[SpeechSegment]:
+        """Transcribe a span's audio as one stream-time segment (a draft settles nothing)."""
+        lo, hi = self._bounds(span)
+        a, b = span.start, min(span.end, self._n)
         if hi - lo < WINDOW:
             return []
         audio = self._buf[lo - self._buf_start : hi - self._buf_start]  # (hi - lo,)
-        parts = self.recognizer.transcribe(audio)
+        parts = self.recognizer.transcribe(audio, draft=draft)
         text = " ".join(p.text for p in parts).strip()
         if not text:
             return []

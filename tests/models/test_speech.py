@@ -109,6 +109,24 @@ def test_flush_transcribes_speech_cut_off_by_end_of_stream(
     assert transcriber.buffered_seconds == 0.0
 
 
+def test_a_draft_mid_sentence_leaves_the_sentence_whole(
+    recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray
+) -> None:
+    """A replay's gate hears the open sentence so far; the sentence is still read whole."""
+    audio = in_silence([(1.0, train)], 1.0 + len(train) / SAMPLE_RATE + 1.5)
+    whole = feed(SpeechTranscriber(recognizer, vad), audio, 0.0)
+    transcriber = SpeechTranscriber(recognizer, vad)
+    half = (int((1.0 + len(train) / SAMPLE_RATE / 2) * SAMPLE_RATE) // CHUNK) * CHUNK
+    assert feed(transcriber, audio[:half], 0.0) == [] and transcriber.hear_open() != []
+    (draft,) = transcriber.hear_open()  # asked twice: nothing changed in between
+    rest = feed(transcriber, audio[half:], half / SAMPLE_RATE)
+    assert [seg for _, seg in rest] == [seg for _, seg in whole]  # as if never stopped
+    (done,) = [seg for _, seg in rest]
+    assert draft.start == done.start and draft.end < done.end
+    assert "morning" not in draft.text.lower() and "morning" in done.text.lower()
+    assert transcriber.hear_open() == []  # nothing open after the pause
+
+
 def test_two_utterances_and_a_clock_jump(
     recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray, speak: Speak
 ) -> None:

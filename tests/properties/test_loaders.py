@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from cli.ask import _bad_question, load_questions
 from streamer.eval.ovbench import load_ovbench
+from streamer.eval.ovo_bench import load_ovo_bench
+from streamer.eval.streamingbench import load_streamingbench
 from streamer.eval.synthetic import load_synthetic
 from streamer.eval.vstream import load_rvs, load_vstream
 from tests.properties.conftest import JSON, json_bytes, raises_only_sentences
@@ -39,6 +41,17 @@ FIELDS = st.sampled_from(
         "scoring",
         "answer_index",
         "image_file",
+        "task",
+        "realtime",
+        "gt",
+        "test_info",
+        "activity",
+        "count",
+        "step",
+        "type",
+        "time_stamp",
+        "task_type",
+        "questions",
     ]
 )
 RECORD = st.dictionaries(FIELDS, JSON | st.text(max_size=5) | st.floats(0, 100), max_size=8)
@@ -115,3 +128,39 @@ def test_rvs_files_are_read_or_refused_in_one_sentence(tmp_path: Path, value: An
 def test_synthetic_files_are_read_or_refused_in_one_sentence(tmp_path: Path, data: bytes) -> None:
     path = _write(tmp_path / "s.jsonl", data)
     raises_only_sentences(lambda: load_synthetic(path))
+
+
+@FIXTURE
+@given(ANNOTATIONS)
+@example([{"id": 1, "task": "EPM", "video": "v", "realtime": 1, "options": ["a"], "gt": 5}])
+@example([{"id": 1, "task": "REC", "video": "v", "activity": "x", "test_info": [3]}])
+@example([{"id": 1, "task": "SSR", "video": "v", "test_info": [{"realtime": 1, "type": 2}]}])
+def test_ovo_bench_files_are_read_or_refused_in_one_sentence(tmp_path: Path, value: Any) -> None:
+    path = _write(tmp_path / "ovo.json", value)
+    raises_only_sentences(lambda: load_ovo_bench(path, tmp_path))
+
+
+@FIXTURE
+@given(ANNOTATIONS)
+@example([{"video_path": "v", "questions": [{"options": ["A. a"], "answer": "Z"}]}])
+@example(
+    [
+        {
+            "video_path": "v",
+            "questions": [
+                {
+                    "options": ["A. a"],
+                    "answer": "A",
+                    "task_type": "Counting",
+                    "question": "q",
+                    "time_stamp": "1:2:3:4",
+                }
+            ],
+        }
+    ]
+)
+def test_streamingbench_files_are_read_or_refused_in_one_sentence(
+    tmp_path: Path, value: Any
+) -> None:
+    path = _write(tmp_path / "sb.json", value)
+    raises_only_sentences(lambda: load_streamingbench(path, tmp_path, "real", 60.0))

@@ -1,0 +1,142 @@
+"""StreamingBench (2024): 900 videos, five multiple-choice questions each, asked mid-stream.
+
+The question files of github.com/THUNLP-MT/StreamingBench (`src/data/`, one per
+part: real-time visual understanding, omni-source, contextual), each a JSON list of
+
+    {"time": "[0:00:00 - 0:01:00]", "video_path": "./videos/sample_2_....mp4",
+     "video_categories": "...",
+     "questions": [{"task_type", "question", "time_stamp": "00:00:50",
+                    "options": ["A. ...", "B. ..."], "answer": "B", "required_ability"}]}
+
+Two settings:
+
+- streaming (the default here): each video is streamed once from its start and
+  every question asked at its `time_stamp`, with memory of everything before it;
+- `context_s=60` (the benchmark's main setting, "60 seconds of context preceding
+  the query time"): each question gets its own stream that starts 60 s before
+  its time, so nothing older can help or mislead it.
+
+`subset="real"` keeps the ten real-time visual understanding tasks; the full set
+is every file given. Questions without options (the proactive-output part) are
+left out: they are not multiple choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from streamer.errors import StreamerError
+from streamer.eval.locate import VideoRoot
+from streamer.eval.records import parse_json, read_text, record
+from streamer.eval.types import Benchmark, EvalQuestion, EvalVideo
+
+REAL_TIME_TASKS = (
+    "Object Perception",
+    "Causal Reasoning",
+    "Clips Summarize",
+    "Attribute Perception",
+    "Event Understanding",
+    "Text-Rich Understanding",
+    "Prospective Reasoning",
+    "Spatial Understanding",
+    "Action Perception",
+    "Counting",
+)
+OMNI_TASKS = (
+    "Emotion Recognition",
+    "Scene Understanding",
+    "Source Discrimination",
+    "Multimodal Alignment",
+)
+SUBSETS = ("real", "all")
+LETTER_PREFIX = re.compile(r"^\s*\(?([A-Z])[.):]\s*")  # "A. text", "(B) text", "C.text"
+
+
+def category(task: str) -> str:
+    if task in REAL_TIME_TASKS:
+        return "real-time"
+    return "omni-source" if task in OMNI_TASKS else "contextual"
+
+
+def clock(text: str) -> float:
+    """Seconds of "HH:MM:SS", "H:MM:SS" or "MM:SS" (fractions allowed)."""
+    parts = str(text).strip().split(":")
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(f"time {text!r} is not HH:MM:SS")
+    seconds = 0.0
+    for p in parts:
+        seconds = seconds * 60 + float(p)
+    return seconds
+
+
+def to_question(qid: str, r: dict[str, Any]) -> EvalQuestion:
+    options = tuple(LETTER_PREFIX.sub("", str(o), count=1).strip() for o in r["options"])
+    letter = str(r["answer"]).strip().upper()[:1]
+    index = ord(letter) - ord("A") if letter.isalpha() else -1
+    if not 0 <= index < len(options):
+        raise ValueError(f"answer {r['answer']!r} is no option letter")
+    task = str(r["task_type"])
+    return EvalQuestion(
+        qid=qid,
+        question=str(r["question"]),
+        at=clock(r["time_stamp"]),
+        answer=options[index],
+        options=options,
+        answer_index=index,
+        answer_type=category(task),
+        sub_type=task,
+        scoring="choice",
+    )
+
+
+def _files(path: str | Path) -> list[Path]:
+    p = Path(path).expanduser()
+    files = sorted(p.glob("*.json")) if p.is_dir() else [p] if p.is_file() else []
+    if not files:
+        raise StreamerError(
+            f"StreamingBench questions not found at {p}; give a questions_*.json file or "
+            "their folder."
+        )
+    return files
+
+
+def load_streamingbench(
+    annotations: str | Path,
+    video_root: str | Path | None,
+    subset: str = "all",
+    context_s: float | None = None,
+) -> Benchmark:
+    """The questions of `subset`, one stream per video (or per question and start)."""
+    if subset not in SUBSETS:
+        raise StreamerError(f"StreamingBench subset must be one of {', '.join(SUBSETS)}.")
+    groups: dict[tuple[str, float], list[EvalQuestion]] = defaultdict(list)
+    files = _files(annotations)
+    for f in files:
+        data = parse_json(read_text(f, "StreamingBench"), str(f))
+        if not isinstance(data, list):
+            raise StreamerError(f"{f} is not a StreamingBench file: it holds no list of videos.")
+        for i, v in enumerate(data):
+            with record(f"{f.name} record {i}"):
+                video = str(v["video_path"])
+                for j, r in enumerate(v["questions"]):
+                    if not r.get("options") or (
+                        subset == "real" and r["task_type"] not in REAL_TIME_TASKS
+                    ):
+                        continue
+                    q = to_question(f"{f.stem}/{i}/{j}", r)
+                    start = 0.0 if context_s is None else max(0.0, q.at - context_s)
+                    groups[(video, start)].append(q)
+    name = "streamingbench" if context_s is None else f"streamingbench-{context_s:g}s"
+    bench = Benchmark(name, [], annotations=[str(f) for f in files])
+    root = VideoRoot(video_root)
+    for (video, start), questions in sorted(groups.items()):
+        found = root.find(video) or root.find(Path(video).name)
+        if found is None or found.frames:
+            bench.missing_videos.append(video)
+            bench.missing_questions += len(questions)
+            continue
+        bench.videos.append(EvalVideo(Path(video).stem, str(found.path), questions, start=start))
+    return bench
