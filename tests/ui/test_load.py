@@ -8,9 +8,11 @@ as "Too little data for declared Content-Length").
 
 Why this once took minutes: the clients' threads shared the server's process
 (and its interpreter lock), each of their requests built a TLS context for a
-plain-http URL, and every answer went out a word at a time (a dozen updates of
-the whole chat per answer); the chat now sends a growing answer at most ten
-times a second.
+plain-http URL, every answer went out a word at a time (a dozen updates of the
+whole chat per answer, each building Gradio components for the skipped
+outputs), and the one reasoner thread embedded the same question again for
+every viewer. The chat now sends a growing answer at most ten times a second
+and the timeline keeps the vectors of recent queries.
 """
 
 from __future__ import annotations
