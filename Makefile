@@ -45,7 +45,7 @@ $(VENV)/.app: $(VENV)/.base
 
 $(VENV)/.test: $(VENV)/.base
 	bash tools/system-deps.sh $(TEST_DEBS)
-	$(PIP) install -e '.[app,test,dev,eval]'
+	$(PIP) install -e '.[app,test,dev,eval,vlm]'
 	touch $@
 
 $(VENV)/.llm: $(VENV)/.test

@@ -56,3 +56,35 @@ def count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
     return value
+
+
+def add_kv_options(parser: argparse.ArgumentParser) -> None:
+    """The kv memory's settings (`--memory kv`); the other strategies ignore them."""
+    parser.add_argument(
+        "--kv-ram-gb",
+        type=positive,
+        default=None,
+        help="kv memory: GiB of KV blocks kept in RAM before the oldest go to disk (0.5)",
+    )
+    parser.add_argument(
+        "--kv-top-k", type=count, default=None, help="kv memory: blocks retrieved a layer (16)"
+    )
+    parser.add_argument(
+        "--kv-retrieve",
+        choices=("internal", "embedding"),
+        default=None,
+        help="kv memory: blocks chosen by the question's attention queries (internal, ReKV) "
+        "or by its mean token embedding against each frame's mean visual token",
+    )
+
+
+def kv_options(args: argparse.Namespace) -> dict[str, object]:
+    """The kv settings given on the command line, as `SessionConfig.memory_options`."""
+    if getattr(args, "memory", None) != "kv":
+        return {}
+    given = {
+        "ram_mb": args.kv_ram_gb * 1024 if args.kv_ram_gb is not None else None,
+        "top_k": args.kv_top_k,
+        "retrieve": args.kv_retrieve,
+    }
+    return {k: v for k, v in given.items() if v is not None}

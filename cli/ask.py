@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.args import add_device, non_negative, positive
+from cli.args import add_device, add_kv_options, kv_options, non_negative, positive
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.eval.records import parse_json, read_text
@@ -50,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--save", metavar="DIR", help="autosave the session into DIR (and at the end): ask it later"
     )
+    add_kv_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -108,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 args.source,
                 pace="none",
                 memory=args.memory,
+                memory_options=kv_options(args),
                 backend=args.backend,
                 device=args.device,
                 perception=PerceptionConfig(sample_fps=args.sample_fps),

@@ -1,9 +1,9 @@
-"""`launch.py bench decode|perception|memory|latency|timeline|vlm|soak|all`: JSON + Markdown.
+"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|all`: JSON + Markdown.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
-is a median (or percentile) over repeated runs in one invocation. `vlm` (a
-full-size model with random weights, minutes of work) and `soak` (one session for
-`--minutes`, 120 by default; it also writes a PNG plot) are not part of `all`.
+is a median (or percentile) over repeated runs in one invocation. `vlm` and `kv`
+(a full-size model with random weights, minutes of work) and `soak` (one session
+for `--minutes`, 120 by default; it also writes a PNG plot) are not part of `all`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from cli.args import add_device, count, positive
 
 HELP = (
-    "run benchmarks (decode, perception, memory, latency, timeline, vlm, soak) "
+    "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak) "
     "and write JSON + Markdown tables"
 )
 KINDS = ("decode", "perception", "memory", "latency", "timeline")
@@ -23,7 +23,9 @@ VLM_ANSWERS = 2  # vlm: answers timed per (strategy, length); one is seconds on 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=(*KINDS, "vlm", "soak", "all"), help="which benchmark")
+    parser.add_argument(
+        "kind", choices=(*KINDS, "vlm", "kv", "soak", "all"), help="which benchmark"
+    )
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
     parser.add_argument(
         "--runs",
@@ -42,15 +44,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=positive,
         nargs="+",
         default=None,
-        help="memory: stream lengths (10 60); latency, vlm: (1 10 60); "
+        help="memory: stream lengths (10 60); latency, vlm, kv: (1 10 60); "
         "perception: the generated stream's length (10); soak: wall minutes to run (120)",
     )
     parser.add_argument(
         "--family",
         default="llava-onevision-0.5b",
-        help="vlm: the published shape, random weights (llava-onevision-0.5b, -7b, tiny)",
+        help="vlm, kv: the published shape, random weights (llava-onevision-0.5b, -7b, "
+        "smolvlm2-256m, -500m, qwen2.5-vl-3b, -7b, tiny; kv: the llava-onevision ones)",
     )
     add_device(parser)
+    parser.add_argument(
+        "--kv-ram-gb",
+        type=positive,
+        default=1.0,
+        help="kv: GiB of KV blocks kept in RAM before the oldest go to disk (1)",
+    )
     parser.add_argument("--backends", default="extractive,llm", help="latency: backends to time")
     parser.add_argument(
         "--events",
@@ -102,6 +111,20 @@ def _vlm(args: argparse.Namespace) -> None:
     minutes = tuple(args.minutes or (1, 10, 60))
     bench_vlm(
         args.family, minutes, answers=args.runs or VLM_ANSWERS, device=args.device, out_dir=args.out
+    )
+
+
+def _kv(args: argparse.Namespace) -> None:
+    from streamer.bench.kv import bench_kv
+
+    minutes = tuple(args.minutes or (1, 10, 60))
+    bench_kv(
+        args.family,
+        minutes,
+        answers=args.runs or VLM_ANSWERS,
+        ram_gb=args.kv_ram_gb,
+        device=args.device,
+        out_dir=args.out,
     )
 
 

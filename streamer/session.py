@@ -37,7 +37,7 @@ from streamer.memory import (
     load_memory,
     make_memory,
 )
-from streamer.memory.kv import NO_KV_SAVE
+from streamer.memory.kv import KV_FOLDER
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception
@@ -49,6 +49,8 @@ from streamer.store import remove_orphaned_temp_files
 from streamer.types import Frame, Observation, StatusEvent, TextEvent
 
 __all__ = ["AUTOSAVE_SECONDS", "Session", "SessionConfig", "SessionStats", "saved_config"]
+
+MEMORY_FOLDER = "memory"  # the memory's save inside a session folder
 
 
 class Session:
@@ -93,9 +95,10 @@ class Session:
         if self.memory is None:
             options = dict(self.config.memory_options)
             if self.config.memory == "kv":  # a replay waits for the LM prefill, live drops
-                if self.config.save_dir:
-                    raise StreamerError(NO_KV_SAVE)
                 options.setdefault("when_busy", "wait" if self.config.pace == "none" else "drop")
+                if self.config.save_dir:  # blocks spill where the saves keep them: no copy
+                    blocks = Path(self.config.save_dir) / MEMORY_FOLDER / KV_FOLDER
+                    options.setdefault("folder", str(blocks))
             self.memory = make_memory(  # the kv memory prefills the vlm itself: `model`
                 self.config.memory, options, self.models.encoder.info, encoder
             )
@@ -332,7 +335,7 @@ class Session:
             t = self.stream_time()
             target.mkdir(parents=True, exist_ok=True)
             remove_orphaned_temp_files(target)
-            self.memory.save(target / "memory")  # first: a memory that cannot save, writes nothing
+            self.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
             self.timeline.save(target)
             manifest = Manifest(
                 source=self.config.source,
@@ -364,7 +367,11 @@ class Session:
         session.timeline = Timeline.load(
             folder, session.models.embedder.embed, session.models.embedder.dim
         )
-        session.memory = load_memory(folder / "memory")
+        model = None
+        if manifest.memory == "kv":  # its blocks are the vlm's own cache: that model reads them
+            session._backend = make_backend(config.backend, config.device)
+            model = session._backend.frame_encoder()
+        session.memory = load_memory(folder / MEMORY_FOLDER, model)
         session._stream_time = float(manifest.stream_time)
         session._start_reasoner()
         session.state = "reopened"

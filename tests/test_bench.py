@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from streamer.bench.decode import bench_decode
 from streamer.bench.latency import bench_latency, text_events
 from streamer.bench.timeline import bench_timeline
@@ -55,6 +57,43 @@ def test_vlm_bench_writes_json_and_markdown(tmp_path):
     saved = json.loads((tmp_path / "vlm.json").read_text())
     assert saved["note"].startswith("random weights") and saved["device"] == "cpu"
     assert "random weights: speed is real, words are nonsense" in (tmp_path / "vlm.md").read_text()
+
+
+@pytest.mark.parametrize("family", ["smolvlm2-256m", "qwen2.5-vl-3b"])
+def test_vlm_bench_builds_every_family(tmp_path, monkeypatch, family):
+    """The published LM widths, one layer deep, a small vocabulary: the same code path."""
+    from dataclasses import replace
+
+    from models.vlm import synthetic
+    from streamer.bench.vlm import bench_vlm
+
+    builder, shape = synthetic.OTHER_FAMILIES[family]
+    small = replace(shape, lm_layers=1, vision_layers=1, vision_hidden=384, vocab=1024)
+    monkeypatch.setitem(synthetic.OTHER_FAMILIES, family, (builder, small))
+    result = bench_vlm(
+        family, minutes=(0.1,), strategies=("pyramid",), answers=1, tokens=2, device="cpu",
+        out_dir=tmp_path,
+    )  # fmt: skip
+    (run,) = result["runs"]
+    assert result["model"] == shape.model_id and result["encode_ms_per_frame"] > 0
+    assert run["visual_tokens"] > 0 and run["ttft_s"] > 0
+
+
+def test_kv_bench_writes_json_and_markdown(tmp_path):
+    from streamer.bench.kv import bench_kv
+
+    result = bench_kv(
+        "tiny", minutes=(1, 2), answers=1, tokens=2, ram_gb=0.0001, device="cpu",
+        out_dir=tmp_path,
+    )  # fmt: skip
+    one, two = result["runs"]
+    assert (one["blocks"], two["blocks"]) == (30, 60)  # 0.5 fps
+    assert two["disk_gb"] > one["disk_gb"] > 0 and two["ram_mb"] <= 0.0001 * 1024 + 1e-9
+    assert result["kv_gb_per_hour"] > 0 and result["encode_frames_per_s"] > 0
+    for run in (one, two):  # every block is in RAM or on disk, whole
+        assert run["ram_bytes"] + run["disk_bytes"] == run["blocks"] * result["block_bytes"]
+    md = (tmp_path / "kv.md").read_text()
+    assert "random weights: speed is real, words are nonsense" in md and "| 60 |" in md
 
 
 def test_soak_bench_samples_the_process_and_plots_it(tmp_path):

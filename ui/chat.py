@@ -51,11 +51,17 @@ def format_answer(answer: Answer) -> str:
         f"asked at {format_clock(answer.asked_at)} · {answer.backend} · "
         f"{1000 * answer.first_token_s:.0f} ms"
     )
+    frames = [e for e in answer.evidence if e.kind == "frame"]  # what a vlm was fed
+    if frames:
+        first, last = min(e.start for e in frames), max(e.end for e in frames)
+        footer += f" · the model read {len(frames)} frame{'s' if len(frames) > 1 else ''}"
+        footer += f" from {format_clock(first)} to {format_clock(last)}" if last > first else ""
     n = len(answer.evidence)
     if n:
         footer += f" · {n} piece{'s' if n > 1 else ''} of evidence, click a thumbnail to see it"
     lines.append(f"*{footer}*")
-    for e in answer.evidence[:EVIDENCE_LINES]:
+    cited = [e for e in answer.evidence if e.kind != "frame"]  # the lines first, then frames
+    for e in (cited + frames)[:EVIDENCE_LINES]:
         text = e.text if len(e.text) <= 90 else e.text[:87] + "…"
         lines.append(f"- `{caption_time(e)}` {kind_label(e.kind)}: {text}")
     return "\n".join(lines)

@@ -22,16 +22,32 @@ import numpy as np
 from models.protocols import EncoderInfo, FrameFeatures
 from models.weights import ModelMissingError
 
-__all__ = ["Part", "UnsupportedModelError", "VisionLanguageModel", "as_token_rows"]
+__all__ = [
+    "Part",
+    "TimedTokens",
+    "UnsupportedModelError",
+    "VisionLanguageModel",
+    "as_token_rows",
+    "clock",
+]
 
 # A prompt part: text, or one frame's visual tokens, (h, w, D) or (n, D) float32 in the
 # LM's embedding space (what `encode` returned). Visual parts with no text between them
 # are one video: the model reads them as consecutive frames.
 Part = str | np.ndarray
+# A held frame for `video_parts`: its stream time (s) and its tokens, as a Part.
+TimedTokens = tuple[float, np.ndarray]
 
 
 class UnsupportedModelError(ModelMissingError):
     """The folder or id holds a model, but not of the family asked for (one sentence)."""
+
+
+def clock(seconds: float) -> str:
+    """A stream time as a prompt writes it: 62.4 -> '1:02', 3723 -> '1:02:03'."""
+    s = int(max(0.0, seconds))
+    h, m, sec = s // 3600, s // 60 % 60, s % 60
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def as_token_rows(block: np.ndarray, dim: int) -> np.ndarray:
@@ -56,12 +72,28 @@ class VisionLanguageModel(Protocol):
         """(H, W, 3) uint8 RGB frames to video-frame tokens, one FrameFeatures per image."""
         ...
 
-    def generate(
-        self, parts: Sequence[Part], max_new_tokens: int = 128, stop: Sequence[str] = ()
-    ) -> Iterator[str]:
-        """Greedy answer to the user turn `parts`, yielded a piece of text at a time."""
+    def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
+        """Frames of a `duration`-second stream, (stream time, tokens) in time order, written
+        the way this family introduces the frames of a video (time stamps, intro), for
+        `generate`'s parts; pass the same frames' times as its `times`."""
         ...
 
-    def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
+    def generate(
+        self,
+        parts: Sequence[Part],
+        max_new_tokens: int = 128,
+        stop: Sequence[str] = (),
+        times: Sequence[float] | None = None,
+    ) -> Iterator[str]:
+        """Greedy answer to the user turn `parts`, yielded a piece of text at a time.
+
+        `times`: the stream time (s) of each visual part, for a family whose positions
+        carry time (Qwen2.5-VL's M-RoPE); the others read time from the text.
+        """
+        ...
+
+    def option_logprob(
+        self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
+    ) -> float:
         """Sum of log-probabilities of `option_text`'s tokens as the answer to `parts`."""
         ...

@@ -1,4 +1,4 @@
-"""KV-cache passes of a 1-D-RoPE decoder LM (Qwen2 in LLaVA-OneVision), for ReKV-style memory.
+"""KV-cache passes of a decoder LM (Qwen2 in LLaVA-OneVision, Qwen2.5 in Qwen2.5-VL) for ReKV.
 
 A pass runs new embeddings over a given context (per layer, keys and values
 of tokens already seen) at explicit absolute positions, and hands back the new
@@ -7,7 +7,8 @@ Everything crossing this boundary is numpy, so a memory can keep, offload and
 reassemble blocks without torch:
 
 - keys are stored as the attention reads them, already rotated by RoPE at
-  their token's absolute position; a context is any subset of earlier tokens,
+  their token's absolute position (1-D, or M-RoPE's (t, h, w) for Qwen2.5-VL,
+  whose positions are always passed explicitly); a context is any subset of earlier tokens,
   each keeping its own position (RoPE scores depend on q and k positions
   only through their difference, so a retrieved block placed anywhere in the
   context reads exactly as it did in the full sequence);
@@ -78,6 +79,22 @@ class KvLanguageModel(Protocol):
         """Run (n, D) `embeds` at `positions` (n,) over `context` (per layer, or empty)."""
         ...
 
+    def kv_block_positions(
+        self, after: int, video_start: int, grid: tuple[int, int], seconds: float
+    ) -> tuple[np.ndarray, int]:
+        """Positions of one frame's block of `grid` tokens, and the first free one after it.
+
+        `after`: the first free position before the block; `video_start`: where the
+        video began (after the sinks); `seconds`: the frame's stream time after the
+        video's first frame. A 1-D RoPE LM gives (n,) consecutive positions from
+        `after`; Qwen2.5-VL's M-RoPE gives (3, n) (t, h, w) positions of one video.
+        """
+        ...
+
+    def kv_text(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ids (k,), embeddings (k, D)) of `text`'s tokens, as the answer would write them."""
+        ...
+
     def kv_generate(
         self,
         embeds: np.ndarray,
@@ -121,12 +138,13 @@ def run(
 
     weight = lm_head.weight
     n = int(embeds.shape[0])
-    if positions.shape != (n,):
-        raise ValueError(f"{n} embeddings need {n} positions, not {positions.shape}")
+    if positions.shape not in ((n,), (3, n)):
+        raise ValueError(f"{n} embeddings need (n,) or (3, n) positions, not {positions.shape}")
     cache = cache_of(context, weight.device, weight.dtype)
     past = cache.get_seq_length()
     x = torch.from_numpy(np.ascontiguousarray(embeds, np.float32))[None].to(weight.device)
-    pos = torch.from_numpy(positions.astype(np.int64))[None].to(weight.device)  # (1, n)
+    pos = torch.from_numpy(positions.astype(np.int64))  # 1-D RoPE: (1, n); M-RoPE: (3, 1, n)
+    pos = (pos[None] if positions.ndim == 1 else pos[:, None]).to(weight.device)
     seen: list[Any] = []  # per layer (1, n, heads * head_dim) from q_proj, before RoPE
     hooks = (
         [

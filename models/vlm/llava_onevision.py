@@ -34,7 +34,7 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding, kv
-from models.vlm.base import Part, as_token_rows
+from models.vlm.base import Part, TimedTokens, as_token_rows, clock
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import LLAVA_ONEVISION_0_5B
 
@@ -199,16 +199,37 @@ class LlavaOneVision:
 
     # ---- generation ----------------------------------------------------------------------
 
+    def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
+        """Each frame after its "[0:05]" stamp: one single-frame video each, in time order.
+
+        The family has no time convention of its own; the stamps say when each frame
+        was seen, and the `image_newline` the model writes after each video separates
+        a frame from the next stamp. `duration` is not written.
+        """
+        parts: list[Part] = []
+        for t, tokens in frames:
+            parts += [f"[{clock(t)}]", tokens]
+        return parts
+
     def generate(
-        self, parts: Sequence[Part], max_new_tokens: int = 128, stop: Sequence[str] = ()
+        self,
+        parts: Sequence[Part],
+        max_new_tokens: int = 128,
+        stop: Sequence[str] = (),
+        times: Sequence[float] | None = None,
     ) -> Iterator[str]:
-        """Greedy decoding with a KV cache; yields text as it is complete (whole characters)."""
+        """Greedy decoding with a KV cache; yields text as it is complete (whole characters).
+
+        `times` is not read: 1-D RoPE positions carry no time (the stamps do).
+        """
         embeds = self._embeds(parts)
         yield from decoding.greedy_pieces(
             self._model, self._tok, embeds, self._stop_ids, max_new_tokens, stop
         )
 
-    def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
+    def option_logprob(
+        self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
+    ) -> float:
         """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
         return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
 
@@ -257,6 +278,23 @@ class LlavaOneVision:
     ) -> kv.KvPass:
         lm = self._model.model.language_model
         return kv.run(lm, self._model.lm_head, embeds, context, positions, logits, queries)
+
+    def kv_block_positions(
+        self, after: int, video_start: int, grid: tuple[int, int], seconds: float
+    ) -> tuple[np.ndarray, int]:
+        n = grid[0] * grid[1]  # 1-D RoPE: the frame's tokens follow on, whatever its time
+        return np.arange(after, after + n, dtype=np.int64), after + n
+
+    def kv_text(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        ids = self._tok(text, add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise ValueError(f"{text!r} has no tokens")
+        table = self._model.get_input_embeddings()
+        with torch.inference_mode():
+            rows = table(torch.tensor(ids, device=self._model.device))
+        return np.asarray(ids, np.int64), rows.float().cpu().numpy()
 
     def kv_generate(
         self,

@@ -49,11 +49,12 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm.base import Part, as_token_rows
+from models.vlm.base import Part, TimedTokens, as_token_rows, clock
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
 from models.vlm.llava_onevision import _features
 from models.vlm.mrope import Segment, VisualRun, next_position, position_ids, temporal_offsets
+from models.vlm.qwen2_5_vl_kv import QwenKv
 
 __all__ = ["DEFAULT_SYSTEM", "INPUT_SIZE", "MODEL_TYPE", "Qwen25VL", "render_turn"]
 
@@ -77,7 +78,7 @@ def render_turn(body: str, system: str | None) -> str:
     return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
 
 
-class Qwen25VL:
+class Qwen25VL(QwenKv):
     """A loaded Qwen2.5-VL checkpoint; build it with `Qwen25VL.load`."""
 
     def __init__(
@@ -194,6 +195,17 @@ class Qwen25VL:
 
     # ---- prompts -------------------------------------------------------------------------
 
+    def _kv_turn(self, question: str) -> tuple[Any, int]:
+        """Token ids of the turn [one video, `question`] and where its video pad is."""
+        import torch
+
+        for token in _BLOCKED:
+            question = question.replace(token, "")
+        body = VISION_START + VIDEO_PAD + VISION_END + question
+        text = render_turn(body, self.system)
+        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        return ids, int((ids == self.video_token_id).nonzero().flatten()[0])
+
     def _grid_of(self, rows: np.ndarray, part: np.ndarray) -> tuple[int, int]:
         """(h, w) of a visual part: its own map, the frame grid for h*w rows, else one row."""
         if part.ndim == 3:
@@ -257,6 +269,12 @@ class Qwen25VL:
         positions = torch.from_numpy(position_ids(segments))[:, None].to(self._model.device)
         return embeds, positions  # (1, L, D), (3, 1, L)
 
+    def prompt_inputs(
+        self, parts: Sequence[Part], times: Sequence[float] | None = None
+    ) -> tuple[Any, Any]:
+        """What `generate` feeds the LM: (1, L, D) inputs_embeds and (3, 1, L) position ids."""
+        return self._prompt(parts, times)
+
     def prompt_embeds(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
         """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
         return self._prompt(parts, times)[0]
@@ -266,6 +284,19 @@ class Qwen25VL:
         return self._prompt(parts, times)[1]
 
     # ---- generation ----------------------------------------------------------------------
+
+    def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
+        """One line naming the frames' span, then the frames back to back: one video.
+
+        With their stream times as `generate`'s `times`, the M-RoPE positions keep
+        the frames' true spacing; the line ties the first one to the stream clock.
+        """
+        if not frames:
+            return []
+        first, last = clock(frames[0][0]), clock(frames[-1][0])
+        span = f"from {first} to {last}" if len(frames) > 1 else f"at {first}"
+        head = f"Frames {span} of a {clock(duration)} video:\n"
+        return [head, *(tokens for _, tokens in frames), "\n"]
 
     def generate(
         self,

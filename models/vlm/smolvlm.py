@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,12 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, as_token_rows
+from models.vlm.base import Part, TimedTokens, as_token_rows
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import SMOLVLM2_256M
 from models.vlm.llava_onevision import _features
 
-__all__ = ["IMAGE_BLOCK", "MODEL_TYPE", "SmolVLM2", "render_turn"]
+__all__ = ["IMAGE_BLOCK", "MODEL_TYPE", "SmolVLM2", "render_turn", "video_prompt"]
 
 MODEL_TYPE = "smolvlm"  # config.json "model_type" of the SmolVLM2 checkpoints
 FAMILY = Family("SmolVLM2", MODEL_TYPE, SMOLVLM2_256M.model_id)
@@ -65,6 +66,24 @@ def render_turn(items: Sequence[str | None], system: str | None = None) -> str:
     colon = ":" if items and items[0] is None else ": "
     body = "".join(IMAGE_BLOCK if item is None else item for item in items)
     return f"<|im_start|>{head}User{colon}{body}<end_of_utterance>\nAssistant:"
+
+
+def video_prompt(times: Sequence[float], duration: float) -> list[str]:
+    """The texts around a video's frames, as SmolVLM2's processor writes them.
+
+    [intro, one "\nFrame from MM:SS:" per frame, outro]: the intro names the
+    frame count in words and the duration as H:MM:SS (`DEFAULT_VIDEO_INTRO`),
+    stamps are whole minutes and seconds (`FRAME_TIMESTAMP_MESSAGE`), the outro
+    a blank line (`DEFAULT_MEDIA_OUTTRO`).
+    """
+    from num2words import num2words
+
+    intro = (
+        f"You are provided the following series of {num2words(len(times))} frames "
+        f"from a {timedelta(seconds=int(duration))} [H:MM:SS] video.\n"
+    )
+    stamps = [f"\nFrame from {int(t // 60):02d}:{int(t % 60):02d}:" for t in times]
+    return [intro, *stamps, "\n\n"]
 
 
 class SmolVLM2:
@@ -215,7 +234,7 @@ class SmolVLM2:
         with torch.inference_mode():
             for at, rows in zip(where, frames):
                 pieces.append(table(ids[start:at].to(self._model.device)))
-                pieces.append(torch.from_numpy(rows).to(table.weight.device, table.weight.dtype))
+                pieces.append(torch.tensor(rows).to(table.weight.device, table.weight.dtype))
                 start = at + 1
             pieces.append(table(ids[start:].to(self._model.device)))
             return torch.cat(pieces)[None]  # (1, L, D)
@@ -226,15 +245,38 @@ class SmolVLM2:
 
     # ---- generation ----------------------------------------------------------------------
 
+    def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
+        """The frames as SmolVLM2's video processor writes a video of them.
+
+        "You are provided the following series of three frames from a 0:01:12
+        [H:MM:SS] video.", then "\nFrame from MM:SS:" before each frame's image
+        block, then a blank line (`video_prompt`), with the frames' own stream times.
+        """
+        texts = video_prompt([t for t, _ in frames], duration)
+        parts: list[Part] = [texts[0]]
+        for stamp, (_, tokens) in zip(texts[1:], frames):
+            parts += [stamp, tokens]
+        parts.append(texts[-1])
+        return parts
+
     def generate(
-        self, parts: Sequence[Part], max_new_tokens: int = 128, stop: Sequence[str] = ()
+        self,
+        parts: Sequence[Part],
+        max_new_tokens: int = 128,
+        stop: Sequence[str] = (),
+        times: Sequence[float] | None = None,
     ) -> Iterator[str]:
-        """Greedy decoding with a KV cache; yields text as it is complete (whole characters)."""
+        """Greedy decoding with a KV cache; yields text as it is complete (whole characters).
+
+        `times` is not read: 1-D RoPE positions carry no time (the "Frame from" lines do).
+        """
         embeds = self._embeds(parts)
         yield from decoding.greedy_pieces(
             self._model, self._tok, embeds, self._stop_ids, max_new_tokens, stop
         )
 
-    def option_logprob(self, parts: Sequence[Part], option_text: str) -> float:
+    def option_logprob(
+        self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
+    ) -> float:
         """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
         return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)

@@ -19,11 +19,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from models.vlm.base import Part
-from models.vlm.families import LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B, PublishedModel
+from models.vlm.base import Part, VisionLanguageModel
+from models.vlm.families import (
+    LLAVA_ONEVISION_0_5B,
+    LLAVA_ONEVISION_7B,
+    QWEN2_5_VL_3B,
+    QWEN2_5_VL_7B,
+    SMOLVLM2_256M,
+    SMOLVLM2_500M,
+    PublishedModel,
+)
 from models.vlm.llava_onevision import DEFAULT_SYSTEM, LlavaOneVision
 
-__all__ = ["SHAPES", "Shape", "random_llava", "timed_answer", "tokenizer"]
+__all__ = [
+    "FAMILIES",
+    "SHAPES",
+    "Shape",
+    "build_random",
+    "published_id",
+    "random_llava",
+    "timed_answer",
+    "tokenizer",
+]
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>", "<video>"]
 SENTENCES = [
@@ -156,7 +173,39 @@ def random_llava(
     return LlavaOneVision(model, tok, processor, f"random-{m.model_id}", DEFAULT_SYSTEM)
 
 
-def timed_answer(vlm: LlavaOneVision, parts: Sequence[Part], n_tokens: int) -> tuple[float, float]:
+# bench names of the other families' published shapes -> (module:builder, shape)
+OTHER_FAMILIES: dict[str, tuple[str, Any]] = {
+    "smolvlm2-256m": ("random_smolvlm", SMOLVLM2_256M),
+    "smolvlm2-500m": ("random_smolvlm", SMOLVLM2_500M),
+    "qwen2.5-vl-3b": ("random_qwen", QWEN2_5_VL_3B),
+    "qwen2.5-vl-7b": ("random_qwen", QWEN2_5_VL_7B),
+}
+FAMILIES = (*SHAPES, *OTHER_FAMILIES)  # every name `build_random` takes
+
+
+def published_id(family: str) -> str:
+    """The Hugging Face id whose shape `family` names."""
+    if family in SHAPES:
+        return SHAPES[family].model.model_id
+    return str(OTHER_FAMILIES[family][1].model_id)
+
+
+def build_random(
+    family: str, device: str = "cpu", dtype: str = "float32", seed: int = 0
+) -> VisionLanguageModel:
+    """The adapter of `family` (one of `FAMILIES`) at its published shape, random weights."""
+    if family in SHAPES:
+        return random_llava(SHAPES[family], device, dtype, seed)
+    from models.vlm import synthetic_families
+
+    builder, shape = OTHER_FAMILIES[family]
+    model: VisionLanguageModel = getattr(synthetic_families, builder)(shape, device, dtype, seed)
+    return model
+
+
+def timed_answer(
+    vlm: Any, parts: Sequence[Part], n_tokens: int, times: Sequence[float] | None = None
+) -> tuple[float, float]:
     """(seconds to the first token, decode tokens per second) of a greedy `n_tokens` answer.
 
     Timed on the model itself, as `generate` runs it (prompt assembly, one prefill,
@@ -169,6 +218,7 @@ def timed_answer(vlm: LlavaOneVision, parts: Sequence[Part], n_tokens: int) -> t
 
     model = vlm.model
     cuda = model.device.type == "cuda"
+    mrope = hasattr(vlm, "prompt_inputs")  # Qwen2.5-VL: 3-D positions go with every step
 
     def sync() -> None:  # a GPU runs ahead of Python: wait for it before reading the clock
         if cuda:
@@ -176,13 +226,23 @@ def timed_answer(vlm: LlavaOneVision, parts: Sequence[Part], n_tokens: int) -> t
 
     with torch.inference_mode():
         start = time.perf_counter()
-        out = model(inputs_embeds=vlm.prompt_embeds(parts), use_cache=True, logits_to_keep=1)
+        extra: dict[str, Any] = {}
+        if mrope:
+            embeds, positions = vlm.prompt_inputs(parts, times)
+            extra["position_ids"] = positions
+            nxt = int(positions.max()) + 1
+        else:
+            embeds = vlm.prompt_embeds(parts)
+        out = model(inputs_embeds=embeds, use_cache=True, logits_to_keep=1, **extra)
         next_id = out.logits[0, -1].argmax()
         sync()
         first = time.perf_counter()
         for _ in range(n_tokens - 1):
             step = next_id.view(1, 1)
-            out = model(input_ids=step, cache=out.cache, use_cache=True)  # as `generate`
+            if mrope:
+                extra["position_ids"] = torch.full((3, 1, 1), nxt, device=model.device)
+                nxt += 1
+            out = model(input_ids=step, cache=out.cache, use_cache=True, **extra)  # as `generate`
             next_id = out.logits[0, -1].argmax()
         sync()
         done = time.perf_counter()

@@ -30,7 +30,7 @@ from streamer.bench.report import median, table, write
 from streamer.errors import StreamerError
 from streamer.memory import MEMORY_NAMES, make_memory
 from streamer.reasoning.question import parse_question
-from streamer.reasoning.vlm import prompt_parts
+from streamer.reasoning.vlm import model_prompt
 from streamer.types import Observation
 
 FPS = 0.5  # frames a second written to memory (perception's vlm sampling, typical)
@@ -51,16 +51,16 @@ def bench_vlm(
 ) -> dict[str, Any]:
     """Run the benchmark and write `vlm.json` and `vlm.md` into `out_dir`."""
     from models.vlm.device import DeviceError, placement
-    from models.vlm.synthetic import SHAPES, random_llava
+    from models.vlm.synthetic import FAMILIES, build_random, published_id
 
-    if family not in SHAPES:
-        raise StreamerError(f"Unknown family {family!r}; use one of {', '.join(SHAPES)}.")
+    if family not in FAMILIES:
+        raise StreamerError(f"Unknown family {family!r}; use one of {', '.join(FAMILIES)}.")
     try:
         where = placement(device)
     except DeviceError as e:
         raise StreamerError(str(e)) from None
     start = time.perf_counter()
-    vlm = random_llava(SHAPES[family], where.device, where.dtype)
+    vlm = build_random(family, where.device, where.dtype)
     build_s = time.perf_counter() - start
     frames = _noise_frames()
     encode_ms = []
@@ -77,7 +77,7 @@ def bench_vlm(
     result = {
         "note": NOTE,
         "family": family,
-        "model": SHAPES[family].model.model_id,
+        "model": published_id(family),
         "device": where.device,
         "dtype": where.dtype,
         "fps": FPS,
@@ -119,8 +119,8 @@ def _one(
     now = (n - 1) / FPS
     view = memory.read()
     items = sorted(view.items, key=lambda i: (i.t, i.seq))
-    parts = prompt_parts(parse_question(QUESTION, now), items, [])
-    timed = [timed_answer(vlm, parts, tokens) for _ in range(answers)]
+    parts, times = model_prompt(vlm, parse_question(QUESTION, now), items, [])
+    timed = [timed_answer(vlm, parts, tokens, times) for _ in range(answers)]
     return {
         "strategy": strategy,
         "minutes": minutes,

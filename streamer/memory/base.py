@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import math
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,6 +39,7 @@ from streamer.memory.items import (
     snapshot_item,
     time_key,
 )
+from streamer.memory.pooling import level_shape
 from streamer.memory.retrieval import select
 from streamer.memory.state import FORMAT_VERSION, read_state, restore, write_state
 from streamer.types import Observation
@@ -59,12 +61,18 @@ class Memory(abc.ABC):
         self._save_lock = threading.Lock()  # one save at a time
         self._frames_seen = 0
         self._dim: int | None = None  # feature size D, fixed by the first observation
+        # (h, w) tokens of a whole frame: the encoder's grid, else the first observation's
+        self._frame_grid: tuple[int, int] | None = encoder.grid if encoder is not None else None
 
     # -- public API ----------------------------------------------------------------
     @property
     def budget_tokens(self) -> int:
         """The most tokens this memory ever holds, whatever the stream length."""
-        return sum(spec.capacity * spec.grid * spec.grid for spec in self._specs())
+        return sum(spec.capacity * math.prod(self._level_shape(spec)) for spec in self._specs())
+
+    def _level_shape(self, spec: LevelSpec) -> tuple[int, int]:
+        """(rows, cols) of `spec`'s items: its grid side on this memory's frames."""
+        return level_shape(spec.grid, self._frame_grid or (spec.grid, spec.grid))
 
     @property
     def frames_seen(self) -> int:
@@ -90,6 +98,7 @@ class Memory(abc.ABC):
             if self._dim is not None and dim != self._dim:
                 raise ValueError(f"feature size changed from {self._dim} to {dim}")
             self._dim = dim
+            self._frame_grid = self._frame_grid or (obs.tokens.shape[0], obs.tokens.shape[1])
             self.space = self.space or obs.space or None
             self._write(obs)
             self._frames_seen += 1
@@ -132,7 +141,7 @@ class Memory(abc.ABC):
         levels = []
         for spec in self._specs():
             mine = tuple(snapshot_item(it) for it in items if it.level == spec.name)
-            levels.append(LevelSnapshot(spec.name, spec.capacity, (spec.grid, spec.grid), mine))
+            levels.append(LevelSnapshot(spec.name, spec.capacity, self._level_shape(spec), mine))
         return MemorySnapshot(
             strategy=self.name,
             frames_seen=seen,
@@ -146,15 +155,19 @@ class Memory(abc.ABC):
         with self._save_lock:
             with self._lock:
                 state, arrays = self._state()
-                header = {
-                    "format": FORMAT_VERSION,
-                    "strategy": self.name,
-                    "config": dataclasses.asdict(self.config),
-                    "frames_seen": self._frames_seen,
-                    "dim": self._dim,
-                    "space": self.space,
-                }
+                header = self._header()
             write_state(Path(directory), {**header, **state}, arrays)
+
+    def _header(self) -> dict[str, Any]:
+        """What every save states besides the strategy's own state (lock held)."""
+        return {
+            "format": FORMAT_VERSION,
+            "strategy": self.name,
+            "config": dataclasses.asdict(self.config),
+            "frames_seen": self._frames_seen,
+            "dim": self._dim,
+            "space": self.space,
+        }
 
     def finish(self) -> None:  # noqa: B027  (most strategies have nothing in flight)
         """Finish the writes in flight (a memory with its own worker ends it); still readable."""

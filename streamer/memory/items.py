@@ -105,6 +105,8 @@ class MemoryStats:
     bytes_held: int  # token maps, features, thumbnails and working buffers (RAM)
     disk_bytes: int = 0  # what the memory has offloaded to disk (the kv memory's blocks)
     frames_dropped: int = 0  # frames a live stream gave faster than the memory could take
+    frames_failed: int = 0  # frames the memory could not take (the kv memory's failed prefills)
+    last_error: str | None = None  # one sentence on the last of those failures
 
 
 @dataclass(frozen=True)

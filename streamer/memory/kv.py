@@ -20,14 +20,16 @@ retrieved ones as evidence.
     text = "".join(pieces)
     memory.finish()                                 # worker ends; still answers
 
-Saving a kv session is not built yet (the blocks on disk would make it cheap:
-the item list, the store folder and the sinks).
+A save writes the item list, block positions and representative keys beside
+the layer files (`save`); a reopened memory reads blocks from those files and
+prefills nothing but the sinks again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import queue
 import shutil
 import tempfile
@@ -42,7 +44,6 @@ import numpy as np
 
 from models.protocols import EncoderInfo
 from models.vlm.kv import KvLanguageModel
-from streamer.errors import StreamerError
 from streamer.memory.base import Memory
 from streamer.memory.items import (
     LevelSpec,
@@ -51,20 +52,24 @@ from streamer.memory.items import (
     MemoryStats,
     item_from_observation,
 )
+from streamer.memory.kv_store import layer_file
 from streamer.memory.kv_stream import TOP_K, WINDOW, KvStream
+from streamer.memory.state import pack_items, unpack_items, write_state
+from streamer.store import StoreError
 from streamer.types import Observation
 
-__all__ = ["KV_NEEDS_VLM", "NO_KV_SAVE", "KvConfig", "KvMemory"]
+__all__ = ["KV_FOLDER", "KV_NEEDS_VLM", "KvConfig", "KvMemory"]
 
 log = logging.getLogger("streamer")
 
 KV_NEEDS_VLM = (
     "The kv memory works only with a vlm backend; choose --backend vlm:… or another memory."
 )
-NO_KV_SAVE = "Saving a kv session is not built yet; watch it without a save folder."
+KV_FOLDER = "kv"  # the layer files' folder inside a saved memory's folder
 QUEUE_FRAMES = 8  # frames waiting for the prefill: 4 s of 2 fps video
 DISPLAY_GRID = 2  # side of the token map an item shows; the model reads its KV block instead
 RAM_MB = 512  # blocks in RAM before the oldest go to disk: ~550 frames at LLaVA-OV-0.5B
+RETRIEVERS = ("internal", "embedding")
 JOIN_TIMEOUT = 30.0  # s for the worker to finish the frames queued when it is told to stop
 
 
@@ -75,10 +80,18 @@ class KvConfig:
     top_k: int = TOP_K  # blocks retrieved per layer for an answer
     when_busy: str = "wait"  # queue full: "wait" (replay) or "drop" (live)
     folder: str | None = None  # where blocks spill to disk; None: a temporary folder
+    # "internal": the question's attention queries score each block's mean key, per layer
+    # (ReKV); "embedding": the question's mean token embedding against each frame's mean
+    # visual token (both in the LM's input space), one choice for every layer
+    retrieve: str = "internal"
 
     def __post_init__(self) -> None:
         if self.when_busy not in ("wait", "drop"):
             raise MemoryConfigError(f"when_busy is 'wait' or 'drop', not {self.when_busy!r}.")
+        if self.retrieve not in RETRIEVERS:
+            raise MemoryConfigError(
+                f"kv retrieval is {' or '.join(RETRIEVERS)}, not {self.retrieve!r}."
+            )
         if self.ram_mb < 0 or self.window < 0 or self.top_k < 1:
             raise MemoryConfigError("The kv memory needs ram_mb >= 0, window >= 0, top_k >= 1.")
 
@@ -107,7 +120,8 @@ class KvMemory(Memory):
             raise MemoryConfigError(KV_NEEDS_VLM)
         if not isinstance(model, KvLanguageModel):
             raise MemoryConfigError(
-                f"The kv memory needs a vlm it can run block by block (LLaVA-OneVision), "
+                f"The kv memory needs a vlm it can run block by block (LLaVA-OneVision or "
+                f"Qwen2.5-VL), "
                 f"not {type(model).__name__}; choose another memory."
             )
         self.config: KvConfig
@@ -127,7 +141,7 @@ class KvMemory(Memory):
         self._handoff: tuple[np.ndarray, MemoryItem] | None = None
         self._worker: threading.Thread | None = None
         self._settled = threading.Condition(self._lock)  # a queued frame was encoded or failed
-        self._queued = self._done = self._dropped = 0
+        self._queued = self._done = self._dropped = self._failed = 0
         self.error: str | None = None  # the last prefill failure, for the log and the UI
 
     # -- writing (perception thread) -------------------------------------------------
@@ -163,7 +177,7 @@ class KvMemory(Memory):
                 return
             tokens, item = job
             try:
-                block = self.stream.add_frame(tokens)
+                block = self.stream.add_frame(tokens, item.t)
                 kv = self.stream.store.get([block], 0)[0]
                 size = (kv[0].nbytes + kv[1].nbytes) * self.stream.layout.n_layers
                 done = dataclasses.replace(item, payload=BlockBytes(size))
@@ -174,16 +188,21 @@ class KvMemory(Memory):
             with self._lock:
                 if done is not None:
                     self._blocks.append(done)
+                else:
+                    self._failed += 1
                 self._done += 1
                 self._settled.notify_all()
 
     def finish(self, timeout: float = JOIN_TIMEOUT) -> None:
-        """Encode what is queued, end the worker, flush the disk (the memory still answers)."""
+        """Encode what is queued, end the worker, sync and close the disk files.
+
+        The memory still answers: blocks on disk are read through files of their own.
+        """
         worker = self._worker
         if worker is not None and worker.is_alive():
             self._jobs.put(None, timeout=timeout)
             worker.join(timeout)
-        self.stream.store.flush()
+        self.stream.close()
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until every frame written so far is encoded (or dropped). True when it is."""
@@ -213,12 +232,37 @@ class KvMemory(Memory):
         if self.config.when_busy == "wait":
             self.settle(wait)
         upto = len(self.blocks_until(asked_at))
-        chosen = self.stream.retrieve(question, upto=upto)
+        chosen = self.retrieve(question, upto)
         used = sorted({b for layer in chosen for b in layer})
         with self._lock:
             items = [self._blocks[b] for b in used]
         pieces = self.stream.answer(question, max_tokens, stop, blocks=chosen, upto=upto)
         return items, pieces
+
+    def option_scores(self, question: str, letters: Sequence[str], asked_at: float) -> list[float]:
+        """Log-likelihood of each of `letters` (e.g. "A.") as the answer at `asked_at`.
+
+        Over the same retrieved blocks `answer` reads for `question`.
+        """
+        upto = len(self.blocks_until(asked_at))
+        chosen = self.retrieve(question, upto)
+        return [self.stream.option_logprob(question, x, chosen, upto) for x in letters]
+
+    def retrieve(self, question: str, upto: int) -> list[list[int]]:
+        """Per layer, the blocks (ids, time order) an answer to `question` reads, of the first
+        `upto`: by the configured retriever (`KvConfig.retrieve`)."""
+        if self.config.retrieve == "internal":
+            return self.stream.retrieve(question, upto=upto)
+        with self._lock:
+            features = [it.feature for it in self._blocks[:upto]]
+        n_layers = self.stream.layout.n_layers
+        if len(features) <= self.config.top_k:
+            return [list(range(len(features)))] * n_layers
+        _, rows = self.stream.model.kv_text(question)
+        q = rows.mean(axis=0)
+        scores = np.stack(features) @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        best = sorted(int(b) for b in np.argsort(-scores, kind="stable")[: self.config.top_k])
+        return [best] * n_layers
 
     @property
     def frames_dropped(self) -> int:
@@ -230,12 +274,15 @@ class KvMemory(Memory):
         store = self.stream.store
         with self._lock:
             shown = sum(it.nbytes - (it.payload.nbytes if it.payload else 0) for it in self._blocks)
+            failed = self._failed
         sinks = sum(k.nbytes + v.nbytes for k, v in self.stream.sinks)
         return dataclasses.replace(
             base,
             bytes_held=shown + sinks + store.ram_bytes + store.representative_bytes,
             disk_bytes=store.disk_bytes,
             frames_dropped=self.frames_dropped,
+            frames_failed=failed,
+            last_error=self.error,
         )
 
     # -- Memory's parts (lock held) --------------------------------------------------
@@ -252,10 +299,78 @@ class KvMemory(Memory):
         ]
 
     def save(self, directory: Path | str) -> None:
-        raise StreamerError(NO_KV_SAVE)
+        """The item list, block positions and representative keys into `directory`.
+
+        The blocks themselves are the layer files in `directory/kv`: when the store
+        already lives there (a session's save folder), only blocks still in RAM are
+        appended, never an old block rewritten; elsewhere the files are copied first.
+        """
+        directory = Path(directory)
+        with self._save_lock:
+            with self._lock:
+                n = len(self._blocks)
+            store = self.stream.store
+            index = store.persist(n)
+            target = directory / KV_FOLDER
+            if not _same_folder(target, store.folder):
+                _copy_layers(store.folder, target, store.n_layers)
+            places = self.stream.layout_of(n)
+            reps = {f"reps.{i}": store.representatives(i)[:n] for i in range(store.n_layers)}
+            with self._lock:
+                arrays: dict[str, np.ndarray] = dict(reps) if n else {}
+                records = pack_items("blocks", self._blocks[:n], arrays)
+                state = {
+                    **self._header(),
+                    "blocks": records,
+                    "kv": index,
+                    "places": places,
+                    "failed": self._failed,
+                    "dropped": self._dropped,
+                }
+            write_state(directory, state, arrays)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        raise StreamerError(NO_KV_SAVE)
+        raise NotImplementedError("KvMemory.save writes its own state")  # pragma: no cover
 
     def _restore(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        raise StreamerError(NO_KV_SAVE)
+        saved, ours = state.get("space"), self.stream.model
+        info = getattr(ours, "info", None)
+        if saved and info is not None and saved != info.space:
+            raise StoreError(
+                f"This kv memory was encoded by {saved}; reopen it with that model "
+                f"(--backend vlm:…), not {info.space}."
+            )
+        blocks = unpack_items("blocks", state["blocks"], arrays)
+        n_layers = self.stream.store.n_layers
+        reps = [arrays[f"reps.{i}"] if blocks else np.zeros((0,)) for i in range(n_layers)]
+        self.stream.store.adopt(state["kv"], reps)
+        self.stream.adopt(state["places"])
+        per_block = [_block_bytes(s, np.dtype(d), n_layers) for _, s, d in state["kv"]["blocks"]]
+        self._blocks = [
+            dataclasses.replace(it, payload=BlockBytes(size)) for it, size in zip(blocks, per_block)
+        ]
+        self._failed, self._dropped = int(state["failed"]), int(state["dropped"])
+        self._queued = self._done = self._frames_seen - self._dropped
+
+
+def _block_bytes(shape: Sequence[int], dtype: np.dtype, n_layers: int) -> int:
+    """Bytes of one block's keys and values over every layer."""
+    return 2 * int(np.prod(shape)) * dtype.itemsize * n_layers
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _copy_layers(source: Path, target: Path, n_layers: int) -> None:
+    """Copy the layer files into `target` (each through a temporary name, then renamed)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for layer in range(n_layers):
+        src, dst = layer_file(source, layer), layer_file(target, layer)
+        if src.exists():
+            tmp = dst.with_name(dst.name + ".tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["KvStore"]
+__all__ = ["KvStore", "layer_file"]
 
 SYNC_EVERY = 16  # spilled blocks between fsyncs: 16 x 196 tokens ~ 16 s of 1 fps video
 
@@ -86,6 +86,16 @@ class KvStore:
 
     def _spill_oldest(self) -> None:
         block, layers = self._ram.popitem(last=False)
+        self._ram_bytes -= _nbytes(layers)
+        if block in self._disk:  # a save already wrote it: nothing to write again
+            return
+        self._append(block, layers)
+        self._unsynced += 1
+        if self._unsynced >= self.sync_every:
+            self._sync()
+
+    def _append(self, block: int, layers: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Write `block` at the end of every layer file and note where (lock held)."""
         if not self._files:
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
             self._files = [os.open(self._path(i), flags, 0o644) for i in range(self.n_layers)]
@@ -94,10 +104,48 @@ class KvStore:
         k0 = layers[0][0]
         self._disk[block] = _Place(self._disk_bytes, k0.shape, k0.dtype)
         self._disk_bytes += k0.nbytes * 2
-        self._ram_bytes -= _nbytes(layers)
-        self._unsynced += 1
-        if self._unsynced >= self.sync_every:
-            self._sync()
+
+    def persist(self, upto: int | None = None) -> dict[str, object]:
+        """Make the first `upto` blocks (all: None) durable on disk; their index, for a save.
+
+        Blocks still in RAM are appended to the layer files (and stay in RAM); blocks
+        already on disk are never written again, so a save costs only what is new.
+        The index lists each block's offset, shape and dtype; with the representative
+        keys it is what `adopt` needs to read the blocks back.
+        """
+        with self._lock:
+            n = len(self._reps[0]) if upto is None else min(upto, len(self._reps[0]))
+            for block in range(n):
+                if block not in self._disk:
+                    self._append(block, self._ram[block])
+            if self._files:
+                self._sync()
+            places = [self._disk[b] for b in range(n)]
+        return {"blocks": [[p.offset, list(p.shape), p.dtype.str] for p in places]}
+
+    def adopt(self, index: dict[str, object], representatives: Sequence[np.ndarray]) -> None:
+        """Take the blocks a `persist` index names, in this store's folder, as on disk.
+
+        `representatives`: per layer (n_blocks, kv_heads, head_dim). Raises ValueError
+        when the index does not fit the files (a damaged or foreign save).
+        """
+        blocks = index["blocks"]
+        if not isinstance(blocks, list) or len(representatives) != self.n_layers:
+            raise ValueError("a kv index lists its blocks and one key stack per layer")
+        places = [
+            _Place(int(o), (int(a), int(b), int(c)), np.dtype(d)) for o, (a, b, c), d in blocks
+        ]
+        need = max((p.offset + 2 * _place_bytes(p) for p in places), default=0)
+        for layer in range(self.n_layers):
+            size = self._path(layer).stat().st_size if places else 0
+            if size < need or len(representatives[layer]) != len(places):
+                raise ValueError(f"layer {layer}: {size} bytes on disk, the index needs {need}")
+        with self._lock:
+            if len(self._reps[0]):
+                raise ValueError("adopt needs an empty store")
+            self._disk = dict(enumerate(places))
+            self._disk_bytes = need
+            self._reps = [[_frozen(r) for r in layer] for layer in representatives]
 
     def _sync(self) -> None:
         for fd in self._files:
@@ -127,7 +175,7 @@ class KvStore:
             out = []
             for block in block_ids:
                 held = self._ram.get(block)
-                if held is not None:
+                if held is not None:  # RAM first: a saved block may be in both
                     out.append(held[layer])
                 elif block in self._disk:
                     out.append(self._read(self._disk[block], layer))
@@ -136,7 +184,7 @@ class KvStore:
             return out
 
     def _read(self, place: _Place, layer: int) -> tuple[np.ndarray, np.ndarray]:
-        size = int(np.prod(place.shape)) * place.dtype.itemsize
+        size = _place_bytes(place)
         with open(self._path(layer), "rb") as f:  # a reader of its own: writes only append
             raw = os.pread(f.fileno(), 2 * size, place.offset)
         k = np.frombuffer(raw, place.dtype, count=size // place.dtype.itemsize)
@@ -149,8 +197,9 @@ class KvStore:
             return np.stack(self._reps[layer]) if self._reps[layer] else np.zeros((0, 0, 0))
 
     def on_disk(self, block: int) -> bool:
+        """Whether `block` is read from disk (not held in RAM)."""
         with self._lock:
-            return block in self._disk
+            return block in self._disk and block not in self._ram
 
     # ---- accounting ------------------------------------------------------------------
 
@@ -176,7 +225,12 @@ class KvStore:
             return self._disk_bytes * self.n_layers
 
     def _path(self, layer: int) -> Path:
-        return self.folder / f"layer_{layer:03d}.kv"
+        return layer_file(self.folder, layer)
+
+
+def layer_file(folder: Path, layer: int) -> Path:
+    """The append-only file of `layer`'s blocks in `folder`."""
+    return folder / f"layer_{layer:03d}.kv"
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -184,6 +238,11 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     out = np.array(a, order="C", copy=True)
     out.flags.writeable = False
     return out
+
+
+def _place_bytes(place: _Place) -> int:
+    """Bytes of the keys (or of the values) of one block at one layer."""
+    return int(np.prod(place.shape)) * place.dtype.itemsize
 
 
 def _nbytes(layers: list[tuple[np.ndarray, np.ndarray]]) -> int:

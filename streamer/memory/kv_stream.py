@@ -20,7 +20,9 @@ A question is answered in three steps:
 
 Positions: every token keeps the absolute position it was encoded at, so
 retrieved blocks keep their original positions and the tail follows the last
-frame. Keys are stored already rotated, and RoPE depends only on position
+frame. The model places each block (`kv_block_positions`): 1-D RoPE after the
+previous block; Qwen2.5-VL's M-RoPE at (t, h, w) of one video, t from the
+frame's stream time. Keys are stored already rotated, and RoPE depends only on position
 differences, so a block reads exactly as it did when it was encoded; with a
 window that covers every block and all blocks retrieved, the answer's logits
 equal one full-attention pass over the whole turn (tests/models/vlm/test_kv.py).
@@ -67,20 +69,52 @@ class KvStream:
         sinks = np.arange(len(head))
         self.sinks: list[LayerKV] = model.kv_pass(head, [], sinks).kv
         self.positions: list[np.ndarray] = []  # per block, its tokens' absolute positions
+        self.places: list[list[float]] = []  # per block [after, h, w, seconds]: its positions
+        self._ends: list[int] = []  # per block, the first free position after it
         self._next = self._sink_len = len(head)  # position of the next token; of the first frame
+        self._t0: float | None = None  # stream time of the first frame
 
-    def add_frame(self, tokens: np.ndarray) -> int:
-        """Prefill one frame's (h, w, D) or (n, D) visual tokens as a block; its id."""
+    def add_frame(self, tokens: np.ndarray, t: float | None = None) -> int:
+        """Prefill one frame's (h, w, D) or (n, D) visual tokens, seen at stream time `t`, as
+        a block; its id. (`t` places the frame in time for M-RoPE; 1-D RoPE ignores it.)"""
         rows = tokens.reshape(-1, tokens.shape[-1])
+        grid = (int(tokens.shape[0]), int(tokens.shape[1])) if tokens.ndim == 3 else (1, len(rows))
         with self._lock:
             first = max(0, len(self.positions) - self.window)
             local = list(range(first, len(self.positions)))
             context = self._context([local] * self.layout.n_layers)
-            positions = np.arange(self._next, self._next + len(rows))
-            out = self.model.kv_pass(rows, context, positions)
+            place = self._place(grid, t)
+            out = self.model.kv_pass(rows, context, place[0])
             block = self.store.add([k for k, _ in out.kv], [v for _, v in out.kv])
-            self.positions.append(positions)
-            self._next += len(rows)
+            self._commit(place, grid, t)
+            return block
+
+    def _place(self, grid: tuple[int, int], t: float | None) -> tuple[np.ndarray, int]:
+        """Positions of the next block and the first free position after it (lock held)."""
+        t0 = self._t0 if self._t0 is not None else (t or 0.0)
+        seconds = max(0.0, (t or 0.0) - t0)
+        return self.model.kv_block_positions(self._next, self._sink_len, grid, seconds)
+
+    def _commit(
+        self, place: tuple[np.ndarray, int], grid: tuple[int, int], t: float | None
+    ) -> None:
+        """Note the block just stored at `place` (lock held)."""
+        if self._t0 is None:
+            self._t0 = t or 0.0
+        seconds = max(0.0, (t or 0.0) - self._t0)
+        self.places.append([self._next, grid[0], grid[1], seconds])
+        self.positions.append(place[0])
+        self._ends.append(place[1])
+        self._next = place[1]
+
+    def add_block(self, keys: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> int:
+        """Store a block computed elsewhere, as the next frame's (a benchmark fills long
+        streams this way); its tokens take the next positions. Its id."""
+        with self._lock:
+            grid = (1, int(keys[0].shape[1]))
+            place = self._place(grid, None)
+            block = self.store.add(keys, values)
+            self._commit(place, grid, None)
             return block
 
     def retrieve(
@@ -110,8 +144,7 @@ class KvStream:
     def _upto(self, upto: int | None) -> tuple[int, int]:
         """(blocks, position after the last of them) of the first `upto` blocks (lock held)."""
         n = len(self.positions) if upto is None else min(upto, len(self.positions))
-        start = int(self.positions[n - 1][-1]) + 1 if n else self._sink_len
-        return n, start
+        return n, self._ends[n - 1] if n else self._sink_len
 
     def answer_logits(self, question: str, blocks: Sequence[Sequence[int]]) -> np.ndarray:
         """(Lq, vocab) logits of the tail over sinks + `blocks` (per layer).
@@ -120,10 +153,32 @@ class KvStream:
         """
         tail = self.model.kv_tail(question)
         with self._lock:
-            at = np.arange(self._next, self._next + len(tail))
+            at = np.arange(self._next, self._next + len(tail))  # after every block
             out = self.model.kv_pass(tail, self._context(blocks), at, logits=True)
         assert out.logits is not None
         return out.logits
+
+    def option_logprob(
+        self, question: str, text: str, blocks: Sequence[Sequence[int]], upto: int | None = None
+    ) -> float:
+        """Sum log-probability of `text` as the answer's start, over sinks + `blocks`.
+
+        The tail and `text`'s tokens in one pass at the positions the answer gets
+        (after the first `upto` blocks): the multiple-choice fallback when a reply
+        names no option, scoring each option's letter.
+        """
+        tail = self.model.kv_tail(question)
+        ids, rows = self.model.kv_text(text)
+        with self._lock:
+            _, start = self._upto(upto)
+        context = self._context(blocks)
+        x = np.concatenate([tail, rows])
+        out = self.model.kv_pass(x, context, np.arange(start, start + len(x)), logits=True)
+        assert out.logits is not None
+        scores = out.logits[len(tail) - 1 : len(tail) - 1 + len(ids)].astype(np.float64)
+        top = scores.max(axis=1, keepdims=True)
+        logp = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+        return float(logp[np.arange(len(ids)), ids].sum())
 
     def answer(
         self,
@@ -153,6 +208,23 @@ class KvStream:
                 (np.concatenate([k for k, _ in parts], 1), np.concatenate([v for _, v in parts], 1))
             )
         return context
+
+    def layout_of(self, upto: int) -> list[list[float]]:
+        """[after, h, w, seconds] of each of the first `upto` blocks: what gives their
+        positions again (`adopt`), for a save."""
+        with self._lock:
+            return [list(p) for p in self.places[:upto]]
+
+    def adopt(self, places: Sequence[Sequence[float]]) -> None:
+        """Take the positions of blocks already in the store (a reopened save)."""
+        if len(places) != len(self.store):
+            raise ValueError(f"{len(places)} block places for {len(self.store)} blocks")
+        with self._lock:
+            self._t0 = 0.0 if places else None
+            for after, h, w, seconds in places:
+                self._next = int(after)
+                grid = (int(h), int(w))
+                self._commit(self._place(grid, float(seconds)), grid, float(seconds))
 
     def close(self) -> None:
         self.store.close()

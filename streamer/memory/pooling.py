@@ -33,18 +33,34 @@ def pool_matrix(n_in: int, n_out: int) -> np.ndarray:
     return m
 
 
+def level_shape(side: int, frame: tuple[int, int]) -> tuple[int, int]:
+    """(rows, cols) of a level of grid `side` on frames of `frame` = (h, w) tokens.
+
+    `side` is the shorter side; the longer one keeps the frame's aspect, so a
+    level of a 9 x 16 frame (Qwen2.5-VL at 16:9) keeps the picture's shape:
+    side 5 -> 5 x 9, side 3 -> 3 x 5. A square frame gives side x side.
+    """
+    h, w = frame
+    if h == w:
+        return side, side
+    if h < w:
+        return side, max(1, round(side * w / h))
+    return max(1, round(side * h / w)), side
+
+
 def area_pool(tokens: np.ndarray, grid: int | tuple[int, int]) -> np.ndarray:
     """Adaptive average pooling of a token map to a `grid` (side, or (rows, cols)).
 
     Args:
         tokens: (h, w, D) token map.
-        grid: output side, or (rows, cols).
+        grid: (rows, cols), or the shorter side of the output, the longer one keeping
+            the map's aspect (`level_shape`).
 
     Returns:
         (gh, gw, D) float32, a new array (a copy even when the grid is unchanged).
     """
-    gh, gw = (grid, grid) if isinstance(grid, int) else grid
     h, w, _ = tokens.shape
+    gh, gw = level_shape(grid, (h, w)) if isinstance(grid, int) else grid
     if (h, w) == (gh, gw):
         return np.array(tokens, dtype=np.float32, copy=True)
     x = tokens.astype(np.float64, copy=False)

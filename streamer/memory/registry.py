@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from models.protocols import EncoderInfo
+from models.vlm.kv import KvLanguageModel
 from streamer.memory.base import Memory
 from streamer.memory.items import MemoryConfigError
-from streamer.memory.kv import KvMemory
+from streamer.memory.kv import KV_FOLDER, KV_NEEDS_VLM, KvMemory
 from streamer.memory.pyramid import PyramidMemory
 from streamer.memory.star import StarMemory
 from streamer.memory.state import read_state, restore
@@ -88,18 +89,28 @@ def scaled_grids(
     return out
 
 
-def load_memory(directory: Path | str) -> Memory:
+def load_memory(directory: Path | str, model: Any = None) -> Memory:
     """The memory saved in `directory`, whichever strategy it is.
+
+    `model`: the vlm a kv memory was encoded with (its blocks are that model's cache).
 
     Raises:
         StoreError: the folder has no save, or a damaged one.
+        MemoryConfigError: a kv memory without a model it can run.
     """
     directory = Path(directory)
     state, arrays = read_state(directory)
-    cls = STRATEGIES.get(str(state.get("strategy")))
+    name = str(state.get("strategy"))
+    cls = STRATEGIES.get(name) or (KvMemory if name == KvMemory.name else None)
     if cls is None:
         raise StoreError(
             f"Memory file {directory / 'state.json'} names an unknown strategy "
             f"{state.get('strategy')!r}; it cannot be loaded."
         )
+    if cls is KvMemory:  # its blocks live beside the state; the model reads them
+        if not isinstance(model, KvLanguageModel):
+            raise MemoryConfigError(KV_NEEDS_VLM)
+        state["config"] = {**state["config"], "folder": str(directory / KV_FOLDER)}
+        info = getattr(model, "info", None)  # the vlm's EncoderInfo: the space its tokens are in
+        return restore(cls, directory, state, arrays, encoder=info, model=model)
     return restore(cls, directory, state, arrays)

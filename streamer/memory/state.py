@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from streamer.errors import StreamerError
 from streamer.memory.items import MemoryItem
 from streamer.memory.pooling import frozen
 from streamer.store import (
@@ -77,20 +78,29 @@ def _plain_file_name(name: str) -> bool:
 
 
 def restore(
-    cls: type[Memory], directory: Path, state: dict[str, Any], arrays: dict[str, np.ndarray]
+    cls: type[Memory],
+    directory: Path,
+    state: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    **parts: Any,
 ) -> Memory:
-    """Rebuild a memory of class `cls` from a save (StoreError if it does not fit)."""
+    """Rebuild a memory of class `cls` from a save (StoreError if it does not fit).
+
+    `parts`: what the class is built with besides its config (the kv memory's model).
+    """
     path = directory / STATE_FILE
     if state.get("strategy") != cls.name:
         raise StoreError(
             f"Memory file {path} holds a {state.get('strategy')!r} memory, not {cls.name!r}."
         )
     try:
-        memory = cls(cls.config_class(**state["config"]))
+        memory = cls(cls.config_class(**state["config"]), **parts)
         memory._frames_seen = int(state["frames_seen"])
         memory._dim = None if state["dim"] is None else int(state["dim"])
         memory.space = state.get("space") or None  # saves before spaces were named have none
         memory._restore(state, arrays)
+    except StreamerError:
+        raise
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise damaged(path, f"{type(e).__name__}: {e}") from None
     return memory

@@ -1,7 +1,10 @@
 """The vlm backend: a vision-language model reads the held frames themselves.
 
-The prompt is one user turn: each frame of the memory view in time order, as a
-stamp and its visual tokens,
+The prompt is one user turn: the frames of the memory view in time order, as
+the model's family writes the frames of a video (`video_parts`: LLaVA-OneVision
+a "[0:03]" stamp before each frame's tokens, SmolVLM2 its processor's intro and
+"Frame from 00:03:" lines, Qwen2.5-VL one video whose M-RoPE positions carry
+the frames' stream times),
 
     [0:03] <196 tokens of that frame>  [0:08] <196 tokens> ...
 
@@ -19,8 +22,8 @@ gives the model the timeline alone.
 With the kv memory the frames are not fed again: the model answers over the
 memory's own KV cache (the attention sinks, the blocks retrieved for the
 question among those at or before its time), and those blocks are the evidence.
-A multiple-choice reply whose option cannot be read has none there (no letter
-scoring over the cache yet).
+A multiple-choice reply whose option cannot be read is the letter the model
+finds likeliest over those same blocks.
 """
 
 from __future__ import annotations
@@ -79,12 +82,16 @@ class VlmBackend(Backend):
         question, options); the evidence is the retrieved blocks' frames.
         """
         scored = select_events(q, ctx.timeline)
-        text = prompt_parts(q, [], timeline_lines(scored, ctx.view.items, q.asked_at))[-1]
+        (text,) = prompt_parts(q, timeline_lines(scored, ctx.view.items, q.asked_at))
         assert isinstance(text, str)
         stop = CHOICE_STOP if q.options else STOP
         used, pieces = memory.answer(text, q.asked_at, self.max_tokens, stop)
         reply = yield from model_text(pieces)
         option = parse_option(reply, q.options) if q.options else None
+        if q.options and option is None:  # unreadable reply: the likeliest letter, over the cache
+            letters = [f"{LETTERS[i]}." for i in range(len(q.options))]
+            scores = memory.option_scores(text, letters, q.asked_at)
+            option = max(range(len(scores)), key=scores.__getitem__)
         evidence = frame_evidence(used, q.asked_at)
         evidence += cited_evidence(reply, scored, ctx.view.items, q.asked_at)
         return Grounds(evidence, option)
@@ -106,15 +113,15 @@ class VlmBackend(Backend):
         frames = self.fed_frames(q, ctx)
         scored = select_events(q, ctx.timeline)
         lines = timeline_lines(scored, ctx.view.items, q.asked_at)
-        parts = prompt_parts(q, frames, lines)
+        parts, times = model_prompt(self.model, q, frames, lines)
         stop = CHOICE_STOP if q.options else STOP
-        text = yield from model_text(self.model.generate(parts, self.max_tokens, stop))
+        text = yield from model_text(self.model.generate(parts, self.max_tokens, stop, times))
         option = None
         if q.options:
             option = parse_option(text, q.options)
             if option is None:  # unreadable reply: the likeliest letter
                 scores = [
-                    self.model.option_logprob(parts, f"{LETTERS[i]}.")
+                    self.model.option_logprob(parts, f"{LETTERS[i]}.", times)
                     for i in range(len(q.options))
                 ]
                 option = max(range(len(scores)), key=scores.__getitem__)
@@ -123,14 +130,20 @@ class VlmBackend(Backend):
         return Grounds(evidence, option)
 
 
-def prompt_parts(q: Question, frames: Sequence[MemoryItem], lines: list[str]) -> list[Part]:
-    """Stamped frames in time order, then timeline lines, then the question and options.
+def model_prompt(
+    model: VisionLanguageModel, q: Question, frames: Sequence[MemoryItem], lines: list[str]
+) -> tuple[list[Part], list[float]]:
+    """The parts of the user turn for `q` and the stream time of each visual part.
 
-    The model writes a newline after each frame's tokens, so the text goes straight on.
+    The frames as `model`'s family writes a video of them (a stream as long as the
+    question's time), then `prompt_parts`.
     """
-    parts: list[Part] = []
-    for item in frames:
-        parts += [f"[{format_clock(item.t)}]", item.tokens]
+    video = model.video_parts([(i.t, i.tokens) for i in frames], q.asked_at)
+    return [*video, *prompt_parts(q, lines)], [i.t for i in frames]
+
+
+def prompt_parts(q: Question, lines: list[str]) -> list[Part]:
+    """What follows the frames: the timeline lines, then the question and its options."""
     text = ["Timeline:", *lines, ""] if lines else []
     text += [f"Question: {q.text}"]
     if q.options:
@@ -138,8 +151,7 @@ def prompt_parts(q: Question, frames: Sequence[MemoryItem], lines: list[str]) ->
         text.append(CHOICE_RULE)
     else:
         text.append(INSTRUCTION)
-    parts.append("\n".join(text))
-    return parts
+    return ["\n".join(text)]
 
 
 def frame_evidence(frames: Sequence[MemoryItem], now: float) -> list[Evidence]:

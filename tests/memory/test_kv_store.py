@@ -75,3 +75,32 @@ def test_a_block_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
         store.add(keys[:2], values[:2])
     with pytest.raises(ValueError):
         store.add([k[:, :10] for k in keys], values)
+
+
+def test_persist_writes_each_block_once_and_adopt_reads_them_back(tmp_path: Path) -> None:
+    store = KvStore(LAYERS, tmp_path, ram_bytes=2 * BLOCK_BYTES)
+    blocks = [block(i) for i in range(4)]
+    for k, v in blocks:
+        store.add(k, v)  # blocks 0, 1 spilled; 2, 3 in RAM
+    index = store.persist()
+    size = (tmp_path / "layer_000.kv").stat().st_size
+    assert size == 4 * BLOCK_BYTES // LAYERS  # RAM blocks appended once
+    assert store.persist() == index and (tmp_path / "layer_000.kv").stat().st_size == size
+    store.add(*block(4))  # spills block 2, already on disk: not written again
+    assert (tmp_path / "layer_000.kv").stat().st_size == size
+    reps = [store.representatives(layer)[:4] for layer in range(LAYERS)]
+    store.close()
+
+    again = KvStore(LAYERS, tmp_path, ram_bytes=2 * BLOCK_BYTES)
+    again.adopt(index, reps)
+    assert len(again) == 4 and all(again.on_disk(b) for b in range(4))
+    for layer in range(LAYERS):
+        for b, (k, v) in enumerate(again.get([0, 1, 2, 3], layer)):
+            assert k.tobytes() == blocks[b][0][layer].tobytes()
+            assert v.tobytes() == blocks[b][1][layer].tobytes()
+        np.testing.assert_array_equal(again.representatives(layer), reps[layer])
+
+    with open(tmp_path / "layer_001.kv", "r+b") as f:  # a file cut short: refused
+        f.truncate(size - 1)
+    with pytest.raises(ValueError, match="layer 1"):
+        KvStore(LAYERS, tmp_path, ram_bytes=0).adopt(index, reps)

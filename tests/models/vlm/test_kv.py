@@ -155,3 +155,35 @@ def test_a_frame_aligned_with_the_question_is_retrieved(llava, frames, tmp_path:
     assert len(stream.retrieve(QUESTION, top_k=3)[0]) == 3
     assert list(stream.retrieve(QUESTION, top_k=3)[1]) == sorted(stream.retrieve(QUESTION, 3)[1])
     stream.close()
+
+
+def test_option_scores_over_the_cache_equal_the_full_pass(llava, frames, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The multiple-choice fallback: a letter's log-likelihood over sinks + every block."""
+    stream = KvStream(llava, tmp_path, ram_bytes=1 << 30, window=len(frames))
+    ids = [stream.add_frame(f) for f in frames]
+    every = [ids] * llava.kv_layout.n_layers
+    for letter in ("A.", "B."):
+        ours = stream.option_logprob(QUESTION, letter, every)
+        theirs = llava.option_logprob([*frames, QUESTION], letter)
+        assert abs(ours - theirs) < ATOL * 10, (letter, ours, theirs)
+    stream.close()
+
+
+def test_embedding_retrieval_finds_the_frame_that_looks_like_the_question(llava, frames) -> None:  # type: ignore[no-untyped-def]
+    """`--kv-retrieve embedding`: a frame whose tokens are the question's mean embedding."""
+    from models.vlm.llava_onevision import _features
+    from streamer.memory.kv import KvConfig, KvMemory
+    from streamer.types import Observation
+
+    memory = KvMemory(KvConfig(retrieve="embedding", top_k=1, window=1), llava.info, llava)
+    _, rows = llava.kv_text(QUESTION)
+    needle = np.broadcast_to(rows.mean(axis=0), (14, 14, rows.shape[1])).astype(np.float32)
+    for i, tokens in enumerate([frames[0], frames[1], needle, frames[2]]):
+        f = _features(np.ascontiguousarray(tokens), llava.info.space)
+        memory.write(Observation(float(i), i, b"jpeg", (), f.feature, f.tokens, space=f.space))
+    assert memory.settle(60)
+    assert memory.retrieve(QUESTION, 4) == [[2]] * llava.kv_layout.n_layers
+    assert memory.retrieve(QUESTION, 2)[0] == [0] or memory.retrieve(QUESTION, 2)[0] == [1]
+    used, pieces = memory.answer(QUESTION, asked_at=3.0, max_tokens=2)
+    assert [it.t for it in used] == [2.0] and isinstance("".join(pieces), str)
+    memory.finish()

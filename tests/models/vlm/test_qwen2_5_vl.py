@@ -327,18 +327,24 @@ def test_the_fixture_is_a_checkpoint_folder(tiny_qwen: Path) -> None:
 
 
 def test_the_vlm_backend_answers_with_qwen(qwen, demo_frames) -> None:  # type: ignore[no-untyped-def]
-    """The backend's stamped frames (each its own one-step video) and options, unchanged."""
+    """The backend's frames (one video, their stream times as positions) and options."""
     from streamer.memory.timeline import Timeline
     from streamer.reasoning.backend import Context
     from streamer.reasoning.question import parse_question
-    from streamer.reasoning.vlm import VlmBackend, prompt_parts
+    from streamer.reasoning.vlm import VlmBackend, model_prompt
     from tests.models.vlm.test_vlm_backend import ASKED_AT, view_of
 
     ctx = Context(Timeline(), view_of(qwen, demo_frames))
     backend = VlmBackend(qwen, max_tokens=6)
     q = parse_question("What is shown in the video?", ASKED_AT)
-    parts = prompt_parts(q, backend.fed_frames(q, ctx), [])
-    assert "".join(backend.respond(q, ctx)) == "".join(qwen.generate(parts, 6)).lstrip()
+    parts, times = model_prompt(qwen, q, backend.fed_frames(q, ctx), [])
+    assert times == sorted(times) and len(times) == len(demo_frames)
+    visual = [i for i, p in enumerate(parts) if isinstance(p, np.ndarray)]
+    assert visual == list(range(visual[0], visual[0] + len(times)))  # back to back: one video
+    said = "".join(qwen.generate(parts, 6, times=times)).lstrip()
+    assert "".join(backend.respond(q, ctx)) == said
+    spaced = qwen.prompt_positions(parts, times)  # 5, 20, 40 s: far apart in time
+    assert int(spaced[0].max()) > int(qwen.prompt_positions(parts)[0].max())  # not 1 s apart
     choice = parse_question("What is in view?", ASKED_AT, ["a rabbit", "a gate", "a bird"])
     reply = backend.respond(choice, ctx)
     list(reply)

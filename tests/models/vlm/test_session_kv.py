@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from streamer.errors import StreamerError
-from streamer.memory.kv import KV_NEEDS_VLM, NO_KV_SAVE, KvMemory
+from streamer.memory.kv import KV_NEEDS_VLM, KvMemory
 from streamer.perception import PerceptionConfig
 from streamer.session import Session, SessionConfig
 
@@ -36,8 +37,9 @@ def prefill_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name == "kv-prefill" and t.is_alive()]
 
 
-def test_a_replay_answers_from_its_kv_blocks(clip, tiny_llava, tmp_path):
-    s = kv_session(clip[0], f"vlm:{tiny_llava}").start()
+@pytest.mark.parametrize("family", ["tiny_llava", "tiny_qwen"])
+def test_a_replay_answers_from_its_kv_blocks(clip, request, family):
+    s = kv_session(clip[0], f"vlm:{request.getfixturevalue(family)}").start()
     try:
         assert isinstance(s.memory, KvMemory) and "kv" in Session.memory_names()
         s.run_until(ASK_AT)
@@ -62,9 +64,8 @@ def test_a_replay_answers_from_its_kv_blocks(clip, tiny_llava, tmp_path):
         used, text = s.memory.answer("What was shown first?", asked_at=3.0, max_tokens=4)
         assert used and all(it.t <= 3.0 for it in used) and isinstance("".join(text), str)
 
-        with pytest.raises(StreamerError, match="not built yet"):
-            s.save(tmp_path / "saved")
-        assert not (tmp_path / "saved" / "manifest.json").exists()
+        choice = s.ask("What is in view?", ["a card", "a gate", "a bird"]).result(120)
+        assert choice.error is None and choice.option_index in (0, 1, 2)  # letter scoring
     finally:
         s.stop()
     assert not prefill_threads()  # the worker ended with the session
@@ -77,10 +78,101 @@ def test_kv_needs_a_vlm_backend(clip):
     assert str(e.value) == KV_NEEDS_VLM
 
 
-def test_a_kv_session_refuses_a_save_folder(clip, tiny_llava, tmp_path):
-    with pytest.raises(StreamerError) as e:
-        kv_session(clip[0], f"vlm:{tiny_llava}", save_dir=str(tmp_path)).start()
-    assert str(e.value) == NO_KV_SAVE
+def test_a_saved_kv_session_reopens_and_retrieves_the_same_blocks(clip, tiny_llava, tmp_path):
+    folder = tmp_path / "saved"
+    s = kv_session(clip[0], f"vlm:{tiny_llava}", save_dir=str(folder)).start()
+    question = "What is shown in the video?"
+    try:
+        s.run_until(ASK_AT)
+        assert isinstance(s.memory, KvMemory)
+        blocks = folder / "memory" / "kv"
+        assert s.memory.stream.store.folder == blocks  # spilled where the save keeps them
+        assert s.memory.settle(60)  # every frame seen so far is a block
+        s.save()
+        sizes = {f.name: f.stat().st_size for f in blocks.iterdir()}
+        first = {f.name: f.read_bytes() for f in blocks.iterdir()}
+        s.save()  # nothing new: nothing written
+        assert {f.name: f.stat().st_size for f in blocks.iterdir()} == sizes
+        live = s.memory.stream.retrieve(question, upto=len(s.memory.blocks_until(ASK_AT)))
+        k_live = s.memory.stream.store.get([live[0][0]], 0)[0][0]
+        said = s.ask(question).result(120)
+    finally:
+        s.stop()
+    for name, data in first.items():  # a later save only appended: old blocks unchanged
+        assert (blocks / name).read_bytes()[: len(data)] == data
+
+    r = Session.open(folder)
+    try:
+        assert isinstance(r.memory, KvMemory) and r.memory.frames_seen == int(ASK_AT * FPS)
+        assert r.memory.stream.retrieve(question) == live
+        np.testing.assert_array_equal(r.memory.stream.store.get([live[0][0]], 0)[0][0], k_live)
+        again = r.ask(question).result(120)
+        assert again.error is None and again.text == said.text
+        assert [e.start for e in again.evidence] == [e.start for e in said.evidence]
+        assert {lv.name: len(lv.items) for lv in r.memory_snapshot().levels}["disk"] == 8  # type: ignore[union-attr]
+    finally:
+        r.stop()
+
+
+def test_a_kv_save_reopens_only_with_its_model(clip, tiny_llava, tmp_path):
+    from streamer.memory.registry import load_memory
+
+    s = kv_session(clip[0], f"vlm:{tiny_llava}", save_dir=str(tmp_path / "saved")).start()
+    s.run_until(2.0)
+    s.stop()
+    with pytest.raises(StreamerError, match="only with a vlm"):
+        load_memory(tmp_path / "saved" / "memory")
+
+
+KILLED = """
+import sys
+sys.path.insert(0, {root!r})
+from streamer.perception import PerceptionConfig
+from streamer.session import Session, SessionConfig
+config = SessionConfig(
+    {clip!r}, pace="none", memory="kv", memory_options={{"ram_mb": 0.25}},
+    backend="vlm:{model}", save_dir={folder!r}, autosave_seconds=0.3,
+    perception=PerceptionConfig(sample_fps=4.0, ocr=False, speech=False),
+)
+Session(config).start().run_until(None)
+print("end of stream", flush=True)
+"""
+
+
+def test_sigkill_while_encoding_and_saving_keeps_every_saved_block(clip, tiny_llava, tmp_path):
+    """Killed at a random moment of a run that autosaves every 0.3 s: the last save reopens."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "saved"
+    script = KILLED.format(root=str(ROOT), clip=str(clip[0]), model=tiny_llava, folder=str(folder))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    state = folder / "memory" / "state.json"
+    saved = 0
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:  # two saves with blocks
+            if state.exists():
+                saved = len(json.loads(state.read_text())["blocks"])
+                if saved >= 8:
+                    break
+            time.sleep(0.05)
+    finally:
+        proc.kill()  # SIGKILL: no stop, no last save
+        proc.wait(30)
+    assert saved >= 8, "the run never saved 8 blocks"
+    r = Session.open(folder)
+    try:
+        assert isinstance(r.memory, KvMemory)
+        held = r.memory.blocks_until(1e9)
+        assert len(held) >= saved  # nothing of the save read before the kill is lost
+        assert r.ask("What is shown in the video?").result(120).error is None
+    finally:
+        r.stop()
 
 
 class Gated:
@@ -116,3 +208,32 @@ def test_a_live_stream_drops_what_the_prefill_cannot_take(llava, demo_frames):
     memory.finish()
     assert not prefill_threads()
     assert len(memory.blocks_until(1e9)) == memory.frames_seen - memory.frames_dropped
+
+
+def test_questions_are_answered_while_frames_keep_being_encoded(llava, demo_frames):
+    """Answers at 3 s read only blocks up to 3 s, while the worker goes on encoding."""
+    from streamer.memory.kv import KvConfig
+    from streamer.types import Observation
+
+    memory = KvMemory(KvConfig(window=2, top_k=2), llava.info, llava)
+    f = llava.encode(demo_frames[:1])[0]
+    for i in range(4):  # 0..3 s encoded before the first question
+        memory.write(Observation(float(i), i, b"jpeg", (), f.feature, f.tokens, space=f.space))
+    assert memory.settle(60)
+    writer = threading.Thread(
+        target=lambda: [
+            memory.write(Observation(float(i), i, b"jpeg", (), f.feature, f.tokens, space=f.space))
+            for i in range(4, 16)
+        ]
+    )
+    writer.start()
+    counts = []
+    while writer.is_alive() or len(counts) < 2:
+        used, pieces = memory.answer("What is shown?", asked_at=3.0, max_tokens=2, wait=0)
+        "".join(pieces)
+        assert used and all(it.t <= 3.0 for it in used)
+        counts.append(len(memory.blocks_until(1e9)))
+    writer.join()
+    assert memory.settle(60) and len(memory.blocks_until(1e9)) == 16
+    assert counts[0] < 16  # the first answer came while frames were still being encoded
+    memory.finish()

@@ -31,6 +31,8 @@ def replay(clip: Path, model: Path, memory: str) -> tuple[Session, list[int], li
 
     def recording(parts, *args, **kwargs):  # type: ignore[no-untyped-def]
         fed.extend(p.shape[0] * p.shape[1] for p in parts if isinstance(p, np.ndarray))
+        times = args[2] if len(args) > 2 else kwargs.get("times")
+        assert times is not None and len(times) == len(fed)  # each frame's stream time
         return generate(parts, *args, **kwargs)
 
     vlm.generate = recording
@@ -43,15 +45,27 @@ def replay(clip: Path, model: Path, memory: str) -> tuple[Session, list[int], li
     return s, fed, [e.start for e in frames]
 
 
-@pytest.mark.parametrize("memory", ["window", "uniform", "pyramid"])
-def test_the_memory_holds_the_models_tokens(clip, tiny_llava, memory):
-    s, fed, _ = replay(clip[0], tiny_llava, memory)
+# every strategy on LLaVA-OneVision (square 14x14 frames); the pooling ones on SmolVLM2
+# (8x8) and Qwen2.5-VL (9x16: levels keep the frame's shape)
+CASES = [("tiny_llava", m) for m in ("window", "uniform", "pyramid", "star")] + [
+    (family, m) for family in ("tiny_smolvlm", "tiny_qwen") for m in ("pyramid", "star")
+]
+
+
+@pytest.mark.parametrize(("family", "memory"), CASES)
+def test_the_memory_holds_the_models_tokens(clip, request, family, memory):
+    s, fed, _ = replay(clip[0], request.getfixturevalue(family), memory)
     try:
         info = s.reasoner.backend.model.info  # type: ignore[union-attr]
         assert s.memory is not None and s.memory.space == info.space
         view = s.memory.read()
         assert all(it.tokens.shape[2] == info.dim for it in view.items)
         assert sum(fed) == view.tokens  # every held token, and only those, was fed
+        assert 0 < view.tokens <= s.memory.budget_tokens
+        h, w = info.grid
+        for it in view.items:  # a pooled level keeps the frame's aspect
+            gh, gw = it.tokens.shape[:2]
+            assert gh <= h and gw <= w and abs(gw / gh - w / h) <= 1 / gh
     finally:
         s.stop()
 

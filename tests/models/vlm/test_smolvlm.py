@@ -285,16 +285,42 @@ def test_the_vlm_backend_answers_through_smolvlm2(smolvlm, demo_frames) -> None:
     from streamer.memory.timeline import Timeline
     from streamer.reasoning.backend import Context
     from streamer.reasoning.question import parse_question
-    from streamer.reasoning.vlm import VlmBackend, prompt_parts
+    from streamer.reasoning.vlm import VlmBackend, model_prompt
     from tests.models.vlm.test_vlm_backend import ASKED_AT, view_of
 
     ctx = Context(Timeline(), view_of(smolvlm, demo_frames))
     backend = VlmBackend(smolvlm, max_tokens=6)
     q = parse_question("What is shown in the video?", ASKED_AT)
-    parts = prompt_parts(q, backend.fed_frames(q, ctx), [])
+    parts, _ = model_prompt(smolvlm, q, backend.fed_frames(q, ctx), [])
     assert sum(isinstance(p, np.ndarray) for p in parts) == len(demo_frames)
+    assert "\nFrame from 00:05:" in parts and str(parts[0]).startswith("You are provided")
     assert "".join(backend.respond(q, ctx)) == "".join(smolvlm.generate(parts, 6)).lstrip()
     choice = parse_question("What is in view?", ASKED_AT, ["a rabbit", "a gate", "a bird"])
     reply = backend.respond(choice, ctx)
     list(reply)
     assert reply.grounds.option_index in (0, 1, 2)
+
+
+def test_video_parts_are_what_the_processor_writes_for_a_video(smolvlm) -> None:  # type: ignore[no-untyped-def]
+    """Intro, "Frame from MM:SS:" lines and outro as SmolVLMProcessor expands a video."""
+    from types import SimpleNamespace
+
+    from transformers.models.smolvlm.processing_smolvlm import SmolVLMProcessor
+    from transformers.video_utils import VideoMetadata
+
+    times = [3.0, 65.5, 125.0]  # frames 2 fps apart would be indices 6, 131, 250
+    meta = VideoMetadata(300, fps=2.0, duration=130.0, frames_indices=[6, 131, 250])
+    names = SimpleNamespace(
+        image_seq_len=TOKENS,
+        image_token="<image>",
+        fake_image_token="<fake_token_around_image>",
+        global_image_token="<global-img>",
+    )
+    video = {"pixel_values": torch.zeros(1, len(times), 3, 2, 2), "video_metadata": [meta]}
+    library = SmolVLMProcessor.replace_video_token(names, video, 0)
+    blank = np.zeros((GRID, GRID, smolvlm.info.dim), np.float32)
+    parts = smolvlm.video_parts([(t, blank) for t in times], 130.0)
+    block = IMAGE_BLOCK.replace("<image>", "<image>" * TOKENS)  # the 64 positions
+    ours = "".join(p if isinstance(p, str) else block for p in parts)
+    assert ours == library
+    assert "three frames" in ours and "Frame from 02:05:" in ours

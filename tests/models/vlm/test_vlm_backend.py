@@ -8,7 +8,7 @@ from streamer.memory.items import MemoryItem, MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
 from streamer.reasoning.question import parse_question
-from streamer.reasoning.vlm import VlmBackend, prompt_parts
+from streamer.reasoning.vlm import VlmBackend, model_prompt
 from tests.models.vlm.conftest import FRAME_TIMES
 
 ASKED_AT = 45.0  # s: after the three demo frames (5, 20, 40 s)
@@ -41,7 +41,8 @@ def test_answer_streams_from_the_frames_it_was_fed(llava, demo_frames) -> None: 
     ctx = Context(Timeline(), view)
     fed = backend.fed_frames(q, ctx)
     assert [f.t for f in fed] == sorted(FRAME_TIMES)
-    parts = prompt_parts(q, fed, [])
+    parts, _ = model_prompt(llava, q, fed, [])
+    assert parts[0] == "[0:05]"  # each frame after its stamp
     assert sum(p.shape[0] * p.shape[1] for p in parts if isinstance(p, np.ndarray)) == view.tokens
     reply = backend.respond(q, ctx)
     pieces = list(reply)

@@ -1,0 +1,181 @@
+"""kv memory benchmark (ReKV): a full-size LLaVA-OneVision or Qwen2.5-VL, random weights.
+
+Random weights: speed is real, words are nonsense. One run measures
+
+- encode: frames/s of the LM prefill of one frame's visual tokens over the sinks
+  and a full local window (the steady state of a stream; the vision tower's own
+  cost is `bench vlm`'s), median over the frames after the window filled;
+- after 1, 10 and 60 minutes of stream at 0.5 fps: retrieval ms (the question's
+  query pass + scoring every block's mean key), time to the first token
+  (retrieval + the cache of sinks and retrieved blocks assembled + the
+  question's prefill) and the whole answer, the store's RAM and disk, the
+  process RSS;
+- KV GB per hour of stream (disk, at the sampled fps) and RSS(longest) /
+  RSS(shortest): the RAM budget keeps it flat.
+
+Streams longer than the few frames prefilled are filled with blocks of the
+model's exact geometry (keys and values of the right shape and dtype, random),
+written through the same store: retrieval, offload and answers cost the same as
+with encoded ones, and a 60-minute stream fits a small CPU machine.
+
+    python launch.py bench kv --family llava-onevision-0.5b --minutes 1 10 60 --out bench
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streamer.bench.report import median, table, write
+from streamer.errors import StreamerError
+
+FPS = 0.5  # frames a second of stream (ReKV's setting)
+QUESTION = "What is shown in the video?"
+NOTE = "random weights: speed is real, words are nonsense"
+# the families the kv memory runs (Qwen2.5-VL with its M-RoPE positions)
+KV_FAMILIES = (
+    "llava-onevision-0.5b", "llava-onevision-7b", "qwen2.5-vl-3b", "qwen2.5-vl-7b", "tiny"
+)  # fmt: skip
+
+
+def bench_kv(
+    family: str = "llava-onevision-0.5b",
+    minutes: Sequence[float] = (1, 10, 60),
+    answers: int = 2,
+    tokens: int = 8,
+    ram_gb: float = 1.0,
+    device: str = "auto",
+    out_dir: Path | str = "bench",
+) -> dict[str, Any]:
+    """Run the benchmark and write `kv.json` and `kv.md` into `out_dir`."""
+    from models.vlm.device import DeviceError, placement
+    from models.vlm.synthetic import build_random, published_id
+    from streamer.memory.kv_stream import TOP_K, WINDOW, KvStream
+
+    if family not in KV_FAMILIES:
+        raise StreamerError(
+            f"The kv memory runs LLaVA-OneVision and Qwen2.5-VL; use --family "
+            f"{' or '.join(KV_FAMILIES)}."
+        )
+    try:
+        where = placement(device)
+    except DeviceError as e:
+        raise StreamerError(str(e)) from None
+    vlm = build_random(family, where.device, where.dtype)
+    grid, dim = vlm.info.grid, vlm.info.dim
+    rng = np.random.default_rng(0)
+    folder = Path(tempfile.mkdtemp(prefix="streamer-bench-kv-"))
+    try:
+        stream = KvStream(vlm, folder, int(ram_gb * 2**30), WINDOW, TOP_K)  # type: ignore[arg-type]
+        encode_s = []
+        for _ in range(WINDOW + 3):  # the last frames attend to a full window
+            frame = rng.standard_normal((*grid, dim), dtype=np.float32)
+            t0 = time.perf_counter()
+            stream.add_frame(frame)
+            encode_s.append(time.perf_counter() - t0)
+        steady = encode_s[WINDOW:]
+        runs = [_at(stream, m, answers, tokens, rng) for m in sorted(minutes)]
+        block_bytes = _block_bytes(stream)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    hours = max(minutes) / 60
+    longest, shortest = runs[-1], runs[0]
+    result = {
+        "note": NOTE,
+        "family": family,
+        "model": published_id(family),
+        "device": where.device,
+        "dtype": where.dtype,
+        "fps": FPS,
+        "window": WINDOW,
+        "top_k": TOP_K,
+        "ram_budget_gb": ram_gb,
+        "tokens": tokens,
+        "answers": answers,
+        "encode_frames_per_s": round(1 / median(steady), 3),
+        "encode_s_per_frame": round(median(steady), 3),
+        "block_bytes": block_bytes,
+        "block_mb": round(block_bytes / 2**20, 3),
+        "kv_gb_per_hour": round(longest["disk_gb"] / hours, 2) if hours else 0.0,
+        "rss_ratio": round(longest["rss_mb"] / max(shortest["rss_mb"], 1e-9), 3),
+        "runs": runs,
+    }
+    write(out_dir, "kv", result, render(result))
+    return result
+
+
+def _at(stream: Any, minutes: float, answers: int, tokens: int, rng: Any) -> dict[str, Any]:
+    """Fill `stream` to `minutes` of stream, then time retrieval and `answers` answers."""
+    target = max(1, round(minutes * 60 * FPS))
+    geometry = stream.store.get([0], 0)[0][0]  # (kv_heads, n, head_dim) of one block
+    n_layers = stream.layout.n_layers
+    while len(stream.store) < target:
+        keys = [rng.standard_normal(geometry.shape, dtype=np.float32) for _ in range(n_layers)]
+        values = [rng.standard_normal(geometry.shape, dtype=np.float32) for _ in range(n_layers)]
+        stream.add_block(keys, values)
+    retrieve, first, total = [], [], []
+    for _ in range(answers):
+        t0 = time.perf_counter()
+        chosen = stream.retrieve(QUESTION)
+        t1 = time.perf_counter()
+        stream.answer_logits(QUESTION, chosen)
+        t2 = time.perf_counter()
+        for _piece in stream.answer(QUESTION, tokens, blocks=chosen):
+            pass
+        t3 = time.perf_counter()
+        retrieve.append(t1 - t0)
+        first.append(t2 - t0)
+        total.append(t1 - t0 + t3 - t2)
+    store = stream.store
+    return {
+        "minutes": minutes,
+        "blocks": len(store),
+        "retrieval_ms": round(median(retrieve) * 1000, 1),
+        "ttft_s": round(median(first), 3),
+        "answer_s": round(median(total), 3),
+        "ram_bytes": store.ram_bytes,
+        "disk_bytes": store.disk_bytes,
+        "ram_mb": round(store.ram_bytes / 2**20, 1),
+        "disk_gb": round(store.disk_bytes / 2**30, 3),
+        "rss_mb": round(_rss_mb(), 1),
+    }
+
+
+def _block_bytes(stream: Any) -> int:
+    k, v = stream.store.get([0], 0)[0]
+    return int(k.nbytes + v.nbytes) * int(stream.layout.n_layers)
+
+
+def _rss_mb() -> float:
+    """The process's resident set now (not its peak), MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def render(result: dict[str, Any]) -> str:
+    head = (
+        f"# kv memory: {result['model']} ({result['device']}, {result['dtype']})\n\n"
+        f"{result['note']}. Encode (LM prefill, window {result['window']} blocks) "
+        f"{result['encode_frames_per_s']} frames/s ({result['encode_s_per_frame']} s a frame); "
+        f"one frame's KV block {result['block_mb']} MiB; {result['kv_gb_per_hour']} GB of KV "
+        f"per hour of stream at {result['fps']} fps; RAM budget {result['ram_budget_gb']} GiB; "
+        f"top {result['top_k']} blocks a layer; answers of {result['tokens']} tokens, median of "
+        f"{result['answers']}; RSS(longest) / RSS(shortest) = {result['rss_ratio']}.\n\n"
+    )
+    headers = ["min", "blocks", "retrieval ms", "TTFT s", "answer s", "RAM MiB", "disk GB"]
+    headers.append("RSS MiB")
+    rows = [
+        [r["minutes"], r["blocks"], r["retrieval_ms"], r["ttft_s"], r["answer_s"], r["ram_mb"],
+         r["disk_gb"], r["rss_mb"]]
+        for r in result["runs"]
+    ]  # fmt: skip
+    return head + table(headers, rows)
