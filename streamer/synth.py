@@ -49,6 +49,7 @@ class Shape:
     kind: str  # "circle" | "square" | "triangle"
     color_name: str  # a name from COLORS
     background: Color = (235, 235, 225)
+    label: str = ""  # a caption drawn under the shape ("RED CIRCLE"): text that OCR can read
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,13 @@ def _draw_shape(img: np.ndarray, shape: Shape) -> None:
         cv2.fillPoly(img, [pts], color, cv2.LINE_AA)
     else:
         raise ValueError(f"unknown shape {shape.kind!r}")
+    if shape.label:
+        font, scale, thick = cv2.FONT_HERSHEY_DUPLEX, 1.1, 2
+        tw = cv2.getTextSize(shape.label, font, scale, thick)[0][0]
+        y = min(h - 18, cy + r + 40)  # below the shape, above the moving marker
+        cv2.putText(
+            img, shape.label, ((w - tw) // 2, y), font, scale, (20, 20, 20), thick, cv2.LINE_AA
+        )
 
 
 def render(script: ClipScript, path: str) -> dict[str, object]:

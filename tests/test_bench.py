@@ -100,3 +100,20 @@ def test_kv_bench_writes_json_and_markdown(tmp_path):
         assert run["ram_bytes"] + run["disk_bytes"] == run["blocks"] * result["block_bytes"]
     md = (tmp_path / "kv.md").read_text()
     assert "random weights: speed is real, words are nonsense" in md and "| 60 |" in md
+
+
+def test_soak_bench_samples_the_process_and_plots_it(tmp_path):
+    from PIL import Image
+
+    from streamer.bench.soak import bench_soak
+
+    result = bench_soak(minutes=0.1, sample_s=2, out_dir=tmp_path)
+    samples = result["samples"]
+    assert len(samples) >= 3 and samples[-1]["minutes"] >= 0.1
+    assert samples[-1]["stream_minutes"] > 0 and samples[-1]["timeline_events"] > 0
+    assert all(s["rss_mb"] > 100 and s["threads"] > 1 and s["open_files"] > 3 for s in samples)
+    assert result["rss_ratio"] == round(result["rss_end_mb"] / result["rss_ref_mb"], 4)
+    assert result["autosave_mb_end"] > 0  # the session autosaved while it ran
+    assert "RSS" in (tmp_path / "soak.md").read_text()
+    with Image.open(tmp_path / "soak.png") as plot:
+        assert plot.size == (1120, 440)

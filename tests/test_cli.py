@@ -196,3 +196,15 @@ def test_ask_save_leaves_a_session_to_ask_later(clip, tmp_path):
     assert not any(o.exists() for o in orphans)
     r = launch("ask", str(saved), "-q", "What?", "--save", str(tmp_path / "x"), "--quiet")
     assert r.returncode == 2 and "already a saved session" in r.stderr
+
+
+def test_ask_on_a_folder_without_a_manifest_says_so_in_one_sentence(tmp_path):
+    folder = tmp_path / "talk-session"  # a --save folder whose first save never finished
+    folder.mkdir()
+    (folder / "timeline.jsonl").write_text("")
+    r = launch("ask", str(folder), "-q", "What was said?")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == (
+        f"error: {folder} is a folder and not a saved session (it has no manifest.json); "
+        "pick a video file, or a folder a session was saved in."
+    )

@@ -224,3 +224,26 @@ def test_searches_while_events_arrive():
         tl.add(e)
     reader.join(timeout=60)
     assert not errors and len(tl) == 300
+
+
+def test_a_repeated_query_is_embedded_once_and_the_cache_stays_bounded(embedder, monkeypatch):
+    import streamer.memory.timeline as timeline_module
+
+    calls: list[list[str]] = []
+
+    def counted(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return embedder.embed(texts)
+
+    tl = Timeline(counted, embedder.dim)
+    for e in EVENTS:
+        tl.add(e)
+    added = len(calls)
+    first = [(h.index, h.score) for h in tl.search("budget", k=3)]
+    again = [(h.index, h.score) for h in tl.search("budget", k=3)]
+    assert first == again and len(calls) == added + 1  # the second search embedded nothing
+    monkeypatch.setattr(timeline_module, "QUERY_CACHE", 2)
+    for q in ("exit", "plants", "gate"):
+        tl.search(q, k=1)
+    tl.search("budget", k=1)  # pushed out by the three newer queries: embedded again
+    assert len(calls) == added + 5 and len(tl._queries) == 2

@@ -2,7 +2,9 @@
 """Generate the bundled demo clip (assets/demo.mp4) and its facts (assets/demo.json).
 
 Every card, shape and sentence is listed with its time in the sidecar JSON, so
-tests and demos can ask about them and know the answer.
+tests and demos can ask about them and know the answer. Each shape carries its
+name as a caption ("RED CIRCLE"): the packaged models read text and speech, not
+colours, so the caption is what makes a shape's colour answerable by default.
 
     python tools/make_demo.py assets/demo.mp4
 """
@@ -34,10 +36,10 @@ DEMO = ClipScript(
         Card(56.0, 60.0, "EXIT ON THE LEFT", background=(0, 90, 30)),
     ],
     shapes=[
-        Shape(6.0, 8.0, "circle", "red"),
-        Shape(20.0, 24.0, "square", "blue"),
-        Shape(34.0, 38.0, "triangle", "yellow"),
-        Shape(62.0, 66.0, "circle", "purple"),
+        Shape(6.0, 8.0, "circle", "red", label="RED CIRCLE"),
+        Shape(20.0, 24.0, "square", "blue", label="BLUE SQUARE"),
+        Shape(34.0, 38.0, "triangle", "yellow", label="YELLOW TRIANGLE"),
+        Shape(62.0, 66.0, "circle", "purple", label="PURPLE CIRCLE"),
     ],
     speech=[
         Speech(8.0, "The delivery van arrived at the north entrance."),

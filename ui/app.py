@@ -25,7 +25,7 @@ from ui.chat import ask_stream, select_answer, show_moment
 from ui.controller import MAX_SPEED, MIN_SPEED, AppController
 from ui.handlers import Handlers
 from ui.live_view import render_live
-from ui.sources import DEMO, FILE, MODES, URL, WEBCAM
+from ui.sources import FILE, MODES, URL, WEBCAM, initial_source
 from ui.theme import CSS, theme
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -55,6 +55,7 @@ class AppOptions:
     memory: str = "pyramid"  # defaults of the settings panel
     backend: str = "extractive"
     speed: float = 1.0
+    source: str | None = None  # the `--source` started at launch: the picker shows it
 
     @property
     def local_only(self) -> bool:
@@ -143,23 +144,29 @@ def _player(page: Page, app: AppController, options: AppOptions) -> None:
             gr.Button("Stop", variant="stop", min_width=80, elem_id="sv-stop"),
         )
     with gr.Accordion("Source and settings", open=True):
-        mode = gr.Radio(list(MODES), value=DEMO, label="Source", elem_id="sv-mode")
+        first = initial_source(options.source)
+        mode = gr.Radio(list(MODES), value=first.mode, label="Source", elem_id="sv-mode")
         upload = gr.File(
             label="Upload a video (up to 2 GB)", file_types=VIDEO_TYPES, type="filepath",
-            visible=False, elem_id="sv-upload", height=110,
+            visible=first.mode == FILE, elem_id="sv-upload", height=110,
         )  # fmt: skip
         path = gr.Textbox(
-            label="…or a video path on this machine", visible=False,
-            interactive=options.local_only, placeholder="/home/me/talk.mp4",
+            first.path, label="…or a video path on this machine", visible=first.mode == FILE,
+            interactive=options.local_only, placeholder="/home/me/talk.mp4", elem_id="sv-path",
         )  # fmt: skip
         url = gr.Textbox(
-            label="Stream URL", visible=False,
+            first.url, label="Stream URL", visible=first.mode == URL, elem_id="sv-url",
             placeholder="https://…/video.mp4, rtsp://camera/stream, https://…/live.m3u8",
         )  # fmt: skip
         cams = Session.cameras()
-        device = gr.Dropdown(cams, value=cams[0][1], label="Camera", visible=False)
+        if first.device and first.device not in [c[1] for c in cams]:
+            cams = [*cams, (first.device.replace("webcam:", "camera "), first.device)]
+        device = gr.Dropdown(
+            cams, value=first.device or cams[0][1], label="Camera",
+            visible=first.mode == WEBCAM, elem_id="sv-device",
+        )  # fmt: skip
         mic = gr.Checkbox(
-            label="Microphone", value=False, interactive=False, visible=False,
+            label="Microphone", value=False, interactive=False, visible=first.mode == WEBCAM,
             info="Sound with a webcam is not built yet: a webcam is watched without sound.",
         )  # fmt: skip
         page.source = (mode, upload, path, url, device, mic)
@@ -197,8 +204,9 @@ def _chat(page: Page) -> None:
         ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sv-ask")
     gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Try")
     gallery = gr.Gallery(
-        label="Evidence: click one to see that moment", columns=4, height=190,
-        format="jpeg", allow_preview=False, object_fit="contain", elem_id="sv-evidence",
+        label="Evidence: click one to see that moment", columns=4, height="auto",
+        fit_columns=False, format="jpeg", allow_preview=False, object_fit="contain",
+        elem_id="sv-evidence",
     )  # fmt: skip
     moment = gr.Image(
         label="The moment", visible=False, interactive=False, format="jpeg", height=300,

@@ -11,6 +11,7 @@ go to the page as files that never change once served (see `ui/images.py`).
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +22,18 @@ from PIL import Image, ImageDraw
 from streamer.errors import USER_ERRORS
 from streamer.timeref import format_clock
 from streamer.types import Answer, Evidence
-from ui.controller import AppController
+from ui.controller import MODEL_WAIT, AppController
 from ui.html import encode_jpeg, kind_label, notice_html
 from ui.images import image_file
 
 ANSWER_WAIT = 120.0  # s: the longest a finished answer is waited for after its last token
 EVIDENCE_LINES = 3  # evidence items listed in the message text
+STREAM_TICK = 0.1  # s: the shortest time between two updates of a growing answer
 TILE = (160, 90)  # px: the tile shown for evidence without a thumbnail
+WAITING = (
+    "The models are still loading; the stream starts by itself when they are ready, "
+    "and this question is answered then."
+)
 
 
 @dataclass(frozen=True)
@@ -104,16 +110,23 @@ def ask_stream(
         )
         return
     history.append({"role": "user", "content": q})
+    if app.starting:  # the launch's source plays as soon as the models are loaded
+        history.append({"role": "assistant", "content": WAITING})
+        yield history, "", gr.skip(), gr.skip(), by_message, gr.skip()
+        history.pop()
     try:
-        asked = app.ask(q)
+        asked = app.ask(q, wait=MODEL_WAIT)
     except USER_ERRORS as e:
         history.append({"role": "assistant", "content": f"⚠ {e}"})
         yield history, "", gr.skip(), gr.skip(), by_message, notice_html(str(e))
         return
     history.append({"role": "assistant", "content": "…"})
-    text = ""
+    text, shown_at = "", 0.0
     for token in asked.stream:
         text += token
+        if time.monotonic() - shown_at < STREAM_TICK:
+            continue  # tokens faster than a page can show them go out together
+        shown_at = time.monotonic()
         history[-1] = {"role": "assistant", "content": text}
         yield history, "", gr.skip(), gr.skip(), by_message, gr.skip()
     answer = asked.stream.result(ANSWER_WAIT)

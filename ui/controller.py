@@ -27,6 +27,7 @@ from streamer.session import AUTOSAVE_SECONDS, Session, SessionConfig, SessionSt
 from streamer.types import Frame, StatusKind, TextEvent
 from ui.model_loader import ModelLoader
 from ui.saved import autosave_name, offered_first, safe_name, saved_folder
+from ui.search import search_timeline
 from ui.uploads import UploadStore
 
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
@@ -37,6 +38,7 @@ RETIRE_WAIT = 30.0  # seconds close() waits for each replaced session to finish 
 NO_SESSION = (
     "Nothing is playing yet: press Start (the demo clip is ready) or reopen a saved session."
 )
+ENDED = ("finishing", "ended")  # states of a stream whose source has nothing more to play
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class AppController:
         self._lag: deque[tuple[float, float]] = deque(maxlen=LAG_POINTS)
         self._saved_as: dict[int, str] = {}  # generation -> folder name it was saved in
         self._retiring: list[threading.Thread] = []  # replaced sessions being stopped
+        self._autostart: threading.Thread | None = None  # the launch's start, while it runs
 
     # -- control -------------------------------------------------------------------
     def start(self, req: StartRequest, model_wait: float = MODEL_WAIT) -> str:
@@ -152,18 +155,37 @@ class AppController:
                     self._notice = str(e)
 
         thread = threading.Thread(target=run, name="ui-autostart", daemon=True)
+        self._autostart = thread
         thread.start()
         return thread
 
+    @property
+    def starting(self) -> bool:
+        """The launch's source is still being started (models loading): nothing to ask yet."""
+        thread = self._autostart
+        return thread is not None and thread.is_alive() and self._current() is None
+
     def pause(self) -> str:
         session = self._need_live()
+        state = self._state(session.stats())
+        if state in ENDED:
+            raise StreamerError(
+                "The stream has ended, so there is nothing to pause; ask about it, save it "
+                "or press Start."
+            )
         session.pause()
-        return "Paused." if session.state == "paused" else f"Not playing ({session.state})."
+        if session.state != "paused":
+            raise StreamerError(f"Nothing to pause: the stream is {session.state}.")
+        return "Paused."
 
     def resume(self) -> str:
         session = self._need_live()
+        if session.state != "paused":
+            state = self._state(session.stats())
+            word = "has ended" if state in ENDED else f"is {state}"
+            raise StreamerError(f"Nothing to resume: the stream {word}, not paused.")
         session.resume()
-        return "Playing." if session.state == "running" else f"Not paused ({session.state})."
+        return "Playing."
 
     def stop(self) -> str:
         with self._control:
@@ -212,8 +234,19 @@ class AppController:
         self.uploads.clear()
 
     # -- questions -----------------------------------------------------------------
-    def ask(self, question: str, options: list[str] | None = None) -> Asked:
-        """Ask the current session; raises QuestionError/BusyError/StreamerError."""
+    def ask(self, question: str, options: list[str] | None = None, wait: float = 0.0) -> Asked:
+        """Ask the current session; raises QuestionError/BusyError/StreamerError.
+
+        With `wait` > 0 a question asked while the launch's source is still
+        starting waits up to `wait` s for it, then is asked of it.
+        """
+        thread = self._autostart
+        if wait > 0 and thread is not None and self.starting:
+            thread.join(wait)
+            with self._lock:
+                notice = self._notice
+            if self._current() is None and notice:
+                raise StreamerError(notice)
         with self._lock:
             session, generation = self._need(), self._generation
         return Asked(session.ask(question, options), generation)
@@ -261,10 +294,13 @@ class AppController:
         return session.memory_snapshot() if session is not None else None
 
     def timeline(self, text: str | None = None, k: int = 50) -> list[TextEvent]:
+        """The timeline in time order, or for `text` its best matches (at most SEARCH_HITS)."""
         session = self._current()
         if session is None:
             return []
-        return session.timeline_events(text=text.strip() if text else None, k=k)
+        if text and text.strip():
+            return search_timeline(session, text.strip())
+        return session.timeline_events(k=k)
 
     # -- internals -----------------------------------------------------------------
     def _current(self) -> Session | None:

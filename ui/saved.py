@@ -17,7 +17,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from streamer.errors import StreamerError
-from streamer.manifest import SavedSession, is_saved_session
+from streamer.manifest import MANIFEST_FILE, SavedSession, is_saved_session
 from streamer.timeref import format_clock
 
 MAX_NAME = 64  # characters of a folder name
@@ -66,6 +66,11 @@ def saved_label(s: SavedSession, own: Collection[str] = ()) -> str:
 def saved_folder(root: Path, name: str) -> Path:
     """The folder of a saved session picked by name (StreamerError if it is not one)."""
     folder = root / safe_name(name)
+    if name and folder.is_dir() and not is_saved_session(folder):
+        raise StreamerError(
+            f"“{folder.name}” is a folder but not a saved session (it has no {MANIFEST_FILE}: "
+            "its save never finished); pick another one from the list."
+        )
     if not name or not is_saved_session(folder):
         raise StreamerError(f"No saved session named {name!r}; pick one from the list.")
     return folder

@@ -21,6 +21,28 @@ class ResolvedSource:
     hide_path: bool = False  # an upload: its generated path means nothing to the user
 
 
+@dataclass(frozen=True)
+class InitialSource:
+    """What the source picker shows at launch: the `--source` the app was started with."""
+
+    mode: str = DEMO
+    path: str = ""
+    url: str = ""
+    device: str | None = None  # webcam:N
+
+
+def initial_source(source: str | None) -> InitialSource:
+    """The picker's choice for `--source` (None, "none" or the demo clip: the demo)."""
+    spec = (source or "").strip()
+    if not spec or spec.lower() == "none" or Path(spec) == DEMO_CLIP:
+        return InitialSource()
+    if spec.startswith("webcam:"):
+        return InitialSource(WEBCAM, device=spec)
+    if is_url(spec) or "://" in spec:
+        return InitialSource(URL, url=spec)
+    return InitialSource(FILE, path=spec)
+
+
 def resolve_source(
     mode: str,
     upload: str | None,

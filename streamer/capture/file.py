@@ -26,6 +26,7 @@ from streamer.capture.queue import Policy, StreamQueue
 from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
+from streamer.manifest import MANIFEST_FILE
 from streamer.timeref import format_clock
 from streamer.types import AudioChunk, Frame
 
@@ -302,7 +303,15 @@ def _check_local_file(path: str) -> None:
     if not os.path.exists(path):
         raise SourceError(f"File not found: {path}; check the path.")
     if os.path.isdir(path):
-        raise SourceError(f"{path} is a folder, not a video file; pick a file inside it.")
+        if os.path.isfile(os.path.join(path, MANIFEST_FILE)):
+            raise SourceError(
+                f"{path} is a saved session, not a video file; reopen it from the app's "
+                f"Sessions tab or ask it with `ask {path}`."
+            )
+        raise SourceError(
+            f"{path} is a folder and not a saved session (it has no {MANIFEST_FILE}); "
+            "pick a video file, or a folder a session was saved in."
+        )
     if os.path.getsize(path) == 0:
         raise SourceError(f"{path} is empty (0 bytes); pick another file.")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +37,10 @@ VECTORS_FILE = "timeline.safetensors"
 # unfiltered search of 10k events 15 ms instead of 0.5 ms (`launch.py bench timeline`).
 SEARCH_THREADS = 1
 TIE_MARGIN = 1e-5  # cosine: a tie at the k-th place refetches all rows this close (float32 noise)
+# Queries embedded lately, kept by text: the page's example questions asked by many
+# viewers and standing questions re-checked on every new event are embedded once
+# (MiniLM takes 30-300 ms a query on 2 busy cores, in the one reasoner thread).
+QUERY_CACHE = 256  # queries (1.5 KB each at 384 dims)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Timeline:
         self._index = _flat_index(dim)
         self._last_of_kind: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> (1, dim)
 
     def __len__(self) -> int:
         with self._lock:
@@ -122,7 +128,7 @@ class Timeline:
         """
         if self._embed is None:
             raise RuntimeError("this timeline has no text embedder: search by window instead")
-        q = self._vectorise([query])  # (1, dim)
+        q = self._query_vector(query)  # (1, dim)
         with self._lock:
             if not self._events or k <= 0:
                 return []
@@ -132,6 +138,20 @@ class Timeline:
                 keep = self._spans.mask(lo, hi, kinds)  # (n,) bool
             pairs = _top_k(self._index, q, k, keep)
             return [Hit(self._events[i], s, i) for i, s in pairs]
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """(1, dim) vector of a query, from the cache of recent ones when it is there."""
+        with self._lock:
+            cached = self._queries.get(query)
+            if cached is not None:
+                self._queries.move_to_end(query)
+                return cached
+        q = self._vectorise([query])  # outside the lock: embedding takes ms
+        with self._lock:
+            self._queries[query] = q
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return q
 
     def _vectorise(self, texts: list[str]) -> np.ndarray:
         if self._embed is None:

@@ -77,6 +77,38 @@ def ask(page: Any, question: str, answers_before: int) -> str:
     return str(page.inner_text("#sv-chat"))
 
 
+EVIDENCE_BOXES = """() => {
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return [r.top, r.bottom, r.left, r.right];
+  };
+  const wrap = document.querySelector('#sv-evidence .grid-wrap');
+  const label = document.querySelector('#sv-evidence [data-testid="block-label"]');
+  return [...document.querySelectorAll('#sv-evidence .thumbnail-item')].map((item) => ({
+    img: box(item.querySelector('img')),
+    caption: item.querySelector('.caption-label') && box(item.querySelector('.caption-label')),
+    wrap: box(wrap),
+    label: label ? box(label) : null,
+    loaded: item.querySelector('img').complete,
+  }));
+}"""
+IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+  return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }"""
+
+
+def assert_evidence_shown_whole(page: Any) -> None:
+    """Each thumbnail lies inside the gallery, under its label, with its caption below it."""
+    page.wait_for_function("() => [...document.querySelectorAll('#sv-evidence img')]"
+                           ".every((i) => i.complete && i.naturalWidth > 0)")  # fmt: skip
+    items = page.evaluate(EVIDENCE_BOXES)
+    assert items
+    for it in items:
+        (top, bottom, left, right), (wtop, wbottom, wleft, wright) = it["img"], it["wrap"]
+        assert wtop <= top and bottom <= wbottom and wleft <= left and right <= wright, it
+        assert it["caption"] is not None and it["caption"][0] >= bottom - 1, it  # not over it
+        assert it["label"] is None or it["label"][1] <= top + 1, it  # the label above, not on it
+
+
 def test_watch_and_ask_in_a_browser(page, served, tmp_path):
     page.fill("#sv-speed input[type=number]", "4")
     page.press("#sv-speed input[type=number]", "Enter")
@@ -89,6 +121,7 @@ def test_watch_and_ask_in_a_browser(page, served, tmp_path):
     chat = ask(page, "What did the sign say?", 0)
     assert "screen read" in chat
     page.wait_for_selector("#sv-evidence img")
+    assert_evidence_shown_whole(page)
     page.locator("#sv-evidence img").first.click()
     page.wait_for_selector("#sv-moment img")
     page.wait_for_selector("#sv-memory .sv-slot img")
@@ -107,9 +140,12 @@ def test_bad_upload_shows_the_error_and_the_app_still_answers(page, served, tmp_
     page.wait_for_selector("#sv-upload", state="visible")  # shown by a server round trip
     page.set_input_files("#sv-upload input[type=file]", str(bad))
     page.wait_for_selector("#sv-upload:has-text('holiday.mp4')", timeout=120_000)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # down in the settings
     page.click("#sv-start")
     notice = page.wait_for_selector("#sv-notice .sv-error")
     assert "Upload “holiday.mp4” is not a video" in notice.inner_text()
+    assert page.evaluate("window.scrollY") > 0  # the page is scrolled: the title is out of view
+    assert page.evaluate(IN_VIEW, "#sv-notice .sv-error")  # but the error is where the user is
     wait_frame_change(page)  # the demo clip keeps playing
     assert served.app.live().label == "demo clip"
     wait_for(lambda: stream_time(served.app) > 1.0, 60, "1 s of the demo clip")
