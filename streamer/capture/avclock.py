@@ -1,0 +1,115 @@
+"""A microphone's blocks placed on the session's stream clock, its drift measured and corrected.
+
+A camera frame is stamped with the session clock when it is read. A microphone
+counts samples on its own crystal, which runs a little fast or slow against that
+clock (0.1-0.5 % is common) and can stall or restart. Counting samples alone, a
+laptop's sound would slide 0.3 s away from its picture in a minute at 0.5 %.
+
+`AudioClock.place(n, arrival)` takes one block of `n` samples and the session time
+its callback ran, and returns where the block goes on the stream clock and how many
+samples it should last there:
+
+- The first block is anchored at its arrival minus its own length: the moment its
+  first sample was heard. (PortAudio's reported input latency is not subtracted:
+  through PulseAudio it said 0.2 s while blocks came 0-0.1 s after their last
+  sample, which put speech 0.22 s early; see tests/capture/test_camera_mic.py.)
+- Each later block follows the one before, sample for sample, so the audio stays
+  continuous. Its offset (where the sample count puts its end, minus where the
+  clock does) is smoothed over ~1 s, and every block is stretched or shrunk by a
+  tenth of that offset (at most `MAX_SLEW`, inaudible to speech models), which
+  keeps the offset within a few ms of zero for a clock up to 2 % off.
+- A device that delivered nothing for more than `GAP_SECONDS` lost that audio
+  (a stall, a reconnect): the next block starts at its own moment and the hole is
+  counted, never squeezed out of later speech.
+
+`drift` is what the sample count alone would be off by now (seconds, + = the
+microphone runs fast); `offset` is what remains after the correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.protocols import SAMPLE_RATE
+
+SMOOTHING = 0.1  # weight of the newest block in the offset average: ~10 blocks, 1 s at 0.1 s
+GAIN = 0.1  # share of the smoothed offset taken out per block
+MAX_SLEW = 0.02  # a block is stretched or shrunk by at most 2 % (32 of 1,600 samples)
+GAP_SECONDS = 1.0  # behind the clock by more than this: audio was lost, start afresh
+
+
+@dataclass
+class Placed:
+    """Where one block goes: its first sample's stream time and its samples on that clock."""
+
+    t: float  # stream time of the first sample, seconds
+    samples: np.ndarray  # (m,) float32, m = the block's length after the drift correction
+
+
+class AudioClock:
+    """Stream times for microphone blocks, kept in step with the session clock."""
+
+    def __init__(self, rate: int = SAMPLE_RATE) -> None:
+        self.rate = rate
+        self._next: int | None = None  # stream sample index of the next block's first sample
+        self._smoothed = 0.0  # smoothed offset, seconds
+        self._corrected_at_anchor = 0.0  # `corrected` when the latest anchor was set
+        self.offset = 0.0  # latest smoothed offset after correction, seconds
+        self.drift = 0.0  # sample count minus clock since the first block, seconds
+        self.corrected = 0.0  # seconds added (+) or taken out (-) by stretching blocks
+        self.gaps = 0.0  # seconds of stream the device did not deliver
+        self.device_seconds = 0.0  # seconds the device delivered, by its own count
+        self._drift_base = 0.0  # drift measured before the latest anchor, seconds
+        self._carry = 0.0  # the fraction of a sample the rounding owes the next block
+        self._restarting = False
+
+    def restart(self) -> None:
+        """The device was reopened: the next block is anchored afresh at its own moment."""
+        self._restarting = True
+
+    def place(self, block: np.ndarray, arrival: float) -> Placed:
+        """Place a block of samples whose callback ran at session time `arrival` (seconds)."""
+        n = len(block)
+        heard_end = arrival  # session time of the block's last sample (within a block)
+        self.device_seconds += n / self.rate
+        if self._next is None or self._restarting:
+            return self._anchor(block, heard_end)
+        start = self._next / self.rate
+        measured = start + n / self.rate - heard_end  # + = the sample count runs ahead
+        if measured < -GAP_SECONDS:  # nothing came for a while: that audio is lost
+            return self._anchor(block, heard_end)
+        self._smoothed += SMOOTHING * (measured - self._smoothed)
+        limit = MAX_SLEW * n
+        change = float(np.clip(-GAIN * self._smoothed * self.rate, -limit, limit))
+        m = max(1, n + int(round(change + self._carry)))
+        self._carry += change - (m - n)
+        self.corrected += (m - n) / self.rate
+        self._smoothed += (m - n) / self.rate  # the correction moves the next offsets too
+        self.offset = self._smoothed
+        # what the count alone would be off by: the offset left plus all that was taken out
+        self.drift = self._drift_base + self.offset - (self.corrected - self._corrected_at_anchor)
+        self._next += m
+        return Placed(start, block if m == n else _resample(block, m))
+
+    def _anchor(self, block: np.ndarray, heard_end: float) -> Placed:
+        n = len(block)
+        first = max(0, int(round((heard_end - n / self.rate) * self.rate)))
+        if self._next is not None:
+            first = max(first, self._next)  # never back over audio already placed
+            self.gaps += (first - self._next) / self.rate
+        self._drift_base = self.drift
+        self._corrected_at_anchor = self.corrected
+        self._next = first + n
+        self._smoothed = self.offset = 0.0
+        self._restarting = False
+        return Placed(first / self.rate, block)
+
+
+def _resample(block: np.ndarray, m: int) -> np.ndarray:
+    """(n,) -> (m,) by linear interpolation; m within 2 % of n."""
+    n = len(block)
+    x = np.linspace(0.0, n - 1, m)
+    out: np.ndarray = np.interp(x, np.arange(n), block).astype(np.float32)
+    return out
