@@ -22,6 +22,7 @@ from streamer.types import AudioChunk
 BLOCK_SECONDS = 0.1  # one callback every 100 ms
 BLOCK_SAMPLES = int(BLOCK_SECONDS * SAMPLE_RATE)  # 1,600 samples at 16 kHz
 STALL_SECONDS = 1.0  # no block for this long (ten blocks): the device has stopped
+START_SECONDS = 6.0  # a stream's first block may take this long (1-3.4 s seen through pulse)
 
 
 def import_sounddevice() -> Any:
@@ -57,7 +58,8 @@ class Microphone:
             self.device = int(self.device)
         self.on_block, self.clock = on_block, clock
         self.overflows = 0  # blocks the device reported as overflowed
-        self.last_block = 0.0  # clock time of the latest block
+        self.last_block = 0.0  # clock time of the latest block (or of the start)
+        self._started_blocks = False  # a block came since the latest start
         self._stream: Any = None
 
     @property
@@ -92,6 +94,7 @@ class Microphone:
 
     def start(self) -> None:
         self.last_block = self.clock.now()
+        self._started_blocks = False
         self._stream.start()
 
     @property
@@ -100,8 +103,10 @@ class Microphone:
         return self._stream is not None and bool(self._stream.active)
 
     def alive(self) -> bool:
-        """Still delivering: the stream runs and a block came within `STALL_SECONDS`."""
-        return self.active and self.clock.now() - self.last_block < STALL_SECONDS
+        """Still delivering: the stream runs and a block came within `STALL_SECONDS`
+        (`START_SECONDS` for the first block after a start)."""
+        wait = STALL_SECONDS if self._started_blocks else START_SECONDS
+        return self.active and self.clock.now() - self.last_block < wait
 
     def close(self) -> None:
         if self._stream is not None:
@@ -113,6 +118,7 @@ class Microphone:
         if status and getattr(status, "input_overflow", False):
             self.overflows += 1
         self.last_block = now = self.clock.now()
+        self._started_blocks = True
         self.on_block(indata[:, 0].astype(np.float32, copy=True), now)
 
 

@@ -16,7 +16,7 @@ import pytest
 from streamer.capture import open_source
 from streamer.capture import webcam as webcam_module
 from streamer.synth import SPEECH_RATE, speak
-from streamer.types import AudioChunk, EndOfStream, Frame
+from streamer.types import AudioChunk, EndOfStream, Frame, StatusKind
 from tests.capture.fakes import Camera, FakeVideoCapture
 from tests.capture.pulse import PulseServer, require_pulse
 
@@ -120,3 +120,75 @@ def test_a_sentence_lands_with_the_frames_of_its_moment(pulse, sentence, live_ca
     assert abs(audio[-1].end - frames[-1].t) < 0.5
     assert abs(stats.extra["audio_drift_ms"]) < 100  # PulseAudio paces on this machine's clock
     assert stats.extra["sound"] == 1.0 and stats.note is None
+
+
+def kinds_and_words(events) -> list[tuple[StatusKind, str]]:
+    return [(e.kind, e.message) for e in events]
+
+
+def test_the_camera_unplugged_keeps_the_sound(pulse, sentence, live_camera):
+    wav, speech_onset, _ = sentence
+    src = open_source("webcam:0+mic:pulse", max_backoff=1.0)
+    frames: list[Frame] = []
+    audio: list[AudioChunk] = []
+    with src:
+        wait_for_sound(src, frames, audio)
+        live_camera.unplug_after = live_camera.delivered  # the cable is pulled now
+        played = src.clock.now() - src._t0
+        player = pulse.play(wav)
+        collect(src, 3.0, frames, audio)
+        player.wait(5)
+        events = kinds_and_words(src.events())
+    times = sorted(f.t for f in frames)
+    assert times[-1] > played + 1.0, "frames again after the camera's gap"
+    i = int(np.argmax(np.diff(times)))
+    hole = (times[i], times[i + 1])
+    said = heard_at([c for c in audio if c.t >= played - 0.2])
+    assert hole[1] - hole[0] > 1.0  # 0.5 s + 1 s of backoff without a camera
+    assert hole[0] < said < hole[1]  # the sentence was heard while the camera was gone
+    assert abs(said - (played + speech_onset)) < 0.5
+    assert any(k is StatusKind.RECONNECTING and "sound goes on" in m for k, m in events)
+    assert any(k is StatusKind.RECONNECTED and "camera" in m for k, m in events)
+    assert src.stats().extra["camera_reconnects"] == 1.0
+
+
+def test_the_sound_server_stopped_keeps_the_picture(pulse, live_camera):
+    src = open_source("webcam:0+mic:pulse", max_backoff=1.0)
+    frames: list[Frame] = []
+    audio: list[AudioChunk] = []
+    with src:
+        wait_for_sound(src, frames, audio)
+        pulse.stop()  # the microphone is gone
+        lost_at = src.clock.now() - src._t0
+        collect(src, 1.5, frames, audio)
+        pulse.start()  # and back
+        back_at = src.clock.now() - src._t0
+        end = time.monotonic() + 10.0
+        while time.monotonic() < end and not [c for c in audio if c.t > back_at]:
+            collect(src, 0.2, frames, audio)
+        stats = src.stats()
+        events = kinds_and_words(src.events())
+    assert [f for f in frames if lost_at < f.t < back_at], "frames while the sound was gone"
+    new = [c for c in audio if c.t > back_at]
+    assert new, "the microphone came back"
+    assert any(k is StatusKind.RECONNECTING and "picture goes on" in m for k, m in events)
+    assert any(k is StatusKind.RECONNECTED and "microphone" in m for k, m in events)
+    assert stats.extra["mic_reconnects"] == 1.0 and stats.extra["audio_gap_seconds"] > 1.0
+    assert new[0].t > max(c.end for c in audio if c.t < back_at) - 1e-6  # never back in time
+    print(
+        f"sound lost at {lost_at:.2f} s, server back at {back_at:.2f} s, "
+        f"audio again from {new[0].t:.2f} s; gap {stats.extra['audio_gap_seconds']} s"
+    )
+
+
+def test_a_missing_microphone_still_starts_the_camera(live_camera):
+    src = open_source("webcam:0+mic:studio")
+    frames: list[Frame] = []
+    with src:
+        collect(src, 0.5, frames, [])
+        stats = src.stats()
+        events = src.events()
+    assert frames and stats.extra["sound"] == 0.0
+    assert stats.note is not None and stats.note.startswith("No sound: no microphone found")
+    assert stats.note.endswith(".") and ". " not in stats.note  # one sentence
+    assert [e.message for e in events if e.kind is StatusKind.WARNING] == [stats.note]
