@@ -61,7 +61,9 @@ def camera_mic_pair(spec: str) -> tuple[int | str, str | None] | None:
 
 
 def _device(rest: str) -> int | str:
-    return int(rest) if rest.isdigit() else (rest or 0)
+    from streamer.capture.devices import camera_device
+
+    return camera_device(rest)
 
 
 def _pick(options: dict[str, Any], allowed: set[str]) -> dict[str, Any]:

@@ -19,8 +19,12 @@ samples it should last there:
   tenth of that offset (at most `MAX_SLEW`, inaudible to speech models), which
   keeps the offset within a few ms of zero for a clock up to 2 % off.
 - A device that delivered nothing for more than `GAP_SECONDS` lost that audio
-  (a stall, a reconnect): the next block starts at its own moment and the hole is
-  counted, never squeezed out of later speech.
+  (a stall): once three blocks in a row stay that far behind without catching up,
+  the block starts at its own moment and the hole is counted, never squeezed out
+  of later speech. Blocks that come late and then in a burst (a busy machine
+  held the callback; seen under load here) are audio delayed, not lost: they stay
+  continuous, and a late block moves the average by at most two blocks' length.
+  A reopened device (`restart`) is anchored afresh at once.
 
 `drift` is what the sample count alone would be off by now (seconds, + = the
 microphone runs fast); `offset` is what remains after the correction.
@@ -38,6 +42,8 @@ SMOOTHING = 0.1  # weight of the newest block in the offset average: ~10 blocks,
 GAIN = 0.1  # share of the smoothed offset taken out per block
 MAX_SLEW = 0.02  # a block is stretched or shrunk by at most 2 % (32 of 1,600 samples)
 GAP_SECONDS = 1.0  # behind the clock by more than this: audio was lost, start afresh
+CONFIRM_BLOCKS = 3  # ...on this many blocks in a row that do not catch up (not a late burst)
+OUTLIER_BLOCKS = 2.0  # an offset counts at most this many blocks' length in the average
 
 
 @dataclass
@@ -64,6 +70,7 @@ class AudioClock:
         self._drift_base = 0.0  # drift measured before the latest anchor, seconds
         self._carry = 0.0  # the fraction of a sample the rounding owes the next block
         self._restarting = False
+        self._late: list[float] = []  # offsets of the latest run of blocks far behind
 
     def restart(self) -> None:
         """The device was reopened: the next block is anchored afresh at its own moment."""
@@ -78,9 +85,10 @@ class AudioClock:
             return self._anchor(block, heard_end)
         start = self._next / self.rate
         measured = start + n / self.rate - heard_end  # + = the sample count runs ahead
-        if measured < -GAP_SECONDS:  # nothing came for a while: that audio is lost
+        if self._lost(measured, n):  # nothing came for a while: that audio is lost
             return self._anchor(block, heard_end)
-        self._smoothed += SMOOTHING * (measured - self._smoothed)
+        bound = OUTLIER_BLOCKS * n / self.rate
+        self._smoothed += SMOOTHING * (float(np.clip(measured, -bound, bound)) - self._smoothed)
         limit = MAX_SLEW * n
         change = float(np.clip(-GAIN * self._smoothed * self.rate, -limit, limit))
         m = max(1, n + int(round(change + self._carry)))
@@ -93,6 +101,15 @@ class AudioClock:
         self._next += m
         return Placed(start, block if m == n else _resample(block, m))
 
+    def _lost(self, measured: float, n: int) -> bool:
+        """Far behind on CONFIRM_BLOCKS blocks in a row, not catching up: audio was lost."""
+        if measured >= -GAP_SECONDS:
+            self._late = []
+            return False
+        self._late.append(measured)
+        caught_up = self._late[-1] - self._late[0] > 0.5 * n / self.rate
+        return len(self._late) >= CONFIRM_BLOCKS and not caught_up
+
     def _anchor(self, block: np.ndarray, heard_end: float) -> Placed:
         n = len(block)
         first = max(0, int(round((heard_end - n / self.rate) * self.rate)))
@@ -104,6 +121,7 @@ class AudioClock:
         self._next = first + n
         self._smoothed = self.offset = 0.0
         self._restarting = False
+        self._late = []
         return Placed(first / self.rate, block)
 
 

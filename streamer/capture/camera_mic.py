@@ -78,7 +78,8 @@ class CameraMicSource(Source):
     def name(self) -> str:
         return f"CameraMicSource({self.camera.device}+{self.mic.label})"
 
-    def _now(self) -> float:
+    def now(self) -> float:
+        """The stream clock now: seconds since the devices were opened."""
         return self.clock.now() - self._t0
 
     # -- open and close ------------------------------------------------------------
@@ -113,7 +114,7 @@ class CameraMicSource(Source):
                 if not self._camera_back():
                     break
                 continue
-            t = self._now()
+            t = self.now()
             if self.paused:
                 continue  # keep reading so the device stays live; frames are not wanted
             if self.fps is not None:
@@ -133,7 +134,7 @@ class CameraMicSource(Source):
             self._picture = False
             if not self._sound:
                 raise
-            self._warn(f"{e} The sound goes on.", self._now())
+            self._warn(f"{e} The sound goes on.", self.now())
         while not self.stop_event.wait(WATCH_SECONDS):  # sound only, until stopped
             if not self._sound:
                 raise SourceError(
@@ -144,7 +145,7 @@ class CameraMicSource(Source):
     def _camera_report(self, kind: StatusKind, message: str) -> None:
         if kind is StatusKind.RECONNECTING:
             message += "; the sound goes on" if self._sound else ""
-        self._event(kind, self._now(), message)
+        self._event(kind, self.now(), message)
 
     # -- the microphone ---------------------------------------------------------------
     def _block(self, samples: np.ndarray, arrival: float) -> None:
@@ -162,7 +163,7 @@ class CameraMicSource(Source):
         """Reopen the microphone with backoff. False if stopped or given up."""
         what = f"microphone {self.mic.label!r}"
         lost = f"{what} stopped sending sound; the picture goes on"
-        self._event(StatusKind.RECONNECTING, self._now(), lost)
+        self._event(StatusKind.RECONNECTING, self.now(), lost)
         self.mic.close()
         backoff, attempts = FIRST_BACKOFF, 0
         while not self.clock.sleep(backoff, self.stop_event):
@@ -176,12 +177,12 @@ class CameraMicSource(Source):
                 if self.max_attempts is not None and attempts >= self.max_attempts:
                     self._sound = False
                     if self._picture:
-                        self._warn(f"No sound: the {what} did not come back.", self._now())
+                        self._warn(f"No sound: the {what} did not come back.", self.now())
                     return False
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
             self.mic_reconnects += 1
-            self._event(StatusKind.RECONNECTED, self._now(), f"{what} is back")
+            self._event(StatusKind.RECONNECTED, self.now(), f"{what} is back")
             return True
         return False
 

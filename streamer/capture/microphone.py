@@ -40,6 +40,20 @@ def import_sounddevice() -> Any:
     return sounddevice
 
 
+def _find_input(sd: Any, device: int | str | None) -> None:
+    """Raise unless PortAudio has this input; a device plugged in (or a sound server
+    started) after PortAudio listed the devices is found by listing them again."""
+    try:
+        sd.query_devices(device, kind="input")
+    except (ValueError, sd.PortAudioError):
+        refresh = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
+        if None in refresh:
+            raise
+        refresh[0]()  # sounddevice lists devices once, when PortAudio starts
+        refresh[1]()
+        sd.query_devices(device, kind="input")
+
+
 class Microphone:
     """One PortAudio input stream, 16 kHz mono float32, in blocks of `BLOCK_SECONDS`.
 
@@ -70,7 +84,7 @@ class Microphone:
         """Open (not start) the stream, or SourceError in one sentence."""
         sd = import_sounddevice()
         try:
-            sd.query_devices(self.device, kind="input")
+            _find_input(sd, self.device)
         except (ValueError, sd.PortAudioError) as e:
             which = "default" if self.device is None else repr(self.device)
             raise SourceError(

@@ -8,8 +8,6 @@ or the source is stopped.
 
 from __future__ import annotations
 
-import glob
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,16 +23,6 @@ from streamer.errors import SourceError
 from streamer.types import Frame, StatusKind
 
 FIRST_BACKOFF = 0.5  # seconds before the first reconnect attempt
-
-
-def list_cameras() -> list[tuple[str, str]]:
-    """(label, spec) per camera device found (/dev/video*), or device 0 when none is."""
-    found = []
-    for dev in sorted(glob.glob("/dev/video*")):
-        m = re.fullmatch(r"/dev/video(\d+)", dev)
-        if m:
-            found.append((f"camera {m.group(1)} ({dev})", f"webcam:{m.group(1)}"))
-    return found or [("camera 0 (no camera found on this machine)", "webcam:0")]
 
 
 class Camera:

@@ -15,10 +15,16 @@ import os
 import shutil
 import subprocess
 import time
+import wave
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from streamer.synth import SPEECH_RATE, speak
+
+ONSET_LEVEL = 0.02  # |sample| above this: speech has begun (espeak's silence is 0)
 SINK = "nullsink"
 RATE = 16000
 START_TIMEOUT = 10.0  # seconds for the daemon to answer
@@ -116,3 +122,29 @@ class PulseServer:
         path = self.folder / "pulse.log"
         lines = path.read_text(errors="replace").splitlines() if path.exists() else []
         return " / ".join(lines[-3:]) or "no log"
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path  # a 16-bit mono wav
+    onset: float  # seconds into the file where the speech begins
+    seconds: float  # its length
+
+
+def onset(samples: np.ndarray, rate: int) -> float:
+    """Seconds to the first sample louder than ONSET_LEVEL."""
+    loud = np.flatnonzero(np.abs(samples) > ONSET_LEVEL)
+    assert loud.size, "no sound above the onset level"
+    return float(loud[0] / rate)
+
+
+def spoken(text: str, folder: Path) -> Recording:
+    """`text` spoken by espeak-ng, written as a wav for paplay."""
+    speech = speak(text)
+    path = folder / "speech.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SPEECH_RATE)
+        w.writeframes((np.clip(speech, -1, 1) * 32767).astype(np.int16).tobytes())
+    return Recording(path, onset(speech, SPEECH_RATE), len(speech) / SPEECH_RATE)

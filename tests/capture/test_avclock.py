@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from models.protocols import SAMPLE_RATE
-from streamer.capture.avclock import GAP_SECONDS, AudioClock
+from streamer.capture.avclock import CONFIRM_BLOCKS, GAP_SECONDS, AudioClock
 from streamer.synth import SPEECH_RATE, speak
 
 BLOCK = 1600  # samples a callback (0.1 s at 16 kHz)
@@ -80,10 +80,25 @@ def test_a_stalled_microphone_leaves_a_hole_not_a_shift(sentence):
     block = np.zeros(BLOCK, np.float32)
     for k in range(1, 21):  # 2 s of blocks, then 3 s of nothing
         clock.place(block, k * 0.1)
-    p = clock.place(sentence[:BLOCK], 5.1)
-    assert p.t == pytest.approx(5.0)  # at its own moment, not glued on at 2.0 s
-    assert clock.gaps == pytest.approx(3.0)
+    late = [clock.place(block, 5.1 + 0.1 * k) for k in range(CONFIRM_BLOCKS - 1)]
+    p = clock.place(sentence[:BLOCK], 5.1 + 0.1 * (CONFIRM_BLOCKS - 1))
+    assert [q.t for q in late] == pytest.approx([2.0 + 0.1 * k for k in range(len(late))], abs=0.01)
+    assert p.t == pytest.approx(5.0 + 0.1 * (CONFIRM_BLOCKS - 1))  # at its own moment
+    assert clock.gaps == pytest.approx(3.0, abs=0.01)
     assert 3.0 > GAP_SECONDS
+
+
+def test_a_late_burst_is_delayed_audio_not_lost(sentence):
+    """A busy machine held the callbacks 1.5 s, then they came all at once."""
+    clock = AudioClock()
+    block = np.zeros(BLOCK, np.float32)
+    for k in range(1, 21):
+        clock.place(block, k * 0.1)
+    burst = [clock.place(block, 3.5) for _ in range(15)]  # 2.0-3.5 s of audio, at 3.5 s
+    assert burst[0].t == pytest.approx(2.0) and clock.gaps == 0.0
+    for k in range(36, 100):  # back to normal: one block every 0.1 s
+        clock.place(block, k * 0.1)
+    assert abs(clock.offset) < 0.01 and abs(clock.drift) < 0.02
 
 
 def test_a_reopened_microphone_is_anchored_afresh():

@@ -7,57 +7,15 @@ Each live test runs a few seconds of real time.
 
 from __future__ import annotations
 
+import json
 import time
-import wave
 
 import numpy as np
 import pytest
 
 from streamer.capture import open_source
-from streamer.capture import webcam as webcam_module
-from streamer.synth import SPEECH_RATE, speak
 from streamer.types import AudioChunk, EndOfStream, Frame, StatusKind
-from tests.capture.fakes import Camera, FakeVideoCapture
-from tests.capture.pulse import PulseServer, require_pulse
-
-SENTENCE = "The red kettle is on the stove."
-ONSET_LEVEL = 0.02  # |sample| above this: the speech has begun (espeak's silence is 0)
-
-
-@pytest.fixture(scope="module")
-def pulse(tmp_path_factory):
-    require_pulse()
-    server = PulseServer(tmp_path_factory.mktemp("pulse")).start()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def sentence(tmp_path_factory):
-    """The sentence as a wav (espeak-ng), and where its speech begins in it (seconds)."""
-    speech = speak(SENTENCE)
-    path = tmp_path_factory.mktemp("speech") / "kettle.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SPEECH_RATE)
-        w.writeframes((np.clip(speech, -1, 1) * 32767).astype(np.int16).tobytes())
-    return path, onset(speech, SPEECH_RATE), len(speech) / SPEECH_RATE
-
-
-@pytest.fixture
-def live_camera(clip, monkeypatch):
-    """A 10 fps camera in real time, playing the gate clip."""
-    cam = Camera(str(clip[0]))
-    FakeVideoCapture.camera = cam
-    monkeypatch.setattr(webcam_module.cv2, "VideoCapture", FakeVideoCapture)
-    return cam
-
-
-def onset(samples: np.ndarray, rate: int) -> float:
-    loud = np.flatnonzero(np.abs(samples) > ONSET_LEVEL)
-    assert loud.size, "no sound above the onset level"
-    return float(loud[0] / rate)
+from tests.capture.pulse import ONSET_LEVEL
 
 
 def collect(src, seconds: float, frames: list[Frame], audio: list[AudioChunk]) -> None:
@@ -90,14 +48,14 @@ def heard_at(audio: list[AudioChunk]) -> float:
 
 
 def test_a_sentence_lands_with_the_frames_of_its_moment(pulse, sentence, live_camera):
-    wav, speech_onset, _ = sentence
+    wav, speech_onset = sentence.path, sentence.onset
     src = open_source("webcam:0+mic:pulse")
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
         wait_for_sound(src, frames, audio)
         collect(src, 0.5, frames, audio)
-        played = src.clock.now() - src._t0  # the known moment, on the stream clock
+        played = src.now()  # the known moment, on the stream clock
         player = pulse.play(wav)
         collect(src, 3.5, frames, audio)
         player.wait(5)
@@ -127,14 +85,14 @@ def kinds_and_words(events) -> list[tuple[StatusKind, str]]:
 
 
 def test_the_camera_unplugged_keeps_the_sound(pulse, sentence, live_camera):
-    wav, speech_onset, _ = sentence
+    wav, speech_onset = sentence.path, sentence.onset
     src = open_source("webcam:0+mic:pulse", max_backoff=1.0)
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
         wait_for_sound(src, frames, audio)
         live_camera.unplug_after = live_camera.delivered  # the cable is pulled now
-        played = src.clock.now() - src._t0
+        played = src.now()
         player = pulse.play(wav)
         collect(src, 3.0, frames, audio)
         player.wait(5)
@@ -159,10 +117,10 @@ def test_the_sound_server_stopped_keeps_the_picture(pulse, live_camera):
     with src:
         wait_for_sound(src, frames, audio)
         pulse.stop()  # the microphone is gone
-        lost_at = src.clock.now() - src._t0
+        lost_at = src.now()
         collect(src, 1.5, frames, audio)
         pulse.start()  # and back
-        back_at = src.clock.now() - src._t0
+        back_at = src.now()
         end = time.monotonic() + 10.0
         while time.monotonic() < end and not [c for c in audio if c.t > back_at]:
             collect(src, 0.2, frames, audio)
@@ -192,3 +150,20 @@ def test_a_missing_microphone_still_starts_the_camera(live_camera):
     assert stats.note is not None and stats.note.startswith("No sound: no microphone found")
     assert stats.note.endswith(".") and ". " not in stats.note  # one sentence
     assert [e.message for e in events if e.kind is StatusKind.WARNING] == [stats.note]
+
+
+def test_devices_lists_the_microphone_and_names_or_indexes_open_it(pulse, live_camera, capsys):
+    from cli.main import main
+
+    assert main(["devices", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    mics = {m["name"]: m for m in listed["microphones"]}
+    assert (
+        "pulse" in mics and mics["pulse"]["rate"] > 0 and mics["pulse"]["spec"].startswith("mic:")
+    )
+    for spec in (f"webcam:0+{mics['pulse']['spec']}", "mic:pulse+webcam:0"):  # index, name
+        src = open_source(spec)
+        audio: list[AudioChunk] = []
+        with src:
+            wait_for_sound(src, [], audio)
+        assert src.stats().extra["sound"] == 1.0 and audio
