@@ -46,11 +46,11 @@ def _find_input(sd: Any, device: int | str | None) -> None:
     try:
         sd.query_devices(device, kind="input")
     except (ValueError, sd.PortAudioError):
-        refresh = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
-        if None in refresh:
+        stop, start = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
+        if stop is None or start is None:
             raise
-        refresh[0]()  # sounddevice lists devices once, when PortAudio starts
-        refresh[1]()
+        stop()  # sounddevice lists devices once, when PortAudio starts
+        start()
         sd.query_devices(device, kind="input")
 
 
