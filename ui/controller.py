@@ -43,7 +43,7 @@ NO_SESSION = (
 class StartRequest:
     """What to watch and how."""
 
-    source: str  # file path, URL or webcam:N
+    source: str  # file path, URL, webcam:N or webcam:N+mic:NAME
     label: str  # what the page calls it: "demo clip", "upload “talk.mp4”", ...
     speed: float = 1.0  # replay speed of a file (ignored by live sources)
     loop: bool = False
@@ -54,7 +54,8 @@ class StartRequest:
 
 STATUS_WORDS = {  # how the live view's status line says what the source reported
     StatusKind.RECONNECTING: "reconnecting: {message}",
-    StatusKind.RECONNECTED: "reconnected",
+    StatusKind.RECONNECTED: "reconnected: {message}",
+    StatusKind.WARNING: "{message}",  # e.g. "No sound: ..." of a camera without its microphone
     StatusKind.ERROR: "source error: {message}",
     StatusKind.END_OF_STREAM: "end of stream",
 }

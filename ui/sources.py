@@ -30,8 +30,12 @@ def resolve_source(
     *,
     allow_paths: bool,
     uploads: UploadStore,
+    mic: str | None = None,
 ) -> ResolvedSource:
-    """The picked source, or StreamerError saying what is missing."""
+    """The picked source, or StreamerError saying what is missing.
+
+    `mic` (a `mic:N` spec, or None for none) goes with the camera: one source, one clock.
+    """
     if mode == DEMO:
         return ResolvedSource(str(DEMO_CLIP), "demo clip")
     if mode == FILE:
@@ -56,5 +60,8 @@ def resolve_source(
         return ResolvedSource(u, u)
     if mode == WEBCAM:
         spec = device or "webcam:0"
-        return ResolvedSource(spec, spec.replace("webcam:", "camera "))
+        label = spec.replace("webcam:", "camera ")
+        if mic:
+            return ResolvedSource(f"{spec}+{mic}", f"{label} + microphone {mic[4:]}")
+        return ResolvedSource(spec, label)
     raise StreamerError(f"Pick a source: {', '.join(MODES)}.")

@@ -20,8 +20,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),  # pandas 3 notes in gradio
 ]
 
-# /start inputs: mode, upload, path, url, camera, speed, loop, memory, backend
-DEMO_START = ("Demo clip", None, "", "", "webcam:0", 1.0, False, "pyramid", "extractive")
+# /start inputs: mode, upload, path, url, camera, speed, loop, memory, backend, mic, mic device
+DEMO_START = (
+    "Demo clip", None, "", "", "webcam:0", 1.0, False, "pyramid", "extractive", True, "mic:default"
+)  # fmt: skip
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -72,7 +74,7 @@ def test_errors_come_back_as_the_notice(served, tmp_path):
     job = client.submit("What happened?", [], api_name="/ask")
     chat, _, _, notice = job.result(timeout=60)
     assert "press Start" in notice and "press Start" in message_text(chat[-1])
-    url_start = ("URL", None, "", "ftp://nowhere", "webcam:0", 1.0, False, "pyramid", "extractive")
+    url_start = ("URL", None, "", "ftp://nowhere", *DEMO_START[4:])
     assert "Type a stream URL" in client.predict(*url_start, api_name="/start")
     assert client.predict(api_name="/status")["state"] == "idle"
 
