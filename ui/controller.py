@@ -30,6 +30,8 @@ from ui.saved import autosave_name, offered_first, safe_name, saved_folder
 from ui.uploads import UploadStore
 
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
+# The demo plays on a loop until another source is picked: a page opened late still plays.
+DEMO_LABEL = "demo clip, playing on a loop"
 MIN_SPEED, MAX_SPEED = 0.5, 8.0  # replay speeds the page offers
 MODEL_WAIT = 180.0  # seconds a start waits for the models still loading
 LAG_POINTS = 600  # (stream time, lag) samples kept for the lag plot
@@ -37,6 +39,11 @@ RETIRE_WAIT = 30.0  # seconds close() waits for each replaced session to finish 
 NO_SESSION = (
     "Nothing is playing yet: press Start (the demo clip is ready) or reopen a saved session."
 )
+
+
+def is_demo(source: str) -> bool:
+    """The bundled demo clip (which always loops)."""
+    return Path(source).resolve() == DEMO_CLIP.resolve()
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ class AppController:
             source=req.source,
             pace="realtime",
             speed=req.speed,
-            loop=req.loop,
+            loop=req.loop or is_demo(req.source),
             memory=req.memory,
             backend=req.backend,
             device=self.device,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamer.capture.urls import is_url
 from streamer.errors import StreamerError
-from ui.controller import DEMO_CLIP
+from ui.controller import DEMO_CLIP, DEMO_LABEL
 from ui.uploads import UploadStore
 
 DEMO, FILE, URL, WEBCAM = "Demo clip", "Video file", "URL", "Webcam"
@@ -37,7 +37,7 @@ def resolve_source(
     `mic` (a `mic:N` spec, or None for none) goes with the camera: one source, one clock.
     """
     if mode == DEMO:
-        return ResolvedSource(str(DEMO_CLIP), "demo clip")
+        return ResolvedSource(str(DEMO_CLIP), DEMO_LABEL)
     if mode == FILE:
         if upload:
             name = Path(upload).name

@@ -12,6 +12,7 @@ from gradio_client import Client
 
 from tests.conftest import ROOT
 from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, wait_for
+from ui.controller import DEMO_LABEL
 
 ALL_INTERFACES = ".".join(["0"] * 4)  # a non-local bind address, refused without --auth
 
@@ -56,7 +57,7 @@ def test_client_watch_ask_stop_save_reopen(served, tmp_path):
     assert GATE_TEXT in client.predict("gate sign", api_name="/timeline")
 
     viewer = Client(served.url, verbose=False, download_files=str(tmp_path))  # a second tab
-    assert viewer.predict(api_name="/status")["label"] == "demo clip"
+    assert viewer.predict(api_name="/status")["label"] == DEMO_LABEL
     assert GATE_TEXT in ask(viewer, "What did the gate sign say?")[0]
 
     assert "Stopped" in client.predict(api_name="/stop")
