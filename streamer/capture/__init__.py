@@ -45,6 +45,12 @@ def open_source(spec: str, **options: Any) -> Source:
     return FileSource(spec, **_pick(options, FILE_OPTIONS))  # refuses other schemes
 
 
+def is_live(spec: str) -> bool:
+    """A spec of a live device (a camera, a microphone or both): a stream with no end."""
+    kind = spec.strip().partition(":")[0]
+    return camera_mic_pair(spec) is not None or kind in ("webcam", "camera", "mic", "microphone")
+
+
 def camera_mic_pair(spec: str) -> tuple[int | str, str | None] | None:
     """(camera, microphone) of a `webcam:N+mic:NAME` spec (either order), else None."""
     parts = [p.strip() for p in spec.split("+")]
@@ -70,4 +76,4 @@ def _pick(options: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in allowed and v is not None}
 
 
-__all__ = ["Source", "FileSource", "Policy", "StreamQueue", "open_source"]
+__all__ = ["Source", "FileSource", "Policy", "StreamQueue", "is_live", "open_source"]

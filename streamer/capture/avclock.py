@@ -27,7 +27,11 @@ samples it should last there:
   A reopened device (`restart`) is anchored afresh at once.
 
 `drift` is what the sample count alone would be off by now (seconds, + = the
-microphone runs fast); `offset` is what remains after the correction.
+microphone runs fast): the slope of the raw offset (sample count minus clock) over
+the blocks since the anchor, a least-squares fit, times the time since the first
+block (blocks more than two block lengths off the line are left out: a burst is not
+drift), so neither the callbacks' jitter nor where the first block happened to be
+anchored counts as drift. `offset` is what remains after the correction.
 """
 
 from __future__ import annotations
@@ -61,13 +65,15 @@ class AudioClock:
         self.rate = rate
         self._next: int | None = None  # stream sample index of the next block's first sample
         self._smoothed = 0.0  # smoothed offset, seconds
-        self._corrected_at_anchor = 0.0  # `corrected` when the latest anchor was set
+        self._fit = _LineFit()  # raw offset against time since the latest anchor
         self.offset = 0.0  # latest smoothed offset after correction, seconds
-        self.drift = 0.0  # sample count minus clock since the first block, seconds
+        self.drift = 0.0  # what the sample count alone would be off by now, seconds
         self.corrected = 0.0  # seconds added (+) or taken out (-) by stretching blocks
         self.gaps = 0.0  # seconds of stream the device did not deliver
         self.device_seconds = 0.0  # seconds the device delivered, by its own count
         self._drift_base = 0.0  # drift measured before the latest anchor, seconds
+        self._anchor_clock = 0.0  # session time of the latest anchor's first sample
+        self._anchor_samples = 0  # device samples since the latest anchor
         self._carry = 0.0  # the fraction of a sample the rounding owes the next block
         self._restarting = False
         self._late: list[float] = []  # offsets of the latest run of blocks far behind
@@ -97,9 +103,17 @@ class AudioClock:
         self._smoothed += (m - n) / self.rate  # the correction moves the next offsets too
         self.offset = self._smoothed
         # what the count alone would be off by: the offset left plus all that was taken out
-        self.drift = self._drift_base + self.offset - (self.corrected - self._corrected_at_anchor)
+        self._measure_drift(n, heard_end)
         self._next += m
         return Placed(start, block if m == n else _resample(block, m))
+
+    def _measure_drift(self, n: int, heard_end: float) -> None:
+        self._anchor_samples += n
+        x = heard_end - self._anchor_clock  # clock seconds since the anchor
+        y = self._anchor_samples / self.rate - x  # the raw offset
+        if self._fit.n < 10 or abs(y - self._fit.at(x)) < OUTLIER_BLOCKS * n / self.rate:
+            self._fit.add(x, y)  # a late block (a burst) is not drift
+        self.drift = self._drift_base + self._fit.slope() * x
 
     def _lost(self, measured: float, n: int) -> bool:
         """Far behind on CONFIRM_BLOCKS blocks in a row, not catching up: audio was lost."""
@@ -117,12 +131,36 @@ class AudioClock:
             first = max(first, self._next)  # never back over audio already placed
             self.gaps += (first - self._next) / self.rate
         self._drift_base = self.drift
-        self._corrected_at_anchor = self.corrected
+        self._anchor_clock, self._anchor_samples = first / self.rate, n
+        self._fit = _LineFit()
         self._next = first + n
         self._smoothed = self.offset = 0.0
         self._restarting = False
         self._late = []
         return Placed(first / self.rate, block)
+
+
+class _LineFit:
+    """Running least-squares slope of y against x."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sx = self.sy = self.sxx = self.sxy = 0.0
+
+    def add(self, x: float, y: float) -> None:
+        self.n += 1
+        self.sx += x
+        self.sy += y
+        self.sxx += x * x
+        self.sxy += x * y
+
+    def at(self, x: float) -> float:
+        mean_x, mean_y = self.sx / max(self.n, 1), self.sy / max(self.n, 1)
+        return mean_y + self.slope() * (x - mean_x)
+
+    def slope(self) -> float:
+        d = self.n * self.sxx - self.sx * self.sx
+        return (self.n * self.sxy - self.sx * self.sy) / d if self.n > 2 and d > 1e-12 else 0.0
 
 
 def _resample(block: np.ndarray, m: int) -> np.ndarray:

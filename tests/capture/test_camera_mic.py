@@ -167,3 +167,14 @@ def test_devices_lists_the_microphone_and_names_or_indexes_open_it(pulse, live_c
         with src:
             wait_for_sound(src, [], audio)
         assert src.stats().extra["sound"] == 1.0 and audio
+
+
+def test_asking_a_live_source_needs_a_watching_time(capsys):
+    from cli.main import EXIT_USER_ERROR, main
+
+    assert main(["ask", "webcam:0+mic:default", "-q", "What was said?"]) == EXIT_USER_ERROR
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "error: webcam:0+mic:default is live and has no end; give --at SECONDS to watch "
+        "before asking."
+    )
