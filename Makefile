@@ -46,7 +46,8 @@ $(VENV)/.app: $(VENV)/.base
 	$(PIP) install -e '.[app]'
 	touch $@
 
-$(VENV)/.test: $(VENV)/.base
+# The Makefile is a prerequisite: a venv made before a system package was added gets it too.
+$(VENV)/.test: $(VENV)/.base Makefile
 	bash tools/system-deps.sh $(TEST_DEBS)
 	$(PIP) install -e '.[app,test,dev,eval]'
 	touch $@
