@@ -70,7 +70,7 @@ class FakeVideoCapture:
         cam = type(self).camera
         if self._cap is None or not cam.plugged:
             return False, None
-        if cam.unplug_after is not None and cam.delivered == cam.unplug_after:
+        if cam.unplug_after is not None and cam.delivered >= cam.unplug_after:
             cam.plugged, cam.unplug_after = False, None
             cam.failed_opens, cam.unplugged_at = 0, time.monotonic()
             return False, None
