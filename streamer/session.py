@@ -237,10 +237,17 @@ class Session:
 
     @staticmethod
     def cameras() -> list[tuple[str, str]]:
-        """(label, source spec) of each camera found on this machine."""
-        from streamer.capture.webcam import list_cameras
+        """(label, source spec) of each camera found on this machine (`launch.py devices`)."""
+        from streamer.capture.devices import camera_choices
 
-        return list_cameras()
+        return camera_choices()
+
+    @staticmethod
+    def microphones() -> list[tuple[str, str]]:
+        """(label, mic:N) of each microphone found, the system's default first."""
+        from streamer.capture.devices import microphone_choices
+
+        return microphone_choices()
 
     @staticmethod
     def saved(root: str | Path) -> list[SavedSession]:

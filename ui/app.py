@@ -105,7 +105,7 @@ class Page:
     notice: Any = None
     live: Any = None
     controls: tuple[Any, ...] = ()  # start, pause, resume, stop buttons
-    source: tuple[Any, ...] = ()  # mode, upload, path, url, device, mic
+    source: tuple[Any, ...] = ()  # mode, upload, path, url, device, mic, mic_device
     settings: tuple[Any, ...] = ()  # speed, loop, memory, backend
     chat: tuple[Any, ...] = ()  # chatbot, question, ask button
     evidence: tuple[Any, ...] = ()  # gallery, moment image, moment caption
@@ -161,15 +161,22 @@ def _player(page: Page, app: AppController, options: AppOptions) -> None:
         cams = Session.cameras()
         if first.device and first.device not in [c[1] for c in cams]:
             cams = [*cams, (first.device.replace("webcam:", "camera "), first.device)]
+        webcam = first.mode == WEBCAM
         device = gr.Dropdown(
             cams, value=first.device or cams[0][1], label="Camera",
-            visible=first.mode == WEBCAM, elem_id="sv-device",
+            visible=webcam, elem_id="sv-device",
         )  # fmt: skip
-        mic = gr.Checkbox(
-            label="Microphone", value=False, interactive=False, visible=first.mode == WEBCAM,
-            info="Sound with a webcam is not built yet: a webcam is watched without sound.",
-        )  # fmt: skip
-        page.source = (mode, upload, path, url, device, mic)
+        with gr.Row():
+            mics = Session.microphones()
+            mic = gr.Checkbox(
+                label="Microphone", value=True, visible=webcam, elem_id="sv-mic",
+                info="The room's sound with the picture, on one clock.",
+            )  # fmt: skip
+            mic_device = gr.Dropdown(
+                mics, value=mics[0][1], label="Microphone device", visible=webcam,
+                elem_id="sv-mic-device",
+            )  # fmt: skip
+        page.source = (mode, upload, path, url, device, mic, mic_device)
         with gr.Row():
             speed = gr.Slider(
                 MIN_SPEED, MAX_SPEED, value=options.speed, step=0.5,
@@ -252,19 +259,19 @@ def _wire(demo: gr.Blocks, page: Page, h: Handlers) -> None:
 
 def _wire_controls(page: Page, h: Handlers) -> None:
     start, pause, resume, stop = page.controls
-    mode, upload, path, url, device, mic = page.source
-    inputs = [mode, upload, path, url, device, *page.settings]
+    mode, upload, path, url, device, mic, mic_device = page.source
+    inputs = [mode, upload, path, url, device, *page.settings, mic, mic_device]
     start.click(h.start, inputs, page.notice, api_name="start", concurrency_limit=1)
     pause.click(h.pause, None, page.notice, api_name="pause")
     resume.click(h.resume, None, page.notice, api_name="resume")
     stop.click(h.stop, None, page.notice, api_name="stop")
 
     def show(m: str) -> tuple[Any, ...]:
-        return tuple(
-            gr.update(visible=v) for v in (m == FILE, m == FILE, m == URL, m == WEBCAM, m == WEBCAM)
-        )
+        cam = m == WEBCAM
+        return tuple(gr.update(visible=v) for v in (m == FILE, m == FILE, m == URL, cam, cam, cam))
 
-    mode.change(show, mode, [upload, path, url, device, mic], api_visibility="private")
+    shown = [upload, path, url, device, mic, mic_device]
+    mode.change(show, mode, shown, api_visibility="private")
     name, save, saved, refresh, reopen = page.sessions
     save.click(h.save, name, [page.notice, saved], api_name="save")
     reopen.click(h.reopen, saved, page.notice, api_name="reopen")

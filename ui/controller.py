@@ -31,6 +31,8 @@ from ui.search import search_timeline
 from ui.uploads import UploadStore
 
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
+# The demo plays on a loop until another source is picked: a page opened late still plays.
+DEMO_LABEL = "demo clip, playing on a loop"
 MIN_SPEED, MAX_SPEED = 0.5, 8.0  # replay speeds the page offers
 MODEL_WAIT = 180.0  # seconds a start waits for the models still loading
 LAG_POINTS = 600  # (stream time, lag) samples kept for the lag plot
@@ -41,11 +43,16 @@ NO_SESSION = (
 ENDED = ("finishing", "ended")  # states of a stream whose source has nothing more to play
 
 
+def is_demo(source: str) -> bool:
+    """The bundled demo clip (which always loops)."""
+    return Path(source).resolve() == DEMO_CLIP.resolve()
+
+
 @dataclass(frozen=True)
 class StartRequest:
     """What to watch and how."""
 
-    source: str  # file path, URL or webcam:N
+    source: str  # file path, URL, webcam:N or webcam:N+mic:NAME
     label: str  # what the page calls it: "demo clip", "upload “talk.mp4”", ...
     speed: float = 1.0  # replay speed of a file (ignored by live sources)
     loop: bool = False
@@ -56,7 +63,8 @@ class StartRequest:
 
 STATUS_WORDS = {  # how the live view's status line says what the source reported
     StatusKind.RECONNECTING: "reconnecting: {message}",
-    StatusKind.RECONNECTED: "reconnected",
+    StatusKind.RECONNECTED: "reconnected: {message}",
+    StatusKind.WARNING: "{message}",  # e.g. "No sound: ..." of a camera without its microphone
     StatusKind.ERROR: "source error: {message}",
     StatusKind.END_OF_STREAM: "end of stream",
 }
@@ -124,7 +132,7 @@ class AppController:
             source=req.source,
             pace="realtime",
             speed=req.speed,
-            loop=req.loop,
+            loop=req.loop or is_demo(req.source),
             memory=req.memory,
             backend=req.backend,
             device=self.device,

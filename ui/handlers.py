@@ -48,11 +48,13 @@ class Handlers:
         loop: bool,
         memory: str,
         backend: str,
+        mic: bool = False,
+        mic_device: str | None = None,
     ) -> str:
         def action() -> str:
             src = resolve_source(
                 mode, upload, path, url, device, allow_paths=self.allow_paths,
-                uploads=self.app.uploads,
+                uploads=self.app.uploads, mic=(mic_device or "mic:default") if mic else None,
             )  # fmt: skip
             req = StartRequest(
                 src.source, src.label, float(speed), bool(loop), memory, backend, src.hide_path

@@ -73,6 +73,8 @@ def _health(live: LiveState) -> str:
         if src is not None:
             parts.append(f"{src.fps:.0f} fps in" if src.fps else "fps —")
             parts.append(f"{src.frames_dropped} dropped")
+            if src.extra.get("sound") == 0.0:  # a camera whose microphone is missing or lost
+                parts.append('<span class="sv-nosound">no sound</span>')
         if p is not None:
             parts.append(f"lag {p.lag:.1f} s")
             parts.append(f"{p.x_realtime:.1f}× realtime")

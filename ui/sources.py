@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamer.capture.urls import is_url
 from streamer.errors import StreamerError
-from ui.controller import DEMO_CLIP
+from ui.controller import DEMO_CLIP, DEMO_LABEL
 from ui.uploads import UploadStore
 
 DEMO, FILE, URL, WEBCAM = "Demo clip", "Video file", "URL", "Webcam"
@@ -52,10 +52,14 @@ def resolve_source(
     *,
     allow_paths: bool,
     uploads: UploadStore,
+    mic: str | None = None,
 ) -> ResolvedSource:
-    """The picked source, or StreamerError saying what is missing."""
+    """The picked source, or StreamerError saying what is missing.
+
+    `mic` (a `mic:N` spec, or None for none) goes with the camera: one source, one clock.
+    """
     if mode == DEMO:
-        return ResolvedSource(str(DEMO_CLIP), "demo clip")
+        return ResolvedSource(str(DEMO_CLIP), DEMO_LABEL)
     if mode == FILE:
         if upload:
             name = Path(upload).name
@@ -78,5 +82,8 @@ def resolve_source(
         return ResolvedSource(u, u)
     if mode == WEBCAM:
         spec = device or "webcam:0"
-        return ResolvedSource(spec, spec.replace("webcam:", "camera "))
+        label = spec.replace("webcam:", "camera ")
+        if mic:
+            return ResolvedSource(f"{spec}+{mic}", f"{label} + microphone {mic[4:]}")
+        return ResolvedSource(spec, label)
     raise StreamerError(f"Pick a source: {', '.join(MODES)}.")

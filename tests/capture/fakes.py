@@ -1,14 +1,16 @@
 """Stand-ins for hardware that is not here, fed from real recorded media.
 
 `FakeVideoCapture` replaces `cv2.VideoCapture`: it plays a real video file frame by
-frame (advancing a ManualClock by one frame period per read) and can be
-"unplugged". `FakeSoundDevice` replaces the sounddevice module: its InputStream
+frame at 10 fps (advancing a ManualClock by one frame period per read, or, with no
+ManualClock, blocking in `read` until the frame is due, as a real camera does) and
+can be "unplugged". `FakeSoundDevice` replaces the sounddevice module: its InputStream
 calls the callback from its own thread with blocks of a real recording.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import cv2
@@ -17,6 +19,7 @@ import numpy as np
 from models.protocols import SAMPLE_RATE
 from streamer.clock import ManualClock
 
+FRAME_SECONDS = 0.1  # a 10 fps camera
 RealVideoCapture = cv2.VideoCapture  # kept before tests patch cv2.VideoCapture
 
 
@@ -26,7 +29,7 @@ class Camera:
     def __init__(
         self,
         path: str,
-        clock: ManualClock,
+        clock: ManualClock | None = None,
         unplug_after: int | None = None,
         replug_after_opens: int = 2,
     ) -> None:
@@ -37,6 +40,9 @@ class Camera:
         self.delivered = 0
         self.failed_opens = 0
         self.opens = 0
+        self.unplugged_at: float | None = None  # time.monotonic() of the pull (real time)
+        self.replugged_at: float | None = None
+        self._due = 0.0  # time.monotonic() of the next frame (real time)
 
 
 class FakeVideoCapture:
@@ -49,6 +55,7 @@ class FakeVideoCapture:
             cam.failed_opens += 1
             if cam.failed_opens >= cam.replug_after_opens:
                 cam.plugged = True
+                cam.replugged_at = time.monotonic()
             self._cap = None
             return
         self._cap = RealVideoCapture(cam.path)
@@ -63,15 +70,21 @@ class FakeVideoCapture:
         cam = type(self).camera
         if self._cap is None or not cam.plugged:
             return False, None
-        if cam.unplug_after is not None and cam.delivered == cam.unplug_after:
+        if cam.unplug_after is not None and cam.delivered >= cam.unplug_after:
             cam.plugged, cam.unplug_after = False, None
+            cam.failed_opens, cam.unplugged_at = 0, time.monotonic()
             return False, None
         ok, img = self._cap.read()
         if not ok:  # loop the file like an endless camera
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, img = self._cap.read()
         cam.delivered += 1
-        cam.clock.advance(1 / 10)  # a 10 fps camera
+        if cam.clock is not None:
+            cam.clock.advance(FRAME_SECONDS)
+        else:  # a real camera's read blocks until its next frame
+            now = time.monotonic()
+            cam._due = max(cam._due + FRAME_SECONDS, now)
+            time.sleep(max(0.0, cam._due - now))
         return ok, img
 
     def release(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import stream_time, wait_for
+from ui.controller import DEMO_LABEL
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT_COPY = Path("/tmp/streamer-ui-screenshot.png")
@@ -147,7 +148,7 @@ def test_bad_upload_shows_the_error_and_the_app_still_answers(page, served, tmp_
     assert page.evaluate("window.scrollY") > 0  # the page is scrolled: the title is out of view
     assert page.evaluate(IN_VIEW, "#sv-notice .sv-error")  # but the error is where the user is
     wait_frame_change(page)  # the demo clip keeps playing
-    assert served.app.live().label == "demo clip"
+    assert served.app.live().label == DEMO_LABEL
     wait_for(lambda: stream_time(served.app) > 1.0, 60, "1 s of the demo clip")
     chat = ask(page, "What did the screen read?", 0)
     assert "asked at" in chat

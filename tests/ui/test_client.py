@@ -12,6 +12,7 @@ from gradio_client import Client
 
 from tests.conftest import ROOT
 from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, wait_for
+from ui.controller import DEMO_LABEL
 
 ALL_INTERFACES = ".".join(["0"] * 4)  # a non-local bind address, refused without --auth
 
@@ -20,8 +21,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),  # pandas 3 notes in gradio
 ]
 
-# /start inputs: mode, upload, path, url, camera, speed, loop, memory, backend
-DEMO_START = ("Demo clip", None, "", "", "webcam:0", 1.0, False, "pyramid", "extractive")
+# /start inputs: mode, upload, path, url, camera, speed, loop, memory, backend, mic, mic device
+DEMO_START = (
+    "Demo clip", None, "", "", "webcam:0", 1.0, False, "pyramid", "extractive", True, "mic:default"
+)  # fmt: skip
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -54,7 +57,7 @@ def test_client_watch_ask_stop_save_reopen(served, tmp_path):
     assert GATE_TEXT in client.predict("gate sign", api_name="/timeline")
 
     viewer = Client(served.url, verbose=False, download_files=str(tmp_path))  # a second tab
-    assert viewer.predict(api_name="/status")["label"] == "demo clip"
+    assert viewer.predict(api_name="/status")["label"] == DEMO_LABEL
     assert GATE_TEXT in ask(viewer, "What did the gate sign say?")[0]
 
     assert "Stopped" in client.predict(api_name="/stop")
@@ -72,7 +75,7 @@ def test_errors_come_back_as_the_notice(served, tmp_path):
     job = client.submit("What happened?", [], api_name="/ask")
     chat, _, _, notice = job.result(timeout=60)
     assert "press Start" in notice and "press Start" in message_text(chat[-1])
-    url_start = ("URL", None, "", "ftp://nowhere", "webcam:0", 1.0, False, "pyramid", "extractive")
+    url_start = ("URL", None, "", "ftp://nowhere", *DEMO_START[4:])
     assert "Type a stream URL" in client.predict(*url_start, api_name="/start")
     assert client.predict(api_name="/status")["state"] == "idle"
 

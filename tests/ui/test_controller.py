@@ -10,7 +10,7 @@ import pytest
 from streamer.errors import SourceError, StreamerError
 from tests.ui.conftest import GATE_QUESTION, GATE_TEXT, stream_time, wait_for
 from ui.app import AppOptions, check_access
-from ui.controller import DEMO_CLIP, NO_SESSION, AppController, StartRequest
+from ui.controller import DEMO_CLIP, DEMO_LABEL, MAX_SPEED, NO_SESSION, AppController, StartRequest
 from ui.live_view import render_live
 from ui.sources import FILE, URL, resolve_source
 
@@ -141,3 +141,14 @@ def test_the_status_line_says_what_the_source_reported(make_controller, clip):
     assert app.live().status == "end of stream"  # kept for every tab, not drained by one
     app.start(demo(speed=1.0))
     assert app.live().status is None  # a new session starts with a clean line
+
+
+def test_the_demo_clip_plays_on_a_loop(make_controller):
+    """A newcomer who opens the page late still finds it playing, not ended at 72 s."""
+    app = make_controller()
+    assert "on a loop" in app.start(StartRequest(str(DEMO_CLIP), DEMO_LABEL, speed=MAX_SPEED))
+    clip_seconds = 72.0  # assets/demo.mp4
+    wait_for(lambda: stream_time(app) > clip_seconds + 4.0, 90, "the demo's second pass")
+    live = app.live()
+    assert live.state == "running" and live.label == DEMO_LABEL
+    assert "on a loop" in render_live(live)

@@ -216,7 +216,9 @@ def test_the_comparison_has_teeth(llava, video) -> None:  # type: ignore[no-unty
             assert float((ours - theirs).abs().max()) > 100 * ATOL
 
 
-def test_the_loader_picks_the_family_or_names_the_ones_it_reads(tmp_path: Path, tiny_llava: Path) -> None:  # noqa: E501
+def test_the_loader_picks_the_family_or_names_the_ones_it_reads(
+    tmp_path: Path, tiny_llava: Path
+) -> None:  # noqa: E501
     from transformers import Qwen2Config
 
     from models.vlm.loader import load_vlm
