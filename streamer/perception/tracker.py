@@ -3,7 +3,9 @@
 Detections are matched greedily to the live tracks of their class, best
 overlap first. At 1 sampled fps a walking person moves about a box width
 between samples, so a pair with little overlap still matches when the
-centres are closer than `CENTRE_REACH` box sizes. A track unmatched for more
+centres are closer than `CENTRE_REACH` box sizes; each track moves on at its
+last velocity before it is compared (a walker crossing the frame keeps one id
+though consecutive boxes barely overlap). A track unmatched for more
 than `MAX_GAP_S` seconds is over; a later detection starts a new id, so
 "how many cars went by" counts tracks, not detections.
 """
@@ -16,7 +18,7 @@ from models.protocols import Detection
 
 MIN_IOU = 0.1  # overlap from which a detection continues a track
 CENTRE_REACH = 1.0  # or: centres closer than this many (mean) box sizes
-MAX_GAP_S = 2.5  # seconds a track may go unseen (a missed detection or two) before it ends
+MAX_GAP_S = 3.0  # seconds a track may go unseen (a missed detection or two) before it ends
 
 Box = tuple[float, float, float, float]
 
@@ -51,6 +53,22 @@ class _Track:
     label: str
     box: Box
     last_t: float
+    velocity: tuple[float, float] = (0.0, 0.0)  # (dx, dy) of the box per second, relative units
+
+    def predicted(self, t: float) -> Box:
+        """Where the box would be at `t`, moving on at its velocity."""
+        dt = t - self.last_t
+        dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
+        x0, y0, x1, y1 = self.box
+        return (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+
+    def move(self, box: Box, t: float) -> None:
+        dt = t - self.last_t
+        if dt > 0:
+            cx = (box[0] + box[2] - self.box[0] - self.box[2]) / 2
+            cy = (box[1] + box[3] - self.box[1] - self.box[3]) / 2
+            self.velocity = (cx / dt, cy / dt)
+        self.box, self.last_t = box, t
 
 
 class IouTracker:
@@ -66,7 +84,7 @@ class IouTracker:
         self._tracks = [tr for tr in self._tracks if t - tr.last_t <= self.max_gap]
         pairs = sorted(
             (
-                (closeness(tr.box, d.box), ti, di)
+                (closeness(tr.predicted(t), d.box), ti, di)
                 for ti, tr in enumerate(self._tracks)
                 for di, d in enumerate(detections)
                 if tr.label == d.label
@@ -80,7 +98,7 @@ class IouTracker:
                 continue
             used.add(ti)
             track = self._tracks[ti]
-            track.box, track.last_t = detections[di].box, t
+            track.move(detections[di].box, t)
             ids[di] = track.id
         for di, d in enumerate(detections):
             if ids[di] is None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from streamer.perception.ocr import believable
 from streamer.reasoning.answers import LETTERS, choose_option, describe, join_words, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
-from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
+from streamer.reasoning.evidence import FOUND, Scored, question_window, score_events, to_evidence
+from streamer.reasoning.object_answers import answer_objects
+from streamer.reasoning.object_words import object_query
 from streamer.reasoning.question import Question
 from streamer.timeref import format_clock
 
 MAX_STATEMENTS = 3  # supporting statements quoted in one answer
 MAX_SUMMARY = 4  # moments listed for "what happened in the first minute?"
+MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
 
 
 class ExtractiveBackend(Backend):
@@ -25,6 +28,9 @@ class ExtractiveBackend(Backend):
     def respond(self, q: Question, ctx: Context) -> Reply:
         if q.kind == "choice":
             return self._choose(q, ctx)
+        about_objects = _about_objects(q, ctx)
+        if about_objects is not None:
+            return about_objects
         scored = score_events(q, ctx.timeline)
         if q.topic:
             found = [s for s in scored if s.relevance >= FOUND]
@@ -73,6 +79,27 @@ class ExtractiveBackend(Backend):
             return Reply.text(text, Grounds(evidence, i))
         text += " (a guess: nothing I saw or heard supports any option clearly)."
         return Reply.text(text, Grounds([], i))
+
+
+def _about_objects(q: Question, ctx: Context) -> Reply | None:
+    """The answer from the object log, when the question is about objects the detector knows.
+
+    Not when it asks what was said or shown, nor when the log holds nothing of those
+    objects while speech or on-screen text speaks of them ("the delivery van arrived")."""
+    oq = object_query(q.text, q.kind)
+    log = ctx.timeline.objects
+    if oq is None or not len(log) or "speech" in q.wants or "ocr" in q.wants:
+        return None
+    lo, hi = question_window(q, ctx.timeline)
+    seen = any(oq.labels & e.counts.keys() for e in log.events(lo, hi))
+    if not seen and any(
+        s.relevance >= FOUND and s.event.kind in ("speech", "ocr")
+        for s in score_events(q, ctx.timeline)
+    ):
+        return None
+    moment = q.window is not None and q.window[1] - q.window[0] <= MOMENT_SPAN
+    text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, moment, ctx.view.items)
+    return Reply.text(text, Grounds(evidence))
 
 
 def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:

