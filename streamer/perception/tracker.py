@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from models.protocols import Detection
 
 MIN_IOU = 0.1  # overlap from which a detection continues a track
-CENTRE_REACH = 1.0  # or: centres closer than this many (mean) box sizes
+# Or: centres closer than this many (mean) box sizes. On vtest.avi at 1 fps (421 person
+# detections) the person tracks of two frames or more were 62 at 1.0, 41 at 2.0, 33 at 2.5.
+CENTRE_REACH = 2.0
 MAX_GAP_S = 3.0  # seconds a track may go unseen (a missed detection or two) before it ends
 
 Box = tuple[float, float, float, float]

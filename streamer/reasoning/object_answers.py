@@ -11,6 +11,7 @@ statement rests on, its thumbnail with the boxes drawn.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from streamer.memory.items import MemoryItem
 from streamer.memory.objects import ObjectEvent, ObjectLog, ObjectTrack
@@ -36,13 +37,16 @@ def answer_objects(
 ) -> tuple[str, list[Evidence]]:
     """The answer's text and evidence; `moment`: the window names one moment ("at 0:30")."""
     lo, hi = window
-    events = [e for e in log.events(lo, hi) if e.start <= asked_at]
+    # an event's last frame stands until the next sample: never tell a time past the question
+    events = [
+        replace(e, end=min(e.end, asked_at)) for e in log.events(lo, hi) if e.start <= asked_at
+    ]
     tracks = [t for t in log.tracks(lo, hi) if t.label in oq.labels and t.first <= asked_at]
     about = [e for e in events if _count(e, oq.labels)]
     if oq.asks == "count":
         text, used = _how_many(oq, events, tracks, window, asked_at, moment)
     elif oq.asks == "yesno":
-        text, used = _is_there(oq, about, events, asked_at)
+        text, used = _is_there(oq, about, events, log.tracks(lo, hi), asked_at)
     elif oq.asks == "when":
         text, used = _when(oq, about, tracks)
     elif oq.asks == "where":
@@ -97,7 +101,7 @@ def _how_many(
         return f"{distinct_text.capitalize()}. Also: {most_text}.", [peak]
     if moment:  # the frame nearest the named moment
         mid = (events[0].start + events[-1].end) / 2
-        at = min(events, key=lambda e: abs((e.start + e.end) / 2 - mid))
+        at = min(events, key=lambda e: 0.0 if e.start <= mid < e.end else abs(e.start - mid))
         n = _count(at, oq.labels)
         return f"{n} {_noun(oq, n)} {_span(at)}. Also: {most_text}.", [at]
     if oq.mode == "most":
@@ -114,10 +118,14 @@ def _how_many(
 
 
 def _is_there(
-    oq: ObjectQuery, about: list[ObjectEvent], events: list[ObjectEvent], asked_at: float
+    oq: ObjectQuery,
+    about: list[ObjectEvent],
+    events: list[ObjectEvent],
+    all_tracks: list[ObjectTrack],
+    asked_at: float,
 ) -> tuple[str, list[ObjectEvent]]:
     if not about:
-        seen = sorted({label for e in events for label in e.counts})
+        seen = sorted({t.label for t in all_tracks if t.frames >= MIN_TRACK_FRAMES})
         also = f" (I saw {join_words([plural(s) for s in seen])})" if seen else ""
         return f"No. I have not seen any {_noun(oq, 2)}{also}.", []
     now = _latest(events, asked_at)
