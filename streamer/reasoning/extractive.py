@@ -15,10 +15,12 @@ from streamer.reasoning.evidence import FOUND, Scored, question_window, score_ev
 from streamer.reasoning.object_answers import answer_objects
 from streamer.reasoning.object_words import object_query
 from streamer.reasoning.question import Question
+from streamer.reasoning.values import asked_value
 from streamer.timeref import format_clock
 
 MAX_STATEMENTS = 3  # supporting statements quoted in one answer
 MAX_SUMMARY = 4  # moments listed for "what happened in the first minute?"
+VERBS = {"speech": "said", "ocr": "shown"}  # how a value's source is told; else "seen"
 MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
 
 
@@ -55,7 +57,8 @@ class ExtractiveBackend(Backend):
             n = len(times)
             return f"{n} time{'s' if n != 1 else ''}: at {join_words(times)}."
         best = found[:MAX_STATEMENTS]
-        if q.kind == "when":
+        value = asked_value(q.text, best[0].event.text) if q.kind in ("what", "when") else None
+        if q.kind == "when" and value is None:  # "what time does gate 12 close?" has a value
             first = best[0]
             text = f"At {format_clock(first.event.start)}: {describe(first)}."
             others = sorted(
@@ -64,10 +67,15 @@ class ExtractiveBackend(Backend):
             return text + (f" Also at {join_words(others)}." if others else "")
         lead = "Yes. " if q.kind == "yesno" else ""
         head = best[0]
-        text = f"{lead}At {format_clock(head.event.start)} {describe(head)}."
+        if value is not None:  # the value asked for first: "10 AM — shown at 0:13: “...”."
+            verb = VERBS.get(head.event.kind, "seen")
+            quoted = head.event.text.rstrip(".!? ")
+            text = f"{value} — {verb} at {format_clock(head.event.start)}: “{quoted}”."
+        else:
+            text = f"{lead}At {format_clock(head.event.start)} {describe(head)}."
         for s in best[1:2]:
             if s.relevance >= FOUND and s.event.text != head.event.text:
-                text += f" At {format_clock(s.event.start)} {describe(s)}."
+                text += f" Also: at {format_clock(s.event.start)} {describe(s)}."
         return text
 
     def _choose(self, q: Question, ctx: Context) -> Reply:
