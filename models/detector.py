@@ -107,9 +107,9 @@ class SsdDetector:
             label = self._labels.get(int(class_id))
             if score < self.config.min_score or label is None or image_index < 0:
                 continue
-            box = tuple(float(min(1.0, max(0.0, v))) for v in (x0, y0, x1, y1))
-            if box[2] > box[0] and box[3] > box[1]:
-                found[int(image_index)].append(Detection(label, float(score), box))  # type: ignore[arg-type]
+            x0, y0, x1, y1 = (float(min(1.0, max(0.0, v))) for v in (x0, y0, x1, y1))
+            if x1 > x0 and y1 > y0:
+                found[int(image_index)].append(Detection(label, float(score), (x0, y0, x1, y1)))
         return [sorted(f, key=lambda d: -d.score) for f in found]
 
     def _load_locked(self) -> None:

