@@ -35,7 +35,7 @@ class ExtractiveBackend(Backend):
             return about_objects
         scored = score_events(q, ctx.timeline)
         if q.topic:
-            found = [s for s in scored if s.relevance >= FOUND]
+            found = _nth_first([s for s in scored if s.relevance >= FOUND], q.nth)
         elif q.anchor is not None:
             found = scored[:1]
         else:
@@ -108,6 +108,17 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
     moment = q.window is not None and q.window[1] - q.window[0] <= MOMENT_SPAN
     text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, moment, ctx.view.items)
     return Reply.text(text, Grounds(evidence))
+
+
+def _nth_first(found: list[Scored], nth: int | None) -> list[Scored]:
+    """For "the second time ..." ("the last time": -1): that occurrence first, then the rest."""
+    if nth is None or not found:
+        return found
+    in_time = sorted(found, key=lambda s: s.event.start)
+    if not -len(in_time) <= (nth - 1 if nth > 0 else nth) < len(in_time):
+        return []  # asked for a third time that never came
+    pick = in_time[nth - 1 if nth > 0 else nth]
+    return [pick, *(s for s in found if s is not pick)]
 
 
 def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:

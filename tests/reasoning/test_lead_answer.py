@@ -57,6 +57,22 @@ def test_the_first_sentence_holds_the_fact_of_that_time(
 
 
 @pytest.mark.parametrize(
+    ("question", "value", "at"),
+    [
+        ("What was the code word the first time?", "Falcon", 45.0),
+        ("What was the code word the second time?", "Harbor", 900.0),
+        ("What was the code word the last time?", "Cobalt", 1650.0),
+        ("When was the code word said the third time?", "At 27:30", 1650.0),
+    ],
+)
+def test_the_nth_time_something_was_said(
+    reasoner, facts: Timeline, question: str, value: str, at: float
+) -> None:
+    a = reasoner(ExtractiveBackend(), at=NOW, on=facts).ask(question).result(30)
+    assert a.text.startswith(value) and a.evidence[0].start == at, a.text
+
+
+@pytest.mark.parametrize(
     ("question", "line", "value"),
     [
         ("What time does gate 55 close?", "GATE 55 CLOSES AT 10 AM", "10 AM"),
