@@ -87,3 +87,15 @@ def test_the_nth_time_something_was_said(
 )
 def test_the_value_a_question_asks_for(question: str, line: str, value: str | None) -> None:
     assert asked_value(question, line) == value
+
+
+def test_an_option_is_matched_with_the_topic_it_belongs_to(reasoner, embedder) -> None:
+    # the synthetic benchmark (1 minute, seed 0): "9 AM" from GATE 49 beat GATE 55's "7 PM"
+    tl = Timeline(embedder.embed, embedder.dim)
+    tl.add(TextEvent("ocr", "GATE 55 / CLOSES AT 7 PM", 16.0, 19.0))
+    tl.add(TextEvent("ocr", "GATE 25 / CLOSES AT 9 AM", 21.0, 24.0))
+    tl.add(TextEvent("ocr", "GATE 49 / CLOSES AT 9 AM", 26.0, 29.0))
+    options = ["7 PM", "6 PM", "NOON", "9 AM"]
+    a = reasoner(ExtractiveBackend(), at=48.3, on=tl).ask("What time does gate 55 close?", options)
+    answer = a.result(30)
+    assert answer.option_index == 0 and answer.evidence[0].start == 16.0, answer.text
