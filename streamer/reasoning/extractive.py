@@ -8,6 +8,8 @@ question against the evidence, and says plainly when it has nothing.
 
 from __future__ import annotations
 
+import re
+
 from streamer.perception.ocr import believable
 from streamer.reasoning.answers import LETTERS, choose_option, describe, join_words, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
@@ -21,6 +23,7 @@ from streamer.timeref import format_clock
 MAX_STATEMENTS = 3  # supporting statements quoted in one answer
 MAX_SUMMARY = 4  # moments listed for "what happened in the first minute?"
 VERBS = {"speech": "said", "ocr": "shown"}  # how a value's source is told; else "seen"
+SIGHT = r"(?i)\b(is there|are there|was there|were there|do you see|can you see|did you see)\b"
 MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
 
 
@@ -100,6 +103,8 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
         return None
     lo, hi = question_window(q, ctx.timeline)
     seen = any(oq.labels & e.counts.keys() for e in log.events(lo, hi))
+    if not seen and (oq.asks == "when" or (oq.asks == "yesno" and not re.search(SIGHT, q.text))):
+        return None  # "when did the delivery van arrive?": a van never seen may have been heard of
     if not seen and any(
         s.relevance >= FOUND and s.event.kind in ("speech", "ocr")
         for s in score_events(q, ctx.timeline)
