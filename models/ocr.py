@@ -4,7 +4,8 @@ RapidOCR takes numpy images as BGR (OpenCV order); it converts only images
 it loads from files or PIL. Frames here are RGB, so they are flipped first.
 
 PP-OCRv4's recogniser often runs English words together ("GATE7CLOSESATNOON").
-For a line of 8 characters or more, its crop is split at the ink-free
+For a line of 8 characters or more, or one where a letter meets a digit
+("GATE55"), its crop is split at the ink-free
 column runs wider than a word gap and the words are recognised again, in one
 batch, and joined with spaces.
 
@@ -16,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,8 @@ from models import weights
 from models.protocols import TextLine
 
 __all__ = ["OcrConfig", "RapidTextReader", "TextLine"]
+
+LETTER_DIGIT = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")  # a letter next to a digit: "GATE55", "4B"
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,12 @@ class RapidTextReader:
         return sorted(lines, key=lambda ln: (ln.box[1], ln.box[0]))
 
     def _spaced(self, bgr: np.ndarray, line: TextLine) -> TextLine:
-        """`line` with its words separated, when the recogniser ran them together."""
-        if len(line.text) < self.config.split_min_chars:
+        """`line` with its words separated, when the recogniser ran them together.
+
+        Long lines are checked, and short ones where a letter meets a digit: "GATE 55" on a
+        card is read "GATE55", and only the gap between the glyphs can say it was two words.
+        """
+        if len(line.text) < self.config.split_min_chars and not LETTER_DIGIT.search(line.text):
             return line
         x0, y0, x1, y1 = (int(round(v)) for v in line.box)
         crop = bgr[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1]  # (h, w, 3)

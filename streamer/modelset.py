@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from models.protocols import (
     FrameEncoder,
     Loadable,
+    ObjectDetector,
     SpeechRecognizer,
     TextEmbedder,
     TextReader,
@@ -33,10 +34,18 @@ class ModelSet:
     recognizer: SpeechRecognizer | None  # None when speech is off
     vad: SileroVad | None
     embedder: TextEmbedder
+    detector: ObjectDetector | None = None  # None: no objects on the timeline
 
     def load_all(self) -> None:
         """Load every model now (the app does it while the page opens), not on first use."""
-        for part in (self.encoder, self.reader, self.recognizer, self.vad, self.embedder):
+        for part in (
+            self.encoder,
+            self.reader,
+            self.recognizer,
+            self.vad,
+            self.embedder,
+            self.detector,
+        ):
             if isinstance(part, Loadable):
                 part.load()
 
@@ -47,7 +56,7 @@ class ModelSet:
             from streamer.perception.transcriber import SpeechTranscriber
 
             transcriber = SpeechTranscriber(self.recognizer, self.vad)
-        return PerceptionModels(self.encoder, self.reader, transcriber)
+        return PerceptionModels(self.encoder, self.reader, transcriber, self.detector)
 
 
 _lock = threading.Lock()
@@ -59,6 +68,7 @@ def load_models(ocr: bool = True, speech: bool = True) -> ModelSet:
     with _lock:
         key = (ocr, speech)
         if key not in _cache:
+            from models.detector import SsdDetector
             from models.frame_encoder import EfficientNetEncoder
             from models.text_embedder import MiniLmEmbedder
 
@@ -72,5 +82,7 @@ def load_models(ocr: bool = True, speech: bool = True) -> ModelSet:
                 from models.vad import SileroVad
 
                 recognizer, vad = WhisperRecognizer(), SileroVad()
-            _cache[key] = ModelSet(EfficientNetEncoder(), reader, recognizer, vad, MiniLmEmbedder())
+            _cache[key] = ModelSet(
+                EfficientNetEncoder(), reader, recognizer, vad, MiniLmEmbedder(), SsdDetector()
+            )
         return _cache[key]

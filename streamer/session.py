@@ -46,7 +46,7 @@ from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import BACKEND_NAMES, make_backend, vision_models
 from streamer.session_config import AUTOSAVE_SECONDS, SessionConfig, SessionStats, saved_config
 from streamer.store import remove_orphaned_temp_files
-from streamer.types import Frame, Observation, StatusEvent, TextEvent
+from streamer.types import Frame, FrameObjects, Observation, StatusEvent, TextEvent
 
 __all__ = ["AUTOSAVE_SECONDS", "Session", "SessionConfig", "SessionStats", "saved_config"]
 
@@ -106,7 +106,12 @@ class Session:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
         self.source.start()
         self.perception = Perception(
-            self.source, self.models.perception(), self._observe, self._text, self.config.perception
+            self.source,
+            self.models.perception(),
+            self._observe,
+            self._text,
+            self.config.perception,
+            on_objects=self._objects_seen,
         )
         if self.config.pace == "none":
             self.perception.hold_at(0.0)  # a replay waits for run_until(): nothing runs ahead
@@ -311,6 +316,10 @@ class Session:
     def _text(self, event: TextEvent) -> None:
         assert self.timeline is not None
         self.timeline.add(event)
+
+    def _objects_seen(self, found: FrameObjects) -> None:
+        assert self.timeline is not None
+        self.timeline.add_objects(found)
 
     def stats(self) -> SessionStats:
         p = self.perception.stats() if self.perception is not None else None

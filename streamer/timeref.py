@@ -5,6 +5,9 @@ parse_window("anything in the last 30 s?", now=300)          -> (270.0, 300.0)
 parse_window("between 2:00 and 3:00", now=300)               -> (120.0, 180.0)
 parse_window("what is on screen now?", now=300)              -> (290.0, 300.0)
 parse_window("which train leaves at 16:45?", now=72)          -> None (a time of day, content)
+parse_window("about 3 minutes in", now=600)                  -> (165.0, 195.0)
+parse_window("in the tenth minute", now=900)                 -> (540.0, 600.0)
+parse_window("towards the end", now=600)                     -> (540.0, 600.0)
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import re
 NOW_SPAN = 10.0  # seconds that "now" / "right now" / "currently" cover
 JUST_NOW_SPAN = 30.0  # seconds that "just now" / "a moment ago" cover
 START_SPAN = 30.0  # seconds that "at the start" / "at the beginning" cover
+ABOUT_SPAN = 30.0  # seconds that "about 3 minutes in" covers, centred on the moment
+PART_SHARE = 0.1  # share of the stream so far that "near the start" / "towards the end" cover
+MIDDLE_SHARE = 0.2  # share of the stream so far, centred, that "in the middle" covers
 
 _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 _WORDS = {
@@ -36,6 +42,24 @@ _WORDS = {
     "forty-five": 45,
     "sixty": 60,
 }
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "fifteenth": 15,
+    "twentieth": 20,
+    "thirtieth": 30,
+}
+_ORDINAL = r"(\d+(?:st|nd|rd|th)|" + "|".join(_ORDINALS) + r")"
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")"
 _UNIT = r"(s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b"
 _CLOCK = r"(\d+:\d{2}(?::\d{2})?|\d+(?:\.\d+)?\s*(?:s|sec|seconds?)\b)"
@@ -50,6 +74,19 @@ _SCHEDULE_VERB = (
 )
 
 Window = tuple[float, float]
+# "about 3 minutes in", "3 min into the video", "at minute 3", "at the 3 minute mark"
+_MINUTES_IN = (
+    r"(?:(?:about|around|roughly|some)\s+)?" + _NUM + r"\s+" + _UNIT + r"\s+in(?:to)?\b"
+    r"(?:\s+(?:the\s+)?(?:video|stream|clip|recording))?"
+    r"|\bat\s+(?:the\s+)?(?:minute\s+" + _NUM + r"|" + _NUM + r"[\s-]+minute\s+mark)\b"
+)
+# "in the tenth minute", "during the 3rd minute", "in minute 10"
+_NTH_MINUTE = r"\b(?:in|during)\s+(?:the\s+" + _ORDINAL + r"\s+minute|minute\s+(\d+))\b"
+_PARTS = (
+    r"\b(?:near|towards?|close to|around|at|by)\s+the\s+(?:very\s+)?(?:start|beginning|end)\b"
+    r"|\b(?:in|around|near)\s+the\s+middle\b(?!\s+of\s+the\s+(?:frame|screen|picture|image))"
+    r"|\bhalfway(?:\s+through)?\b"
+)
 
 
 def parse_clock(text: str) -> float:
@@ -118,6 +155,9 @@ def strip_time_phrases(text: str, now: float) -> str:
         + _UNIT,
         _NUM + r"\s+" + _UNIT + r"\s+ago",
         r"\bat\s+" + _CLOCK,
+        _MINUTES_IN,
+        _NTH_MINUTE,
+        _PARTS,
     ):
         q = re.sub(pat, " ", q)
     return q
@@ -157,6 +197,9 @@ def _named_window(q: str, now: float) -> Window | None:
     if m:
         t = parse_clock(m.group(1))
         return (max(0.0, t - 2.0), min(now, t + 2.0))
+    window = _said_moment(q, now)
+    if window is not None:
+        return window
     if re.search(r"\b(just now|a moment ago|recently|a minute ago)\b", q):
         return (max(0.0, now - JUST_NOW_SPAN), now)
     if re.search(r"\b(right now|now|currently|at the moment|at this moment)\b", q):
@@ -164,3 +207,33 @@ def _named_window(q: str, now: float) -> Window | None:
     if re.search(r"\b(at the (start|beginning)|in the beginning|first thing|at first)\b", q):
         return (0.0, min(now, START_SPAN))
     return None
+
+
+def _ordinal(word: str) -> int:
+    return _ORDINALS[word] if word in _ORDINALS else int(re.sub(r"\D", "", word))
+
+
+def _said_moment(q: str, now: float) -> Window | None:
+    """Moments said the way people say them: '3 minutes in', 'the tenth minute', 'the end'."""
+    m = re.search(_MINUTES_IN, q)
+    if m:
+        if m.group(1) is not None:
+            t = _amount(m.group(1), m.group(2))
+        else:
+            t = 60 * float(_WORDS.get(m.group(3) or m.group(4), m.group(3) or m.group(4)))
+        return (t - ABOUT_SPAN / 2, t + ABOUT_SPAN / 2)
+    m = re.search(_NTH_MINUTE, q)
+    if m:
+        n = _ordinal(m.group(1)) if m.group(1) else int(m.group(2))
+        return (60.0 * (n - 1), 60.0 * n)
+    m = re.search(_PARTS, q)
+    if not m:
+        return None
+    part = m.group(0)
+    span = max(START_SPAN, PART_SHARE * now)
+    if "start" in part or "beginning" in part:
+        return (0.0, span)
+    if "end" in part:
+        return (now - span, now)
+    half = max(START_SPAN, MIDDLE_SHARE * now) / 2
+    return (now / 2 - half, now / 2 + half)

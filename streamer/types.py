@@ -117,7 +117,28 @@ class Observation:
     space: str = ""  # the encoder that made `feature`/`tokens` (EncoderInfo.space); "" unnamed
 
 
-TEXT_KINDS = ("speech", "ocr", "tags")
+@dataclass(frozen=True)
+class SeenObject:
+    """One detected object in one sampled frame."""
+
+    label: str  # COCO class name: "person", "car", ...
+    score: float  # detector score, 0..1
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the frame (0..1)
+    colour: str  # dominant colour named from a small palette: "red", "grey", ...
+    track: int  # id given by the IoU tracker: the same object keeps it from frame to frame
+
+
+@dataclass(frozen=True)
+class FrameObjects:
+    """What the detector found in one sampled frame (possibly nothing)."""
+
+    t: float  # stream time of the frame, seconds
+    end: float  # stream time the frame stands for until (the next sample), seconds
+    objects: tuple[SeenObject, ...]
+    scene_colour: str = ""  # dominant colour of the whole frame
+
+
+TEXT_KINDS = ("speech", "ocr", "tags", "objects")
 
 
 @dataclass(frozen=True)
@@ -143,7 +164,7 @@ class Evidence:
 
     start: float  # stream time, seconds
     end: float  # stream time, seconds
-    kind: str  # "speech" | "ocr" | "tags" | "frame"
+    kind: str  # "speech" | "ocr" | "tags" | "objects" | "frame"
     text: str
     score: float  # relevance to the question, higher is better
     thumbnail: bytes | None = None  # JPEG of the frame at that moment, when memory holds one

@@ -27,6 +27,30 @@ def test_windows(question, window):
     assert parse_window(question, now=300.0) == pytest.approx(window)
 
 
+@pytest.mark.parametrize(
+    "question, window",
+    [
+        ("what was shown about 3 minutes in?", (165.0, 195.0)),
+        ("what was on screen 3 min into the video", (165.0, 195.0)),
+        ("what did he say at minute 7", (405.0, 435.0)),
+        ("what was shown at the 5 minute mark", (285.0, 315.0)),
+        ("what was said in the tenth minute?", (540.0, 600.0)),
+        ("during the 3rd minute", (120.0, 180.0)),
+        ("in minute 10", (540.0, 600.0)),
+        ("what was said towards the end?", (810.0, 900.0)),
+        ("what did the sign say near the start?", (0.0, 90.0)),
+        ("what was said in the middle?", (360.0, 540.0)),
+        ("halfway through, what was shown?", (360.0, 540.0)),
+    ],
+)
+def test_moments_said_the_way_people_say_them(question, window):
+    assert parse_window(question, now=900.0) == pytest.approx(window)
+
+
+def test_the_middle_of_the_frame_is_a_place_not_a_time():
+    assert parse_window("is there a car in the middle of the frame?", now=900.0) is None
+
+
 def test_no_time_reference():
     assert parse_window("what did she say about the budget?", now=300.0) is None
 

@@ -10,7 +10,13 @@ import numpy as np
 
 LIVE_MAX_SIDE = 960  # px: the live view never sends a bigger frame to the browser
 LIVE_JPEG_QUALITY = 80
-KIND_LABELS = {"speech": "heard", "ocr": "on screen", "tags": "seen", "frame": "frame"}
+KIND_LABELS = {
+    "speech": "heard",
+    "ocr": "on screen",
+    "tags": "seen",
+    "objects": "objects",
+    "frame": "frame",
+}
 
 
 def esc(text: object) -> str:

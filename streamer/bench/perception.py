@@ -1,4 +1,4 @@
-"""Perception throughput: the whole stack (decode, encode, OCR, speech) on a `pace=none` replay.
+"""Perception throughput: the whole stack (decode, encode, detect, OCR, speech), `pace=none`.
 
 Two streams: the bundled demo clip, and a generated 10-minute stream with a
 spoken sentence every 20 s and a text card every 30 s, sampled at 1 fps.
@@ -104,7 +104,7 @@ def bench_perception(
                 s0 / wall if wall else 0.0,
                 *(
                     f"{stage[k]:.1f} ({100 * stage[k] / wall:.0f}%)"
-                    for k in ("encode", "ocr", "speech")
+                    for k in ("encode", "detect", "ocr", "speech")
                 ),
             ]
         )
@@ -118,6 +118,7 @@ def bench_perception(
                 "wall s",
                 "x realtime",
                 "encode s",
+                "detect s",
                 "OCR s",
                 "speech s (VAD+ASR)",
             ],

@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from streamer.memory.objects import OBJECTS_FILE, ObjectEvent, ObjectLog
 from streamer.memory.spans import SpanColumns
-from streamer.types import TextEvent
+from streamer.types import FrameObjects, TextEvent
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) float32, rows of unit length
 MERGE_GAP = 3.0  # seconds: an identical ocr/tags event this close to the last one extends it
-MERGE_KINDS = ("ocr", "tags")
+MERGE_KINDS = ("ocr", "tags", "objects")
 SAME_START_S = 0.05  # seconds: a speech event starting this close to the last one revises it
 EVENTS_FILE = "timeline.jsonl"
 VECTORS_FILE = "timeline.safetensors"
@@ -69,6 +70,7 @@ class Timeline:
         self._last_of_kind: dict[str, int] = {}
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> (1, dim)
+        self.objects = ObjectLog()  # the structured side of the "objects" events
 
     def __len__(self) -> int:
         with self._lock:
@@ -107,6 +109,14 @@ class Timeline:
             self._index.add(vector)  # faiss id = len(self._events) - 1
             self._last_of_kind[event.kind] = len(self._events) - 1
             return len(self._events) - 1
+
+    def add_objects(self, found: FrameObjects) -> ObjectEvent:
+        """Log one frame's objects; a frame with any becomes (or extends) an "objects" event."""
+        event = self.objects.add(found)
+        if event.objects:
+            score = sum(o.score for o in event.objects) / len(event.objects)
+            self.add(TextEvent("objects", event.text, found.t, found.end, round(score, 3)))
+        return event
 
     def window(
         self, start: float, end: float, kinds: Sequence[str] | None = None
@@ -169,8 +179,10 @@ class Timeline:
         with self._lock:
             lines = "".join(_json_line(asdict(e)) for e in self._events)
             vectors = _all_vectors(self._index)  # (n, dim) float32, a copy
+        objects = self.objects.lines()
         folder.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(folder / EVENTS_FILE, lines.encode("utf-8"))
+        write_bytes_atomic(folder / OBJECTS_FILE, objects.encode("utf-8"))
         save_arrays_atomic(folder / VECTORS_FILE, {"vectors": vectors})
 
     @classmethod
@@ -188,6 +200,7 @@ class Timeline:
         if vectors.shape != (len(events), dim):
             vectors = tl._vectorise([e.text for e in events])  # saved vectors stale: redo
         tl._events = events
+        tl.objects = ObjectLog.load(folder / OBJECTS_FILE)
         tl._index.add(np.ascontiguousarray(vectors, dtype=np.float32))  # (n, dim)
         for i, e in enumerate(events):
             tl._spans.append(e.start, e.end, e.kind)

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from models.protocols import FrameEncoder, SpeechSegment, TextReader
+from models.protocols import FrameEncoder, ObjectDetector, SpeechSegment, TextReader
 
 
 @dataclass
@@ -19,6 +19,9 @@ class PerceptionConfig:
     ocr: bool = True
     ocr_every: float = 5.0  # seconds between OCR runs within one scene
     speech: bool = True
+    objects: bool = True  # COCO objects on the sampled frames (needs a detector)
+    detect_every: float = 1.0  # seconds of stream between detector runs (cuts run it at once)
+    detect_min_score: float = 0.4  # detections this sure or more are kept
     tag_min_prob: float = 0.25  # tags at least this probable go on the timeline
     thumb_side: int = 160  # px, longest side of the JPEG thumbnail
     max_batch: int = 8  # frames encoded together when perception is behind
@@ -27,6 +30,8 @@ class PerceptionConfig:
     def __post_init__(self) -> None:
         if self.sample_fps <= 0 or self.max_batch < 1 or self.max_lag <= 0:
             raise ValueError("sample_fps, max_batch and max_lag must be positive")
+        if self.detect_every <= 0 or not 0.0 <= self.detect_min_score <= 1.0:
+            raise ValueError("detect_every must be positive and detect_min_score in 0..1")
 
     @classmethod
     def from_dict(cls, saved: Mapping[str, Any]) -> PerceptionConfig:
@@ -53,3 +58,4 @@ class PerceptionModels:
     encoder: FrameEncoder
     reader: TextReader | None = None
     transcriber: Transcriber | None = None
+    detector: ObjectDetector | None = None

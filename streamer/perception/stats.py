@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
-STAGES = ("wait", "encode", "ocr", "speech")
+STAGES = ("wait", "encode", "detect", "ocr", "speech")
 
 
 @dataclass

@@ -22,3 +22,19 @@ def thumbnail(image: np.ndarray, side: int) -> bytes:
     )
     assert ok
     return buf.tobytes()
+
+
+BOX_BGR = (0, 215, 255)  # amber: stands out on grass, asphalt and sky alike
+
+
+def draw_boxes(jpeg: bytes, boxes: list[tuple[float, float, float, float]]) -> bytes:
+    """A thumbnail with `boxes` (relative x0, y0, x1, y1) drawn on it; `jpeg` if unreadable."""
+    image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)  # (h, w, 3) BGR
+    if image is None:
+        return jpeg
+    h, w = image.shape[:2]
+    for x0, y0, x1, y1 in boxes:
+        top_left = (int(x0 * (w - 1)), int(y0 * (h - 1)))
+        cv2.rectangle(image, top_left, (int(x1 * (w - 1)), int(y1 * (h - 1))), BOX_BGR, 1)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return buf.tobytes() if ok else jpeg

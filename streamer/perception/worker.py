@@ -17,19 +17,30 @@ from collections.abc import Callable
 import numpy as np
 
 from models.protocols import FrameFeatures
+from models.weights import ModelMissingError
 from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.capture.queue import Policy
 from streamer.perception.config import PerceptionConfig, PerceptionModels
 from streamer.perception.gate import SLICE_S, ReplayGate
+from streamer.perception.objects import ObjectStage
 from streamer.perception.ocr import OcrScheduler
 from streamer.perception.sampler import FrameSampler, Sample
 from streamer.perception.speech import SpeechWorker
 from streamer.perception.stats import PerceptionStats, StatsBook
 from streamer.perception.thumbnail import thumbnail
-from streamer.types import AudioChunk, EndOfStream, Frame, Observation, StreamItem, TextEvent
+from streamer.types import (
+    AudioChunk,
+    EndOfStream,
+    Frame,
+    FrameObjects,
+    Observation,
+    StreamItem,
+    TextEvent,
+)
 
 ObservationSink = Callable[[Observation], None]
 TextSink = Callable[[TextEvent], None]
+ObjectSink = Callable[[FrameObjects], None]
 
 log = logging.getLogger("streamer")
 
@@ -44,9 +55,16 @@ class Perception:
         on_observation: ObservationSink,
         on_text: TextSink,
         config: PerceptionConfig | None = None,
+        on_objects: ObjectSink | None = None,
     ) -> None:
         self.source, self.models, self.config = source, models, config or PerceptionConfig()
-        self._on_observation, self._on_text = on_observation, on_text
+        self._on_observation, self._on_text, self._on_objects = on_observation, on_text, on_objects
+        c = self.config
+        self._objects: ObjectStage | None = None
+        if c.objects and models.detector is not None and on_objects is not None:
+            self._objects = ObjectStage(
+                models.detector, c.detect_every, 1.0 / c.sample_fps, c.detect_min_score
+            )
         self.gate = ReplayGate()
         self._book = StatsBook()
         self._stop = threading.Event()
@@ -102,6 +120,8 @@ class Perception:
     def _run(self) -> None:
         try:
             self._read_source()
+        except ModelMissingError as e:  # already one sentence with the command that fixes it
+            self._book.fail(str(e))
         except Exception as e:
             # one sentence for the user (Session raises it); the traceback for --verbose logs
             log.debug("perception failed", exc_info=True)
@@ -171,7 +191,16 @@ class Perception:
         t = time.perf_counter()
         feats = self.models.encoder.encode([s.frame.image for s in samples])
         self._book.time("encode", time.perf_counter() - t, len(samples))
-        for sample, feat in zip(samples, feats):
+        found: list[FrameObjects | None] = [None] * len(samples)
+        if self._objects is not None:
+            t = time.perf_counter()
+            found = self._objects.step(samples)
+            n = sum(f is not None for f in found)
+            if n:
+                self._book.time("detect", time.perf_counter() - t, n)
+        for sample, feat, objects in zip(samples, feats, found):
+            if objects is not None and self._on_objects is not None:
+                self._on_objects(objects)
             self._observe(sample, feat)
         return []
 

@@ -32,14 +32,15 @@ def describe(s: Scored) -> str:
 def choose_option(q: Question, timeline: Timeline) -> tuple[int, Scored | None, float]:
     """The option best supported by the timeline: (index, its best event, that relevance).
 
-    Each option is searched with the question's topic and scored by its own words
-    (or the question's when it has none); ties go to the earlier option.
+    Each option is searched with the question's topic and scored by its words and the
+    topic's together: "What time does gate 55 close?" with "9 AM" must not settle on the
+    card "GATE 49 CLOSES AT 9 AM" when "GATE 55 CLOSES AT 7 PM" holds the option "7 PM"
+    and the topic. Ties go to the earlier option.
     """
     best_i, best, best_score = 0, None, -1.0
     for i, option in enumerate(q.options):
-        scored = score_events(
-            q, timeline, query=f"{q.topic} {option}".strip(), wanted=terms(option) or q.terms
-        )
+        wanted = list(dict.fromkeys([*terms(option), *q.terms]))
+        scored = score_events(q, timeline, query=f"{q.topic} {option}".strip(), wanted=wanted)
         top = scored[0] if scored else None
         score = top.relevance if top is not None else 0.0
         if score > best_score:

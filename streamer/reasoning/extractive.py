@@ -8,15 +8,23 @@ question against the evidence, and says plainly when it has nothing.
 
 from __future__ import annotations
 
+import re
+
 from streamer.perception.ocr import believable
 from streamer.reasoning.answers import LETTERS, choose_option, describe, join_words, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
-from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
+from streamer.reasoning.evidence import FOUND, Scored, question_window, score_events, to_evidence
+from streamer.reasoning.object_answers import answer_objects
+from streamer.reasoning.object_words import object_query
 from streamer.reasoning.question import Question
+from streamer.reasoning.values import asked_value
 from streamer.timeref import format_clock
 
 MAX_STATEMENTS = 3  # supporting statements quoted in one answer
 MAX_SUMMARY = 4  # moments listed for "what happened in the first minute?"
+VERBS = {"speech": "said", "ocr": "shown"}  # how a value's source is told; else "seen"
+SIGHT = r"(?i)\b(is there|are there|was there|were there|do you see|can you see|did you see)\b"
+MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
 
 
 class ExtractiveBackend(Backend):
@@ -25,9 +33,12 @@ class ExtractiveBackend(Backend):
     def respond(self, q: Question, ctx: Context) -> Reply:
         if q.kind == "choice":
             return self._choose(q, ctx)
+        about_objects = _about_objects(q, ctx)
+        if about_objects is not None:
+            return about_objects
         scored = score_events(q, ctx.timeline)
         if q.topic:
-            found = [s for s in scored if s.relevance >= FOUND]
+            found = _nth_first([s for s in scored if s.relevance >= FOUND], q.nth)
         elif q.anchor is not None:
             found = scored[:1]
         else:
@@ -49,7 +60,8 @@ class ExtractiveBackend(Backend):
             n = len(times)
             return f"{n} time{'s' if n != 1 else ''}: at {join_words(times)}."
         best = found[:MAX_STATEMENTS]
-        if q.kind == "when":
+        value = asked_value(q.text, best[0].event.text) if q.kind in ("what", "when") else None
+        if q.kind == "when" and value is None:  # "what time does gate 12 close?" has a value
             first = best[0]
             text = f"At {format_clock(first.event.start)}: {describe(first)}."
             others = sorted(
@@ -58,10 +70,15 @@ class ExtractiveBackend(Backend):
             return text + (f" Also at {join_words(others)}." if others else "")
         lead = "Yes. " if q.kind == "yesno" else ""
         head = best[0]
-        text = f"{lead}At {format_clock(head.event.start)} {describe(head)}."
+        if value is not None:  # the value asked for first: "10 AM — shown at 0:13: “...”."
+            verb = VERBS.get(head.event.kind, "seen")
+            quoted = head.event.text.rstrip(".!? ")
+            text = f"{value} — {verb} at {format_clock(head.event.start)}: “{quoted}”."
+        else:
+            text = f"{lead}At {format_clock(head.event.start)} {describe(head)}."
         for s in best[1:2]:
             if s.relevance >= FOUND and s.event.text != head.event.text:
-                text += f" At {format_clock(s.event.start)} {describe(s)}."
+                text += f" Also: at {format_clock(s.event.start)} {describe(s)}."
         return text
 
     def _choose(self, q: Question, ctx: Context) -> Reply:
@@ -73,6 +90,40 @@ class ExtractiveBackend(Backend):
             return Reply.text(text, Grounds(evidence, i))
         text += " (a guess: nothing I saw or heard supports any option clearly)."
         return Reply.text(text, Grounds([], i))
+
+
+def _about_objects(q: Question, ctx: Context) -> Reply | None:
+    """The answer from the object log, when the question is about objects the detector knows.
+
+    Not when it asks what was said or shown, nor when the log holds nothing of those
+    objects while speech or on-screen text speaks of them ("the delivery van arrived")."""
+    oq = object_query(q.text, q.kind)
+    log = ctx.timeline.objects
+    if oq is None or not len(log) or "speech" in q.wants or "ocr" in q.wants:
+        return None
+    lo, hi = question_window(q, ctx.timeline)
+    seen = any(oq.labels & e.counts.keys() for e in log.events(lo, hi))
+    if not seen and (oq.asks == "when" or (oq.asks == "yesno" and not re.search(SIGHT, q.text))):
+        return None  # "when did the delivery van arrive?": a van never seen may have been heard of
+    if not seen and any(
+        s.relevance >= FOUND and s.event.kind in ("speech", "ocr")
+        for s in score_events(q, ctx.timeline)
+    ):
+        return None
+    moment = q.window is not None and q.window[1] - q.window[0] <= MOMENT_SPAN
+    text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, moment, ctx.view.items)
+    return Reply.text(text, Grounds(evidence))
+
+
+def _nth_first(found: list[Scored], nth: int | None) -> list[Scored]:
+    """For "the second time ..." ("the last time": -1): that occurrence first, then the rest."""
+    if nth is None or not found:
+        return found
+    in_time = sorted(found, key=lambda s: s.event.start)
+    if not -len(in_time) <= (nth - 1 if nth > 0 else nth) < len(in_time):
+        return []  # asked for a third time that never came
+    pick = in_time[nth - 1 if nth > 0 else nth]
+    return [pick, *(s for s in found if s is not pick)]
 
 
 def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:

@@ -50,6 +50,7 @@ KIND_PHRASES = {
     "speech": 'someone said "{}"',
     "ocr": 'a sign on screen read "{}"',
     "tags": "in view: {}",
+    "objects": "objects in view: {}",
 }
 STOP = ("\n\n", "<|im_end|>", "<|endoftext|>")
 

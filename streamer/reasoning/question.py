@@ -40,6 +40,8 @@ SPEECH_WORDS = r"\b(say|said|says|saying|tell|told|mention|mentioned|speak|spoke
 SCREEN_WORDS = r"\b(sign|screen|read|reads|written|text|card|caption|display|displayed|title)\b"
 SPEAKER_WORDS = r"\b(someone|somebody|anyone|he|she|they|person|people|man|woman|voice|speaker)\b"
 ANCHOR_PATTERN = r"\b(right before|just before|before|right after|just after|after)\s+(.+?)[?.!]*$"
+NTH_PATTERN = r"\bthe\s+(first|second|third|fourth|fifth|last|latest)\s+time\b"
+NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1, "latest": -1}
 SIGHT_WORDS = r"\b(see|saw|seen|visible|look|looks|object|objects|color|colour|shape|shown)\b"
 
 
@@ -57,6 +59,7 @@ class Question:
     wants: tuple[str, ...]  # evidence kinds the wording points at: speech, ocr, tags
     options: tuple[str, ...] = ()
     anchor: tuple[str, str] | None = None  # ("before" | "after", what) for "before X" questions
+    nth: int | None = None  # "the second time ...": 2; "the last time ...": -1
 
     @property
     def terms(self) -> list[str]:
@@ -100,7 +103,9 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
     anchor = None
     if m:
         anchor = ("before" if "before" in m.group(1) else "after", m.group(2))
+    nth = re.search(NTH_PATTERN, low)
     topic_text = strip_time_phrases(low[: m.start()] if m else low, asked_at)
+    topic_text = re.sub(NTH_PATTERN, " ", topic_text)
     return Question(
         text=text,
         asked_at=asked_at,
@@ -110,4 +115,5 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
         wants=wants,
         options=opts,
         anchor=anchor,
+        nth=NTH[nth.group(1)] if nth else None,
     )

@@ -67,3 +67,24 @@ def test_min_confidence_filters_lines(reader: RapidTextReader) -> None:
     assert RapidTextReader(OcrConfig(min_confidence=line.confidence + 0.01)).read(card) == []
     with pytest.raises(ValueError):
         OcrConfig(min_confidence=1.5)
+
+
+@pytest.mark.parametrize(
+    ("card", "lines"),
+    [
+        # the synthetic benchmark's cards (streamer/synth.py draws them): read "GATE55" whole
+        ("GATE 55\nCLOSES AT 10 AM", ["GATE 55", "CLOSES AT 10 AM"]),
+        ("GATE 49\nCLOSES AT 9 AM", ["GATE 49", "CLOSES AT 9 AM"]),
+        ("A4 PAPER", ["A4 PAPER"]),  # no gap between A and 4: one token stays one
+        ("B52", ["B52"]),
+    ],
+)
+def test_a_letter_next_to_a_digit_is_split_only_at_a_glyph_gap(
+    reader: RapidTextReader, card: str, lines: list[str]
+) -> None:
+    from streamer.synth import _draw_text
+
+    image = np.zeros((360, 640, 3), np.uint8)
+    image[:] = (20, 24, 60)
+    _draw_text(image, card, (255, 255, 255))
+    assert [ln.text for ln in reader.read(image)] == lines

@@ -1,0 +1,186 @@
+"""The object log: what the detector saw, as merged events and as distinct tracked objects.
+
+Consecutive frames with the same objects (the same count of each class) merge
+into one `ObjectEvent` whose span grows, as identical screens merge on the
+timeline; the event keeps the boxes of its first frame for evidence. Every
+tracked object (`ObjectTrack`) keeps when it was first and last seen, its
+most frequent colour and its latest box, so "how many cars went by" counts
+objects, not detections. Both grow with the stream by bytes a second at most
+(one record per change of scene), like the text timeline.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamer.perception.objects import counts, describe_objects
+from streamer.types import FrameObjects, SeenObject
+
+MERGE_GAP = 3.0  # seconds: frames this close with the same objects extend one event
+OBJECTS_FILE = "objects.jsonl"
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """A stretch of stream in which the same objects were in view."""
+
+    start: float  # stream time, seconds
+    end: float  # stream time, seconds
+    objects: tuple[SeenObject, ...]  # as detected in the event's first frame
+    scene_colour: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(counts(self.objects))
+
+    @property
+    def text(self) -> str:
+        return describe_objects(self.objects)
+
+
+@dataclass
+class ObjectTrack:
+    """One distinct object, followed by the tracker across frames."""
+
+    track: int
+    label: str
+    first: float  # stream time first seen, seconds
+    last: float  # stream time last seen (the end of that frame's span), seconds
+    box: tuple[float, float, float, float]  # latest box, relative to the frame
+    frames: int = 0  # sampled frames it was detected in
+    colours: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def colour(self) -> str:
+        return self.colours.most_common(1)[0][0] if self.colours else ""
+
+
+class ObjectLog:
+    """Thread-safe object events and tracks; perception writes, questions read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[ObjectEvent] = []
+        self._tracks: dict[int, ObjectTrack] = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+    def add(self, found: FrameObjects) -> ObjectEvent:
+        """Record one frame's objects; returns the event they went into (new or extended)."""
+        with self._lock:
+            for o in found.objects:
+                tr = self._tracks.get(o.track)
+                if tr is None:
+                    tr = self._tracks[o.track] = ObjectTrack(
+                        o.track, o.label, found.t, found.end, o.box
+                    )
+                tr.last, tr.box, tr.frames = max(tr.last, found.end), o.box, tr.frames + 1
+                if o.colour:
+                    tr.colours[o.colour] += 1
+            last = self._events[-1] if self._events else None
+            if (
+                last is not None
+                and counts(last.objects) == counts(found.objects)
+                and found.t - last.end <= MERGE_GAP
+            ):
+                merged = ObjectEvent(
+                    last.start, max(last.end, found.end), last.objects, last.scene_colour
+                )
+                self._events[-1] = merged
+                return merged
+            event = ObjectEvent(found.t, found.end, found.objects, found.scene_colour)
+            self._events.append(event)
+            return event
+
+    def events(self, lo: float = 0.0, hi: float = float("inf")) -> list[ObjectEvent]:
+        """Events overlapping [lo, hi], in time order."""
+        with self._lock:
+            return [e for e in self._events if e.end >= lo and e.start <= hi]
+
+    def tracks(self, lo: float = 0.0, hi: float = float("inf")) -> list[ObjectTrack]:
+        """Distinct objects seen within [lo, hi], in order of first appearance."""
+        with self._lock:
+            return [t for t in self._tracks.values() if t.last >= lo and t.first <= hi]
+
+    # -- persistence ---------------------------------------------------------------
+    def lines(self) -> str:
+        """The log as JSON lines: events, then tracks."""
+        with self._lock:
+            rows = [{"event": _event_record(e)} for e in self._events]
+            rows += [{"track": _track_record(t)} for t in self._tracks.values()]
+        return "".join(json.dumps(r) + "\n" for r in rows)
+
+    @classmethod
+    def load(cls, path: Path) -> ObjectLog:
+        """A log saved with `lines()`; a missing file is an empty log."""
+        from streamer.store import damaged, read_jsonl
+
+        log = cls()
+        if not path.exists():
+            return log
+        try:
+            for row in read_jsonl(path):
+                if "event" in row:
+                    log._events.append(_event(row["event"]))
+                else:
+                    tr = _track(row["track"])
+                    log._tracks[tr.track] = tr
+        except (KeyError, TypeError, ValueError) as err:
+            raise damaged(path, f"a record does not fit: {err}") from None
+        return log
+
+
+def _object_record(o: SeenObject) -> list[Any]:
+    return [o.label, o.score, list(o.box), o.colour, o.track]
+
+
+def _object(r: list[Any]) -> SeenObject:
+    label, score, box, colour, track = r
+    return SeenObject(str(label), float(score), _box(box), str(colour), int(track))
+
+
+def _box(values: list[Any]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in values)
+    return (x0, y0, x1, y1)
+
+
+def _event_record(e: ObjectEvent) -> dict[str, Any]:
+    objects = [_object_record(o) for o in e.objects]
+    return {"start": e.start, "end": e.end, "objects": objects, "scene_colour": e.scene_colour}
+
+
+def _event(r: dict[str, Any]) -> ObjectEvent:
+    objects = tuple(_object(o) for o in r["objects"])
+    return ObjectEvent(float(r["start"]), float(r["end"]), objects, str(r.get("scene_colour", "")))
+
+
+def _track_record(t: ObjectTrack) -> dict[str, Any]:
+    return {
+        "track": t.track,
+        "label": t.label,
+        "first": t.first,
+        "last": t.last,
+        "box": list(t.box),
+        "frames": t.frames,
+        "colours": dict(t.colours),
+    }
+
+
+def _track(r: dict[str, Any]) -> ObjectTrack:
+    colours = Counter({str(k): int(v) for k, v in dict(r["colours"]).items()})
+    return ObjectTrack(
+        int(r["track"]),
+        str(r["label"]),
+        float(r["first"]),
+        float(r["last"]),
+        _box(r["box"]),
+        int(r["frames"]),
+        colours,
+    )

@@ -1,0 +1,135 @@
+"""Which COCO classes a question names, and what it asks of them.
+
+object_query("How many people are walking?")  -> labels {"person"}, asks "count", mode "now"
+object_query("What vehicles do you see?")     -> labels {car, truck, bus, ...}, asks "list"
+object_query("What did she say?")             -> None: no object named
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from models.detector import coco_labels
+from streamer.perception.objects import plural
+
+LABELS = tuple(coco_labels().values())
+VEHICLES = frozenset({"bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat"})
+ANIMALS = frozenset(
+    {"bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"}
+)
+GROUPS = {"vehicle": VEHICLES, "animal": ANIMALS}
+ANY_OBJECT = r"\b(objects?|things?|what do you see|what can you see|what is in view|in view)\b"
+# Everyday words for COCO classes (the SSD calls a van a car or a truck).
+SYNONYMS: dict[str, set[str]] = {
+    "people": {"person"},
+    "persons": {"person"},
+    "man": {"person"},
+    "men": {"person"},
+    "woman": {"person"},
+    "women": {"person"},
+    "pedestrians?": {"person"},
+    "child(ren)?": {"person"},
+    "kids?": {"person"},
+    "humans?": {"person"},
+    "someone": {"person"},
+    "anyone": {"person"},
+    "bikes?": {"bicycle"},
+    "cyclists?": {"bicycle"},
+    "motorbikes?": {"motorcycle"},
+    "vans?": {"car", "truck"},
+    "lorr(y|ies)": {"truck"},
+    "taxis?": {"car"},
+    "phones?": {"cell phone"},
+    "tvs?|televisions?": {"tv"},
+    "sofas?": {"couch"},
+    "tables?": {"dining table"},
+    "plants?": {"potted plant"},
+    "balls?": {"sports ball"},
+    "bags?": {"handbag", "backpack", "suitcase"},
+    "planes?": {"airplane"},
+}
+DISTINCT = (
+    r"\b(different|distinct|unique|in total|total|altogether|overall|went by|go by|gone by"
+    r"|passed|pass by|came|come by|walked (past|by)|drove (past|by)|so far)\b"
+)
+MOST = r"\b(at most|at once|at the same time|at one time|maximum|max|the most|peak|largest)\b"
+NOW = r"\b(now|right now|currently|at the moment|still)\b"
+PRESENT = r"\b(are|is|do you see|can you see|there are|is there|are there)\b"
+COLOUR = r"\b(colou?r|colou?red)\b"
+WHERE = r"^\s*where\b"
+LEAVE = r"\b(leave|left|disappear|disappeared|go away|gone|exit|exited|last)\b"
+FIRST = r"\b(first|appear|appeared|arrive|arrived|come|came|show up|showed up|enter|entered)\b"
+
+
+@dataclass(frozen=True)
+class ObjectQuery:
+    """What a question asks about objects."""
+
+    labels: frozenset[str]  # the COCO classes it is about (all of them for "what objects")
+    asks: str  # "count" | "yesno" | "when" | "where" | "colour" | "list"
+    mode: str  # for counts: "now" | "most" | "distinct" | "moment"; when: "first" | "last"
+    named: str  # the words it used for them: "people", "vehicles", "objects"
+
+
+def named_labels(text: str) -> tuple[frozenset[str], str]:
+    """The COCO classes `text` names (lower case), and the word it used; empty if none."""
+    found: set[str] = set()
+    word = ""
+    for label in sorted(LABELS, key=len, reverse=True):  # "traffic light" before "light"
+        m = re.search(rf"\b({re.escape(label)}|{re.escape(plural(label))})\b", text)
+        if m and not any(label in f for f in found):
+            found.add(label)
+            word = word or m.group(1)
+    for pattern, labels in SYNONYMS.items():
+        m = re.search(rf"\b({pattern})\b", text)
+        if m:
+            found |= labels
+            word = word or m.group(1)
+    for group, members in GROUPS.items():
+        m = re.search(rf"\b({group}s?)\b", text)
+        if m:
+            found |= members
+            word = word or m.group(1)
+    return frozenset(found), word
+
+
+def object_query(text: str, kind: str) -> ObjectQuery | None:
+    """What `text` (a question of `kind`, see Question.kind) asks about objects, or None."""
+    low = text.lower()
+    labels, word = named_labels(low)
+    generic = re.search(ANY_OBJECT, low)
+    if not labels:
+        if not generic:
+            return None
+        labels, word = frozenset(LABELS), "objects"
+    if re.search(COLOUR, low):
+        asks = "colour"
+    elif re.search(WHERE, low):
+        asks = "where"
+    elif kind == "count" and not re.search(r"\bhow many times\b|\bhow often\b", low):
+        asks = "count"
+    elif kind == "what" and re.search(MOST, low) and len(labels) < len(LABELS):
+        asks = "count"  # "what is the most people at once?"
+    elif kind == "when":
+        asks = "when"
+    elif kind == "yesno":
+        asks = "yesno"
+    elif re.search(r"^\s*(what|which)\b", low) and (generic or len(labels) > 1):
+        asks = "list"
+    else:
+        return None
+    mode = ""
+    if asks == "count":
+        mode = (
+            "distinct"
+            if re.search(DISTINCT, low)
+            else "most"
+            if re.search(MOST, low)
+            else "now"
+            if re.search(NOW, low) or re.search(PRESENT, low)
+            else "most"
+        )
+    elif asks == "when":
+        mode = "last" if re.search(LEAVE, low) else "first"
+    return ObjectQuery(labels, asks, mode, word)
