@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from models.vlm.base import Part, VisionLanguageModel
+from models.vlm.bpe import TOKENIZER_VOCAB, train_bpe
 from models.vlm.families import (
     LLAVA_ONEVISION_0_5B,
     LLAVA_ONEVISION_7B,
@@ -49,7 +50,6 @@ SENTENCES = [
     "You are a helpful assistant. Timeline: Question:",
     "[0:03] [1:20] [12:45] at 0:05 before after.",
 ]
-TOKENIZER_VOCAB = 600
 
 
 @dataclass(frozen=True)
@@ -84,26 +84,6 @@ SHAPES: dict[str, Shape] = {
         lm_intermediate=128,
     ),
 }
-
-
-def train_bpe(sentences: Sequence[str], special_tokens: Sequence[str], vocab_size: int) -> Any:
-    """A byte-level BPE (`tokenizers.Tokenizer`) trained on `sentences`, in well under a second.
-
-    Random-weight models need a tokenizer of the family's shape, not of its words;
-    wrap it in `PreTrainedTokenizerFast` with the family's special tokens.
-    """
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=list(special_tokens),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    bpe.train_from_iterator(list(sentences) * 4, trainer)
-    return bpe
 
 
 def tokenizer() -> Any:

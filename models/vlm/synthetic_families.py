@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.vlm.bpe import TOKENIZER_VOCAB, train_bpe
 from models.vlm.families import PublishedSmolVLM, QwenVLModel
 from models.vlm.qwen2_5_vl import DEFAULT_SYSTEM as QWEN_SYSTEM
 from models.vlm.qwen2_5_vl import Qwen25VL
@@ -47,7 +48,6 @@ QWEN_LM_MLP = {2048: 11008, 3584: 18944}  # 3B, 7B
 def _fast_tokenizer(special: list[str], **names: Any) -> Any:
     from transformers import PreTrainedTokenizerFast
 
-    from models.vlm.synthetic import TOKENIZER_VOCAB, train_bpe
 
     bpe = train_bpe(SENTENCES, special, TOKENIZER_VOCAB)
     return PreTrainedTokenizerFast(tokenizer_object=bpe, **names)  # type: ignore[no-untyped-call]
