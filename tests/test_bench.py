@@ -94,8 +94,11 @@ def test_kv_bench_writes_json_and_markdown(tmp_path):
     )  # fmt: skip
     one, two = result["runs"]
     assert (one["blocks"], two["blocks"]) == (30, 60)  # 0.5 fps
-    assert two["disk_gb"] > one["disk_gb"] > 0 and two["ram_mb"] <= 0.0001 * 1024 + 1e-9
-    assert result["kv_gb_per_hour"] > 0 and result["encode_frames_per_s"] > 0
+    assert two["disk_bytes"] > one["disk_bytes"] > 0 and two["ram_bytes"] <= 0.0001 * 2**30
+    assert result["encode_frames_per_s"] > 0
+    per_hour = result["block_bytes"] * 1800 / 2**30  # 0.5 fps
+    assert abs(result["kv_gib_per_hour"] - per_hour) < 0.01
+    assert abs(result["disk_gib_per_hour"] - per_hour) < 0.01  # RAM full: every block to disk
     for run in (one, two):  # every block is in RAM or on disk, whole
         assert run["ram_bytes"] + run["disk_bytes"] == run["blocks"] * result["block_bytes"]
     md = (tmp_path / "kv.md").read_text()
