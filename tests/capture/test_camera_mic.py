@@ -38,6 +38,15 @@ def wait_for_sound(src, frames: list[Frame], audio: list[AudioChunk]) -> None:
     assert audio, "the microphone sent nothing in 10 s"
 
 
+def drain(src, frames: list[Frame], audio: list[AudioChunk]) -> None:
+    """Take what a stopped source left in its queue, up to its end marker."""
+    for item in src.queue:
+        if isinstance(item, Frame):
+            frames.append(item)
+        elif isinstance(item, AudioChunk):
+            audio.append(item)
+
+
 def heard_at(audio: list[AudioChunk]) -> float:
     """Stream time of the first loud sample."""
     for c in audio:
@@ -59,7 +68,8 @@ def test_a_sentence_lands_with_the_frames_of_its_moment(pulse, sentence, live_ca
         player = pulse.play(wav)
         collect(src, 3.5, frames, audio)
         player.wait(5)
-        stats = src.stats()
+    drain(src, frames, audio)  # the source counts what it queued: take all of it
+    stats = src.stats()
     said = heard_at(audio)
     frame_then = min(frames, key=lambda f: abs(f.t - (played + speech_onset)))
     print(
