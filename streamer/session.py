@@ -25,13 +25,10 @@ from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.errors import USER_ERRORS, StreamerError
 from streamer.manifest import (
     Manifest,
-    SavedSession,
-    list_saved,
     read_manifest,
     write_manifest,
 )
 from streamer.memory import (
-    ALL_MEMORY_NAMES,
     Memory,
     MemorySnapshot,
     load_memory,
@@ -43,8 +40,10 @@ from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
-from streamer.reasoning.registry import BACKEND_NAMES, make_backend, vision_models
+from streamer.reasoning.registry import make_backend
+from streamer.session_catalogue import SessionCatalogue
 from streamer.session_config import AUTOSAVE_SECONDS, SessionConfig, SessionStats, saved_config
+from streamer.session_watches import SessionWatching
 from streamer.store import remove_orphaned_temp_files
 from streamer.types import Frame, FrameObjects, Observation, StatusEvent, TextEvent
 
@@ -53,7 +52,7 @@ __all__ = ["AUTOSAVE_SECONDS", "Session", "SessionConfig", "SessionStats", "save
 MEMORY_FOLDER = "memory"  # the memory's save inside a session folder
 
 
-class Session:
+class Session(SessionCatalogue, SessionWatching):
     def __init__(self, config: SessionConfig, models: ModelSet | None = None) -> None:
         self.config = config
         self.models = models
@@ -70,6 +69,7 @@ class Session:
         self._save_lock = threading.Lock()
         self._ask_lock = threading.Lock()
         self._reasoner_live = False  # False after stop(): the next ask() restarts the reasoner
+        self.watches = self._make_watches()  # standing questions: may be set before start()
 
     # -- life cycle ----------------------------------------------------------------
     def start(self) -> Session:
@@ -115,6 +115,7 @@ class Session:
         )
         if self.config.pace == "none":
             self.perception.hold_at(0.0)  # a replay waits for run_until(): nothing runs ahead
+        self.watches.start()
         self.perception.start()
         self._start_reasoner()
         self.state = "running"
@@ -136,6 +137,7 @@ class Session:
             self.source.stop()
         if self.perception is not None:
             self.perception.stop()
+        self.watches.stop()  # after perception: what it handed over is checked first
         if self.memory is not None:
             self.memory.finish()  # the kv memory's prefill worker ends; it still answers
         if self.reasoner is not None:
@@ -171,6 +173,8 @@ class Session:
         if self.perception is None:
             return True
         done = self.perception.join(timeout)
+        if done:
+            self.watches.settle()  # the alerts of the whole stream have fired
         if done and self.state == "running":
             error = self.perception.stats().error
             self.state = "error" if error else "ended"
@@ -190,6 +194,7 @@ class Session:
         else:
             self.perception.hold_at(t)
             reached_in_time = self.perception.wait_gate(timeout)
+        self.watches.settle()  # the alerts of everything before `t` have fired
         if not reached_in_time:
             raise StreamerError(
                 f"The replay did not reach {t if t is not None else 'the end'} "
@@ -223,41 +228,6 @@ class Session:
             t = self.perception.stats().stream_time
             return max(self._stream_time, min(t, gate) if gate is not None else t)
         return self._stream_time
-
-    # -- what clients may know ------------------------------------------------------
-    @staticmethod
-    def memory_names() -> tuple[str, ...]:
-        """The memory strategies a session can use (`SessionConfig.memory`; "kv" needs a vlm)."""
-        return ALL_MEMORY_NAMES
-
-    @staticmethod
-    def backend_names() -> tuple[str, ...]:
-        """The reasoning backends by kind (`SessionConfig.backend`, e.g. "llm:PATH")."""
-        return BACKEND_NAMES
-
-    @staticmethod
-    def vision_models() -> list[str]:
-        """`vlm:ID` backend names of the supported vision-language models in the local HF cache."""
-        return vision_models()
-
-    @staticmethod
-    def cameras() -> list[tuple[str, str]]:
-        """(label, source spec) of each camera found on this machine (`launch.py devices`)."""
-        from streamer.capture.devices import camera_choices
-
-        return camera_choices()
-
-    @staticmethod
-    def microphones() -> list[tuple[str, str]]:
-        """(label, mic:N) of each microphone found, the system's default first."""
-        from streamer.capture.devices import microphone_choices
-
-        return microphone_choices()
-
-    @staticmethod
-    def saved(root: str | Path) -> list[SavedSession]:
-        """The sessions saved in `root`'s subfolders, newest first."""
-        return list_saved(root)
 
     @property
     def duration(self) -> float | None:
@@ -312,14 +282,17 @@ class Session:
     def _observe(self, obs: Observation) -> None:
         assert self.memory is not None
         self.memory.write(obs)
+        self.watches.observation(obs)
 
     def _text(self, event: TextEvent) -> None:
         assert self.timeline is not None
-        self.timeline.add(event)
+        i = self.timeline.add(event)
+        self.watches.text(i, self.timeline.event(i))  # as it stands: merged or revised
 
     def _objects_seen(self, found: FrameObjects) -> None:
         assert self.timeline is not None
         self.timeline.add_objects(found)
+        self.watches.objects(found)
 
     def stats(self) -> SessionStats:
         p = self.perception.stats() if self.perception is not None else None
@@ -353,6 +326,7 @@ class Session:
             remove_orphaned_temp_files(target)
             self.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
             self.timeline.save(target)
+            self._save_watches(target)
             manifest = Manifest(
                 source=self.config.source,
                 stream_time=t,
@@ -388,6 +362,7 @@ class Session:
             session._backend = make_backend(config.backend, config.device)
             model = session._backend.frame_encoder()
         session.memory = load_memory(folder / MEMORY_FOLDER, model)
+        session._load_watches(folder)
         session._stream_time = float(manifest.stream_time)
         session._start_reasoner()
         session.state = "reopened"

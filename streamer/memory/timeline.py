@@ -81,6 +81,17 @@ class Timeline:
         with self._lock:
             return list(self._events)
 
+    def event(self, i: int) -> TextEvent:
+        """Event `i` as it stands now (an `add` may have extended or revised it)."""
+        with self._lock:
+            return self._events[i]
+
+    def last(self, kind: str) -> TextEvent | None:
+        """The latest event of `kind` ("ocr", "speech", ...), or None."""
+        with self._lock:
+            i = self._last_of_kind.get(kind)
+            return self._events[i] if i is not None else None
+
     def add(self, event: TextEvent) -> int:
         """Append `event` (or extend the identical event just before it). Returns its index."""
         with self._lock:

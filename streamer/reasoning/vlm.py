@@ -31,6 +31,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
+
 from models.protocols import FrameEncoder
 from models.vlm.base import Part, VisionLanguageModel
 from streamer.memory.items import MemoryItem
@@ -54,6 +56,7 @@ log = logging.getLogger("streamer")
 
 MAX_TOKENS = 80  # one or two sentences
 INSTRUCTION = "Answer the question about the video in one sentence."
+YES_NO_RULE = "Answer with Yes or No."
 
 
 class VlmBackend(Backend):
@@ -67,6 +70,19 @@ class VlmBackend(Backend):
 
     def frame_encoder(self) -> FrameEncoder:
         return self.model  # its vision tower and projector: tokens in the LM's space
+
+    def looks(self, question: str, frames: Sequence[tuple[float, np.ndarray]], now: float) -> bool:
+        """A watch's yes/no look: does the model think "Yes" likelier than "No" over `frames`?
+
+        `frames`: the newest (stream time, tokens) observations, in this model's space.
+        """
+        ours = [(t, tok) for t, tok in frames if tok.ndim == 3 and tok.shape[2] == self.model.info.dim]
+        if not ours:
+            return False
+        parts = [*self.model.video_parts(ours, now), f"Question: {question}\n{YES_NO_RULE}"]
+        times = [t for t, _ in ours]
+        yes = self.model.option_logprob(parts, "Yes", times)
+        return yes > self.model.option_logprob(parts, "No", times)
 
     def respond(self, q: Question, ctx: Context) -> Reply:
         if not len(ctx.timeline) and not ctx.view.frames_seen:

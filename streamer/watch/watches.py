@@ -1,0 +1,330 @@
+"""Standing questions checked on every new timeline event, in their own worker.
+
+Perception hands each new event, object frame and observation to `Watches`
+(a put on an unbounded queue of small records: perception never waits); the
+worker runs each watch's trigger and records an `Alert` per occurrence.
+
+    watches = Watches(now=session.stream_time)
+    w = watches.add("tell me when someone mentions the budget", at=12.0)
+    ...                                   # perception: watches.text(i, event), ...
+    for alert in watches.alerts(): print(alert.sentence)
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from streamer.capture.base import JOIN_TIMEOUT
+from streamer.errors import StreamerError
+from streamer.timeref import format_clock
+from streamer.types import Evidence, FrameObjects, Observation, TextEvent
+from streamer.watch.check import FRAME_KINDS, FrameTrigger, Hit, SceneTrigger, TextTrigger
+from streamer.watch.understand import Condition, condition, understand
+
+log = logging.getLogger("streamer")
+
+THUMBNAILS_KEPT = 240  # recent observations' thumbnails: evidence for alerts that arrive late
+LOOK_EVERY = 5.0  # stream seconds between two looks of the vision-language model at a watch
+LOOK_FRAMES = 4  # the newest frames it looks at
+WATCHES_FILE = "watches.json"
+
+# question, newest (stream time, tokens) frames, now -> the condition holds
+Looker = Callable[[str, Sequence[tuple[float, np.ndarray]], float], bool]
+
+
+class WatchError(StreamerError):
+    """A watch that cannot be registered as asked."""
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A standing question."""
+
+    id: int
+    text: str  # as the user wrote it
+    condition: Condition
+    since: float  # stream time it was registered: only later events fire it
+
+    @property
+    def description(self) -> str:
+        return self.condition.describe()
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One occurrence of what a watch looks for."""
+
+    watch: int  # Watch.id
+    watch_text: str
+    t: float  # stream time the occurrence began, seconds
+    known: float  # stream time it could first be known (a sentence's end, a frame's time)
+    at: float  # stream time when the alert fired (perception's "now"), seconds
+    wall: float  # time.time() when it fired
+    sentence: str  # 'At 0:12 someone said "the budget is due".'
+    evidence: Evidence
+
+    @property
+    def delay(self) -> float:
+        """Stream seconds from the moment the occurrence could be known to the alert."""
+        return max(0.0, self.at - self.known)
+
+
+@dataclass
+class _Armed:
+    watch: Watch
+    text: TextTrigger | None = None
+    frame: FrameTrigger | None = None
+    scene: SceneTrigger | None = None
+    looked_at: float = float("-inf")  # look: stream time of the last look
+    on: bool = False  # look: the last look said yes
+    fired: int = 0
+
+
+class Watches:
+    """The session's watches, their worker thread and the alerts they fired."""
+
+    def __init__(
+        self,
+        now: Callable[[], float],
+        last_screen: Callable[[], str] = lambda: "",
+        looker: Looker | None = None,
+    ) -> None:
+        self._now, self._last_screen, self._looker = now, last_screen, looker
+        self._armed: dict[int, _Armed] = {}
+        self._alerts: list[Alert] = []
+        self._next_id = 1
+        self._lock = threading.RLock()
+        self._inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._put = self._done = 0  # items queued / checked: `settle` waits for them to meet
+        self._settled = threading.Condition()
+        self._thumbs: deque[tuple[float, bytes]] = deque(maxlen=THUMBNAILS_KEPT)
+        self._recent: deque[tuple[float, np.ndarray]] = deque(maxlen=LOOK_FRAMES)
+        self._listeners: list[Callable[[Alert], None]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.can_look = False  # a vision-language model decides what no event can ("look")
+
+    # -- watches -------------------------------------------------------------------
+    def add(self, text: str, at: float | None = None) -> Watch:
+        """Register `text` ("tell me when …", or just what to watch for) from stream time `at`."""
+        if not text.strip(" ?.!"):
+            raise WatchError("Say what to watch for, e.g. 'tell me when a person appears'.")
+        cond = understand(text, self.can_look) or condition(
+            text.lower().strip(" ?.!"), self.can_look
+        )
+        with self._lock:
+            watch = Watch(self._next_id, text.strip(), cond, self._now() if at is None else at)
+            self._next_id += 1
+            self._armed[watch.id] = self._arm(watch)
+        return watch
+
+    def _arm(self, watch: Watch) -> _Armed:
+        kind = watch.condition.kind
+        if kind in FRAME_KINDS:
+            return _Armed(watch, frame=FrameTrigger(watch.condition))
+        if kind == "scene":
+            return _Armed(watch, scene=SceneTrigger())
+        if kind == "look":
+            return _Armed(watch)
+        return _Armed(watch, text=TextTrigger(watch.condition, self._last_screen()))
+
+    def remove(self, which: int | str = "") -> list[Watch]:
+        """Remove the watch with this id, those whose text contains `which`, or all ('')."""
+        with self._lock:
+            gone = [
+                a.watch
+                for a in self._armed.values()
+                if (a.watch.id == which if isinstance(which, int) else _names(a.watch, which))
+            ]
+            for w in gone:
+                del self._armed[w.id]
+        return gone
+
+    def watching(self) -> list[Watch]:
+        with self._lock:
+            return [a.watch for a in self._armed.values()]
+
+    def alerts(self, since: int = 0) -> list[Alert]:
+        """The alerts fired, oldest first, from the `since`-th on."""
+        with self._lock:
+            return self._alerts[since:]
+
+    def on_alert(self, listener: Callable[[Alert], None]) -> None:
+        """Call `listener(alert)` (from the worker thread) as each alert fires."""
+        self._listeners.append(listener)
+
+    # -- what perception hands over ------------------------------------------------
+    def text(self, index: int, event: TextEvent) -> None:
+        self._send(("text", index, event))
+
+    def objects(self, found: FrameObjects) -> None:
+        self._send(("objects", found))
+
+    def observation(self, obs: Observation) -> None:
+        self._send(("obs", obs))
+
+    def _send(self, item: tuple[Any, ...]) -> None:
+        with self._settled:
+            self._put += 1
+        self._inbox.put(item)
+
+    def settle(self, timeout: float = JOIN_TIMEOUT) -> bool:
+        """Wait (bounded) until everything handed over so far has been checked."""
+        if self._thread is None or not self._thread.is_alive():
+            return self._done >= self._put
+        with self._settled:
+            return self._settled.wait_for(lambda: self._done >= self._put, timeout)
+
+    # -- the worker ----------------------------------------------------------------
+    def start(self) -> Watches:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._work, name="watches", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
+        self.settle(timeout)
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                item = self._inbox.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            try:
+                self._check(item)
+            except Exception:  # one bad check never ends the watching
+                log.exception("a watch could not be checked")
+            finally:
+                with self._settled:
+                    self._done += 1
+                    self._settled.notify_all()
+
+    def _check(self, item: tuple[Any, ...]) -> None:
+        with self._lock:
+            armed = list(self._armed.values())
+        if item[0] == "obs":
+            obs: Observation = item[1]
+            self._thumbs.append((obs.t, obs.thumbnail))
+            self._recent.append((obs.t, obs.tokens))
+            for a in armed:
+                hit = a.scene.on_observation(obs) if a.scene is not None else None
+                if a.watch.condition.kind == "look":
+                    hit = self._look(a, obs.t)
+                self._maybe_fire(a, hit)
+            return
+        for a in armed:
+            if item[0] == "text" and a.text is not None:
+                self._maybe_fire(a, a.text.on_text(item[1], item[2]))
+            elif item[0] == "objects" and a.frame is not None:
+                self._maybe_fire(a, a.frame.on_objects(item[1]))
+
+    def _look(self, a: _Armed, t: float) -> Hit | None:
+        """Ask the vision-language model, at most every LOOK_EVERY stream seconds."""
+        if self._looker is None or t - a.looked_at < LOOK_EVERY or t < a.watch.since:
+            return None
+        a.looked_at = t
+        frames = list(self._recent)
+        question = f"Is it true that {a.watch.condition.phrase}?"
+        yes = self._looker(question, frames, t)
+        fire, a.on = yes and not a.on, yes
+        if not fire:
+            return None
+        what = f"the model saw that {a.watch.condition.phrase}"
+        return Hit(frames[0][0] if frames else t, t, what, "frame", what)
+
+    def _maybe_fire(self, a: _Armed, hit: Hit | None) -> None:
+        if hit is None or hit.t < a.watch.since:
+            return
+        with self._lock:
+            if a.watch.id not in self._armed:
+                return  # removed while this was being checked
+            alert = Alert(
+                a.watch.id,
+                a.watch.text,
+                hit.t,
+                hit.known,
+                max(self._now(), hit.known),
+                time.time(),
+                f"At {format_clock(hit.t)} {hit.sentence}.",
+                Evidence(hit.t, hit.known, hit.kind, hit.text, 1.0, self._thumbnail(hit.t)),
+            )
+            self._alerts.append(alert)
+            a.fired += 1
+        for listener in self._listeners:
+            listener(alert)
+
+    def _thumbnail(self, t: float) -> bytes | None:
+        if not self._thumbs:
+            return None
+        return min(self._thumbs, key=lambda tb: abs(tb[0] - t))[1]
+
+    # -- persistence ---------------------------------------------------------------
+    def records(self) -> dict[str, Any]:
+        """The watches and alerts as JSON-ready records (thumbnails as base64 JPEG)."""
+        with self._lock:
+            return {
+                "next_id": self._next_id,
+                "watches": [{"id": w.id, "text": w.text, "since": w.since} for w in self.watching()],
+                "alerts": [_alert_record(a) for a in self._alerts],
+            }
+
+    def restore(self, records: dict[str, Any]) -> None:
+        """Take back what `records` wrote (each watch understood again from its text)."""
+        with self._lock:
+            for r in records.get("watches", []):
+                cond = understand(r["text"], self.can_look) or condition(r["text"], self.can_look)
+                watch = Watch(int(r["id"]), r["text"], cond, float(r["since"]))
+                self._armed[watch.id] = self._arm(watch)
+            self._alerts = [_alert(r) for r in records.get("alerts", [])]
+            self._next_id = max([int(records.get("next_id", 1)), *[w + 1 for w in self._armed]])
+
+
+def _names(watch: Watch, which: str) -> bool:
+    which = which.lower().strip()
+    return not which or which in watch.text.lower() or which in watch.description.lower()
+
+
+def _alert_record(a: Alert) -> dict[str, Any]:
+    e = a.evidence
+    return {
+        "watch": a.watch,
+        "watch_text": a.watch_text,
+        "t": a.t,
+        "known": a.known,
+        "at": a.at,
+        "wall": a.wall,
+        "sentence": a.sentence,
+        "evidence": {
+            "start": e.start,
+            "end": e.end,
+            "kind": e.kind,
+            "text": e.text,
+            "thumbnail": base64.b64encode(e.thumbnail).decode() if e.thumbnail else None,
+        },
+    }
+
+
+def _alert(r: dict[str, Any]) -> Alert:
+    e = r["evidence"]
+    thumb = base64.b64decode(e["thumbnail"]) if e.get("thumbnail") else None
+    evidence = Evidence(float(e["start"]), float(e["end"]), e["kind"], e["text"], 1.0, thumb)
+    return Alert(
+        int(r["watch"]), r["watch_text"], float(r["t"]), float(r["known"]), float(r["at"]),
+        float(r["wall"]),
+        r["sentence"], evidence,
+    )  # fmt: skip
