@@ -1,9 +1,10 @@
-"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|all`: JSON + Markdown.
+"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|alerts|all`.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
 is a median (or percentile) over repeated runs in one invocation. `vlm` and `kv`
-(a full-size model with random weights, minutes of work) and `soak` (one session
-for `--minutes`, 120 by default; it also writes a PNG plot) are not part of `all`.
+(a full-size model with random weights, minutes of work), `soak` (one session
+for `--minutes`, 120 by default; it also writes a PNG plot) and `alerts` (a generated
+30-minute stream followed in real time at 1x and 4x) are not part of `all`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from cli.args import add_device, count, positive
 
 HELP = (
-    "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak) "
+    "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak, alerts) "
     "and write JSON + Markdown tables"
 )
 KINDS = ("decode", "perception", "memory", "latency", "timeline")
@@ -24,7 +25,7 @@ VLM_ANSWERS = 2  # vlm: answers timed per (strategy, length); one is seconds on 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "kind", choices=(*KINDS, "vlm", "kv", "soak", "all"), help="which benchmark"
+        "kind", choices=(*KINDS, "vlm", "kv", "soak", "alerts", "all"), help="which benchmark"
     )
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
     parser.add_argument(
@@ -45,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=None,
         help="memory: stream lengths (10 60); latency, vlm, kv: (1 10 60); "
-        "perception: the generated stream's length (10); soak: wall minutes to run (120)",
+        "perception: the generated stream's length (10); soak: wall minutes to run (120); "
+        "alerts: the generated stream's length (30)",
     )
     parser.add_argument(
         "--family",
@@ -66,7 +68,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=count,
         nargs="+",
         default=None,
-        help="timeline: timeline sizes to search (1000 100000)",
+        help="timeline: timeline sizes to search (1000 100000); alerts: planted events (40)",
+    )
+    parser.add_argument(
+        "--speeds",
+        type=positive,
+        nargs="+",
+        default=(1.0, 4.0),
+        help="alerts: real-time replay speeds (1 4)",
     )
 
 
@@ -140,6 +149,14 @@ def _soak(args: argparse.Namespace) -> None:
         print(f"soak: {s}", flush=True)
 
     bench_soak(minutes=minutes, out_dir=args.out, source=args.source, progress=say)
+
+
+def _alerts(args: argparse.Namespace) -> None:
+    from streamer.bench.alerts import bench_alerts
+
+    minutes = args.minutes[0] if args.minutes else 30.0
+    events = args.events[0] if args.events else 40
+    bench_alerts(minutes, events, tuple(args.speeds), out_dir=args.out)
 
 
 def _timeline(args: argparse.Namespace) -> None:

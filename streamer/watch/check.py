@@ -12,6 +12,7 @@ without the object.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from dataclasses import dataclass
 
 from streamer.perception.objects import describe_objects
@@ -21,7 +22,7 @@ from streamer.types import FrameObjects, Observation, SeenObject, TextEvent
 from streamer.watch.understand import Condition
 
 REARM_SECONDS = 3.0  # stream seconds a condition must be off before it can fire again
-SAME_TEXT = 0.5  # word-set overlap (Jaccard) above which two on-screen texts are the same one
+SAME_TEXT = 0.75  # character similarity from which two on-screen texts are one text misread
 TEXT_KINDS = {"speech": ("speech",), "screen": ("ocr",), "mention": ("speech", "ocr")}
 FRAME_KINDS = frozenset({"appear", "leave", "count", "colour"})
 
@@ -95,8 +96,9 @@ def _quote(text: str) -> str:
 
 
 def _same_text(a: str, b: str) -> bool:
-    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
-    return bool(wa | wb) and len(wa & wb) / len(wa | wb) > SAME_TEXT
+    """Two readings of one text (OCR misreads a letter or a space), not two texts."""
+    na, nb = (" ".join(re.findall(r"\w+", x.lower())) for x in (a, b))
+    return SequenceMatcher(None, na, nb).ratio() >= SAME_TEXT
 
 
 class FrameTrigger:

@@ -106,7 +106,11 @@ def test_the_worker_fires_only_after_registration_and_keeps_evidence():
         w.text(2, TextEvent("speech", "The budget again", 20.0, 21.0))
         assert w.settle(5)
         alerts = w.alerts()
-        assert [(a.watch, a.t) for a in alerts] == [(early.id, 3.0), (early.id, 20.0), (late.id, 20.0)]
+        assert [(a.watch, a.t) for a in alerts] == [
+            (early.id, 3.0),
+            (early.id, 20.0),
+            (late.id, 20.0),
+        ]
         assert alerts[0].evidence.thumbnail == b"\xff\xd8" + bytes([25])  # the frame then
         assert alerts[0].sentence == 'At 0:03 someone said "The budget is due".'
         assert w.remove("budget") == [early, late] and w.watching() == []
