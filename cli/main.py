@@ -1,6 +1,6 @@
-"""The command line: `launch.py [app|ingest|ask|watch|eval|bench|models|devices] ...` (default: app).
+"""The command line: `launch.py [app|ingest|ask|watch|eval|bench|models|devices] ...`.
 
-Each command lives in `cli/<name>.py` with `HELP`, `add_arguments(parser)`
+`app` is the default. Each command lives in `cli/<name>.py` with `HELP`, `add_arguments(parser)`
 and `run(args) -> int`; heavy imports happen inside `run`. Errors a user can meet are
 printed as one sentence (no traceback) with exit code 2.
 """

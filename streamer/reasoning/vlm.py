@@ -76,7 +76,9 @@ class VlmBackend(Backend):
 
         `frames`: the newest (stream time, tokens) observations, in this model's space.
         """
-        ours = [(t, tok) for t, tok in frames if tok.ndim == 3 and tok.shape[2] == self.model.info.dim]
+        ours = [
+            (t, tok) for t, tok in frames if tok.ndim == 3 and tok.shape[2] == self.model.info.dim
+        ]
         if not ours:
             return False
         parts = [*self.model.video_parts(ours, now), f"Question: {question}\n{YES_NO_RULE}"]

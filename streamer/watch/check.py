@@ -12,8 +12,8 @@ without the object.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from streamer.perception.objects import describe_objects
 from streamer.reasoning.question import terms

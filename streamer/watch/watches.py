@@ -279,7 +279,9 @@ class Watches:
         with self._lock:
             return {
                 "next_id": self._next_id,
-                "watches": [{"id": w.id, "text": w.text, "since": w.since} for w in self.watching()],
+                "watches": [
+                    {"id": w.id, "text": w.text, "since": w.since} for w in self.watching()
+                ],
                 "alerts": [_alert_record(a) for a in self._alerts],
             }
 
