@@ -90,7 +90,7 @@ def _as_watch(text: str) -> str:
     from streamer.watch import understand
 
     if not text.strip():
-        raise StreamerError('Give --when a description, e.g. --when "a person appears".')
+        raise StreamerError('Give --when what to watch for, such as --when "a person appears".')
     return text if understand(text) is not None else f"tell me when {text.strip()}"
 
 

@@ -116,7 +116,8 @@ def draw_frame(script: ClipScript, t: float) -> np.ndarray:
     img = np.empty((h, w, 3), np.uint8)
     if card is not None:
         img[:] = card.background
-        _draw_text(img, card.text, card.foreground)
+        if card.text.strip():  # a card without text is a plain coloured screen
+            _draw_text(img, card.text, card.foreground)
     elif shape is not None:
         img[:] = shape.background
         _draw_shape(img, shape)

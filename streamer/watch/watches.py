@@ -118,7 +118,7 @@ class Watches:
     def add(self, text: str, at: float | None = None) -> Watch:
         """Register `text` ("tell me when …", or just what to watch for) from stream time `at`."""
         if not text.strip(" ?.!"):
-            raise WatchError("Say what to watch for, e.g. 'tell me when a person appears'.")
+            raise WatchError("Say what to watch for, such as 'tell me when a person appears'.")
         cond = understand(text, self.can_look) or condition(
             text.lower().strip(" ?.!"), self.can_look
         )
