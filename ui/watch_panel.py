@@ -124,7 +124,10 @@ class WatchHandlers:
             text = "\n".join(alert_message(a) for a in new)
             signal = json.dumps({"seq": f"{generation}-{len(alerts)}", "text": text})
         listed = (generation, tuple((w.id, w.text) for w in watches))
-        fired = (generation, len(alerts))
+        fired = (
+            generation,
+            tuple(hash(a.evidence.thumbnail) for a in alerts),
+        )  # a picture can come late
         was = last if isinstance(last, tuple) and len(last) == 2 else (None, None)
         table = render_watches(watches, alerts) if (listed, fired) != was else gr.skip()
         pick = (

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from streamer.types import Evidence
 from streamer.watch import Alert
@@ -92,6 +95,8 @@ def test_a_watch_registered_before_start_fires_on_the_clip(make_controller, clip
     alerts = wait_for(lambda: app.alerts()[1], 60, "the gate alert")
     [a] = alerts
     assert 3.0 <= a.t <= 6.0 and CARD_TEXT in a.sentence and a.evidence.thumbnail
+    red, green, blue = np.asarray(Image.open(io.BytesIO(a.evidence.thumbnail))).mean((0, 1))
+    assert blue > 1.5 * green  # the dark blue card, not the green frame before it
     out = handlers.tick(chat, feed, None)
     assert message_text(out[0][-1]) == alert_message(a) and "🔔" in alert_message(a)
     assert f"watch {w.id}" in out[1] and "after it happened" in out[1]  # the signal for the JS
