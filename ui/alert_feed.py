@@ -4,12 +4,13 @@ The chat history lives in the browser and two kinds of events write it: a
 question's answer (streamed, each yield sends the whole history as the
 answer knew it at the start) and the timer that posts alerts. An alert posted
 while an answer streams would be wiped by the answer's next yield, so while
-this tab is asking the feed keeps new alerts back, and on every tick it
-re-posts any alert of its own that is missing from the history (one a yield
-wiped in the instant before the answer began).
+this tab is asking the feed keeps new alerts back, and after each answer it
+posts every alert of its own that is missing from the history (held back,
+or wiped by a yield in the instant before the answer began).
 
     feed = AlertFeed()                      # a gr.State's value: one per tab
-    history, new = feed.post(history, generation, app_alerts)
+    new = feed.take(generation, app_alerts)  # on the timer: cheap, no chat sent
+    history = feed.post(history) or history  # when there were new ones, and after each answer
 """
 
 from __future__ import annotations
@@ -55,10 +56,8 @@ class AlertFeed:
         with self._lock:
             self._asking += 1 if on else -1
 
-    def post(
-        self, history: list[Any] | None, generation: int, alerts: list[Alert]
-    ) -> tuple[list[Any] | None, list[Alert]]:
-        """(the history with the alert messages it lacks, or None if it lacks none; new alerts).
+    def take(self, generation: int, alerts: list[Alert]) -> list[Alert]:
+        """The alerts of session `generation` this tab has not taken yet (now owed to its chat).
 
         A tab's first look takes the alerts fired before it opened as seen:
         the alerts list shows them, the chat starts with what comes next.
@@ -70,8 +69,13 @@ class AlertFeed:
             new = alerts[self._taken :]
             self._taken = max(self._taken, len(alerts))
             self._posted = (self._posted + [alert_message(a) for a in new])[-CHECKED:]
+        return new
+
+    def post(self, history: list[Any] | None) -> list[Any] | None:
+        """The history with the alert messages it lacks; None when it lacks none or is asking."""
+        with self._lock:
             if self._asking:
-                return None, new  # the answer's yields would wipe them: posted after it
+                return None  # the answer's yields would wipe them: posted after it
             missing = Counter(self._posted) - Counter(message_text(m) for m in history or [])
             lacking = []
             for m in self._posted:
@@ -79,5 +83,5 @@ class AlertFeed:
                     lacking.append(m)
                     missing[m] -= 1
         if not lacking:
-            return None, new
-        return [*(history or []), *({"role": "assistant", "content": m} for m in lacking)], new
+            return None
+        return [*(history or []), *({"role": "assistant", "content": m} for m in lacking)]

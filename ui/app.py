@@ -28,7 +28,13 @@ from ui.handlers import Handlers
 from ui.live_view import render_live
 from ui.sources import FILE, MODES, URL, WEBCAM, initial_source
 from ui.theme import CSS, theme
-from ui.watch_panel import WatchHandlers, WatchPanel, build_watch_panel, wire_watch_panel
+from ui.watch_panel import (
+    WatchHandlers,
+    WatchPanel,
+    build_watch_panel,
+    post_alerts,
+    wire_watch_panel,
+)
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 LIVE_TICK, PANEL_TICK = 0.5, 2.0  # seconds between refreshes of the live view / the panels
@@ -301,8 +307,14 @@ def _wire_chat(page: Page, h: Handlers) -> None:
     kw: dict[str, Any] = {"concurrency_limit": 8, "concurrency_id": "ask"}
     assert page.watches is not None
     inputs = [question, chatbot, by_message, page.watches.feed]
-    ask.click(answer, inputs, outputs, api_name="ask", **kw)
-    question.submit(answer, inputs, outputs, api_visibility="private", **kw)
+    then: dict[str, Any] = {"show_progress": "hidden", "api_visibility": "private"}
+    feed = [chatbot, page.watches.feed]  # alerts held back while it answered
+    ask.click(answer, inputs, outputs, api_name="ask", **kw).then(
+        post_alerts, feed, chatbot, **then
+    )
+    question.submit(answer, inputs, outputs, api_visibility="private", **kw).then(
+        post_alerts, feed, chatbot, **then
+    )
     chatbot.select(select_answer, by_message, [gallery, shown], api_visibility="private")
     gallery.select(moment_of, shown, [moment, caption], api_visibility="private")
 

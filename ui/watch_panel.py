@@ -114,41 +114,47 @@ class WatchHandlers:
             return notice_html("That watch was already removed.", "info")
         return notice_html(f"Stopped watching for {gone[0].description}.", "ok")
 
-    def tick(self, history: list[Any] | None, feed: AlertFeed, last: Any) -> tuple[Any, ...]:
-        """(chat, signal, table, remove dropdown, alerts list, last): skips what did not change."""
+    def tick(self, feed: AlertFeed, last: Any) -> tuple[Any, ...]:
+        """(signal, table, remove dropdown, alerts list, last): skips what did not change.
+
+        New alerts change the signal, which posts them into the chat (`post_alerts`)
+        and, when asked for, notifies and beeps in the page (ALERT_JS).
+        """
         generation, alerts = self.app.alerts()
         watches = self.app.watch_list()
-        chat, new = feed.post(history, generation, alerts)
+        new = feed.take(generation, alerts)
         signal: Any = gr.skip()
         if new:
             text = "\n".join(alert_message(a) for a in new)
             signal = json.dumps({"seq": f"{generation}-{len(alerts)}", "text": text})
         listed = (generation, tuple((w.id, w.text) for w in watches))
-        fired = (
-            generation,
-            tuple(hash(a.evidence.thumbnail) for a in alerts),
-        )  # a picture can come late
+        fired = (generation, tuple(hash(a.evidence.thumbnail) for a in alerts))  # late pictures
         was = last if isinstance(last, tuple) and len(last) == 2 else (None, None)
         table = render_watches(watches, alerts) if (listed, fired) != was else gr.skip()
-        pick = (
-            gr.update(choices=watch_choices(watches), value=None) if listed != was[0] else gr.skip()
-        )
+        pick = gr.skip()
+        if listed != was[0]:
+            pick = gr.update(choices=watch_choices(watches), value=None)
         items = alert_items(alerts) if fired != was[1] else gr.skip()
-        chat_out = chat if chat is not None else gr.skip()
-        return chat_out, signal, table, pick, items, (listed, fired)
+        return signal, table, pick, items, (listed, fired)
+
+
+def post_alerts(history: list[Any] | None, feed: AlertFeed) -> Any:
+    """The chat with the alerts this tab owes it (run on new alerts and after each answer)."""
+    posted = feed.post(history)
+    return posted if posted is not None else gr.skip()
 
 
 def wire_watch_panel(
     panel: WatchPanel, h: WatchHandlers, timer: Any, chatbot: Any, notice: Any
 ) -> None:
     private: dict[str, Any] = {"api_visibility": "private"}
+    hidden: dict[str, Any] = {"show_progress": "hidden", **private}
     panel.add.click(h.add, panel.text, [notice, panel.text], api_name="watch")
     panel.text.submit(h.add, panel.text, [notice, panel.text], **private)
     panel.remove.click(h.remove, panel.pick, notice, api_name="unwatch")
-    outputs = [chatbot, panel.signal, panel.table, panel.pick, panel.alerts, panel.last]
-    timer.tick(
-        h.tick, [chatbot, panel.feed, panel.last], outputs, show_progress="hidden", **private
-    )
+    outputs = [panel.signal, panel.table, panel.pick, panel.alerts, panel.last]
+    timer.tick(h.tick, [panel.feed, panel.last], outputs, **hidden)
+    panel.signal.change(post_alerts, [chatbot, panel.feed], chatbot, **hidden)
     panel.signal.change(None, [panel.signal, panel.notify, panel.sound], None, js=ALERT_JS)
     panel.notify.input(None, panel.notify, None, js=ASK_PERMISSION_JS)
     panel.sound.input(None, panel.sound, None, js=UNLOCK_AUDIO_JS)

@@ -17,7 +17,7 @@ from ui.alert_feed import AlertFeed, alert_message, message_text
 from ui.chat import ask_stream
 from ui.controller import NO_SESSION, AppController, StartRequest
 from ui.model_loader import ModelLoader
-from ui.watch_panel import WatchHandlers
+from ui.watch_panel import WatchHandlers, post_alerts
 
 pytestmark = [
     pytest.mark.timeout(240),
@@ -43,7 +43,7 @@ def test_chat_lines_register_list_and_remove_a_watch(tmp_path):
 
         chat = say(app, "what are you watching for?", chat)
         assert chat[-1]["content"] == 'I am watching for: 1. someone saying "budget".'
-        table = WatchHandlers(app).tick([], AlertFeed(), None)[2]
+        table = WatchHandlers(app).tick(AlertFeed(), None)[1]
         assert 'someone saying "budget"' in table.replace("&quot;", '"')
 
         chat = say(app, "stop watching the budget", chat)
@@ -64,23 +64,23 @@ def alert(watch: int, t: float) -> Alert:
 
 def test_the_feed_posts_each_alert_once_and_none_is_lost_to_a_streaming_answer():
     feed, first = AlertFeed(), alert(1, 3.0)
-    assert feed.post([], 1, [first]) == (None, [])  # a tab opened late: earlier ones are listed
+    assert feed.take(1, [first]) == [] and feed.post([]) is None  # opened late: listed only
     second = alert(1, 5.0)
-    history, new = feed.post([], 1, [first, second])
-    assert new == [second] and [message_text(m) for m in history] == [alert_message(second)]
-    assert feed.post(history, 1, [first, second]) == (None, [])  # posted once
+    assert feed.take(1, [first, second]) == [second]
+    history = feed.post([])
+    assert [message_text(m) for m in history] == [alert_message(second)]
+    assert feed.take(1, [first, second]) == [] and feed.post(history) is None  # posted once
     feed.asking(True)
     third = alert(2, 7.0)
-    assert feed.post(history, 1, [first, second, third]) == (None, [third])  # held back
-    feed.asking(False)
+    assert feed.take(1, [first, second, third]) == [third] and feed.post(history) is None
+    feed.asking(False)  # the answer is done: what it held back, and what its yields wiped
     wiped = [{"role": "user", "content": [{"type": "text", "text": "When?"}]}]  # as Gradio sends
-    history, _ = feed.post(wiped, 1, [first, second, third])
+    history = feed.post(wiped)
     assert [message_text(m) for m in history[1:]] == [alert_message(second), alert_message(third)]
     assert alert_message(third) == (
         f'🔔 At 0:07 the screen read "{CARD_TEXT}" — watch 2, 0.4 s after it happened'
     )
-    history, new = feed.post(history, 2, [alert(1, 4.0)])  # another session: all of its alerts
-    assert new and len(history) == 4
+    assert feed.take(2, [alert(1, 4.0)]) and len(feed.post(history)) == 4  # another session
 
 
 def test_a_watch_registered_before_start_fires_on_the_clip(make_controller, clip):
@@ -88,7 +88,7 @@ def test_a_watch_registered_before_start_fires_on_the_clip(make_controller, clip
     chat = say(app, "tell me when the sign says gate 7")
     assert 'on-screen text reading "gate 7"' in chat[-1]["content"]
     handlers, feed = WatchHandlers(app), AlertFeed()
-    handlers.tick([], feed, None)  # the tab has seen the (no) alerts before the start
+    handlers.tick(feed, None)  # the tab has seen the (no) alerts before the start
     app.start(StartRequest(str(clip[0]), "gate clip", speed=2.0))
     [w] = app.watch_list()  # carried into the new session from its first second
     assert w.since == 0.0 and w.condition.words == ("gate", "7")
@@ -97,9 +97,10 @@ def test_a_watch_registered_before_start_fires_on_the_clip(make_controller, clip
     assert 3.0 <= a.t <= 6.0 and CARD_TEXT in a.sentence and a.evidence.thumbnail
     red, green, blue = np.asarray(Image.open(io.BytesIO(a.evidence.thumbnail))).mean((0, 1))
     assert blue > 1.5 * green  # the dark blue card, not the green frame before it
-    out = handlers.tick(chat, feed, None)
-    assert message_text(out[0][-1]) == alert_message(a) and "🔔" in alert_message(a)
-    assert f"watch {w.id}" in out[1] and "after it happened" in out[1]  # the signal for the JS
-    [(image, caption)] = out[4]
+    signal, table, _, items, _ = handlers.tick(feed, None)
+    assert f"watch {w.id}" in signal and "after it happened" in signal  # for the page's JS
+    assert message_text(post_alerts(chat, feed)[-1]) == alert_message(a)
+    assert "<td>1</td></tr>" in table  # one alert of watch 1
+    [(image, caption)] = items
     assert Path(image).read_bytes() == a.evidence.thumbnail and f"{a.delay:.1f} s" in caption
     assert handlers.remove(w.id).count("Stopped watching for") == 1 and not app.watch_list()
