@@ -197,5 +197,11 @@ def test_a_watch_said_in_the_chat_alerts_while_the_clip_plays(page, served, clip
     assert "s after" in page.inner_text("#sv-alerts")
     page.wait_for_function("() => window.svNotes.length > 0 && window.svBeeps > 0")
     assert "GATE 7" in page.evaluate("window.svNotes[0]")
+    wait_for(lambda: served.app.live().state == "ended", 60, "the end of the clip")  # speech too
     row = page.inner_text("#sv-watches tr[data-watch='1']")
-    assert row.split()[-1] == "1"  # one alert so far
+    assert row.split()[-1] == "1"  # the card showed once: one alert
+    page.click("#sv-watch-pick input")
+    page.get_by_role("option", name='1. on-screen text reading "gate 7"').click()
+    page.click("#sv-watch-remove")
+    page.wait_for_selector("#sv-notice:has-text('Stopped watching for on-screen text')")
+    page.wait_for_selector("#sv-watches:has-text('Not watching for anything yet')")
