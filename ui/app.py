@@ -5,9 +5,9 @@
     launch(demo, AppOptions(), block=False)   # tests; the app command blocks
 
 Layout: live view and source picker on the left, chat and evidence on the
-right, then tabs for memory, timeline, stats and saved sessions. Two timers
-pull state (no per-frame events): the live view twice a second, the panels
-every two seconds.
+right, then tabs for memory, watches, timeline, stats and saved sessions.
+Two timers pull state (no per-frame events): the live view and the alerts
+twice a second, the panels every two seconds.
 """
 
 from __future__ import annotations
@@ -21,12 +21,20 @@ import gradio as gr
 
 from streamer.errors import StreamerError
 from streamer.session import Session
+from ui.alert_feed import AlertFeed
 from ui.chat import ask_stream, select_answer, show_moment
 from ui.controller import MAX_SPEED, MIN_SPEED, AppController
 from ui.handlers import Handlers
 from ui.live_view import render_live
 from ui.sources import FILE, MODES, URL, WEBCAM, initial_source
 from ui.theme import CSS, theme
+from ui.watch_panel import (
+    WatchHandlers,
+    WatchPanel,
+    build_watch_panel,
+    post_alerts,
+    wire_watch_panel,
+)
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 LIVE_TICK, PANEL_TICK = 0.5, 2.0  # seconds between refreshes of the live view / the panels
@@ -112,6 +120,7 @@ class Page:
     panels: tuple[Any, ...] = ()  # memory html, timeline search, timeline html, stats html
     sessions: tuple[Any, ...] = ()  # save name, save button, saved dropdown, refresh, reopen
     states: tuple[Any, ...] = ()  # last live key, last panel hashes, by message, shown
+    watches: WatchPanel | None = None
 
 
 def build_app(app: AppController, options: AppOptions) -> gr.Blocks:
@@ -228,6 +237,8 @@ def _tabs(page: Page) -> None:
     with gr.Tabs():
         with gr.Tab("Memory"):
             memory = gr.HTML("", elem_id="sv-memory")
+        with gr.Tab("Watches", elem_id="sv-watches-tab"):
+            page.watches = build_watch_panel()
         with gr.Tab("Timeline"):
             search = gr.Textbox(
                 label="Search what was heard, read and seen", placeholder="budget, room, …",
@@ -283,8 +294,10 @@ def _wire_chat(page: Page, h: Handlers) -> None:
     gallery, moment, caption = page.evidence
     _, _, by_message, shown = page.states
 
-    def answer(q: str, history: list[Any], by: dict[int, Any]) -> Iterator[tuple[Any, ...]]:
-        yield from ask_stream(h.app, q, history, by)
+    def answer(
+        q: str, history: list[Any], by: dict[int, Any], feed: AlertFeed
+    ) -> Iterator[tuple[Any, ...]]:
+        yield from ask_stream(h.app, q, history, by, feed)
 
     def moment_of(s: Any, evt: gr.SelectData) -> tuple[Any, Any]:
         image, text = show_moment(h.app, s, evt)
@@ -292,9 +305,15 @@ def _wire_chat(page: Page, h: Handlers) -> None:
 
     outputs = [chatbot, question, gallery, shown, by_message, page.notice]
     kw: dict[str, Any] = {"concurrency_limit": 8, "concurrency_id": "ask"}
-    ask.click(answer, [question, chatbot, by_message], outputs, api_name="ask", **kw)
-    question.submit(
-        answer, [question, chatbot, by_message], outputs, api_visibility="private", **kw
+    assert page.watches is not None
+    inputs = [question, chatbot, by_message, page.watches.feed]
+    then: dict[str, Any] = {"show_progress": "hidden", "api_visibility": "private"}
+    feed = [chatbot, page.watches.feed]  # alerts held back while it answered
+    ask.click(answer, inputs, outputs, api_name="ask", **kw).then(
+        post_alerts, feed, chatbot, **then
+    )
+    question.submit(answer, inputs, outputs, api_visibility="private", **kw).then(
+        post_alerts, feed, chatbot, **then
     )
     chatbot.select(select_answer, by_message, [gallery, shown], api_visibility="private")
     gallery.select(moment_of, shown, [moment, caption], api_visibility="private")
@@ -310,6 +329,8 @@ def _wire_refresh(demo: gr.Blocks, page: Page, h: Handlers) -> None:
         h.tick_panels, [search, last_panels], [memory, timeline, stats, last_panels], **hidden
     )
     search.submit(h.timeline, search, timeline, api_name="timeline")
+    assert page.watches is not None
+    wire_watch_panel(page.watches, WatchHandlers(h.app), live_timer, page.chat[0], page.notice)
     demo.load(h.saved_choices, None, page.sessions[2], api_visibility="private")
     gr.api(h.status, api_name="status")
 

@@ -10,26 +10,24 @@ go to the page as files that never change once served (see `ui/images.py`).
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
-from PIL import Image, ImageDraw
 
 from streamer.errors import USER_ERRORS
 from streamer.timeref import format_clock
 from streamer.types import Answer, Evidence
+from ui.alert_feed import AlertFeed
 from ui.controller import MODEL_WAIT, AppController
 from ui.html import encode_jpeg, kind_label, notice_html
-from ui.images import image_file
+from ui.images import image_file, tile
 
 ANSWER_WAIT = 120.0  # s: the longest a finished answer is waited for after its last token
 EVIDENCE_LINES = 3  # evidence items listed in the message text
 STREAM_TICK = 0.1  # s: the shortest time between two updates of a growing answer
-TILE = (160, 90)  # px: the tile shown for evidence without a thumbnail
 WAITING = (
     "The models are still loading; the stream starts by itself when they are ready, "
     "and this question is answered then."
@@ -77,17 +75,9 @@ def gallery_items(items: tuple[Evidence, ...]) -> list[tuple[str, str]]:
     """(thumbnail file, caption) per evidence item, a drawn tile where memory held no frame."""
     out = []
     for e in items:
-        jpeg = e.thumbnail or _tile(kind_label(e.kind))  # thumbnails are JPEG bytes already
+        jpeg = e.thumbnail or tile(kind_label(e.kind))  # thumbnails are JPEG bytes already
         out.append((image_file(jpeg), f"{caption_time(e)} · {kind_label(e.kind)} · {e.text}"))
     return out
-
-
-def _tile(text: str) -> bytes:
-    image = Image.new("RGB", TILE, (60, 64, 80))
-    ImageDraw.Draw(image).text((10, TILE[1] // 2 - 6), text, fill=(230, 230, 240))
-    buf = io.BytesIO()
-    image.save(buf, format="JPEG")
-    return buf.getvalue()
 
 
 def ask_stream(
@@ -95,8 +85,29 @@ def ask_stream(
     question: str,
     history: list[Any] | None,
     by_message: dict[int, EvidenceSet],
+    feed: AlertFeed | None = None,
 ) -> Iterator[tuple[Any, ...]]:
-    """Yields (chat, question box, gallery, evidence shown, evidence by message, notice)."""
+    """Yields (chat, question box, gallery, evidence shown, evidence by message, notice).
+
+    A line about watches ("tell me when …", "stop watching …") is answered by
+    the session's watches, not the reasoner. While this runs, `feed` (the
+    tab's alerts) holds new alerts back: each yield here rewrites the chat.
+    """
+    if feed is not None:
+        feed.asking(True)
+    try:
+        yield from _answer(app, question, history, by_message)
+    finally:
+        if feed is not None:
+            feed.asking(False)
+
+
+def _answer(
+    app: AppController,
+    question: str,
+    history: list[Any] | None,
+    by_message: dict[int, EvidenceSet],
+) -> Iterator[tuple[Any, ...]]:
     history = list(history or [])
     q = (question or "").strip()
     if not q:
@@ -110,6 +121,14 @@ def ask_stream(
         )
         return
     history.append({"role": "user", "content": q})
+    try:
+        reply, notice = app.watch_command(q), gr.skip()
+    except USER_ERRORS as e:  # e.g. the vision-language model it needs is missing
+        reply, notice = f"⚠ {e}", notice_html(str(e))
+    if reply is not None:
+        history.append({"role": "assistant", "content": reply})
+        yield history, "", gr.skip(), gr.skip(), by_message, notice
+        return
     if app.starting:  # the launch's source plays as soon as the models are loaded
         history.append({"role": "assistant", "content": WAITING})
         yield history, "", gr.skip(), gr.skip(), by_message, gr.skip()

@@ -29,6 +29,7 @@ from ui.model_loader import ModelLoader
 from ui.saved import autosave_name, offered_first, safe_name, saved_folder
 from ui.search import search_timeline
 from ui.uploads import UploadStore
+from ui.watch_control import WatchControl
 
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
 # The demo plays on a loop until another source is picked: a page opened late still plays.
@@ -90,7 +91,7 @@ class Asked:
     generation: int  # the session that answers (for frame_at on its evidence)
 
 
-class AppController:
+class AppController(WatchControl):
     """Holds the current session; thread-safe; shared by every tab of the app."""
 
     def __init__(
@@ -118,6 +119,7 @@ class AppController:
         self._saved_as: dict[int, str] = {}  # generation -> folder name it was saved in
         self._retiring: list[threading.Thread] = []  # replaced sessions being stopped
         self._autostart: threading.Thread | None = None  # the launch's start, while it runs
+        self._standby = Session(SessionConfig())  # holds the watches while nothing plays
 
     # -- control -------------------------------------------------------------------
     def start(self, req: StartRequest, model_wait: float = MODEL_WAIT) -> str:
@@ -142,13 +144,16 @@ class AppController:
         with self._control:
             session = Session(config, models=models)
             try:
+                self._carry_watches(session, self._current())  # before its first event
                 session.start()
             except USER_ERRORS as e:
                 session.stop()
                 self._forget_uploads()
                 raise _reworded(e, req) from e
             self.autosaves.add(folder)
-            self._retire(self._replace(session, req.label))
+            old = self._replace(session, req.label)
+            self._carry_watches(session, old)  # what changed while the source opened
+            self._retire(old)
             self._forget_uploads()
         return f"Watching {req.label}."
 

@@ -14,13 +14,16 @@ nobody was shown for the cache age are removed.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
 
 from gradio.utils import get_upload_folder
+from PIL import Image, ImageDraw
 
 FOLDER = "images"  # inside Gradio's cache: served from there without another copy
+TILE = (160, 90)  # px: the tile shown for evidence without a thumbnail
 
 
 def image_file(jpeg: bytes, root: Path | None = None) -> str:
@@ -43,3 +46,12 @@ def image_file(jpeg: bytes, root: Path | None = None) -> str:
         Path(staging).unlink(missing_ok=True)
         raise
     return str(path)
+
+
+def tile(text: str) -> bytes:
+    """A plain JPEG tile with a word on it, for evidence that has no thumbnail."""
+    image = Image.new("RGB", TILE, (60, 64, 80))
+    ImageDraw.Draw(image).text((10, TILE[1] // 2 - 6), text, fill=(230, 230, 240))
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG")
+    return buf.getvalue()

@@ -67,13 +67,14 @@ CSS = """
 #sv-notice .sv-error { position: fixed; top: 10px; left: 50%; transform: translateX(-50%);
   z-index: 1000; width: max-content; max-width: min(900px, 92vw);
   box-shadow: 0 6px 20px rgba(0, 0, 0, .18); }
-#sv-evidence .grid-wrap { min-height: 0 !important; max-height: 420px; }
-#sv-evidence .grid-container { padding-top: 34px; }
-#sv-evidence .thumbnail-item { aspect-ratio: auto !important; height: auto !important;
-  display: flex; flex-direction: column; overflow: visible !important; }
-#sv-evidence .thumbnail-item img { aspect-ratio: 16 / 9; width: 100%; height: auto !important;
-  object-fit: contain; flex: none; }
-#sv-evidence .caption-label { position: static !important; transform: none !important;
+#sv-evidence .grid-wrap, #sv-alerts .grid-wrap { min-height: 0 !important; max-height: 420px; }
+#sv-evidence .grid-container, #sv-alerts .grid-container { padding-top: 34px; }
+#sv-evidence .thumbnail-item, #sv-alerts .thumbnail-item { aspect-ratio: auto !important;
+  height: auto !important; display: flex; flex-direction: column; overflow: visible !important; }
+#sv-evidence .thumbnail-item img, #sv-alerts .thumbnail-item img { aspect-ratio: 16 / 9;
+  width: 100%; height: auto !important; object-fit: contain; flex: none; }
+#sv-evidence .caption-label, #sv-alerts .caption-label { position: static !important;
+  transform: none !important;
   max-width: 100% !important; white-space: normal !important; overflow-wrap: anywhere;
   font-size: .78em; line-height: 1.25; padding: 3px 4px; margin: 0; text-align: left;
   background: none !important; color: var(--body-text-color) !important; }

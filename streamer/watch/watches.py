@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -108,6 +108,8 @@ class Watches:
         self._put = self._done = 0  # items queued / checked: `settle` waits for them to meet
         self._settled = threading.Condition()
         self._thumbs: deque[tuple[float, bytes]] = deque(maxlen=THUMBNAILS_KEPT)
+        # (alert index, its time, its thumbnail's time): fired before a nearer frame arrived
+        self._unpictured: list[tuple[int, float, float]] = []
         self._recent: deque[tuple[float, np.ndarray]] = deque(maxlen=LOOK_FRAMES)
         self._listeners: list[Callable[[Alert], None]] = []
         self._stop = threading.Event()
@@ -221,6 +223,7 @@ class Watches:
             obs: Observation = item[1]
             self._thumbs.append((obs.t, obs.thumbnail))
             self._recent.append((obs.t, obs.tokens))
+            self._picture(obs)
             for a in armed:
                 hit = a.scene.on_observation(obs) if a.scene is not None else None
                 if a.watch.condition.kind == "look":
@@ -253,6 +256,10 @@ class Watches:
         with self._lock:
             if a.watch.id not in self._armed:
                 return  # removed while this was being checked
+            shot = self._nearest(hit.t)
+            if shot is None or shot[0] < hit.t:  # its own frame's observation may come next
+                had = shot[0] if shot is not None else float("-inf")
+                self._unpictured.append((len(self._alerts), hit.t, had))
             alert = Alert(
                 a.watch.id,
                 a.watch.text,
@@ -261,17 +268,40 @@ class Watches:
                 max(self._now(), hit.known),
                 time.time(),
                 f"At {format_clock(hit.t)} {hit.sentence}.",
-                Evidence(hit.t, hit.known, hit.kind, hit.text, 1.0, self._thumbnail(hit.t)),
+                Evidence(hit.t, hit.known, hit.kind, hit.text, 1.0, shot[1] if shot else None),
             )
             self._alerts.append(alert)
             a.fired += 1
         for listener in self._listeners:
             listener(alert)
 
-    def _thumbnail(self, t: float) -> bytes | None:
+    def _nearest(self, t: float) -> tuple[float, bytes] | None:
+        """The kept (time, thumbnail) nearest to stream time `t`."""
         if not self._thumbs:
             return None
-        return min(self._thumbs, key=lambda tb: abs(tb[0] - t))[1]
+        return min(self._thumbs, key=lambda tb: abs(tb[0] - t))
+
+    def _picture(self, obs: Observation) -> None:
+        """Give alerts that fired before their frame's observation arrived that frame.
+
+        Perception hands a frame's OCR text and objects over before the frame's
+        observation, so an alert for a sign that just appeared would otherwise
+        show the frame before the sign.
+        """
+        if not self._unpictured:
+            return
+        with self._lock:
+            waiting = []
+            for i, t, had in self._unpictured:
+                if abs(obs.t - t) < abs(had - t):
+                    a = self._alerts[i]
+                    self._alerts[i] = replace(
+                        a, evidence=replace(a.evidence, thumbnail=obs.thumbnail)
+                    )
+                    had = obs.t
+                if obs.t < t:
+                    waiting.append((i, t, had))
+            self._unpictured = waiting
 
     # -- persistence ---------------------------------------------------------------
     def records(self) -> dict[str, Any]:
@@ -293,6 +323,7 @@ class Watches:
                 watch = Watch(int(r["id"]), r["text"], cond, float(r["since"]))
                 self._armed[watch.id] = self._arm(watch)
             self._alerts = [_alert(r) for r in records.get("alerts", [])]
+            self._unpictured = []
             self._next_id = max([int(records.get("next_id", 1)), *[w + 1 for w in self._armed]])
 
 

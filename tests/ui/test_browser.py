@@ -152,3 +152,56 @@ def test_bad_upload_shows_the_error_and_the_app_still_answers(page, served, tmp_
     wait_for(lambda: stream_time(served.app) > 1.0, 60, "1 s of the demo clip")
     chat = ask(page, "What did the screen read?", 0)
     assert "asked at" in chat
+
+
+# The page's Notification and WebAudio, recorded: a headless browser shows and plays neither.
+RECORD_ALERTS = """() => {
+  window.svNotes = [];
+  window.Notification = class {
+    constructor(title, options) { window.svNotes.push(options.body); }
+    static permission = 'granted';
+    static requestPermission() { return Promise.resolve('granted'); }
+  };
+  window.svBeeps = 0;
+  const make = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function () {
+    window.svBeeps++;
+    return make.call(this);
+  };
+}"""
+
+
+def test_a_watch_said_in_the_chat_alerts_while_the_clip_plays(page, served, clip):
+    page.evaluate(RECORD_ALERTS)
+    page.get_by_role("tab", name="Watches").click()
+    page.click("#sv-notify input")
+    page.click("#sv-sound input")
+    page.fill("#sv-question textarea", "tell me when the sign says gate 7")
+    page.click("#sv-ask")
+    page.wait_for_selector("#sv-chat :text('I will tell you when I notice on-screen text')")
+    page.wait_for_selector("#sv-watches td:has-text('on-screen text reading')")
+
+    page.get_by_label("Video file").check()
+    page.wait_for_selector("#sv-path", state="visible")
+    page.fill("#sv-path textarea", str(clip[0]))
+    page.fill("#sv-speed input[type=number]", "2")
+    page.press("#sv-speed input[type=number]", "Enter")
+    page.click("#sv-start")
+    page.wait_for_selector("#sv-notice:has-text('Watching gate7.mp4')")
+
+    said = page.wait_for_selector("#sv-chat :text('🔔 At 0:0')")
+    assert "watch 1" in said.inner_text() and "s after it happened" in said.inner_text()
+    assert "GATE 7 CLOSES AT NOON" in said.inner_text()
+    page.wait_for_function("() => [...document.querySelectorAll('#sv-alerts img')]"
+                           ".some((i) => i.complete && i.naturalWidth > 0)")  # fmt: skip
+    assert "s after" in page.inner_text("#sv-alerts")
+    page.wait_for_function("() => window.svNotes.length > 0 && window.svBeeps > 0")
+    assert "GATE 7" in page.evaluate("window.svNotes[0]")
+    wait_for(lambda: served.app.live().state == "ended", 60, "the end of the clip")  # speech too
+    row = page.inner_text("#sv-watches tr[data-watch='1']")
+    assert row.split()[-1] == "1"  # the card showed once: one alert
+    page.click("#sv-watch-pick input")
+    page.get_by_role("option", name='1. on-screen text reading "gate 7"').click()
+    page.click("#sv-watch-remove")
+    page.wait_for_selector("#sv-notice:has-text('Stopped watching for on-screen text')")
+    page.wait_for_selector("#sv-watches:has-text('Not watching for anything yet')")

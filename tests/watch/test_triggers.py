@@ -130,3 +130,18 @@ def test_watches_and_alerts_survive_records():
     assert [x.text for x in back.watching()] == [x.text for x in w.watching()]
     assert back.alerts() == w.alerts()
     assert back.add("tell me when the scene changes").id == 2
+
+
+def test_an_alert_for_a_sign_shows_the_frame_with_the_sign():
+    w = Watches(now=lambda: 3.0).start()
+    try:
+        w.add("tell me when the sign says gate 7", at=0.0)
+        w.observation(observation(2.0, 20))  # the frame before the card
+        w.text(0, TextEvent("ocr", "GATE 7 CLOSES AT NOON", 3.0, 4.0))  # read on frame 30 ...
+        w.observation(observation(3.0, 30))  # ... whose observation perception hands over next
+        w.observation(observation(4.0, 40))
+        assert w.settle(5)
+        [alert] = w.alerts()
+        assert alert.evidence.thumbnail == b"\xff\xd8" + bytes([30])
+    finally:
+        w.stop()

@@ -1,0 +1,68 @@
+"""The app's standing questions: the current session's watches, kept from one Start to the next.
+
+Mixed into `AppController` (no Gradio in here). A watch registered before
+anything plays waits in a session that is never started (the standby); each
+session the app starts is given the watches of the one it replaces before its
+source opens, so its first events are checked too.
+
+    app.watch_command("tell me when the sign says gate 7")  # -> 'I will tell you when …'
+    generation, alerts = app.alerts()
+"""
+
+from __future__ import annotations
+
+import threading
+
+from streamer.session import Session
+from streamer.watch import Alert, Watch
+
+
+class WatchControl:
+    """Watches and alerts of whichever session is current (the standby when none is)."""
+
+    _lock: threading.RLock
+    _session: Session | None
+    _generation: int
+    _standby: Session  # made by AppController.__init__: Session(SessionConfig())
+
+    def watch_command(self, text: str) -> str | None:
+        """The chat's reply to a line that registers, lists or removes watches; None otherwise.
+
+        A vlm session that has not made its backend yet makes it here (a model
+        loads): call it from a worker thread, as every handler of the page is.
+        """
+        return self._watched()[0].watch_command(text)
+
+    def watch(self, text: str) -> Watch:
+        """Register a standing question; raises WatchError when it says nothing to watch for."""
+        return self._watched()[0].watch(text)
+
+    def unwatch(self, which: int | str) -> list[Watch]:
+        return self._watched()[0].unwatch(which)
+
+    def watch_list(self) -> list[Watch]:
+        return self._watched()[0].watch_list()
+
+    def alerts(self, since: int = 0) -> tuple[int, list[Alert]]:
+        """(the generation of their session, its alerts from the `since`-th on, oldest first)."""
+        session, generation = self._watched()
+        return generation, session.alerts(since)
+
+    def _watched(self) -> tuple[Session, int]:
+        with self._lock:
+            return self._session or self._standby, self._generation
+
+    def _carry_watches(self, new: Session, old: Session | None) -> None:
+        """Give `new` the watches `old` (or the standby) has: add the missing, drop the gone.
+
+        Called before `new` starts and once more when it has become current, so
+        a watch added or removed while its source was opening is not lost.
+        """
+        wanted = [w.text for w in (old or self._standby).watch_list()]
+        for w in new.watch_list():
+            if w.text in wanted:
+                wanted.remove(w.text)
+            else:
+                new.unwatch(w.id)
+        for text in wanted:
+            new.watch(text)
