@@ -12,6 +12,7 @@ made no progress for `STALL_S`.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -24,6 +25,7 @@ from streamer.perception.config import Transcriber
 from streamer.perception.stats import StatsBook
 from streamer.types import AudioChunk, TextEvent
 
+EXIT_WAIT_S = 30.0  # at interpreter exit: how long a transcription still running may finish
 STALL_S = 120.0  # seconds without one finished item: a Whisper call on a 15 s segment takes ~2 s
 SLICE_S = 0.1  # seconds between checks while waiting
 
@@ -39,6 +41,17 @@ class _Flush:
 
 _END = None  # the last item: flush, then the thread ends
 _Item = AudioChunk | _Flush | None
+_BUSY: set[int] = set()  # ids of the workers inside a transcription now
+
+
+@atexit.register
+def _let_transcriptions_finish() -> None:
+    """A worker may still be inside Whisper when the program ends; the interpreter tearing
+    down under native code aborts the process, so the transcriptions under way may finish
+    (bounded; a worker waiting for audio is not waited for)."""
+    deadline = time.monotonic() + EXIT_WAIT_S
+    while _BUSY and time.monotonic() < deadline:
+        time.sleep(SLICE_S / 2)
 
 
 class SpeechWorker:
@@ -102,7 +115,11 @@ class SpeechWorker:
                 item = self._queue.get()
                 if self._stop.is_set():
                     return  # stopped: the backlog is not wanted any more
-                self._handle(item)
+                _BUSY.add(id(self))
+                try:
+                    self._handle(item)
+                finally:
+                    _BUSY.discard(id(self))
                 self._progress = time.monotonic()
                 if item is _END:
                     return
