@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from streamer.eval.report_md import render_markdown
     from streamer.eval.runner import finish, run_benchmark
 
-    source = {"benchmark_args": asdict(bench_args), "command": ["launch.py", *sys.argv[1:]]}
+    source = {"benchmark_args": asdict(bench_args), "command": _command(args)}
     run_benchmark(bench, config, out, args.ray, not args.quiet, source)
     report = finish(bench, out)
     print(json.dumps(report) if args.json else render_markdown(report))
@@ -136,10 +136,15 @@ def _rescore(args: argparse.Namespace) -> int:
             "again into it (finished videos are not streamed again)."
         )
     bench = load_benchmark(BenchmarkArgs(**saved))
-    report = finish(bench, out)
+    report = finish(bench, out, rescore_command=_command(args))
     print(json.dumps(report) if args.json else render_markdown(report))
     print(f"report: {out / 'report.md'}", file=sys.stderr)
     return 0
+
+
+def _command(args: argparse.Namespace) -> list[str]:
+    """This command line as the user gave it (`cli.main` keeps it)."""
+    return ["launch.py", *getattr(args, "argv", sys.argv[1:])]
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:

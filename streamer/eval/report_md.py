@@ -75,14 +75,37 @@ def render_markdown(r: dict[str, Any]) -> str:
         *_latency_memory(r),
         "",
         *_plots(r.get("plots")),
-        "## Config and versions",
-        "",
-        "```",
-        *(f"{k}: {val}" for k, val in {**cfg, **r.get("versions", {})}.items()),
-        "```",
-        "",
+        *_reproduce(cfg, r.get("provenance") or {}),
     ]
     return "\n".join(out)
+
+
+def _reproduce(cfg: dict[str, Any], p: dict[str, Any]) -> list[str]:
+    """The command, commit, seed, versions and model hashes that made the answers."""
+    out = ["## Reproducibility", ""]
+    for what, made in (("Made by", p), *(("Resumed by", m) for m in p.get("resumed", []))):
+        out += _made_by(what, made)
+    if p.get("rescored"):
+        out += _made_by("Rescored (report rebuilt from the stored answers) by", p["rescored"])
+    out += [f"Seed: {p.get('seed')} ({p.get('seed_note', '')}).", ""]
+    out += ["```", *(f"{k}: {v}" for k, v in {**cfg, **p.get("versions", {})}.items()), "```"]
+    models = [
+        [m["role"], str(m.get("name") or m.get("id")), _hashes(m)] for m in p.get("models", [])
+    ]
+    return [*out, "", *table(("model", "name", "sha256"), models), ""]
+
+
+def _made_by(what: str, made: dict[str, Any]) -> list[str]:
+    command = " ".join(made.get("command") or ["(not recorded)"])
+    commit = made.get("commit", "(not a git clone)") + (" (dirty)" if made.get("dirty") else "")
+    return [f"{what}: `{command}`, at commit {commit}.", ""]
+
+
+def _hashes(m: dict[str, Any]) -> str:
+    if "sha256" in m:
+        return f"`{m['sha256']}`"
+    files = m.get("files") or {}
+    return "<br>".join(f"{name}: `{h}`" for name, h in files.items()) or "–"
 
 
 def _official(o: dict[str, Any] | None) -> list[str]:
