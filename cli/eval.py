@@ -84,6 +84,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="one Ray task per video: a local Ray, or the cluster at ADDRESS",
     )
+    parser.add_argument(
+        "--ray-cpus",
+        type=count,
+        metavar="N",
+        help="CPUs each Ray video task asks for (default 2); a vlm on cuda also asks one GPU",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -112,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     from streamer.eval.runner import finish, run_benchmark
 
     source = {"benchmark_args": asdict(bench_args), "command": _command(args)}
-    run_benchmark(bench, config, out, args.ray, not args.quiet, source)
+    run_benchmark(bench, config, out, args.ray, not args.quiet, source, args.ray_cpus)
     report = finish(bench, out)
     print(json.dumps(report) if args.json else render_markdown(report))
     print(f"report: {out / 'report.md'}", file=sys.stderr)
@@ -223,6 +229,8 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
             argv += [flag, str(value)]
     if args.ray is not None:
         argv += ["--ray", args.ray]
+    if args.ray_cpus is not None:
+        argv += ["--ray-cpus", str(args.ray_cpus)]
     return argv + (["--quiet"] if args.quiet else [])
 
 

@@ -88,8 +88,13 @@ def run_benchmark(
     ray_address: str | None = None,
     progress: bool = True,
     source: dict[str, Any] | None = None,
+    ray_cpus: int | None = None,
 ) -> None:
-    """Stream every unfinished video of `bench` (on Ray when `ray_address` is given)."""
+    """Stream every unfinished video of `bench` (on Ray when `ray_address` is given).
+
+    On Ray each video is a task of `ray_cpus` CPUs (default `ray_tasks.TASK_CPUS`),
+    plus a GPU for a vlm backend on cuda.
+    """
     prepare(out, bench, config, source)
     todo = pending(bench, out)
     total = sum(len([q for q in v.questions if q.qid not in done]) for v, done in todo)
@@ -101,14 +106,14 @@ def run_benchmark(
                 bar.set_postfix_str(video.video_id[:30], refresh=False)
                 stream_video(video, config, done, partial(_write, shard, bar=bar))
         else:
-            from streamer.eval.ray_tasks import run_on_ray
+            from streamer.eval.ray_tasks import TASK_CPUS, run_on_ray
 
             def on_done(video: EvalVideo, records: list[dict[str, Any]]) -> None:
                 shard = Shard(out, video)
                 for r in records:
                     _write(shard, r, bar=bar)
 
-            run_on_ray(todo, config, on_done, ray_address)
+            run_on_ray(todo, config, on_done, ray_address, ray_cpus or TASK_CPUS)
     finally:
         bar.close()
 
