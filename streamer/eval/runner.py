@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from streamer.errors import StreamerError
+from streamer.eval.judge import Judge
 from streamer.eval.provenance import provenance, rescored
 from streamer.eval.report import build_report, write_report
 from streamer.eval.shards import Shard
@@ -137,11 +138,13 @@ def finish(
     out: Path,
     embed: bool = True,
     rescore_command: list[str] | None = None,
+    judge: Judge | None = None,
 ) -> dict[str, Any]:
     """Merge the shards into `out/report.json` and `out/report.md`; returns the report.
 
     The report carries the run's provenance (run.json); a rescore, given its own
-    `rescore_command`, adds that beside it.
+    `rescore_command`, adds that beside it. A `judge` judges the open answers
+    that have no stored verdict (`streamer.eval.judge`).
     """
     info = read_json(out / RUN_FILE)
     embedder = None
@@ -156,7 +159,7 @@ def finish(
     if rescore_command is not None:
         made = {**made, "rescored": rescored(rescore_command)}
     run_info = {"config": info["config"], "command": made.get("command"), "provenance": made}
-    report = build_report(bench, out, run_info, embedder)
+    report = build_report(bench, out, run_info, embedder, judge)
     write_report(report, out)
     return report
 
