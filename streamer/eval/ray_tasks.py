@@ -11,6 +11,8 @@ perception (decoding, frame encoder, OCR, speech), and one GPU too when a vlm
 backend runs on cuda (`--device cuda`, or `auto` on a cluster that has GPUs),
 so a cluster runs as many videos at once as it has GPUs free. Ray sets each
 task's OMP_NUM_THREADS to its CPUs, and hides the GPUs a task did not ask for.
+A GPU task's worker exits after its video (Ray's default for GPU tasks: it
+frees the GPU's memory), so there a vlm loads once per video.
 """
 
 from __future__ import annotations
