@@ -49,7 +49,7 @@ PERCEPTION = (
     ("object detector", weights.SSD_GRAPH),
     ("object detector graph", weights.SSD_CONFIG),
 )
-SEED_NOTE = "the synthetic stream's seed; every model decodes greedily (no sampling)"
+SEED_NOTE = "the synthetic stream's seed; every model decodes greedily, without sampling"
 
 
 def versions() -> dict[str, str]:
