@@ -1,6 +1,7 @@
 """`launch.py eval --benchmark NAME --out DIR`: stream benchmark videos, ask at question time.
 
     launch.py eval --benchmark synthetic --minutes 10 --out runs/syn10
+    launch.py eval --rescore runs/rvs --judge llm     # add the local LLM judge's columns
     launch.py eval --benchmark ovbench --annotations data/ovbench --video-root videos/ \
         --out runs/ovb --compare pyramid,star,window,uniform --ray
 
@@ -84,6 +85,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="one Ray task per video: a local Ray, or the cluster at ADDRESS",
     )
+    parser.add_argument(
+        "--judge",
+        metavar="llm",
+        help="also judge open answers with the local LLM (yes/no and 0-5, extra columns; "
+        "needs make test-llm); llm:PATH.gguf for another model",
+    )
+    parser.add_argument(
+        "--ray-cpus",
+        type=count,
+        metavar="N",
+        help="CPUs each Ray video task asks for (default 2); a vlm on cuda also asks one GPU",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -106,17 +119,26 @@ def run(args: argparse.Namespace) -> int:
             memories.append(BASELINE_MEMORY)
         return _compare(args, memories)
     _check_backend(args.backend, args.device)
+    judge = _judge(args)  # before streaming: a missing judge fails now, not after the run
     bench, config, bench_args = _load(args)
     out = Path(args.out)
     from streamer.eval.report_md import render_markdown
     from streamer.eval.runner import finish, run_benchmark
 
-    source = {"benchmark_args": asdict(bench_args), "command": ["launch.py", *sys.argv[1:]]}
-    run_benchmark(bench, config, out, args.ray, not args.quiet, source)
-    report = finish(bench, out)
+    source = {"benchmark_args": asdict(bench_args), "command": _command(args)}
+    run_benchmark(bench, config, out, args.ray, not args.quiet, source, args.ray_cpus)
+    report = finish(bench, out, judge=judge)
     print(json.dumps(report) if args.json else render_markdown(report))
     print(f"report: {out / 'report.md'}", file=sys.stderr)
     return 0
+
+
+def _judge(args: argparse.Namespace) -> Any:
+    if not args.judge:
+        return None
+    from streamer.eval.judge import load_judge
+
+    return load_judge(args.judge)
 
 
 def _rescore(args: argparse.Namespace) -> int:
@@ -135,11 +157,17 @@ def _rescore(args: argparse.Namespace) -> int:
             f"{out} was made before runs recorded their benchmark; run the same eval command "
             "again into it (finished videos are not streamed again)."
         )
+    judge = _judge(args)
     bench = load_benchmark(BenchmarkArgs(**saved))
-    report = finish(bench, out)
+    report = finish(bench, out, rescore_command=_command(args), judge=judge)
     print(json.dumps(report) if args.json else render_markdown(report))
     print(f"report: {out / 'report.md'}", file=sys.stderr)
     return 0
+
+
+def _command(args: argparse.Namespace) -> list[str]:
+    """This command line as the user gave it (`cli.main` keeps it)."""
+    return ["launch.py", *getattr(args, "argv", sys.argv[1:])]
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
@@ -213,11 +241,14 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
         ("--limit", args.limit),
         ("--cache", args.cache),
         ("--context", args.context),
+        ("--judge", args.judge),
     ):
         if value is not None:
             argv += [flag, str(value)]
     if args.ray is not None:
         argv += ["--ray", args.ray]
+    if args.ray_cpus is not None:
+        argv += ["--ray-cpus", str(args.ray_cpus)]
     return argv + (["--quiet"] if args.quiet else [])
 
 

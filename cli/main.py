@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = [DEFAULT_COMMAND, *argv]
     args = parser.parse_args(argv)
+    args.argv = argv  # the command as given, for reports that record what made them
     if getattr(args, "run", None) is None:
         parser.print_help()
         return 0

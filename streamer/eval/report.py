@@ -6,7 +6,8 @@
 Accuracy is over the questions answered, overall and per `answer_type` and
 sub-type, with yes/no questions also counted apart (they hide a ~50% floor).
 Open answers add exact match, contains, token F1 and embedding cosine (MiniLM,
-the embedder the timeline uses). No LLM judge is run; the report says so.
+the embedder the timeline uses). An LLM judge of the open answers (`judge`) is
+optional; its yes-share and 0-5 score are extra columns beside those.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from streamer.eval.baselines import majority_predictions, random_expected
+from streamer.eval.judge import Asked, Judge, Verdict, judge_answers
 from streamer.eval.official import official_scores
 from streamer.eval.scoring import TextScores, judge, text_scores
 from streamer.eval.shards import Shard
@@ -27,7 +29,11 @@ from streamer.eval.types import AnswerRecord, Benchmark, EvalQuestion, VideoReco
 from streamer.store import write_json_atomic
 
 EPS = 1e-6  # seconds: float slack when checking that nothing came from the future
-JUDGE_NOTE = "not run: no LLM judge is built yet; open answers are scored deterministically"
+JUDGE_NOTE = "not run (eval --judge llm runs one); open answers are scored deterministically"
+JUDGE_HEADLINE = (
+    "extra columns only: the deterministic scores (contains, exact, token F1, cosine) stay "
+    "the headline; a local judge's numbers are not comparable to GPT-judged ones"
+)
 PERCENTILES = (50, 90, 99)
 
 
@@ -42,6 +48,7 @@ class Row:
     majority: bool  # the majority answer would be right
     text: TextScores | None = None  # open answers only
     cosine: float | None = None  # open answers only
+    verdict: Verdict | None = None  # open answers, when a judge ran
 
 
 def collect(bench: Benchmark, out: Path) -> tuple[list[Row], list[VideoRecord], int]:
@@ -104,7 +111,34 @@ def summarise(rows: Sequence[Row]) -> dict[str, Any]:
             "f1": _mean([r.text.f1 for r in texts if r.text]),
             "cosine": _mean([r.cosine for r in texts if r.cosine is not None]),
         }
+        verdicts = [r.verdict for r in texts if r.verdict is not None]
+        if verdicts:
+            out["open"]["judge"] = _judged(verdicts)
     return out
+
+
+def _judged(verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Share judged a match and mean 0-5 score, over the verdicts that say each."""
+    matches = [float(v.match) for v in verdicts if v.match is not None]
+    scores = [float(v.score) for v in verdicts if v.score is not None]
+    return {"n": len(verdicts), "yes": _mean(matches), "score": _mean(scores)}
+
+
+def add_verdicts(rows: Sequence[Row], out: Path, judge: Judge | None) -> Any:
+    """The judge's verdicts on the open answers (stored ones, new ones given `judge`).
+
+    Returns the report's "judge" section: the note when no judge ever ran here.
+    """
+    open_rows = [r for r in rows if r.q.scoring == "text"]
+    asked = [Asked(r.q.qid, r.q.question, r.q.answer, r.a.prediction) for r in open_rows]
+    verdicts, info = judge_answers(out, asked, judge)
+    if info is None:
+        return JUDGE_NOTE
+    for r in open_rows:
+        r.verdict = verdicts.get(r.q.qid)
+    got = [r.verdict for r in open_rows if r.verdict is not None]
+    unread = sum(1 for v in got if v.match is None or v.score is None)
+    return {**info, "judged": len(got), "unreadable": unread, "note": JUDGE_HEADLINE}
 
 
 def _groups(rows: Sequence[Row], key: Callable[[Row], str]) -> dict[str, dict[str, Any]]:
@@ -208,11 +242,13 @@ def build_report(
     out: Path,
     run_info: dict[str, Any],
     embed: Callable[[list[str]], np.ndarray] | None = None,
+    judge: Judge | None = None,
 ) -> dict[str, Any]:
     """The report of the run in `out` over `bench`'s videos (JSON-ready)."""
     rows, videos, unanswered = collect(bench, out)
     if embed is not None:
         add_cosines(rows, embed)
+    judged = add_verdicts(rows, out, judge)
     evidence = [e for r in rows for e in r.a.evidence]
     stream_s = sum(v.stream_time for v in videos)
     wall_s = sum(v.wall_s for v in videos)
@@ -227,7 +263,7 @@ def build_report(
         "by_answer_type": _groups(rows, lambda r: r.q.answer_type or "(none)"),
         "by_sub_type": _groups(rows, lambda r: f"{r.q.answer_type}/{r.q.sub_type}"),
         **({"official": official} if official is not None else {}),
-        "judge": JUDGE_NOTE,
+        "judge": judged,
         "latency_s": {
             "first_token": _percentiles([r.a.first_token_s for r in rows]),
             "total": _percentiles([r.a.total_s for r in rows]),

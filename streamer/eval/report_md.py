@@ -19,20 +19,16 @@ def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines + ["| " + " | ".join(r) + " |" for r in rows]
 
 
-def _group_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
+def _group_rows(groups: dict[str, dict[str, Any]], judged: bool = False) -> list[list[str]]:
     rows = []
     for name, g in groups.items():
         o = g.get("open")
-        extra = (
-            [pct(o["exact"]), pct(o["contains"]), num(o["f1"], 2), num(o["cosine"], 2)]
-            if o
-            else [
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
+        extra = ["", "", "", ""] + (["", ""] if judged else [])
+        if o:
+            extra = [pct(o["exact"]), pct(o["contains"]), num(o["f1"], 2), num(o["cosine"], 2)]
+            if judged:
+                j = o.get("judge") or {}
+                extra += [pct(j.get("yes")), num(j.get("score"), 2)]
         rows.append(
             [name, str(g["n"]), pct(g["accuracy"]), pct(g["random"]), pct(g["majority"]), *extra]
         )
@@ -40,10 +36,13 @@ def _group_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
 
 
 GROUP_HEAD = ("", "n", "accuracy", "random", "majority", "exact", "contains", "token F1", "cosine")
+JUDGE_HEAD = ("judge yes", "judge 0-5")
 
 
 def render_markdown(r: dict[str, Any]) -> str:
     cfg = r.get("config", {})
+    judged = isinstance(r.get("judge"), dict)
+    head = (*GROUP_HEAD, *JUDGE_HEAD) if judged else GROUP_HEAD
     out = [
         f"# {r['benchmark']}: memory {cfg.get('memory')}, backend {cfg.get('backend')}",
         "",
@@ -64,25 +63,68 @@ def render_markdown(r: dict[str, Any]) -> str:
         *_official(r.get("official")),
         "## By answer type",
         "",
-        *table(GROUP_HEAD, _group_rows(r["by_answer_type"])),
+        *table(head, _group_rows(r["by_answer_type"], judged)),
         "",
         "## By sub-type",
         "",
-        *table(GROUP_HEAD, _group_rows(r["by_sub_type"])),
+        *table(head, _group_rows(r["by_sub_type"], judged)),
         "",
-        f"LLM judge: {r['judge']}.",
-        "",
+        *_judge(r["judge"]),
         *_latency_memory(r),
         "",
         *_plots(r.get("plots")),
-        "## Config and versions",
+        *_reproduce(cfg, r.get("provenance") or {}),
+    ]
+    return "\n".join(out)
+
+
+def _reproduce(cfg: dict[str, Any], p: dict[str, Any]) -> list[str]:
+    """The command, commit, seed, versions and model hashes that made the answers."""
+    out = ["## Reproducibility", ""]
+    for what, made in (("Made by", p), *(("Resumed by", m) for m in p.get("resumed", []))):
+        out += _made_by(what, made)
+    if p.get("rescored"):
+        out += _made_by("Rescored (report rebuilt from the stored answers) by", p["rescored"])
+    out += [f"Seed: {p.get('seed')} ({p.get('seed_note', '')}).", ""]
+    out += ["```", *(f"{k}: {v}" for k, v in {**cfg, **p.get("versions", {})}.items()), "```"]
+    models = [
+        [m["role"], str(m.get("name") or m.get("id")), _hashes(m)] for m in p.get("models", [])
+    ]
+    return [*out, "", *table(("model", "name", "sha256"), models), ""]
+
+
+def _made_by(what: str, made: dict[str, Any]) -> list[str]:
+    command = " ".join(made.get("command") or ["(not recorded)"])
+    commit = made.get("commit", "(not a git clone)") + (" (dirty)" if made.get("dirty") else "")
+    return [f"{what}: `{command}`, at commit {commit}.", ""]
+
+
+def _hashes(m: dict[str, Any]) -> str:
+    if "sha256" in m:
+        return f"`{m['sha256']}`"
+    files = m.get("files") or {}
+    return "<br>".join(f"{name}: `{h}`" for name, h in files.items()) or "–"
+
+
+def _judge(j: Any) -> list[str]:
+    """The judge's model and prompt, or the sentence saying none ran."""
+    if not isinstance(j, dict):
+        return [f"LLM judge: {j}.", ""]
+    model = j["model"]
+    return [
+        "## LLM judge",
+        "",
+        f"{model.get('name')} (sha256 `{model.get('sha256', '–')}`, llama-cpp-python "
+        f"{model.get('llama-cpp-python')}), {j['decoding']}: {j['judged']} open answers "
+        f"judged, {j['unreadable']} replies unreadable; {j['note']}. Its prompt "
+        f"({j['prompt_id']}):",
         "",
         "```",
-        *(f"{k}: {val}" for k, val in {**cfg, **r.get("versions", {})}.items()),
+        f"system: {j['prompt']['system']}",
+        f"user: {j['prompt']['user']}",
         "```",
         "",
     ]
-    return "\n".join(out)
 
 
 def _official(o: dict[str, Any] | None) -> list[str]:
@@ -195,10 +237,14 @@ def render_comparison(reports: dict[str, dict[str, Any]], plots: list[str] | Non
     types = list(first["by_answer_type"])
     official = _official_columns(first)
     head = ["", "n", "all", "w/o yes/no", "yes/no", *types, *(h for h, _ in official)]
-    head += ["1st token p50 s", "frames held", "evidence frame held"]
+    judged = any(isinstance(r.get("judge"), dict) for r in reports.values())
+    head += [*(JUDGE_HEAD if judged else ()), "1st token p50 s", "frames held"]
+    head += ["evidence frame held"]
     rows = []
     for name, r in reports.items():
         by = r["by_answer_type"]
+        j = (r["overall"].get("open") or {}).get("judge") or {}
+        judge_cells = [pct(j.get("yes")), num(j.get("score"), 2)] if judged else []
         rows.append(
             [
                 f"{name} (recent-frames baseline)" if name == RECENT_FRAMES else name,
@@ -208,6 +254,7 @@ def render_comparison(reports: dict[str, dict[str, Any]], plots: list[str] | Non
                 pct(r["yesno"]["accuracy"]),
                 *(pct(by[t]["accuracy"]) if t in by else "–" for t in types),
                 *(pct(get(r)) for _, get in official),
+                *judge_cells,
                 num(r["latency_s"]["first_token"]["p50"]),
                 str(r["memory"].get("frames_held_mean", "–")),
                 pct(r["evidence"]["frame_held_share"]),
@@ -224,6 +271,7 @@ def render_comparison(reports: dict[str, dict[str, Any]], plots: list[str] | Non
                 pct(first["yesno"][base]),
                 *(pct(fby[t][base]) for t in types),
                 *("" for _ in official),
+                *(["", ""] if judged else []),
                 "",
                 "",
                 "",

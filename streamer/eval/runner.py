@@ -10,17 +10,15 @@ videos are skipped and the rest asked only what they have no answer for.
 
 from __future__ import annotations
 
-import importlib.metadata
-import platform
-import subprocess
 import sys
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from streamer import __version__
 from streamer.errors import StreamerError
+from streamer.eval.judge import Judge
+from streamer.eval.provenance import provenance, rescored
 from streamer.eval.report import build_report, write_report
 from streamer.eval.shards import Shard
 from streamer.eval.stream import RunConfig, saved_identity, stream_video
@@ -28,53 +26,6 @@ from streamer.eval.types import Benchmark, EvalVideo
 from streamer.store import read_json, write_json_atomic
 
 RUN_FILE = "run.json"
-PACKAGES = (
-    "numpy",
-    "av",
-    "torch",
-    "onnxruntime",
-    "faster-whisper",
-    "rapidocr-onnxruntime",
-    "sentence-transformers",
-    "faiss-cpu",
-    "llama-cpp-python",
-    "ray",
-)
-
-
-def versions() -> dict[str, str]:
-    """streamer, Python and the packages that shape the answers (not imported: looked up)."""
-    out = {
-        "streamer": __version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    commit = _git_commit()
-    if commit:
-        out["git"] = commit
-    return out
-
-
-def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[2]
-    if not (root / ".git").exists():
-        return None
-    try:
-        res = subprocess.run(
-            ["git", "-C", str(root), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return res.stdout.strip() or None
 
 
 def prepare(
@@ -95,12 +46,30 @@ def prepare(
                 f"{out} holds a run of {old.get('identity')}, not {identity}; "
                 "choose another --out folder (or delete that one) to start afresh."
             )
+        made = old.get("provenance")
+        if made is not None and source is not None:  # a resumed run: say who finished it
+            made.setdefault("resumed", []).append(_resume_note(source))
         source = old.get("source") or source
+    else:
+        made = None
     info = {"identity": identity, "config": {**asdict(config), "annotations": bench.annotations}}
     if source is not None:
         info["source"] = source
+    info["provenance"] = made or _provenance(source, config)
     write_json_atomic(path, info)
     return info
+
+
+def _provenance(source: dict[str, Any] | None, config: RunConfig) -> dict[str, Any]:
+    source = source or {}
+    seed = (source.get("benchmark_args") or {}).get("seed")
+    return provenance(source.get("command"), seed, config.backend)
+
+
+def _resume_note(source: dict[str, Any]) -> dict[str, Any]:
+    note = rescored(source.get("command"))
+    note.pop("versions")
+    return note
 
 
 def pending(bench: Benchmark, out: Path) -> list[tuple[EvalVideo, set[str]]]:
@@ -120,8 +89,13 @@ def run_benchmark(
     ray_address: str | None = None,
     progress: bool = True,
     source: dict[str, Any] | None = None,
+    ray_cpus: int | None = None,
 ) -> None:
-    """Stream every unfinished video of `bench` (on Ray when `ray_address` is given)."""
+    """Stream every unfinished video of `bench` (on Ray when `ray_address` is given).
+
+    On Ray each video is a task of `ray_cpus` CPUs (default `ray_tasks.TASK_CPUS`),
+    plus a GPU for a vlm backend on cuda.
+    """
     prepare(out, bench, config, source)
     todo = pending(bench, out)
     total = sum(len([q for q in v.questions if q.qid not in done]) for v, done in todo)
@@ -133,14 +107,14 @@ def run_benchmark(
                 bar.set_postfix_str(video.video_id[:30], refresh=False)
                 stream_video(video, config, done, partial(_write, shard, bar=bar))
         else:
-            from streamer.eval.ray_tasks import run_on_ray
+            from streamer.eval.ray_tasks import TASK_CPUS, run_on_ray
 
             def on_done(video: EvalVideo, records: list[dict[str, Any]]) -> None:
                 shard = Shard(out, video)
                 for r in records:
                     _write(shard, r, bar=bar)
 
-            run_on_ray(todo, config, on_done, ray_address)
+            run_on_ray(todo, config, on_done, ray_address, ray_cpus or TASK_CPUS)
     finally:
         bar.close()
 
@@ -159,17 +133,40 @@ def _bar(total: int, desc: str, enabled: bool) -> Any:
     )
 
 
-def finish(bench: Benchmark, out: Path, embed: bool = True) -> dict[str, Any]:
-    """Merge the shards into `out/report.json` and `out/report.md`; returns the report."""
+def finish(
+    bench: Benchmark,
+    out: Path,
+    embed: bool = True,
+    rescore_command: list[str] | None = None,
+    judge: Judge | None = None,
+) -> dict[str, Any]:
+    """Merge the shards into `out/report.json` and `out/report.md`; returns the report.
+
+    The report carries the run's provenance (run.json); a rescore, given its own
+    `rescore_command`, adds that beside it. A `judge` judges the open answers
+    that have no stored verdict (`streamer.eval.judge`).
+    """
     info = read_json(out / RUN_FILE)
     embedder = None
     if embed:
         from streamer.modelset import load_models
 
         embedder = load_models(ocr=False, speech=False).embedder.embed
-    run_info = {"config": info["config"], "versions": versions()}
-    if info.get("source"):
-        run_info["command"] = info["source"].get("command")
-    report = build_report(bench, out, run_info, embedder)
+    made = info.get("provenance") or {
+        **_provenance(info.get("source"), RunConfig(**_known(info["config"]))),
+        "note": "this run folder predates recorded provenance: versions are the report's",
+    }
+    if rescore_command is not None:
+        made = {**made, "rescored": rescored(rescore_command)}
+    run_info = {"config": info["config"], "command": made.get("command"), "provenance": made}
+    report = build_report(bench, out, run_info, embedder, judge)
     write_report(report, out)
     return report
+
+
+def _known(config: dict[str, Any]) -> dict[str, Any]:
+    """The RunConfig fields of a saved config (it also holds the annotation files)."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(RunConfig)}
+    return {k: v for k, v in config.items() if k in names}

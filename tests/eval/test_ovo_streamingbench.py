@@ -210,11 +210,47 @@ def test_ovo_bench_streams_each_question_at_its_time(
         assert (tmp_path / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"]({path})" in md
     assert all(a.memory_bytes and a.perceive_wall_s for a in answers)
     assert report["command"] == source["command"]
+    _has_provenance(report, md)
     capsys.readouterr()
-    assert main(["eval", "--rescore", str(tmp_path), "--json"]) == 0  # nothing streamed
+    rescore = ["eval", "--rescore", str(tmp_path), "--json"]
+    assert main(rescore) == 0  # nothing streamed
     again = json.loads(capsys.readouterr().out)
     assert deterministic(again) == deterministic(report)
     assert again["official"] == report["official"] and again["series"] == report["series"]
+    # the whole report again, and the run's provenance kept with the rescore's beside it
+    made = dict(again["provenance"])
+    assert made.pop("rescored")["command"] == ["launch.py", *rescore]
+    assert made == report["provenance"]
+    assert {**again, "provenance": made} == report
+    assert (
+        "Rescored (report rebuilt from the stored answers) by: `launch.py eval --rescore"
+        in (tmp_path / "report.md").read_text()
+    )
+
+
+def _has_provenance(report: dict, md: str) -> None:
+    """The command, commit, seed, package versions and model hashes, in JSON and Markdown."""
+    from models import weights
+
+    made = report["provenance"]
+    assert made["command"] == ["launch.py", "eval", "..."] and made["seed"] == 0
+    assert len(made["commit"]) == 40 and isinstance(made["dirty"], bool)
+    for package in ("numpy", "torch", "transformers", "onnxruntime", "faiss-cpu", "av", "opencv"):
+        assert made["versions"][package], package
+    llama = made["versions"].get("llama-cpp-python")
+    assert (llama is not None) == _installed("llama_cpp")
+    hashes = {m["name"]: m["sha256"] for m in made["models"]}
+    for spec in (weights.EFFICIENTNET_LITE0, weights.MINILM_L6, weights.WHISPER_BASE):
+        assert hashes[spec.name] == spec.sha256
+        assert f"`{spec.sha256}`" in md
+    assert {m["role"] for m in made["models"]} >= {"OCR detection", "object detector"}
+    assert f"at commit {made['commit']}" in md and "Seed: 0" in md
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def test_streamingbench_with_short_context_sees_nothing_older(root: Path, tmp_path: Path) -> None:
