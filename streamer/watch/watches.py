@@ -37,6 +37,7 @@ THUMBNAILS_KEPT = 240  # recent observations' thumbnails: evidence for alerts th
 LOOK_EVERY = 5.0  # stream seconds between two looks of the vision-language model at a watch
 LOOK_FRAMES = 4  # the newest frames it looks at
 WATCHES_FILE = "watches.json"
+THUMBNAILS_SAVED = 200  # the newest alerts saved with their thumbnail: the file stays < ~2 MB
 
 # question, newest (stream time, tokens) frames, now -> the condition holds
 Looker = Callable[[str, Sequence[tuple[float, np.ndarray]], float], bool]
@@ -312,7 +313,10 @@ class Watches:
                 "watches": [
                     {"id": w.id, "text": w.text, "since": w.since} for w in self.watching()
                 ],
-                "alerts": [_alert_record(a) for a in self._alerts],
+                "alerts": [
+                    _alert_record(a, picture=i >= len(self._alerts) - THUMBNAILS_SAVED)
+                    for i, a in enumerate(self._alerts)
+                ],
             }
 
     def restore(self, records: dict[str, Any]) -> None:
@@ -332,8 +336,9 @@ def _names(watch: Watch, which: str) -> bool:
     return not which or which in watch.text.lower() or which in watch.description.lower()
 
 
-def _alert_record(a: Alert) -> dict[str, Any]:
+def _alert_record(a: Alert, picture: bool = True) -> dict[str, Any]:
     e = a.evidence
+    thumb = e.thumbnail if picture else None
     return {
         "watch": a.watch,
         "watch_text": a.watch_text,
@@ -347,7 +352,7 @@ def _alert_record(a: Alert) -> dict[str, Any]:
             "end": e.end,
             "kind": e.kind,
             "text": e.text,
-            "thumbnail": base64.b64encode(e.thumbnail).decode() if e.thumbnail else None,
+            "thumbnail": base64.b64encode(thumb).decode() if thumb else None,
         },
     }
 

@@ -145,3 +145,17 @@ def test_an_alert_for_a_sign_shows_the_frame_with_the_sign():
         assert alert.evidence.thumbnail == b"\xff\xd8" + bytes([30])
     finally:
         w.stop()
+
+
+def test_saved_alerts_keep_the_newest_thumbnails_only(monkeypatch):
+    from streamer.watch import watches as module
+
+    monkeypatch.setattr(module, "THUMBNAILS_SAVED", 2)
+    w = Watches(now=lambda: 0.0).start()
+    w.add("tell me when the scene changes")
+    for i in range(5):
+        w.observation(observation(float(i * 10), i, cut=True))
+    w.stop()
+    saved = [a["evidence"]["thumbnail"] for a in w.records()["alerts"]]
+    assert len(saved) == 4  # the first frame starts the stream, it is no change
+    assert saved[:2] == [None, None] and all(saved[2:])
