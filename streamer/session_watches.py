@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from streamer.capture.base import Source
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.registry import make_backend
@@ -34,6 +35,7 @@ class SessionWatching:
     """Mixed into `Session`; it owns `self.watches`, fed by the session's perception hooks."""
 
     config: SessionConfig
+    source: Source | None
     timeline: Timeline | None
     _backend: Backend | None
     watches: Watches
@@ -42,7 +44,20 @@ class SessionWatching:
         raise NotImplementedError
 
     def _make_watches(self) -> Watches:
-        return Watches(self.stream_time, self._screen_now, self._look)
+        return Watches(self._alert_clock, self._screen_now, self._look)
+
+    def _alert_clock(self) -> float:
+        """The stream time an alert fires at: where the picture is now.
+
+        For a source that plays on (live, a real-time replay) that is the newest
+        captured moment, ahead of perception when perception lags; for a held
+        replay (`pace="none"`), perception's time.
+        """
+        t = self.stream_time()
+        source = self.source
+        if source is not None and self.config.pace != "none":
+            t = max(t, source.stats().video_seconds)
+        return t
 
     def _screen_now(self) -> str:
         last = self.timeline.last("ocr") if self.timeline is not None else None
@@ -62,7 +77,7 @@ class SessionWatching:
     def watch(self, text: str) -> Watch:
         """Register a standing question from now on; raises WatchError if it says nothing."""
         self.watches.can_look = self._vlm_ready()
-        return self.watches.add(text, self.stream_time())
+        return self.watches.add(text, self._alert_clock())
 
     def unwatch(self, which: int | str = "") -> list[Watch]:
         """Remove a watch by id, those whose words contain `which`, or all ('')."""

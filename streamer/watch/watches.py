@@ -69,7 +69,7 @@ class Alert:
     watch_text: str
     t: float  # stream time the occurrence began, seconds
     known: float  # stream time it could first be known (a sentence's end, a frame's time)
-    at: float  # stream time when the alert fired (perception's "now"), seconds
+    at: float  # stream time when the alert fired (the newest captured moment), seconds
     wall: float  # time.time() when it fired
     sentence: str  # 'At 0:12 someone said "the budget is due".'
     evidence: Evidence
