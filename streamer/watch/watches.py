@@ -88,7 +88,6 @@ class _Armed:
     scene: SceneTrigger | None = None
     looked_at: float = float("-inf")  # look: stream time of the last look
     on: bool = False  # look: the last look said yes
-    fired: int = 0
 
 
 class Watches:
@@ -272,7 +271,6 @@ class Watches:
                 Evidence(hit.t, hit.known, hit.kind, hit.text, 1.0, shot[1] if shot else None),
             )
             self._alerts.append(alert)
-            a.fired += 1
         for listener in self._listeners:
             listener(alert)
 
