@@ -104,3 +104,62 @@ def test_persist_writes_each_block_once_and_adopt_reads_them_back(tmp_path: Path
         f.truncate(size - 1)
     with pytest.raises(ValueError, match="layer 1"):
         KvStore(LAYERS, tmp_path, ram_bytes=0).adopt(index, reps)
+
+
+RSS_CHILD = """
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from streamer.memory.kv_store import KvStore
+
+layers, heads, tokens, head_dim, ram_budget = 3, 2, 196, 16, 8 * 2**20
+rng = np.random.default_rng(0)
+pool = [rng.standard_normal((heads, tokens, head_dim), dtype=np.float32) for _ in range(16)]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+store = KvStore(layers, Path(sys.argv[1]), ram_bytes=ram_budget)
+rss = {}
+for b in range(1800):  # 60 minutes at 0.5 fps
+    # fresh arrays every block (a copy of the pool), as the prefill hands over
+    keys = [pool[(b + i) % 16] * (1.0 + b) for i in range(layers)]
+    values = [pool[(b + i + 7) % 16] - b for i in range(layers)]
+    store.add(keys, values)
+    if b + 1 in (300, 1800):  # 10 and 60 minutes
+        rss[b + 1] = rss_mb()
+first = store.get([0], 1)[0][0]  # the oldest block back from disk
+assert first.tobytes() == (pool[1] * 1.0).tobytes(), "block 0 changed on disk"
+store.flush()
+print(rss[300], rss[1800], store.ram_bytes, store.disk_bytes, len(store))
+"""
+
+
+def test_rss_is_flat_from_10_to_60_minutes_and_the_disk_holds_the_rest(tmp_path: Path) -> None:
+    """1800 blocks (an hour at 0.5 fps) through an 8 MiB budget: RSS after 10 and after 60
+    minutes within 10 % (every block kept in RAM would add ~250 MiB to a ~40 MiB process),
+    and the layer files hold exactly the blocks that left RAM."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "kv"
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_CHILD, str(folder)],
+        capture_output=True, text=True, timeout=240, check=True,
+    )  # fmt: skip
+    rss_10, rss_60, ram, disk, blocks = (float(x) for x in done.stdout.split())
+    assert blocks == 1800
+    assert ram <= 8 * 2**20 and ram % BLOCK_BYTES == 0
+    in_ram = ram // BLOCK_BYTES
+    assert disk == (blocks - in_ram) * BLOCK_BYTES
+    files = sorted(folder.glob("layer_*.kv"))
+    assert len(files) == LAYERS and sum(f.stat().st_size for f in files) == disk
+    assert rss_60 / rss_10 <= 1.10, (rss_10, rss_60)
