@@ -37,7 +37,6 @@ class FrameSampler:
         source drops its oldest items when perception is behind.
         """
         self._book.count(frames_in=1)
-        self._book.set(lag=lag)
         thumb = grey_thumb(frame.image)
         cut = self._cuts.is_cut(thumb)
         due = self._next is None or frame.t >= self._next - 1e-6

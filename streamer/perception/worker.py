@@ -1,10 +1,14 @@
 """The perception worker: composes the sampler, the OCR scheduler, the speech worker, the gate.
 
-One thread (vision) reads the source queue: frames go through the sampler,
-are encoded in small batches and become `Observation`s (with OCR on key
-frames); audio goes to the speech worker's thread. Whatever way the vision
-thread ends (end of stream, source error, a failure here, stop), its `finally`
-ends speech, marks the stats ended, closes the gate and sets the done event.
+Two threads of its own (beside the speech worker's). The reader takes every
+item off the source queue: audio goes straight to the speech worker's thread
+(so what is said is never held up behind OCR or the detector), frames go
+through the sampler, and the samples are handed over (`handoff.py`) to the
+vision thread, which encodes them in small batches and makes `Observation`s
+(with OCR on key frames). At a replay's gate the reader has the vision thread
+drain what it was handed, then parks. Whatever way the vision thread ends (end
+of stream, source error, a failure here, stop), its `finally` ends speech,
+marks the stats ended, closes the gate and sets the done event.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from models.protocols import FrameFeatures
+from models.protocols import FrameFeatures, TextLine
 from models.weights import ModelMissingError
 from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.capture.queue import Policy
 from streamer.perception.config import PerceptionConfig, PerceptionModels
 from streamer.perception.gate import SLICE_S, ReplayGate
+from streamer.perception.handoff import Drain, Handoff
 from streamer.perception.objects import ObjectStage
 from streamer.perception.ocr import OcrScheduler
 from streamer.perception.sampler import FrameSampler, Sample
@@ -56,6 +61,7 @@ class Perception:
         on_text: TextSink,
         config: PerceptionConfig | None = None,
         on_objects: ObjectSink | None = None,
+        drafts: Callable[[], bool] | None = None,
     ) -> None:
         self.source, self.models, self.config = source, models, config or PerceptionConfig()
         self._on_observation, self._on_text, self._on_objects = on_observation, on_text, on_objects
@@ -68,14 +74,21 @@ class Perception:
         self.gate = ReplayGate()
         self._book = StatsBook()
         self._stop = threading.Event()
+        self._quit = threading.Event()  # stopped, or the vision thread ended: the reader ends
         self._done = threading.Event()  # the vision thread has finished, speech included
+        self._live = source.queue.policy is Policy.DROP_OLDEST
+        self._handoff = Handoff(self._live, self._dropped)
+        self._heard = 0.0  # stream time the audio accepted so far reaches
         self._sampler = FrameSampler(self.config, self._book)
         self._ocr = OcrScheduler(models.reader if self.config.ocr else None, self.config.ocr_every)
         self._feature: np.ndarray | None = None  # (D,) feature of the last observation
         self._speech: SpeechWorker | None = None
         if self.config.speech and models.transcriber is not None:
-            self._speech = SpeechWorker(models.transcriber, self._text, self._book, self._stop)
+            self._speech = SpeechWorker(
+                models.transcriber, self._text, self._book, self._stop, drafts
+            )
         self._vision = threading.Thread(target=self._run, name="perception-vision", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="perception-read", daemon=True)
 
     # -- control -------------------------------------------------------------------
     def start(self) -> Perception:
@@ -83,15 +96,18 @@ class Perception:
         if self._speech is not None:
             self._speech.start()  # before vision: the vision thread's end waits on it
         self._vision.start()
+        self._reader.start()
         return self
 
     def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
         self._stop.set()
+        self._quit.set()
         self.gate.close()  # wake a thread parked at the gate
         if self._speech is not None:
             self._speech.stop(timeout)
-        if self._vision.ident is not None:
-            self._vision.join(timeout)
+        for thread in (self._reader, self._vision):
+            if thread.ident is not None:
+                thread.join(timeout)
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the end of stream to be fully processed. True when it has."""
@@ -103,7 +119,8 @@ class Perception:
 
     @property
     def running(self) -> bool:
-        return self._vision.is_alive() or (self._speech is not None and self._speech.alive)
+        alive = self._vision.is_alive() or self._reader.is_alive()
+        return alive or (self._speech is not None and self._speech.alive)
 
     def hold_at(self, t: float | None) -> None:
         """Process the stream only up to stream time `t` (None: no limit)."""
@@ -116,49 +133,34 @@ class Perception:
     def stats(self) -> PerceptionStats:
         return self._book.snapshot()
 
-    # -- vision thread -------------------------------------------------------------
-    def _run(self) -> None:
+    # -- reader thread ---------------------------------------------------------------
+    def _read(self) -> None:
+        end = EndOfStream()
         try:
-            self._read_source()
-        except ModelMissingError as e:  # already one sentence with the command that fixes it
-            self._book.fail(str(e))
+            end = self._read_source()
         except Exception as e:
-            # one sentence for the user (Session raises it); the traceback for --verbose logs
-            log.debug("perception failed", exc_info=True)
+            log.debug("perception's reader failed", exc_info=True)
             self._book.fail(f"Perception failed ({type(e).__name__}: {e}).")
         finally:
-            try:
-                if self._speech is not None:
-                    self._speech.close()
-            finally:
-                self._book.end()
-                self.gate.close()
-                self._done.set()
+            self._handoff.put(end, self._quit)  # a marker: never waits, never dropped
 
-    def _read_source(self) -> None:
-        pending: list[Sample] = []
-        live = self.source.queue.policy is Policy.DROP_OLDEST
-        while not self._stop.is_set():
+    def _read_source(self) -> EndOfStream:
+        """Take items off the source until its end (returned) or a stop."""
+        while not self._quit.is_set():
             item = self._next_item()
             if item is None:
                 continue
             if isinstance(item, EndOfStream):
-                if item.error:
-                    self._book.fail(item.error)
+                return item
+            if self.gate.blocks(item.t) and not (self._drain() and self._park(item.t)):
                 break
-            if self.gate.blocks(item.t):
-                pending = self._perceive(pending)
-                if not self._park(item.t):
-                    break
             if isinstance(item, AudioChunk):
                 self._accept_audio(item)
                 continue
-            sample = self._sampler.take(item, self._lag(item), live)
-            if sample is not None:
-                pending.append(sample)
-            if len(pending) >= self.config.max_batch or not len(self.source.queue):
-                pending = self._perceive(pending)
-        self._perceive(pending)
+            sample = self._sampler.take(item, self._lag(item), self._live)
+            if sample is not None and not self._handoff.put(sample, self._quit):
+                break
+        return EndOfStream()
 
     def _next_item(self) -> StreamItem | None:
         t = time.perf_counter()
@@ -171,6 +173,15 @@ class Perception:
         captured = self.source.stats().video_seconds
         return max(0.0, captured - frame.t - self.source.frame_period)
 
+    def _drain(self) -> bool:
+        """Wait until the vision thread has encoded every sample handed over. False if it ended."""
+        marker = Drain()
+        self._handoff.put(marker, self._quit)
+        while not marker.done.wait(SLICE_S):
+            if self._quit.is_set():
+                return False
+        return True
+
     def _park(self, t: float) -> bool:
         """At the gate: finish speech before it, report, wait to be let on. False if stopped."""
         if self._speech is not None:
@@ -180,14 +191,78 @@ class Perception:
 
     def _accept_audio(self, chunk: AudioChunk) -> None:
         self._book.count(audio_seconds=chunk.duration)
-        self._book.advance(chunk.end)
+        self._heard = max(self._heard, chunk.end)
+        if not len(self._handoff):  # frames handed over and not seen yet: time is theirs
+            self._book.advance(chunk.end)
         if self._speech is not None:
             self._speech.accept(chunk)
+
+    def _dropped(self, sample: Sample) -> None:
+        """A live sample the vision thread did not get to in time."""
+        self._book.count(frames_dropped=1, frames_sampled=-1)
+
+    # -- vision thread -------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._see()
+        except ModelMissingError as e:  # already one sentence with the command that fixes it
+            self._book.fail(str(e))
+        except Exception as e:
+            # one sentence for the user (Session raises it); the traceback for --verbose logs
+            log.debug("perception failed", exc_info=True)
+            self._book.fail(f"Perception failed ({type(e).__name__}: {e}).")
+        finally:
+            self._quit.set()  # the reader stops taking items nobody will see
+            try:
+                if self._speech is not None:
+                    self._speech.close()
+            finally:
+                self._book.end()
+                self.gate.close()
+                self._done.set()
+
+    def _see(self) -> None:
+        """Encode what the reader hands over until its end marker (or a stop)."""
+        pending: list[Sample] = []
+        while not self._stop.is_set():
+            item = self._handoff.get(SLICE_S)
+            if item is None:
+                continue
+            if isinstance(item, EndOfStream):
+                if item.error:
+                    self._book.fail(item.error)
+                break
+            if isinstance(item, Drain):
+                pending = self._caught_up(pending)
+                item.done.set()
+                continue
+            lag = self._lag(item.frame)
+            self._book.set(lag=lag)  # how far what is being seen trails the picture
+            if self._live and lag > self.config.max_lag:
+                self._dropped(item)  # fell this far behind in the hand-off
+                continue
+            pending.append(item)
+            if not len(self._handoff):
+                pending = self._caught_up(pending)
+            elif len(pending) >= self.config.max_batch:
+                pending = self._perceive(pending)
+        self._caught_up(pending)
+
+    def _caught_up(self, samples: list[Sample]) -> list[Sample]:
+        """Perceive `samples`, the last handed over: the audio heard so far is processed too."""
+        samples = self._perceive(samples)
+        if not len(self._handoff):
+            self._book.advance(self._heard)
+        return samples
 
     def _perceive(self, samples: list[Sample]) -> list[Sample]:
         """Encode and observe `samples`; returns the empty list of samples still pending."""
         if not samples:
             return samples
+        first = samples[0]
+        read: tuple[TextLine, ...] | None = None
+        if first.cut or self._feature is None:  # a new scene for sure: its text first
+            read = self._read_text(first, True)
         t = time.perf_counter()
         feats = self.models.encoder.encode([s.frame.image for s in samples])
         self._book.time("encode", time.perf_counter() - t, len(samples))
@@ -198,24 +273,34 @@ class Perception:
             n = sum(f is not None for f in found)
             if n:
                 self._book.time("detect", time.perf_counter() - t, n)
-        for sample, feat, objects in zip(samples, feats, found):
+        for i, (sample, feat, objects) in enumerate(zip(samples, feats, found)):
             if objects is not None and self._on_objects is not None:
                 self._on_objects(objects)
-            self._observe(sample, feat)
+            self._observe(sample, feat, read if i == 0 and read is not None else None)
         return []
 
-    def _observe(self, sample: Sample, feat: FrameFeatures) -> None:
-        c, frame = self.config, sample.frame
-        last = self._feature
-        scene_change = last is None or sample.cut or float(feat.feature @ last) < c.scene_threshold
-        self._feature = feat.feature
-        span_end = frame.t + 1.0 / c.sample_fps
+    def _read_text(self, sample: Sample, scene_change: bool) -> tuple[TextLine, ...] | None:
+        """OCR `sample` if it is a key frame; its text (carried in the scene) to the timeline."""
         t = time.perf_counter()
         lines = self._ocr.step(sample, scene_change)
         if lines is not None:
             self._book.time("ocr", time.perf_counter() - t)
         if self._ocr.text:
+            frame = sample.frame
+            span_end = frame.t + 1.0 / self.config.sample_fps
             self._text(TextEvent("ocr", self._ocr.text, frame.t, span_end, self._ocr.confidence))
+        return lines
+
+    def _observe(
+        self, sample: Sample, feat: FrameFeatures, read: tuple[TextLine, ...] | None = None
+    ) -> None:
+        """One observation of `sample`; `read`: its OCR lines when they were read before."""
+        c, frame = self.config, sample.frame
+        last = self._feature
+        scene_change = last is None or sample.cut or float(feat.feature @ last) < c.scene_threshold
+        self._feature = feat.feature
+        span_end = frame.t + 1.0 / c.sample_fps
+        lines = read if read is not None else self._read_text(sample, scene_change)
         tags = [name for name, p in feat.tags if p >= c.tag_min_prob]
         if tags:
             self._text(TextEvent("tags", ", ".join(tags), frame.t, span_end, feat.tags[0][1]))
