@@ -112,6 +112,8 @@ class Session(SessionCatalogue, SessionWatching):
             self._text,
             self.config.perception,
             on_objects=self._objects_seen,
+            # a watch for words in a stream that plays on hears sentences as they go
+            drafts=self.watches.listens if self.config.pace != "none" else None,
         )
         if self.config.pace == "none":
             self.perception.hold_at(0.0)  # a replay waits for run_until(): nothing runs ahead

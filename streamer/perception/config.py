@@ -52,6 +52,9 @@ class Transcriber(Protocol):
 
     def hear_open(self) -> list[SpeechSegment]: ...  # the open segment so far, left open
 
+    @property
+    def open_seconds(self) -> float | None: ...  # speech heard in the open segment; None: none
+
 
 @dataclass
 class PerceptionModels:

@@ -5,7 +5,10 @@ policy decided what to accept). `flush()` hears everything accepted so far,
 the sentence still being spoken as a draft that its whole later replaces (the
 replay gate needs this before a question, and the segment goes on, so a replay
 stopped at many questions hears what one that never stopped hears);
-`close()` ends the stream.
+`close()` ends the stream. With `drafts` saying yes (a watch listens for words
+in a stream that plays on), the open sentence is also heard as a draft after
+each `DRAFT_EVERY_S` more of it, when the worker is not behind: a word is
+known while the sentence goes on, not only after its pause.
 Every wait here ends when the worker finishes, fails or stops, or when it has
 made no progress for `STALL_S`.
 """
@@ -20,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from models.protocols import SpeechSegment
 from streamer.capture.base import JOIN_TIMEOUT
 from streamer.perception.config import Transcriber
 from streamer.perception.stats import StatsBook
@@ -28,6 +32,8 @@ from streamer.types import AudioChunk, TextEvent
 EXIT_WAIT_S = 30.0  # at interpreter exit: how long a transcription still running may finish
 STALL_S = 120.0  # seconds without one finished item: a Whisper call on a 15 s segment takes ~2 s
 SLICE_S = 0.1  # seconds between checks while waiting
+DRAFT_EVERY_S = 1.0  # seconds of more open speech between two drafts of it
+DRAFT_BACKLOG = 2  # audio chunks waiting (0.2 s each from files): more and no draft is heard
 
 log = logging.getLogger("streamer")
 
@@ -63,8 +69,11 @@ class SpeechWorker:
         on_text: Callable[[TextEvent], None],
         book: StatsBook,
         stop: threading.Event,
+        drafts: Callable[[], bool] | None = None,
     ) -> None:
         self._transcriber, self._on_text, self._book, self._stop = transcriber, on_text, book, stop
+        self._drafts = drafts  # asked after each chunk: hear the open sentence as it goes?
+        self._drafted = 0.0  # seconds of the open sentence its last draft heard
         self._queue: queue.Queue[_Item] = queue.Queue()  # unbounded: accepted audio is kept
         self._thread = threading.Thread(target=self._run, name="perception-speech", daemon=True)
         self._progress = time.monotonic()  # when the worker last finished an item
@@ -133,16 +142,37 @@ class SpeechWorker:
         t = time.perf_counter()
         if isinstance(item, AudioChunk):
             segments = self._transcriber.accept(item.t, item.samples)
+            if segments:
+                self._drafted = 0.0  # a sentence ended: the next one is drafted from its start
+            elif self._draft_due():
+                segments = self._transcriber.hear_open()
+                self._book.count(speech_drafts=1)
         else:
             segments = self._transcriber.flush() if item is _END else self._transcriber.hear_open()
         self._book.time("speech", time.perf_counter() - t, int(isinstance(item, AudioChunk)))
+        self._emit(segments)
+        if isinstance(item, _Flush):
+            item.done.set()
+
+    def _draft_due(self) -> bool:
+        """Hear the open sentence now: drafts wanted, DRAFT_EVERY_S more of it, not behind."""
+        if self._drafts is None or self._queue.qsize() > DRAFT_BACKLOG or not self._drafts():
+            return False
+        heard = self._transcriber.open_seconds
+        if heard is None or heard < self._drafted:  # none open, or a new one began
+            self._drafted = 0.0
+            return False
+        if heard - self._drafted < DRAFT_EVERY_S:
+            return False
+        self._drafted = heard
+        return True
+
+    def _emit(self, segments: list[SpeechSegment]) -> None:
         for s in segments:
             if s.text.strip():
                 text, end = s.text.strip(), max(s.end, s.start)
                 self._on_text(TextEvent("speech", text, s.start, end, s.confidence))
                 self._book.count(text_events=1)
-        if isinstance(item, _Flush):
-            item.done.set()
 
     def _fail(self, error: str) -> None:
         self._failed = True

@@ -32,6 +32,7 @@ class PerceptionStats:
     frames_dropped: int = 0  # live frames skipped because perception was behind
     observations: int = 0
     text_events: int = 0
+    speech_drafts: int = 0  # sentences heard while still spoken (a watch waits for words)
     audio_seconds: float = 0.0  # audio accepted for speech recognition
     stream_time: float = 0.0  # stream time of the newest frame or audio processed
     lag: float = 0.0  # seconds the processed stream time trails the captured one

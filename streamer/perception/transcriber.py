@@ -83,6 +83,12 @@ class SpeechTranscriber:
         self._trim()
         return out
 
+    @property
+    def open_seconds(self) -> float | None:
+        """Seconds of speech heard since the open span began; None when none is open."""
+        start = self._tracker.open_start
+        return None if start is None else (self._n - start) / SAMPLE_RATE
+
     def hear_open(self) -> list[SpeechSegment]:
         """The speech still open, transcribed as far as it has been heard; nothing changes.
 

@@ -38,6 +38,7 @@ LOOK_EVERY = 5.0  # stream seconds between two looks of the vision-language mode
 LOOK_FRAMES = 4  # the newest frames it looks at
 WATCHES_FILE = "watches.json"
 THUMBNAILS_SAVED = 200  # the newest alerts saved with their thumbnail: the file stays < ~2 MB
+HEARD = ("speech", "mention")  # the kinds of watch that wait for words said
 
 # question, newest (stream time, tokens) frames, now -> the condition holds
 Looker = Callable[[str, Sequence[tuple[float, np.ndarray]], float], bool]
@@ -151,6 +152,11 @@ class Watches:
             for w in gone:
                 del self._armed[w.id]
         return gone
+
+    def listens(self) -> bool:
+        """Whether a watch waits for words said (speech is worth hearing while it goes on)."""
+        with self._lock:
+            return any(a.watch.condition.kind in HEARD for a in self._armed.values())
 
     def watching(self) -> list[Watch]:
         with self._lock:

@@ -198,3 +198,51 @@ def test_whisper_gives_the_same_words_every_time(speak: Speak) -> None:
     asr = WhisperRecognizer(WhisperConfig(language="en"))
     runs = [asr.transcribe(noisy) for _ in range(3)]
     assert runs[0] and runs[1] == runs[0] and runs[2] == runs[0]
+
+
+def test_drafts_hear_a_sentence_while_it_is_spoken(
+    recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray
+) -> None:
+    """With drafts wanted, the speech worker hears the open sentence about every second of
+    it (audio fed in real time), each draft starting where the sentence does; the sentence
+    itself is then read whole, the same words as with no drafts. Without: one event."""
+    import threading
+    import time
+
+    from streamer.perception.speech import DRAFT_EVERY_S, SpeechWorker
+    from streamer.perception.stats import StatsBook
+    from streamer.types import AudioChunk, TextEvent
+
+    audio = in_silence([(0.5, train)], 0.5 + len(train) / SAMPLE_RATE + 1.2)
+
+    def run(wanted: bool) -> list[tuple[float, TextEvent]]:
+        heard: list[tuple[float, TextEvent]] = []
+        fed = [0.0]  # stream seconds fed so far, when each event came
+        worker = SpeechWorker(
+            SpeechTranscriber(recognizer, vad),
+            lambda e: heard.append((fed[0], e)),
+            StatsBook(),
+            threading.Event(),
+            drafts=lambda: wanted,
+        )
+        worker.start()
+        for i in range(0, len(audio), CHUNK):
+            worker.accept(AudioChunk(i / SAMPLE_RATE, SAMPLE_RATE, audio[i : i + CHUNK]))
+            fed[0] = (i + CHUNK) / SAMPLE_RATE
+            time.sleep(CHUNK / SAMPLE_RATE)  # a microphone's pace
+        worker.close()
+        return heard
+
+    plain = run(False)
+    assert len(plain) == 1
+    drafted = run(True)
+    *drafts, (_, final) = drafted
+    assert final == plain[0][1]  # the sentence read whole, as if no draft was heard
+    assert drafts  # at least one (a slow machine skips drafts while it is behind)
+    assert all(e.start == final.start and e.end <= final.end for _, e in drafts)
+    ends = [e.end for _, e in drafts]
+    assert ends == sorted(ends) and all(
+        b - a >= DRAFT_EVERY_S - 0.05 for a, b in zip(ends, ends[1:])
+    )
+    assert ends[0] - final.start <= 2 * DRAFT_EVERY_S  # the first drafted early in the sentence
+    assert all(e.text != final.text for _, e in drafts[:1])

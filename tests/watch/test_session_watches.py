@@ -100,3 +100,31 @@ def test_a_saved_session_reopens_with_its_watches(watched):
         assert all("budget" not in w.text for w in back.watch_list())
     finally:
         back.stop()
+
+
+def test_a_stream_that_plays_on_hears_a_watched_sentence_as_it_goes(clip):
+    """Followed in real time with a watch for words, the open sentence is heard as drafts
+    (counted in the stats); the alert fires once, the timeline keeps the sentence whole.
+    A replay without such a watch hears no draft."""
+    path, facts = clip
+    s = Session(SessionConfig(str(path), pace="realtime"))
+    s.watch("tell me when someone mentions the north entrance")
+    s.start()
+    try:
+        assert s.wait(60)
+        drafts = s.stats().perception.speech_drafts
+        (speech,) = [e for e in s.timeline_events() if e.kind == "speech"]
+        alerts = s.alerts()
+    finally:
+        s.stop()
+    assert drafts >= 1
+    assert "north entrance" in speech.text.lower() and abs(speech.start - 8.0) <= 0.5
+    assert len(alerts) == 1 and abs(alerts[0].t - speech.start) <= 0.5
+    plain = Session(SessionConfig(str(path), pace="none"))
+    plain.watch("tell me when someone mentions the north entrance")
+    plain.start()
+    try:
+        plain.run_until(None)
+        assert plain.stats().perception.speech_drafts == 0
+    finally:
+        plain.stop()
