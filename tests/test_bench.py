@@ -103,6 +103,8 @@ def test_kv_bench_writes_json_and_markdown(tmp_path):
         assert run["ram_bytes"] + run["disk_bytes"] == run["blocks"] * result["block_bytes"]
     md = (tmp_path / "kv.md").read_text()
     assert "random weights: speed is real, words are nonsense" in md and "| 60 |" in md
+    assert result["reopened_blocks"] == 60 and result["reopen_retrieves_the_same"] is True
+    assert "reopened (60 blocks)" in md
 
 
 def test_soak_bench_samples_the_process_and_plots_it(tmp_path):

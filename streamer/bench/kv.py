@@ -13,7 +13,10 @@ Random weights: speed is real, words are nonsense. One run measures
   process RSS;
 - KV GiB per hour of stream (every block, at the sampled fps), the disk's growth
   per hour once the RAM budget is full, and RSS(longest) / RSS(the length
-  before): the RAM budget keeps it flat.
+  before): the RAM budget keeps it flat;
+- after the longest stream, a save (blocks still in RAM appended, index and mean
+  keys written) and a reopen (sinks prefilled, index and mean keys read back; no
+  block is read), timed, and whether the reopened stream retrieves the same blocks.
 
 Streams longer than the few frames prefilled are filled with blocks of the
 model's exact geometry (keys and values of the right shape and dtype, random),
@@ -85,6 +88,7 @@ def bench_kv(
         steady = encode_s[WINDOW:]
         runs = [_at(stream, m, answers, tokens, rng) for m in sorted(minutes)]
         block_bytes = _block_bytes(stream)
+        reopen = _save_and_reopen(vlm, stream, folder, int(ram_gb * 2**30))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     longest, before = runs[-1], runs[-2] if len(runs) > 1 else runs[-1]
@@ -111,6 +115,7 @@ def bench_kv(
         "disk_gib_per_hour": round(disk_rate, 2),
         "rss_ratio": round(longest["rss_mb"] / max(before["rss_mb"], 1e-9), 3),
         "rss_ratio_of": [before["minutes"], longest["minutes"]],
+        **reopen,
         "runs": runs,
     }
     write(out_dir, "kv", result, render(result))
@@ -154,6 +159,38 @@ def _at(stream: Any, minutes: float, answers: int, tokens: int, rng: Any) -> dic
     }
 
 
+def _save_and_reopen(vlm: Any, stream: Any, folder: Path, ram_bytes: int) -> dict[str, Any]:
+    """After the longest stream: a save (the blocks still in RAM appended to the layer
+    files, the block index and mean keys written) and a reopen (a new stream over the same
+    files: sinks prefilled, the index and mean keys read back, no block read); both timed,
+    and whether the reopened stream retrieves the same blocks for the question."""
+    from safetensors.numpy import load_file, save_file
+
+    from streamer.memory.kv_stream import TOP_K, WINDOW, KvStream
+
+    store = stream.store
+    t0 = time.perf_counter()
+    index = store.persist()
+    places = stream.layout_of(len(store))
+    keys = folder / "mean_keys.safetensors"
+    save_file({f"reps.{i}": store.representatives(i) for i in range(store.n_layers)}, str(keys))
+    save_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = KvStream(vlm, folder, ram_bytes, WINDOW, TOP_K)
+    reps = load_file(str(keys))
+    again.store.adopt(index, [reps[f"reps.{i}"] for i in range(store.n_layers)])
+    again.adopt(places)
+    reopen_s = time.perf_counter() - t0
+    same = again.retrieve(QUESTION) == stream.retrieve(QUESTION)
+    again.close()
+    return {
+        "save_s": round(save_s, 3),
+        "reopen_s": round(reopen_s, 3),
+        "reopened_blocks": len(again.store),
+        "reopen_retrieves_the_same": same,
+    }
+
+
 def _block_bytes(stream: Any) -> int:
     k, v = stream.store.get([0], 0)[0]
     return int(k.nbytes + v.nbytes) * int(stream.layout.n_layers)
@@ -179,7 +216,10 @@ def render(result: dict[str, Any]) -> str:
         f"{result['disk_gib_per_hour']} GiB an hour once the RAM budget "
         f"({result['ram_budget_gb']} GiB) is full; top {result['top_k']} blocks a layer; answers "
         f"of {result['tokens']} tokens, median of {result['answers']}; RSS({b:g} min) / "
-        f"RSS({a:g} min) = {result['rss_ratio']}.\n\n"
+        f"RSS({a:g} min) = {result['rss_ratio']}. Saved after {b:g} min in "
+        f"{result['save_s']} s; reopened ({result['reopened_blocks']} blocks) in "
+        f"{result['reopen_s']} s, retrieving "
+        f"{'the same' if result['reopen_retrieves_the_same'] else 'OTHER'} blocks.\n\n"
     )
     headers = ["min", "blocks", "retrieval ms", "TTFT s", "answer s", "RAM MiB", "disk GiB"]
     headers.append("RSS MiB")
