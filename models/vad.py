@@ -86,6 +86,11 @@ class SpanTracker:
         """First sample of the span still open, or None."""
         return self._start
 
+    @property
+    def pausing(self) -> bool:
+        """The open span has gone quiet (it ends if the pause lasts `min_silence_s`)."""
+        return self._silence_from is not None
+
     def push(self, prob: float, pos: int) -> list[Span]:
         """Take the probability of the window starting at sample `pos`; return spans it closed."""
         end = pos + WINDOW

@@ -104,6 +104,8 @@ class Session(SessionCatalogue, SessionWatching):
             )
         if self.timeline is None:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
+        if self.config.pace != "none":  # a stream that plays on: nothing may load once it has
+            self.models.load_all()
         self.source.start()
         self.perception = Perception(
             self.source,

@@ -52,8 +52,10 @@ class Transcriber(Protocol):
 
     def hear_open(self) -> list[SpeechSegment]: ...  # the open segment so far, left open
 
+    def speaking(self) -> tuple[int, float] | None: ...  # (start, seconds) of speech going on
+
     @property
-    def open_seconds(self) -> float | None: ...  # speech heard in the open segment; None: none
+    def language_known(self) -> bool: ...  # a draft would not have to detect the language
 
 
 @dataclass

@@ -73,7 +73,8 @@ class SpeechWorker:
     ) -> None:
         self._transcriber, self._on_text, self._book, self._stop = transcriber, on_text, book, stop
         self._drafts = drafts  # asked after each chunk: hear the open sentence as it goes?
-        self._drafted = 0.0  # seconds of the open sentence its last draft heard
+        self._draft_start: int | None = None  # first sample of the sentence drafted last
+        self._drafted = 0.0  # seconds of it that draft heard
         self._queue: queue.Queue[_Item] = queue.Queue()  # unbounded: accepted audio is kept
         self._thread = threading.Thread(target=self._run, name="perception-speech", daemon=True)
         self._progress = time.monotonic()  # when the worker last finished an item
@@ -142,9 +143,7 @@ class SpeechWorker:
         t = time.perf_counter()
         if isinstance(item, AudioChunk):
             segments = self._transcriber.accept(item.t, item.samples)
-            if segments:
-                self._drafted = 0.0  # a sentence ended: the next one is drafted from its start
-            elif self._draft_due():
+            if not segments and self._draft_due():
                 segments = self._transcriber.hear_open()
                 self._book.count(speech_drafts=1)
         else:
@@ -155,13 +154,17 @@ class SpeechWorker:
             item.done.set()
 
     def _draft_due(self) -> bool:
-        """Hear the open sentence now: drafts wanted, DRAFT_EVERY_S more of it, not behind."""
+        """Hear the open sentence now: drafts wanted, it is still being spoken (not in a
+        pause: its whole may come next), DRAFT_EVERY_S more of it, the worker not behind,
+        the language known."""
         if self._drafts is None or self._queue.qsize() > DRAFT_BACKLOG or not self._drafts():
             return False
-        heard = self._transcriber.open_seconds
-        if heard is None or heard < self._drafted:  # none open, or a new one began
-            self._drafted = 0.0
+        speaking = self._transcriber.speaking()
+        if speaking is None or not self._transcriber.language_known:
             return False
+        start, heard = speaking
+        if start != self._draft_start:  # a new sentence
+            self._draft_start, self._drafted = start, 0.0
         if heard - self._drafted < DRAFT_EVERY_S:
             return False
         self._drafted = heard

@@ -84,10 +84,18 @@ class SpeechTranscriber:
         return out
 
     @property
-    def open_seconds(self) -> float | None:
-        """Seconds of speech heard since the open span began; None when none is open."""
+    def language_known(self) -> bool:
+        """The recognizer reads in a known language: a draft need not detect one (Whisper
+        guesses badly and slowly on a second of speech)."""
+        return getattr(self.recognizer, "language", "") is not None
+
+    def speaking(self) -> tuple[int, float] | None:
+        """(first sample, seconds heard) of the sentence still being spoken; None when none
+        is open or it has paused (it may be ending: its whole is read soon)."""
         start = self._tracker.open_start
-        return None if start is None else (self._n - start) / SAMPLE_RATE
+        if start is None or self._tracker.pausing:
+            return None
+        return start, (self._n - start) / SAMPLE_RATE
 
     def hear_open(self) -> list[SpeechSegment]:
         """The speech still open, transcribed as far as it has been heard; nothing changes.
