@@ -48,6 +48,8 @@ def _ingest_table(live: LiveState) -> str:
             ("lag", f"{p.lag:.2f} s"),
             ("frames perceived", f"{p.frames_sampled} of {p.frames_in}"),
         ]
+        if p.speech_drafts:  # a watch for words heard sentences while they were spoken
+            rows.append(("sentences drafted while spoken", str(p.speech_drafts)))
     if src is not None:
         rows += [
             ("source", f"{src.width}×{src.height} at {src.fps:.1f} fps"),

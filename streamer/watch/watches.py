@@ -290,8 +290,9 @@ class Watches:
         """Give alerts that fired before their frame's observation arrived that frame.
 
         Perception hands a frame's OCR text and objects over before the frame's
-        observation, so an alert for a sign that just appeared would otherwise
-        show the frame before the sign.
+        observation (a new scene is read before it is encoded, so a sign's alert
+        is not held up by the encoder and detector), so an alert for a sign that
+        just appeared would otherwise show the frame before the sign.
         """
         if not self._unpictured:
             return
