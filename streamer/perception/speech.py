@@ -20,6 +20,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +35,10 @@ STALL_S = 120.0  # seconds without one finished item: a Whisper call on a 15 s s
 SLICE_S = 0.1  # seconds between checks while waiting
 DRAFT_EVERY_S = 1.0  # seconds of more open speech between two drafts of it
 DRAFT_BACKLOG = 2  # audio chunks waiting (0.2 s each from files): more and no draft is heard
+# a draft may hold the whole sentence back by one recogniser call: drafts are heard only while
+# a call costs at most this much stream time at the rate audio arrives (Whisper base ~1.5 s a
+# call on 2 busy cores: drafts at 1x, none at 4x, where they held finished sentences back)
+DRAFT_MAX_DELAY_S = 2.0
 
 log = logging.getLogger("streamer")
 
@@ -75,6 +80,8 @@ class SpeechWorker:
         self._drafts = drafts  # asked after each chunk: hear the open sentence as it goes?
         self._draft_start: int | None = None  # first sample of the sentence drafted last
         self._drafted = 0.0  # seconds of it that draft heard
+        self._call_s: float | None = None  # wall seconds of the last recogniser call
+        self._arrivals: deque[tuple[float, float]] = deque(maxlen=50)  # (wall, chunk end)
         self._queue: queue.Queue[_Item] = queue.Queue()  # unbounded: accepted audio is kept
         self._thread = threading.Thread(target=self._run, name="perception-speech", daemon=True)
         self._progress = time.monotonic()  # when the worker last finished an item
@@ -90,6 +97,7 @@ class SpeechWorker:
 
     def accept(self, chunk: AudioChunk) -> None:
         if not self._failed:
+            self._arrivals.append((time.monotonic(), chunk.end))
             self._queue.put(chunk)
 
     def flush(self) -> None:
@@ -143,8 +151,12 @@ class SpeechWorker:
         t = time.perf_counter()
         if isinstance(item, AudioChunk):
             segments = self._transcriber.accept(item.t, item.samples)
-            if not segments and self._draft_due():
+            if segments:  # a sentence was read whole: what a call costs now
+                self._call_s = time.perf_counter() - t
+            elif self._draft_due():
+                called = time.perf_counter()
                 segments = self._transcriber.hear_open()
+                self._call_s = time.perf_counter() - called
                 self._book.count(speech_drafts=1)
         else:
             segments = self._transcriber.flush() if item is _END else self._transcriber.hear_open()
@@ -156,8 +168,10 @@ class SpeechWorker:
     def _draft_due(self) -> bool:
         """Hear the open sentence now: drafts wanted, it is still being spoken (not in a
         pause: its whole may come next), DRAFT_EVERY_S more of it, the worker not behind,
-        the language known."""
+        the language known, a recogniser call not costing over DRAFT_MAX_DELAY_S of stream."""
         if self._drafts is None or self._queue.qsize() > DRAFT_BACKLOG or not self._drafts():
+            return False
+        if self._call_s is not None and self._call_s * self._arrival_rate() > DRAFT_MAX_DELAY_S:
             return False
         speaking = self._transcriber.speaking()
         if speaking is None or not self._transcriber.language_known:
@@ -169,6 +183,13 @@ class SpeechWorker:
             return False
         self._drafted = heard
         return True
+
+    def _arrival_rate(self) -> float:
+        """Stream seconds of audio arriving per wall second, over the last chunks (1 if unknown)."""
+        if len(self._arrivals) < 2:
+            return 1.0
+        (w0, t0), (w1, t1) = self._arrivals[0], self._arrivals[-1]
+        return (t1 - t0) / (w1 - w0) if w1 > w0 else 1.0
 
     def _emit(self, segments: list[SpeechSegment]) -> None:
         for s in segments:

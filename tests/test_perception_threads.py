@@ -1,4 +1,5 @@
-"""The hand-off between perception's reader and vision threads: order, bounds, markers."""
+"""Perception's threads: the reader-to-vision hand-off (order, bounds, markers) and when the
+speech worker drafts."""
 
 from __future__ import annotations
 
@@ -48,3 +49,44 @@ def test_a_replay_handoff_waits_for_space_and_gives_up_on_quit() -> None:
     quit_.set()
     blocked.join(2)
     assert done == [True, False] and len(h) == 2  # the sample of 1.0 s and the marker
+
+
+def test_no_drafts_while_a_recogniser_call_costs_more_than_two_stream_seconds() -> None:
+    """Audio arriving at ~20x real time and a 0.5 s recogniser call (10 s of stream):
+    one draft measures the cost, then none (each would hold the sentence back)."""
+    import time
+
+    from models.protocols import SpeechSegment
+    from streamer.perception.speech import SpeechWorker
+    from streamer.perception.stats import StatsBook
+    from streamer.types import AudioChunk, TextEvent
+
+    class Slow:  # a sentence that goes on for the whole stream; a slow recogniser
+        language_known = True
+
+        def __init__(self) -> None:
+            self.heard = 0.0
+
+        def accept(self, t: float, samples: np.ndarray) -> list[SpeechSegment]:
+            self.heard += len(samples) / 16000
+            return []
+
+        def speaking(self) -> tuple[int, float]:
+            return 0, self.heard
+
+        def hear_open(self) -> list[SpeechSegment]:
+            time.sleep(0.5)
+            return [SpeechSegment(0.0, self.heard, "so far", 1.0)]
+
+        def flush(self) -> list[SpeechSegment]:
+            return []
+
+    heard: list[TextEvent] = []
+    book = StatsBook()
+    worker = SpeechWorker(Slow(), heard.append, book, threading.Event(), drafts=lambda: True)
+    worker.start()
+    for i in range(100):  # 20 s of stream in about a second
+        worker.accept(AudioChunk(i * 0.2, 16000, np.zeros(3200, np.float32)))
+        time.sleep(0.01)
+    worker.close()
+    assert book.snapshot().speech_drafts == 1 and len(heard) == 1
