@@ -260,9 +260,8 @@ class Perception:
         if not samples:
             return samples
         first = samples[0]
-        read: tuple[TextLine, ...] | None = None
-        if first.cut or self._feature is None:  # a new scene for sure: its text first
-            read = self._read_text(first, True)
+        early = first.cut or self._feature is None  # a new scene for sure: its text first
+        read = self._read_text(first, True) if early else None
         t = time.perf_counter()
         feats = self.models.encoder.encode([s.frame.image for s in samples])
         self._book.time("encode", time.perf_counter() - t, len(samples))
@@ -276,7 +275,7 @@ class Perception:
         for i, (sample, feat, objects) in enumerate(zip(samples, feats, found)):
             if objects is not None and self._on_objects is not None:
                 self._on_objects(objects)
-            self._observe(sample, feat, read if i == 0 and read is not None else None)
+            self._observe(sample, feat, early and i == 0, read)
         return []
 
     def _read_text(self, sample: Sample, scene_change: bool) -> tuple[TextLine, ...] | None:
@@ -292,15 +291,19 @@ class Perception:
         return lines
 
     def _observe(
-        self, sample: Sample, feat: FrameFeatures, read: tuple[TextLine, ...] | None = None
+        self,
+        sample: Sample,
+        feat: FrameFeatures,
+        read_before: bool = False,
+        read: tuple[TextLine, ...] | None = None,
     ) -> None:
-        """One observation of `sample`; `read`: its OCR lines when they were read before."""
+        """One observation of `sample`; `read`: its OCR lines if `read_before` (None: no OCR)."""
         c, frame = self.config, sample.frame
         last = self._feature
         scene_change = last is None or sample.cut or float(feat.feature @ last) < c.scene_threshold
         self._feature = feat.feature
         span_end = frame.t + 1.0 / c.sample_fps
-        lines = read if read is not None else self._read_text(sample, scene_change)
+        lines = read if read_before else self._read_text(sample, scene_change)
         tags = [name for name, p in feat.tags if p >= c.tag_min_prob]
         if tags:
             self._text(TextEvent("tags", ", ".join(tags), frame.t, span_end, feat.tags[0][1]))
