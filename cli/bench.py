@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.args import add_device, count, positive
+from cli.args import add_device, count, non_negative, positive
 
 HELP = (
     "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak, alerts) "
@@ -61,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=positive,
         default=1.0,
         help="kv: GiB of KV blocks kept in RAM before the oldest go to disk (1)",
+    )
+    parser.add_argument(
+        "--live",
+        type=non_negative,
+        default=0.0,
+        help="vlm: minutes of a generated stream followed in real time with the model "
+        "encoding frames, OCR and speech beside it (0: not run)",
     )
     parser.add_argument("--backends", default="extractive,llm", help="latency: backends to time")
     parser.add_argument(
@@ -122,7 +129,12 @@ def _vlm(args: argparse.Namespace) -> None:
 
     minutes = tuple(args.minutes or (1, 10, 60))
     bench_vlm(
-        args.family, minutes, answers=args.runs or VLM_ANSWERS, device=args.device, out_dir=args.out
+        args.family,
+        minutes,
+        answers=args.runs or VLM_ANSWERS,
+        device=args.device,
+        out_dir=args.out,
+        live_minutes=args.live,
     )
 
 

@@ -1,13 +1,15 @@
 """Where a vision-language model runs and in which float type: `--device auto|cpu|cuda`.
 
-- cpu: float32 (bf16 matmuls are slow on most CPUs), torch using every core this
-  process may run on;
+- cpu: float32 (bf16 matmuls are slow on most CPUs) with the vision tower's linear
+  layers in int8 (`models/vlm/quantize.py`: 1.4-1.6x faster frames), torch using every
+  core this process may run on;
+- cpu-float32: the same, the vision tower in float32 too (exactly the published weights);
 - cuda: bfloat16 where the GPU supports it (Ampere and newer), else float16;
 - auto: cuda when torch sees a GPU, else cpu.
 
 Example:
     >>> placement("cpu")  # doctest: +SKIP
-    Placement(device='cpu', dtype='float32')
+    Placement(device='cpu', dtype='float32', vision_int8=True)
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 __all__ = ["DEVICES", "DeviceError", "Placement", "placement"]
 
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cpu-float32", "cuda")
 
 
 class DeviceError(RuntimeError):
@@ -31,6 +33,7 @@ class Placement:
 
     device: str  # "cpu" or "cuda"
     dtype: str  # torch dtype name: "float32", "bfloat16", "float16"
+    vision_int8: bool = False  # the vision tower's linear layers in int8 (a CPU only)
 
     @property
     def torch_dtype(self) -> Any:
@@ -67,4 +70,4 @@ def placement(device: str = "auto") -> Placement:
     if name == "cuda" or (name == "auto" and has_cuda):
         return Placement("cuda", "bfloat16" if torch.cuda.is_bf16_supported() else "float16")
     torch.set_num_threads(cores())
-    return Placement("cpu", "float32")
+    return Placement("cpu", "float32", vision_int8=name != "cpu-float32")

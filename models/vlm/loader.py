@@ -14,6 +14,7 @@ from typing import cast
 from models.vlm.base import UnsupportedModelError, VisionLanguageModel
 from models.vlm.checkpoint import locate
 from models.vlm.device import placement
+from models.vlm.quantize import int8_vision
 
 # config.json "model_type" -> "module:class" of its adapter (imported only when used)
 ADAPTERS: dict[str, str] = {
@@ -24,7 +25,7 @@ ADAPTERS: dict[str, str] = {
 
 
 def load_vlm(path_or_id: str | Path, device: str = "auto") -> VisionLanguageModel:
-    """The model at `path_or_id`, by its family, on `device` ("auto", "cpu", "cuda").
+    """The model at `path_or_id`, by its family, on `device` (one of `DEVICES`).
 
     Raises:
         ModelMissingError: not in a folder or the cache.
@@ -41,6 +42,7 @@ def load_vlm(path_or_id: str | Path, device: str = "auto") -> VisionLanguageMode
         )
     module, _, cls = target.partition(":")
     adapter = getattr(importlib.import_module(module), cls)
-    return cast(
-        VisionLanguageModel, adapter.load(path_or_id, device=where.device, dtype=where.dtype)
-    )
+    loaded = adapter.load(path_or_id, device=where.device, dtype=where.dtype)
+    if where.vision_int8:  # a CPU: frames encode 1.4-1.6x faster (`--device cpu-float32`: not)
+        int8_vision(loaded.model)
+    return cast(VisionLanguageModel, loaded)

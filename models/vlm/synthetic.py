@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from models.vlm.base import Part, VisionLanguageModel
 from models.vlm.bpe import TOKENIZER_VOCAB, train_bpe
@@ -171,16 +171,28 @@ def published_id(family: str) -> str:
 
 
 def build_random(
-    family: str, device: str = "cpu", dtype: str = "float32", seed: int = 0
+    family: str,
+    device: str = "cpu",
+    dtype: str = "float32",
+    seed: int = 0,
+    vision_int8: bool = False,
 ) -> VisionLanguageModel:
-    """The adapter of `family` (one of `FAMILIES`) at its published shape, random weights."""
-    if family in SHAPES:
-        return random_llava(SHAPES[family], device, dtype, seed)
-    from models.vlm import synthetic_families
+    """The adapter of `family` (one of `FAMILIES`) at its published shape, random weights.
 
-    builder, shape = OTHER_FAMILIES[family]
-    model: VisionLanguageModel = getattr(synthetic_families, builder)(shape, device, dtype, seed)
-    return model
+    `vision_int8`: the vision tower's linear layers in int8, as `load_vlm` has them on a CPU.
+    """
+    if family in SHAPES:
+        model: Any = random_llava(SHAPES[family], device, dtype, seed)
+    else:
+        from models.vlm import synthetic_families
+
+        builder, shape = OTHER_FAMILIES[family]
+        model = getattr(synthetic_families, builder)(shape, device, dtype, seed)
+    if vision_int8:
+        from models.vlm.quantize import int8_vision
+
+        int8_vision(model.model)
+    return cast(VisionLanguageModel, model)
 
 
 def timed_answer(

@@ -7,7 +7,9 @@ Random weights: speed is real, words are nonsense. One run measures
   answer read from each memory strategy, after 1, 10 and 60 minutes of stream
   at 0.5 fps. The memories are bounded, so TTFT should not grow with the stream:
   the table gives TTFT(longest) / TTFT(shortest) per strategy;
-- peak RSS of the process (and peak GPU memory on CUDA).
+- peak RSS of the process (and peak GPU memory on CUDA);
+- with `--live N`: whether the vision side keeps up with N minutes of a stream
+  followed in real time, OCR and speech beside it (`vlm_live`).
 
 A few frames are encoded once and written again and again to fill the memories
 (a 60-minute stream is 1,800 writes), so the run fits a small CPU machine.
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from streamer.bench.report import median, table, write
+from streamer.bench.vlm_live import render_live
 from streamer.errors import StreamerError
 from streamer.memory import MEMORY_NAMES, make_memory
 from streamer.reasoning.question import parse_question
@@ -48,8 +51,13 @@ def bench_vlm(
     tokens: int = 8,
     device: str = "auto",
     out_dir: Path | str = "bench",
+    live_minutes: float = 0.0,
 ) -> dict[str, Any]:
-    """Run the benchmark and write `vlm.json` and `vlm.md` into `out_dir`."""
+    """Run the benchmark and write `vlm.json` and `vlm.md` into `out_dir`.
+
+    `live_minutes` > 0: also follow that much of a generated stream in real time
+    with the model as the frame encoder, OCR and speech beside it (`vlm_live`).
+    """
     from models.vlm.device import DeviceError, placement
     from models.vlm.synthetic import FAMILIES, build_random, published_id
 
@@ -60,7 +68,7 @@ def bench_vlm(
     except DeviceError as e:
         raise StreamerError(str(e)) from None
     start = time.perf_counter()
-    vlm = build_random(family, where.device, where.dtype)
+    vlm = build_random(family, where.device, where.dtype, vision_int8=where.vision_int8)
     build_s = time.perf_counter() - start
     frames = _noise_frames()
     encode_ms = []
@@ -80,6 +88,7 @@ def bench_vlm(
         "model": published_id(family),
         "device": where.device,
         "dtype": where.dtype,
+        "vision": "int8 linear layers" if where.vision_int8 else where.dtype,
         "fps": FPS,
         "minutes": list(minutes),
         "tokens": tokens,
@@ -91,6 +100,10 @@ def bench_vlm(
         "peak_rss_mb": _peak_rss_mb(),
         "peak_gpu_mb": _peak_gpu_mb(where.device),
     }
+    if live_minutes > 0:
+        from streamer.bench.vlm_live import keeps_up
+
+        result["live"] = keeps_up(vlm, live_minutes, FPS, out_dir)
     write(out_dir, "vlm", result, render(result))
     return result
 
@@ -148,7 +161,8 @@ def render(result: dict[str, Any]) -> str:
     head = (
         f"# vlm backend: {result['model']} ({result['device']}, {result['dtype']})\n\n"
         f"{result['note']}. Vision encode {result['encode_ms_per_frame']:.0f} ms/frame "
-        f"(median); answers of {result['tokens']} tokens, median of {result['answers']}; "
+        f"(median; vision tower in {result.get('vision', result['dtype'])}); "
+        f"answers of {result['tokens']} tokens, median of {result['answers']}; "
         f"peak RSS {result['peak_rss_mb']:.0f} MiB"
         + (f", peak GPU {result['peak_gpu_mb']:.0f} MiB" if result["peak_gpu_mb"] else "")
         + f"; model built in {result['build_s']:.0f} s.\n\n"
@@ -173,6 +187,7 @@ def render(result: dict[str, Any]) -> str:
         + table(headers, rows)
         + f"\nTTFT({hi:g} min) / TTFT({lo:g} min):\n\n"
         + table(["strategy", "ratio"], ratio)
+        + (render_live(result["live"]) if "live" in result else "")
     )
 
 

@@ -1,0 +1,43 @@
+"""On a CPU the vision tower's linear layers run in int8; its tokens stay close to float32."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.vlm.device import placement
+from models.vlm.loader import load_vlm
+from models.vlm.quantize import VISION_PARTS
+
+
+def _quantized(model) -> int:  # type: ignore[no-untyped-def]
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+    return sum(isinstance(m, DynamicLinear) for m in model.modules())
+
+
+def test_cpu_quantises_the_vision_tower_and_cpu_float32_does_not():
+    assert placement("cpu").vision_int8 and placement("cpu").dtype == "float32"
+    assert not placement("cpu-float32").vision_int8
+    assert placement("cpu-float32").device == "cpu"
+
+
+@pytest.mark.parametrize("family", ["tiny_llava", "tiny_smolvlm", "tiny_qwen"])
+def test_int8_vision_keeps_the_tokens_and_leaves_the_language_model_float(
+    family, request, demo_frames
+):
+    folder = request.getfixturevalue(family)
+    exact = load_vlm(folder, device="cpu-float32")
+    fast = load_vlm(folder, device="cpu")
+    assert _quantized(exact.model) == 0
+    n = _quantized(fast.model)
+    tower = next(getattr(fast.model.model, p) for p in VISION_PARTS if hasattr(fast.model.model, p))
+    assert n > 0 and _quantized(tower) == n  # every int8 layer is in the vision tower
+    frames = demo_frames[:2]
+    a = np.stack([f.tokens for f in exact.encode(frames)])
+    b = np.stack([f.tokens for f in fast.encode(frames)])
+    assert a.shape == b.shape
+    rel = np.linalg.norm(b - a) / np.linalg.norm(a)
+    cos = np.sum(a * b, -1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+    assert 0 < rel < 0.1, rel  # changed (it is int8) but close
+    assert cos.min() > 0.99, cos.min()
