@@ -220,13 +220,10 @@ def _compare(args: argparse.Namespace, memories: list[str]) -> int:
     next (Whisper keeps the language it detected), which would give the first
     strategy different transcripts.
     """
-    from streamer.eval.fanout import UNSHARED
     from streamer.eval.report_md import render_comparison
     from streamer.store import read_json, write_json_atomic
 
-    shared = [m for m in memories if m not in UNSHARED]
-    if args.ray is not None or args.separate or len(shared) < 2:
-        shared = []
+    shared = shared_memories(args, memories)
     if shared:
         _run_shared(args, shared)
     for memory in memories:
@@ -245,6 +242,16 @@ def _compare(args: argparse.Namespace, memories: list[str]) -> int:
     print(json.dumps(reports) if args.json else render_comparison(reports))
     print(f"comparison: {Path(args.out) / 'compare.md'}", file=sys.stderr)
     return 0
+
+
+def shared_memories(args: argparse.Namespace, memories: list[str]) -> list[str]:
+    """The strategies of a --compare run that share one replay per video (none: each its own)."""
+    from streamer.eval.fanout import UNSHARED
+
+    shared = [m for m in memories if m not in UNSHARED]
+    if args.ray is not None or args.separate or len(shared) < 2:
+        return []
+    return shared
 
 
 def _run_shared(args: argparse.Namespace, memories: list[str]) -> None:

@@ -158,6 +158,8 @@ def _ask_all(
             held = gate
         for lane, memory in lanes:
             if q.qid not in lane.answered:
+                if len(lanes) > 1 and session.timeline is not None:
+                    session.timeline.forget_queries()  # no strategy answers on another's embedding
                 lane.emit(ask(session, video, q, config.answer_timeout, memory).to_dict())
 
 

@@ -161,6 +161,7 @@ def test_no_strategy_sees_the_future(runs: Runs, video: EvalVideo) -> None:
         report = finish(runs.bench, runs.shared[memory], embed=False)
         assert report["future_violations"] == 0
         assert report["questions"]["unanswered"] == 0
+        assert report["streaming"]["shared_with"] == sorted(set(SHARED) - {memory})
 
 
 def test_a_resumed_comparison_streams_only_for_the_unfinished(
