@@ -12,7 +12,7 @@ each replay here starts from an undetected language, as a fresh process does.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,12 @@ from streamer.eval.shards import Shard
 from streamer.eval.stream import RunConfig
 from streamer.eval.synthetic import load_synthetic
 from streamer.eval.types import Benchmark, EvalVideo
+from streamer.eval.vstream import load_vstream
 from streamer.modelset import load_models
 from streamer.store import read_jsonl
+from streamer.synth import Card, ClipScript, render
+from tests.eval.conftest import ASSETS, answers
+from tests.models.vlm.conftest import tiny_llava  # noqa: F401  (the checkpoint fixture)
 
 SHARED = ("pyramid", "star", "window", "uniform")
 ALONE = ("pyramid", "star")  # the session's own memory, and one added to it
@@ -193,3 +197,28 @@ def test_kv_cannot_share_a_replay(tmp_path: Path) -> None:
     with pytest.raises(StreamerError, match="kv memory cannot share"):
         run_shared(bench, RunConfig(), {"pyramid": tmp_path / "p", "kv": tmp_path / "k"})
     assert not (tmp_path / "p").exists()  # refused before anything was written
+
+
+def test_a_vlm_fed_memories_answer_as_their_own_replays_do(
+    tiny_llava: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """With a vlm backend the memories hold the vlm's own tokens: added ones too."""
+    root = tmp_path / "videos"
+    root.mkdir()
+    cards = [Card(3.0, 6.0, "GATE 7\nCLOSES AT NOON")]  # silent: speech is not what is tested
+    script = ClipScript(12.0, cards=cards, width=320, height=180, fps=5, audio=False)
+    render(script, str(root / "ego_sample_0001.mp4"))
+    bench = load_vstream(ASSETS / "vstream-qa-sample.json", root)
+    config = RunConfig(backend=f"vlm:{tiny_llava}", device="cpu")
+    shared = {m: tmp_path / "shared" / m for m in ALONE}
+    run_shared(bench, config, shared, progress=False)
+    for memory in ALONE:
+        alone = tmp_path / "alone" / memory
+        run_benchmark(bench, replace(config, memory=memory), alone, progress=False)
+        assert answers(shared[memory]) == answers(alone)
+        (v,) = bench.videos
+        held = _video_line(shared[memory], v)["memory"]
+        assert held == _video_line(alone, v)["memory"] and held["frames_seen"] > 0
+        report = finish(bench, shared[memory], embed=False)
+        assert report["questions"]["answered_by"] == {"vlm": 3}
