@@ -7,7 +7,9 @@
 
 Writes per-video JSONL shards as answers come (a re-run into the same --out
 resumes), then report.json and report.md; --compare writes one run folder per
-memory strategy and compare.md with one table.
+memory strategy and compare.md with one table. A serial --compare perceives each
+video once and feeds every strategy the same observations (kv, --ray and
+--separate run one replay per strategy, each in its own process).
 """
 
 from __future__ import annotations
@@ -51,7 +53,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy (default pyramid)")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
-    parser.add_argument("--compare", help="comma-separated memory strategies to run and compare")
+    parser.add_argument(
+        "--compare",
+        help="comma-separated memory strategies to run and compare; each video is perceived "
+        "once and every strategy gets the same observations (kv and --ray: one replay each)",
+    )
+    parser.add_argument(
+        "--separate",
+        action="store_true",
+        help="with --compare: one replay per strategy, each in its own process (perception "
+        "runs once per strategy: slower; the same answers)",
+    )
     parser.add_argument("--limit", type=count, help="at most N videos")
     parser.add_argument("--minutes", type=positive, default=1.0, help="synthetic stream length")
     parser.add_argument("--seed", type=int, default=0, help="synthetic stream seed")
@@ -199,23 +211,29 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def _compare(args: argparse.Namespace, memories: list[str]) -> int:
-    """One run folder per strategy, each run in its own process, then one table.
+    """One run folder per strategy, then one table.
 
-    Separate processes keep the runs independent: models loaded in a process
-    carry state from one stream to the next (Whisper keeps the language it
-    detected), which would give the first strategy different transcripts.
+    Serially, the strategies share each video's replay (`streamer.eval.fanout`):
+    one perception pass feeds every memory. kv, a Ray run and --separate run each
+    strategy in its own process instead; separate processes keep those runs
+    independent: models loaded in a process carry state from one stream to the
+    next (Whisper keeps the language it detected), which would give the first
+    strategy different transcripts.
     """
     from streamer.eval.report_md import render_comparison
     from streamer.store import read_json, write_json_atomic
 
-    reports = {}
+    shared = shared_memories(args, memories)
+    if shared:
+        _run_shared(args, shared)
     for memory in memories:
-        out = Path(args.out) / memory
-        argv = [*CHILD, *_child_argv(args, memory, out)]
-        code = subprocess.run(argv, stdout=subprocess.DEVNULL, check=False).returncode
-        if code != 0:
-            raise StreamerError(f"The {memory} run failed (exit code {code}); see above.")
-        reports[memory] = read_json(out / "report.json")
+        if memory not in shared:
+            out = Path(args.out) / memory
+            argv = [*CHILD, *_child_argv(args, memory, out)]
+            code = subprocess.run(argv, stdout=subprocess.DEVNULL, check=False).returncode
+            if code != 0:
+                raise StreamerError(f"The {memory} run failed (exit code {code}); see above.")
+    reports = {memory: read_json(Path(args.out) / memory / "report.json") for memory in memories}
     from streamer.eval.plots import compare_plots
 
     md = render_comparison(reports, compare_plots(reports, Path(args.out)))
@@ -224,6 +242,31 @@ def _compare(args: argparse.Namespace, memories: list[str]) -> int:
     print(json.dumps(reports) if args.json else render_comparison(reports))
     print(f"comparison: {Path(args.out) / 'compare.md'}", file=sys.stderr)
     return 0
+
+
+def shared_memories(args: argparse.Namespace, memories: list[str]) -> list[str]:
+    """The strategies of a --compare run that share one replay per video (none: each its own)."""
+    from streamer.eval.fanout import UNSHARED
+
+    shared = [m for m in memories if m not in UNSHARED]
+    if args.ray is not None or args.separate or len(shared) < 2:
+        return []
+    return shared
+
+
+def _run_shared(args: argparse.Namespace, memories: list[str]) -> None:
+    """Run `memories` on one replay per video, a run folder each, and report each folder."""
+    from streamer.eval.fanout import run_shared
+    from streamer.eval.runner import finish
+
+    _check_backend(args.backend, args.device)
+    judge = _judge(args)  # before streaming: a missing judge fails now, not after the run
+    bench, config, bench_args = _load(args)
+    source = {"benchmark_args": asdict(bench_args), "command": _command(args)}
+    folders = {memory: Path(args.out) / memory for memory in memories}
+    run_shared(bench, config, folders, not args.quiet, source)
+    for out in folders.values():
+        finish(bench, out, judge=judge)
 
 
 CHILD = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main())"]

@@ -59,6 +59,7 @@ class Session(SessionCatalogue, SessionWatching):
         self.source: Source | None = None
         self.perception: Perception | None = None
         self.memory: Memory | None = None
+        self.fed: list[Memory] = []  # more memories written with every observation (add_memory)
         self.timeline: Timeline | None = None
         self.reasoner: Reasoner | None = None
         self._backend: Backend | None = None  # made once: a model loads once per session
@@ -142,8 +143,8 @@ class Session(SessionCatalogue, SessionWatching):
         if self.perception is not None:
             self.perception.stop()
         self.watches.stop()  # after perception: what it handed over is checked first
-        if self.memory is not None:
-            self.memory.finish()  # the kv memory's prefill worker ends; it still answers
+        for memory in ([self.memory] if self.memory is not None else []) + self.fed:
+            memory.finish()  # the kv memory's prefill worker ends; it still answers
         if self.reasoner is not None:
             with self._ask_lock:
                 self.reasoner.stop()
@@ -211,10 +212,26 @@ class Session(SessionCatalogue, SessionWatching):
         self._stream_time = max(self._stream_time, reached)
         return self._stream_time
 
+    def add_memory(self, name: str) -> Memory:
+        """Another memory, of strategy `name`, written with every observation from now on.
+
+        Strategies compared on one perception pass (`eval --compare`): added before
+        the first run_until(), it gets the session memory's observations, in order, at
+        the same gates. Ask from it with `ask(..., memory=it)`. Not kv (it needs the vlm).
+        """
+        if self.models is None or self.memory is None:
+            raise StreamerError("Start the session before adding a memory to it.")
+        memory = make_memory(name, None, self.models.encoder.info)
+        self.fed.append(memory)
+        return memory
+
     # -- questions -----------------------------------------------------------------
-    def ask(self, question: str, options: list[str] | None = None) -> AnswerStream:
+    def ask(
+        self, question: str, options: list[str] | None = None, memory: Memory | None = None
+    ) -> AnswerStream:
         """Ask at the current stream time; iterate the result for tokens.
 
+        `memory`: answer from one added with add_memory() (default: the session's own).
         A stopped session still answers from what it kept (its reasoner restarts;
         a later stop() stops it again).
         """
@@ -223,7 +240,7 @@ class Session(SessionCatalogue, SessionWatching):
         with self._ask_lock:
             if not self._reasoner_live:
                 self._start_reasoner()
-            return self.reasoner.ask(question, options)
+            return self.reasoner.ask(question, options, memory)
 
     def stream_time(self) -> float:
         """Seconds of stream perceived so far (the 'now' of a question)."""
@@ -286,6 +303,8 @@ class Session(SessionCatalogue, SessionWatching):
     def _observe(self, obs: Observation) -> None:
         assert self.memory is not None
         self.memory.write(obs)
+        for other in self.fed:
+            other.write(obs)
         self.watches.observation(obs)
 
     def _text(self, event: TextEvent) -> None:

@@ -208,3 +208,22 @@ def test_ask_on_a_folder_without_a_manifest_says_so_in_one_sentence(tmp_path):
         f"error: {folder} is a folder and not a saved session (it has no manifest.json); "
         "pick a video file, or a folder a session was saved in."
     )
+
+
+def test_compare_shares_one_replay_unless_it_cannot() -> None:
+    from cli.eval import shared_memories
+    from cli.main import build_parser
+
+    parser = build_parser()
+    base = ["eval", "--benchmark", "synthetic", "--out", "o", "--compare", "x"]
+    four = ["pyramid", "star", "uniform", "window"]
+
+    def shared(*extra: str, memories: list[str] = four) -> list[str]:
+        return shared_memories(parser.parse_args([*base, *extra]), memories)
+
+    assert shared() == four
+    assert shared(memories=["star", "kv", "window"]) == ["star", "window"]  # kv: its own process
+    assert shared(memories=["kv", "window"]) == []  # one left: nothing to share
+    assert shared("--separate") == []
+    assert shared("--ray") == []
+    assert "--separate" in launch("eval", "--help").stdout

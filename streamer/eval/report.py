@@ -280,6 +280,8 @@ def build_report(
             "stream_s": round(stream_s, 3),
             "wall_s": round(wall_s, 3),
             "x_realtime": round(stream_s / wall_s, 2) if wall_s else None,
+            # strategies perceived on the same replays (eval --compare): the wall time is theirs too
+            "shared_with": sorted({m for v in videos for m in v.shared_with or ()}),
         },
     }
 

@@ -206,9 +206,16 @@ def _latency_memory(r: dict[str, Any]) -> list[str]:
         f"- evidence moments with a frame still in memory: "
         f"{pct(r['evidence']['frame_held_share'])} of {r['evidence']['moments']}",
         f"- streamed {s['stream_s']:.0f} s of video in {s['wall_s']:.0f} s "
-        f"({s['x_realtime']}x real time)",
+        f"({s['x_realtime']}x real time)" + _shared(s.get("shared_with")),
     ]
     return out
+
+
+def _shared(others: list[str] | None) -> str:
+    """How a --compare run's replays were shared, if they were."""
+    if not others:
+        return ""
+    return f", one perception pass shared with {', '.join(others)} (the same wall time)"
 
 
 RECENT_FRAMES = "window"  # the memory that keeps only the latest frames: a baseline row

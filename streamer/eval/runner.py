@@ -99,33 +99,33 @@ def run_benchmark(
     prepare(out, bench, config, source)
     todo = pending(bench, out)
     total = sum(len([q for q in v.questions if q.qid not in done]) for v, done in todo)
-    bar = _bar(total, f"{bench.name} {config.memory}/{config.backend}", progress)
+    bar = progress_bar(total, f"{bench.name} {config.memory}/{config.backend}", progress)
     try:
         if ray_address is None:
             for video, done in todo:
                 shard = Shard(out, video)
                 bar.set_postfix_str(video.video_id[:30], refresh=False)
-                stream_video(video, config, done, partial(_write, shard, bar=bar))
+                stream_video(video, config, done, partial(write_record, shard, bar=bar))
         else:
             from streamer.eval.ray_tasks import TASK_CPUS, run_on_ray
 
             def on_done(video: EvalVideo, records: list[dict[str, Any]]) -> None:
                 shard = Shard(out, video)
                 for r in records:
-                    _write(shard, r, bar=bar)
+                    write_record(shard, r, bar=bar)
 
             run_on_ray(todo, config, on_done, ray_address, ray_cpus or TASK_CPUS)
     finally:
         bar.close()
 
 
-def _write(shard: Shard, record: dict[str, Any], *, bar: Any) -> None:
+def write_record(shard: Shard, record: dict[str, Any], *, bar: Any) -> None:
     shard.append(record)
     if record["type"] == "answer":
         bar.update(1)
 
 
-def _bar(total: int, desc: str, enabled: bool) -> Any:
+def progress_bar(total: int, desc: str, enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(

@@ -7,12 +7,18 @@ sentence being spoken as a draft and lets it go on (`SpeechWorker.flush`), so
 stopping at one question changes nothing another one hears. Questions already
 answered in an earlier run are not asked again; the replay still stops at their
 times, so a resumed run streams exactly as the first did.
+
+Several memory strategies can share one replay (`stream_lanes`, what `eval
+--compare` does): perception runs once, every strategy's memory receives every
+observation (`Session.add_memory`), and at each question's time the question is
+asked once per strategy, from its memory and the one timeline. Each strategy's
+records are the ones its own replay would have written.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +27,7 @@ from streamer.errors import USER_ERRORS
 from streamer.eval.types import AnswerRecord, EvalQuestion, EvalVideo, EvidenceRecord, VideoRecord
 
 if TYPE_CHECKING:
+    from streamer.memory import Memory
     from streamer.session import Session
 
 ANSWER_TIMEOUT = 600.0  # seconds one answer may take (a slow local LLM on a long question)
@@ -66,15 +73,38 @@ def source_path(video: EvalVideo, config: RunConfig) -> str:
     return str(frames_to_video(Path(video.path), video.frames_fps, cache))
 
 
+@dataclass(frozen=True)
+class Lane:
+    """One memory strategy's part in a replay: the qids it has answers for, where records go."""
+
+    memory: str
+    answered: Collection[str]
+    emit: Emit
+
+
 def stream_video(
     video: EvalVideo, config: RunConfig, answered: Collection[str], emit: Emit
 ) -> VideoRecord:
     """Stream `video` once, asking each question not in `answered` at its time."""
+    (record,) = stream_lanes(video, config, [Lane(config.memory, answered, emit)])
+    return record
+
+
+def stream_lanes(video: EvalVideo, config: RunConfig, lanes: Sequence[Lane]) -> list[VideoRecord]:
+    """Stream `video` once for all `lanes` (their strategies; the rest of `config` is shared).
+
+    The first lane's memory is the session's own, the others are added to it. Each
+    lane gets the answers to its questions not yet answered and its video record;
+    the records' wall time and speed are the one replay's.
+    """
     from streamer.perception import PerceptionConfig
     from streamer.session import Session, SessionConfig
 
     t0 = time.perf_counter()
-    record = VideoRecord(video.video_id, video.key, len(video.questions), 0.0, 0.0)
+    others = [lane.memory for lane in lanes[1:]]
+    records = [
+        VideoRecord(video.video_id, video.key, len(video.questions), 0.0, 0.0) for _ in lanes
+    ]
     session = None
     try:
         session = Session(
@@ -82,30 +112,40 @@ def stream_video(
                 source=source_path(video, config),
                 pace="none",
                 start=video.start,
-                memory=config.memory,
+                memory=lanes[0].memory,
                 backend=config.backend,
                 device=config.device,
                 perception=PerceptionConfig(sample_fps=config.sample_fps),
             )
         ).start()
-        _ask_all(session, video, config, answered, emit)
+        memories = [session.memory, *(session.add_memory(name) for name in others)]
+        _ask_all(session, video, config, list(zip(lanes, memories, strict=True)))
         stats = session.stats()
-        record.stream_time = stats.stream_time
-        record.memory = asdict(stats.memory) if stats.memory is not None else None
         p = stats.perception
-        record.x_realtime = round(p.x_realtime, 2) if p is not None else 0.0
+        for record, memory in zip(records, memories, strict=True):
+            record.stream_time = stats.stream_time
+            record.memory = asdict(memory.stats()) if memory is not None else None
+            record.x_realtime = round(p.x_realtime, 2) if p is not None else 0.0
     except USER_ERRORS as e:
-        record.error = str(e)
+        for record in records:
+            record.error = str(e)
     finally:
         if session is not None:
             session.stop()
-    record.wall_s = round(time.perf_counter() - t0, 3)
-    emit(record.to_dict())
-    return record
+    wall_s = round(time.perf_counter() - t0, 3)
+    for lane, record in zip(lanes, records, strict=True):
+        record.wall_s = wall_s
+        if others:
+            record.shared_with = [x.memory for x in lanes if x is not lane]
+        lane.emit(record.to_dict())
+    return records
 
 
 def _ask_all(
-    session: Session, video: EvalVideo, config: RunConfig, answered: Collection[str], emit: Emit
+    session: Session,
+    video: EvalVideo,
+    config: RunConfig,
+    lanes: Sequence[tuple[Lane, Memory | None]],
 ) -> None:
     duration = session.duration
     held: float | None = video.start
@@ -116,16 +156,29 @@ def _ask_all(
             to_go = (duration if gate is None else gate) or 0.0
             session.run_until(gate, REPLAY_BASE_S + REPLAY_PER_STREAM_S * (to_go - held))
             held = gate
-        if q.qid in answered:
-            continue
-        emit(ask(session, video, q, config.answer_timeout).to_dict())
+        for lane, memory in lanes:
+            if q.qid not in lane.answered:
+                if len(lanes) > 1 and session.timeline is not None:
+                    session.timeline.forget_queries()  # no strategy answers on another's embedding
+                lane.emit(ask(session, video, q, config.answer_timeout, memory).to_dict())
 
 
-def ask(session: Session, video: EvalVideo, q: EvalQuestion, timeout: float) -> AnswerRecord:
-    """Ask `q` now and wait for the answer; note how far the session had seen."""
-    seen = _seen_until(session)
+def ask(
+    session: Session,
+    video: EvalVideo,
+    q: EvalQuestion,
+    timeout: float,
+    memory: Memory | None = None,
+) -> AnswerRecord:
+    """Ask `q` now and wait for the answer; note how far the session had seen.
+
+    `memory`: one of the session's memories to answer from (default: its own).
+    """
+    memory = memory if memory is not None else session.memory
+    seen = _seen_until(session, memory)
     held = session.stats()
-    stream = session.ask(q.question, list(q.options) if q.options else None)
+    held_bytes = memory.stats().bytes_held if memory is not None else None
+    stream = session.ask(q.question, list(q.options) if q.options else None, memory)
     try:
         a = stream.result(timeout)
     except TimeoutError:
@@ -150,19 +203,19 @@ def ask(session: Session, video: EvalVideo, q: EvalQuestion, timeout: float) -> 
         first_token_s=a.first_token_s,
         total_s=a.total_s,
         error=a.error,
-        memory_bytes=held.memory.bytes_held if held.memory is not None else None,
+        memory_bytes=held_bytes,
         perceive_wall_s=round(held.perception.wall_seconds, 3) if held.perception else None,
     )
 
 
-def _seen_until(session: Session) -> float:
+def _seen_until(session: Session, memory: Memory | None) -> float:
     """The newest moment memory or the timeline holds: frame times, the end of speech heard.
 
     On-screen text and tags carry the span their sampled frame stands for (to the
     next sample), so their start, the frame's time, is what was seen.
     """
     times = [e.end if e.kind == "speech" else e.start for e in session.timeline_events()]
-    snap = session.memory_snapshot()
+    snap = memory.snapshot() if memory is not None else None
     if snap is not None:
         times += [it.t for level in snap.levels for it in level.items]
     return max(times, default=0.0)

@@ -160,6 +160,8 @@ class VideoRecord:
     memory: dict[str, Any] | None = None  # MemoryStats at the last question
     x_realtime: float = 0.0  # stream seconds perceived per wall second
     error: str | None = None  # one sentence when the video could not be streamed
+    # the other strategies fed by the same replay (eval --compare): wall_s is that replay's
+    shared_with: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "video", **asdict(self)}

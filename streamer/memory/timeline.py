@@ -160,6 +160,14 @@ class Timeline:
             pairs = _top_k(self._index, q, k, keep)
             return [Hit(self._events[i], s, i) for i, s in pairs]
 
+    def forget_queries(self) -> None:
+        """Empty the cache of query vectors: the next search of each text embeds it again.
+
+        Strategies answering one question in turn (eval --compare) each pay for it.
+        """
+        with self._lock:
+            self._queries.clear()
+
     def _query_vector(self, query: str) -> np.ndarray:
         """(1, dim) vector of a query, from the cache of recent ones when it is there."""
         with self._lock:

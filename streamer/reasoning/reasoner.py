@@ -72,6 +72,7 @@ class AnswerStream:
 @dataclass
 class _Job:
     stream: AnswerStream
+    memory: Memory | None  # the memory this answer reads
 
 
 class Reasoner:
@@ -105,12 +106,18 @@ class Reasoner:
             pass
         self._thread.join(timeout)
 
-    def ask(self, text: str, options: list[str] | None = None) -> AnswerStream:
-        """Queue a question asked now. Raises QuestionError/BusyError."""
+    def ask(
+        self, text: str, options: list[str] | None = None, memory: Memory | None = None
+    ) -> AnswerStream:
+        """Queue a question asked now. Raises QuestionError/BusyError.
+
+        `memory`: read it instead of the reasoner's own (another strategy fed the
+        same observations, `Session.add_memory`); the timeline is the same.
+        """
         q = parse_question(text, self.now(), options)
         stream = AnswerStream(q)
         try:
-            self._jobs.put_nowait(_Job(stream))
+            self._jobs.put_nowait(_Job(stream, memory if memory is not None else self.memory))
         except queue.Full:
             raise BusyError("Too many questions are waiting; ask again in a moment.") from None
         return stream
@@ -120,16 +127,16 @@ class Reasoner:
             job = self._jobs.get()
             if job is None:
                 return
-            self._answer(job.stream)
+            self._answer(job.stream, job.memory)
 
-    def _answer(self, stream: AnswerStream) -> None:
+    def _answer(self, stream: AnswerStream, memory: Memory | None) -> None:
         q = stream.question
         parts: list[str] = []
         first = 0.0
         error = None
         reply: Reply | None = None
         try:
-            reply = self.backend.respond(q, self.context(q))
+            reply = self.backend.respond(q, self.context(q, memory))
             for tok in reply:
                 if not parts:
                     first = time.perf_counter() - stream._t0
@@ -162,14 +169,15 @@ class Reasoner:
         self.latencies.append((answer.first_token_s, answer.total_s))
         stream._finish(answer)
 
-    def context(self, q: Question) -> Context:
-        """What the backend reads for `q`: the timeline and the memory read for it.
+    def context(self, q: Question, memory: Memory | None = None) -> Context:
+        """What the backend reads for `q`: the timeline and `memory` (default: its own) read for it.
 
         The memory is asked for the question's time window (a time phrase, or the
         span around an anchor), never past `asked_at`, ranked by the backend's
         query vector when it has one.
         """
-        if self.memory is None:
+        memory = memory if memory is not None else self.memory
+        if memory is None:
             return Context(self.timeline, MemoryView(items=(), tokens=0, frames_seen=0))
         lo, hi = question_window(q, self.timeline)
         query = MemoryQuery(
@@ -178,4 +186,4 @@ class Reasoner:
             now=q.asked_at,
             text=q.text,
         )
-        return Context(self.timeline, self.memory.read(query), self.memory)
+        return Context(self.timeline, memory.read(query), memory)

@@ -37,6 +37,14 @@ TAO_DIR = "val/HACS/Hurling_v_C5DkqCKgM5M"
 FAKE_QUESTIONS = 2 + 2 + 6
 
 
+@pytest.fixture(scope="session")
+def synthetic_seed0(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one-minute seed-0 synthetic stream's questions file (its video beside it)."""
+    from streamer.eval.synthetic import SyntheticSpec, generate
+
+    return generate(SyntheticSpec(minutes=1, seed=0), tmp_path_factory.mktemp("synthetic-seed0"))
+
+
 def ovbench_annotations() -> Path:
     if not OVBENCH.is_dir():
         pytest.skip(f"the OVBench annotations are not at {OVBENCH} (set OVBENCH_ANNOTATIONS)")

@@ -11,12 +11,13 @@ stream's 16 questions alone would replay ten minutes of stream.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from streamer.eval.stream import RunConfig, stream_video
-from streamer.eval.synthetic import SyntheticSpec, generate, load_synthetic
+from streamer.eval.synthetic import load_synthetic
 from streamer.eval.types import EvalVideo
 
 FIRST_S = 15.0  # the questions asked in the stream's first 15 s
@@ -24,8 +25,8 @@ SPOKEN = (6.5, 8.8)  # "The workshop was moved to Saturday." (the facts file say
 
 
 @pytest.fixture(scope="module")
-def video(tmp_path_factory: pytest.TempPathFactory) -> EvalVideo:
-    bench = load_synthetic(generate(SyntheticSpec(minutes=1, seed=0), tmp_path_factory.mktemp("s")))
+def video(synthetic_seed0: Path) -> EvalVideo:
+    bench = load_synthetic(synthetic_seed0)
     (v,) = bench.videos
     early = [q for q in v.questions if q.at < FIRST_S]
     assert any(SPOKEN[0] < q.at < SPOKEN[1] for q in early)  # one is asked mid-sentence
