@@ -195,7 +195,10 @@ def _continuation_logprobs(
             llama.eval([token])
             logprobs.append(float(_last_logprobs(llama)[following]))
         scored.append(logprobs)
-    llama.n_tokens = len(prompt)
+    # The prompt's last token is left out of what counts as evaluated: the context's logits
+    # are now those after a continuation, and a generation from this same prompt would
+    # sample from them (it replied "" after scoring); so it evaluates that token again.
+    llama.n_tokens = len(prompt) - 1
     return scored
 
 
