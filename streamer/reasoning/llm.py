@@ -5,10 +5,12 @@ Never less right than the extractive backend, by construction:
 - an open question is answered by the extractive reasoning first (its answer
   and evidence, never past the moment of the question); the model then says
   that answer again in one plain sentence from those evidence lines
-  (`llm_phrasing`). The sentence is kept only when it keeps the fact — the same
-  yes or no, first time, count and asked value, no time or number from
-  nowhere — else the extractive sentence is the answer. It is checked whole,
-  so its words come once the model has finished (one sentence: ~2-4 s on two cores).
+  (`llm_phrasing`; a sentence naming no time gets the found one added:
+  "Gate 25 closes at 9 AM, shown at 0:21."). It is kept only when it keeps
+  the fact — the same yes or no, first time, count and asked value, no time or
+  number from nowhere — else the extractive sentence is the answer. It is
+  checked whole, so its words come once the model has finished (one sentence:
+  ~3-5 s on two cores).
 - a multiple-choice question goes to the extractive option scoring; where
   the evidence is close between options, each option is scored by the
   model's log-likelihood of it given the related events (`llm_choice`).
@@ -41,6 +43,7 @@ from streamer.reasoning.llm_phrasing import (
     keeps_fact,
     phrasable,
     phrase_messages,
+    with_time,
 )
 from streamer.reasoning.question import Question
 from streamer.reasoning.timeline_prompt import select_events, timeline_lines
@@ -80,7 +83,8 @@ class LlmBackend(Backend):
         answer = found
         if phrasable(q, found, grounds.evidence):
             messages = phrase_messages(q, found, grounds.evidence)
-            phrased = "".join(self.model.stream(messages, self.max_tokens, PHRASE_STOP)).strip()
+            phrased = "".join(self.model.stream(messages, self.max_tokens, PHRASE_STOP))
+            phrased = with_time(phrased, found, grounds.evidence)
             if keeps_fact(q, found, phrased, grounds.evidence):
                 answer = phrased
             else:

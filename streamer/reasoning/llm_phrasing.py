@@ -7,6 +7,8 @@ it again, from those lines:
     -> system rule + "Timeline: [0:21] a sign on screen read ... Found answer: 9 AM — ..."
     keeps_fact(q, found, "At 0:21, a sign said gate 25 closes at 9 AM.", evidence)  -> True
     keeps_fact(q, found, "Gate 25 closes at 9:00.", evidence)  -> False: the found answer stays
+    with_time("Gate 25 closes at 9 AM.", found, evidence)
+    -> "Gate 25 closes at 9 AM, shown at 0:21."
 
 `keeps_fact` is what makes the llm backend never less right than the extractive
 one: the phrased sentence must begin with the same yes or no, name the same
@@ -31,6 +33,7 @@ from streamer.types import Evidence
 MAX_TOKENS = 60  # one sentence
 PHRASE_STOP = ("\n", *STOP)
 PHRASED_KINDS = frozenset({"speech", "ocr"})  # object and tag answers are told as they are
+HOW = {"speech": "said", "ocr": "shown"}  # how a moment added to a phrased answer is told
 CLOCK = re.compile(r"\b\d+:\d\d(?::\d\d)?\b")
 ARTICLES = frozenset({"a", "an", "the"})
 NUMBER_WORDS = {
@@ -85,6 +88,20 @@ def phrase_messages(q: Question, found: str, evidence: Sequence[Evidence]) -> li
         # "9 AM": told "begin with 'At 0:21'", the model wrote "At 0:21, gate 25 closes at 9 AM."
         parts.append(f"Begin with 'At {clocks[0]},'.")
     return [ChatMessage("system", SYSTEM), ChatMessage("user", "\n".join(parts))]
+
+
+def with_time(phrased: str, found: str, evidence: Sequence[Evidence]) -> str:
+    """`phrased` with the found answer's first time added when it names none.
+
+    The model answers "What time does gate 25 close?" with "Gate 25 closes at 9 AM.",
+    a good sentence without the moment it rests on; it gets that moment back.
+    """
+    phrased = phrased.strip()
+    clocks = CLOCK.findall(found)
+    if not phrased or not clocks or CLOCK.search(phrased) or not evidence:
+        return phrased
+    how = HOW.get(evidence[0].kind, "seen")
+    return f"{phrased.rstrip('.!? ')}, {how} at {clocks[0]}."
 
 
 def required_runs(q: Question, evidence: Sequence[Evidence]) -> list[str]:

@@ -80,6 +80,11 @@ def test_phrasing_that_keeps_the_fact_is_the_answer(reasoner, question, phrased)
         assert f"[{format_clock(e.start)}]" in call.user and e.text.strip('"') in call.user
 
 
+def test_phrasing_without_a_time_gets_the_found_one(reasoner):
+    a = answer(reasoner, ScriptedModel("The delivery van arrived at the north entrance."), WHERE)
+    assert a.text == "The delivery van arrived at the north entrance, said at 0:08."
+
+
 @pytest.mark.parametrize(
     ("question", "phrased"),
     [

@@ -24,6 +24,7 @@ from streamer.reasoning.llm_phrasing import (
     phrasable,
     phrase_messages,
     required_runs,
+    with_time,
 )
 from streamer.reasoning.question import parse_question
 from streamer.types import Evidence
@@ -169,6 +170,38 @@ def test_found_answer_keeps_its_own_fact():
         (SAID_Q, SAID_FOUND, [MOVED]),
     ]:
         assert keeps_fact(q(question), found, found, evidence), found
+
+
+@pytest.mark.parametrize(
+    ("found", "evidence", "phrased", "expected"),
+    [
+        (GATE_FOUND, [GATE25], "Gate 25 closes at 9 AM.", "Gate 25 closes at 9 AM, shown at 0:21."),
+        (
+            SAID_FOUND,
+            [MOVED],
+            " It was moved to Saturday! ",
+            "It was moved to Saturday, said at 0:06.",
+        ),
+        (
+            GATE_FOUND,
+            [GATE25],
+            "At 0:21 gate 25 closes at 9 AM.",
+            "At 0:21 gate 25 closes at 9 AM.",
+        ),
+        ("Saturday.", [MOVED], "It was moved to Saturday.", "It was moved to Saturday."),  # no time
+        (GATE_FOUND, [GATE25], "", ""),
+    ],
+)
+def test_with_time_adds_the_found_moment_to_a_sentence_naming_none(
+    found, evidence, phrased, expected
+):
+    assert with_time(phrased, found, evidence) == expected
+
+
+def test_a_sentence_given_its_time_keeps_the_fact():
+    phrased = with_time("Gate 25 closes at 9 AM.", GATE_FOUND, [GATE25])
+    assert keeps_fact(q(GATE_Q), GATE_FOUND, phrased, BOTH)
+    assert not keeps_fact(q(GATE_Q), GATE_FOUND, "Gate 25 closes at 9 AM.", BOTH)
 
 
 def test_required_runs_are_the_value_or_the_quote():
