@@ -13,6 +13,13 @@ Example:
     >>> llm = LlamaModel()  # doctest: +SKIP
     >>> "".join(llm.stream([ChatMessage("user", "Say hi.")], max_tokens=8))  # doctest: +SKIP
     'Hi! How can I help you today?'
+    >>> llm.continuation_logprobs([ChatMessage("user", "Say hi.")], ["Hi", "Bye"])  # doctest: +SKIP
+    [[-0.02], [-9.1]]
+
+`continuation_logprobs` scores given replies instead of writing one: the
+log-probability of each token of each continuation as the start of the reply,
+all from one evaluation of the prompt (a continuation of k tokens costs k - 1
+more single-token steps). The multiple-choice answers of the llm backend rest on it.
 """
 
 from __future__ import annotations
@@ -21,11 +28,20 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from models import weights
 
-__all__ = ["INSTALL_HINT", "ChatMessage", "LanguageModel", "LlamaModel", "llama_available"]
+__all__ = [
+    "INSTALL_HINT",
+    "ChatMessage",
+    "LanguageModel",
+    "LikelihoodModel",
+    "LlamaModel",
+    "llama_available",
+]
 
 INSTALL_HINT = "pip install 'streamer[llm]' (or make test-llm)"
 DEFAULT_SPEC = weights.QWEN_CODER_1_5B
@@ -50,6 +66,17 @@ class LanguageModel(Protocol):
         self, messages: Sequence[ChatMessage], max_tokens: int, stop: Sequence[str] = ()
     ) -> Iterator[str]:
         """Yield the reply's text pieces as the model produces them (greedy decoding)."""
+        ...
+
+
+@runtime_checkable
+class LikelihoodModel(Protocol):
+    """A model that can say how likely given replies are, token by token."""
+
+    def continuation_logprobs(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str]
+    ) -> list[list[float]]:
+        """Natural-log probability of each token of each continuation, as the reply's start."""
         ...
 
 
@@ -110,6 +137,14 @@ class LlamaModel:
             finally:
                 chunks.close()  # the asker stopped early: free the context for the next one
 
+    def continuation_logprobs(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str]
+    ) -> list[list[float]]:
+        shared = self.load()._shared
+        assert shared is not None
+        with shared.lock:
+            return _continuation_logprobs(shared, messages, continuations)
+
     def _resolve(self) -> Path:
         _import_llama()  # fail on the missing extra before assembling 1.1 GB of weights
         if self.path is None:
@@ -125,6 +160,66 @@ class LlamaModel:
 class _Loaded:
     llama: Any  # llama_cpp.Llama
     lock: threading.Lock  # one generation at a time on this context
+    chat_prompt: Any = None  # llama_cpp's formatter of the model's own chat template, made once
+
+
+def _continuation_logprobs(
+    shared: _Loaded, messages: Sequence[ChatMessage], continuations: Sequence[str]
+) -> list[list[float]]:
+    """See `LlamaModel.continuation_logprobs`; the caller holds `shared.lock`.
+
+    The prompt prefix already in the context (the same timeline as the last
+    question) is not evaluated again, as in a chat completion; with
+    `logits_all` off, llama.cpp keeps the logits of the last token evaluated only.
+    """
+    llama = shared.llama
+    if shared.chat_prompt is None:
+        shared.chat_prompt = _chat_formatter(llama)
+    chat = [{"role": m.role, "content": m.content} for m in messages]
+    prompt = llama.tokenize(
+        shared.chat_prompt(messages=chat).prompt.encode(), add_bos=False, special=True
+    )
+    done = llama.input_ids[: llama.n_tokens].tolist()
+    keep = 0
+    while keep < min(len(done), len(prompt) - 1) and done[keep] == prompt[keep]:
+        keep += 1
+    llama.n_tokens = keep
+    llama.eval(prompt[keep:])
+    first = _last_logprobs(llama)
+    scored = []
+    for text in continuations:
+        ids = llama.tokenize(text.encode(), add_bos=False, special=False)
+        llama.n_tokens = len(prompt)  # back to the end of the prompt for each continuation
+        logprobs = [float(first[ids[0]])] if ids else []
+        for token, following in zip(ids, ids[1:]):
+            llama.eval([token])
+            logprobs.append(float(_last_logprobs(llama)[following]))
+        scored.append(logprobs)
+    # The prompt's last token is left out of what counts as evaluated: the context's logits
+    # are now those after a continuation, and a generation from this same prompt would
+    # sample from them (it replied "" after scoring); so it evaluates that token again.
+    llama.n_tokens = len(prompt) - 1
+    return scored
+
+
+def _chat_formatter(llama: Any) -> Any:
+    """The model's chat template as a prompt formatter (the GGUF carries the template)."""
+    from llama_cpp import llama_chat_format
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise weights.ModelMissingError(
+            "This GGUF model has no chat template; give a chat (instruct) model's .gguf file."
+        )
+    eos = llama.detokenize([llama.token_eos()], special=True).decode(errors="ignore")
+    return llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")
+
+
+def _last_logprobs(llama: Any) -> np.ndarray:
+    """(vocab,) log-softmax of the logits after the last token evaluated."""
+    logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+    shifted: np.ndarray = logits.astype(np.float64) - float(logits.max())
+    return shifted - float(np.log(np.exp(shifted).sum()))
 
 
 _cache_lock = threading.Lock()

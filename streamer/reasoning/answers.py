@@ -2,6 +2,7 @@
 
 describe(scored)                -> 'the screen read “GATE 7 CLOSES AT NOON”'
 choose_option(q, timeline)      -> (index, best supporting event or None, its relevance)
+choice_text(q, i, best, score)  -> 'B. 7 PM — at 0:16 the screen read “GATE 55 / CLOSES AT 7 PM”.'
 nothing_about(q, ctx)           -> "I have not seen or heard anything about van."
 """
 
@@ -11,8 +12,9 @@ from collections.abc import Generator, Iterable
 
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
-from streamer.reasoning.evidence import Scored, score_events
+from streamer.reasoning.evidence import FOUND, Scored, score_events
 from streamer.reasoning.question import Question, terms
+from streamer.timeref import format_clock
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # option labels: A. B. C. ...
 NOT_SEEN = "I have not seen or heard anything about"
@@ -32,20 +34,36 @@ def describe(s: Scored) -> str:
 def choose_option(q: Question, timeline: Timeline) -> tuple[int, Scored | None, float]:
     """The option best supported by the timeline: (index, its best event, that relevance).
 
+    Ties go to the earlier option (see `option_support`).
+    """
+    support = option_support(q, timeline)
+    i = max(range(len(support)), key=lambda k: (support[k][1], -k))
+    return i, support[i][0], support[i][1]
+
+
+def option_support(q: Question, timeline: Timeline) -> list[tuple[Scored | None, float]]:
+    """Each option's best supporting event and its relevance (0.0 with no event).
+
     Each option is searched with the question's topic and scored by its words and the
     topic's together: "What time does gate 55 close?" with "9 AM" must not settle on the
     card "GATE 49 CLOSES AT 9 AM" when "GATE 55 CLOSES AT 7 PM" holds the option "7 PM"
-    and the topic. Ties go to the earlier option.
+    and the topic.
     """
-    best_i, best, best_score = 0, None, -1.0
-    for i, option in enumerate(q.options):
+    support: list[tuple[Scored | None, float]] = []
+    for option in q.options:
         wanted = list(dict.fromkeys([*terms(option), *q.terms]))
         scored = score_events(q, timeline, query=f"{q.topic} {option}".strip(), wanted=wanted)
         top = scored[0] if scored else None
-        score = top.relevance if top is not None else 0.0
-        if score > best_score:
-            best_i, best, best_score = i, top, score
-    return best_i, best, best_score
+        support.append((top, top.relevance if top is not None else 0.0))
+    return support
+
+
+def choice_text(q: Question, i: int, best: Scored | None, score: float) -> str:
+    """A multiple-choice answer: the option, then the moment that supports it, if any."""
+    text = f"{LETTERS[i]}. {q.options[i]}"
+    if best is not None and score >= FOUND:
+        return f"{text} — at {format_clock(best.event.start)} {describe(best)}."
+    return text + " (a guess: nothing I saw or heard supports any option clearly)."
 
 
 def nothing_about(q: Question, ctx: Context) -> str:

@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 
 from streamer.perception.ocr import believable
-from streamer.reasoning.answers import LETTERS, choose_option, describe, join_words, nothing_about
+from streamer.reasoning.answers import (
+    choice_text,
+    choose_option,
+    describe,
+    join_words,
+    nothing_about,
+)
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
 from streamer.reasoning.evidence import FOUND, Scored, question_window, score_events, to_evidence
 from streamer.reasoning.object_answers import answer_objects
@@ -83,13 +89,9 @@ class ExtractiveBackend(Backend):
 
     def _choose(self, q: Question, ctx: Context) -> Reply:
         i, best, score = choose_option(q, ctx.timeline)
-        text = f"{LETTERS[i]}. {q.options[i]}"
-        if best is not None and score >= FOUND:
-            evidence = to_evidence([best], ctx.view.items, q.asked_at)
-            text = f"{text} — at {format_clock(best.event.start)} {describe(best)}."
-            return Reply.text(text, Grounds(evidence, i))
-        text += " (a guess: nothing I saw or heard supports any option clearly)."
-        return Reply.text(text, Grounds([], i))
+        supported = best is not None and score >= FOUND
+        evidence = to_evidence([best], ctx.view.items, q.asked_at) if supported and best else []
+        return Reply.text(choice_text(q, i, best, score), Grounds(evidence, i))
 
 
 def _about_objects(q: Question, ctx: Context) -> Reply | None:

@@ -39,7 +39,8 @@ from streamer.memory.items import MemoryItem
 from streamer.memory.kv import KvMemory
 from streamer.reasoning.answers import LETTERS, model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
-from streamer.reasoning.llm import (
+from streamer.reasoning.question import Question
+from streamer.reasoning.timeline_prompt import (
     CHOICE_RULE,
     CHOICE_STOP,
     STOP,
@@ -48,7 +49,6 @@ from streamer.reasoning.llm import (
     select_events,
     timeline_lines,
 )
-from streamer.reasoning.question import Question
 from streamer.timeref import format_clock
 from streamer.types import Evidence
 

@@ -87,3 +87,29 @@ class ScriptedModel:
 def words(text: str) -> list[str]:
     """`text` in model-like pieces: each word with the space before it."""
     return re.findall(r"\s*\S+", text)
+
+
+class ScriptedScorer(ScriptedModel):
+    """A `ScriptedModel` that also scores continuations (`LikelihoodModel`): per request, the
+    scripted per-token log-probabilities of each continuation, in the order asked.
+
+        model = ScriptedScorer(logprobs=[[[-0.1], [-4.0, -0.2]]])  # one request, two options
+        model.scored[0]  # (messages, continuations) of the first scoring request
+    """
+
+    def __init__(
+        self, *replies: str | Sequence[Piece], logprobs: Sequence[list[list[float]]] = ()
+    ) -> None:
+        super().__init__(*replies)
+        self._logprobs = deque(logprobs)
+        self.scored: list[tuple[tuple[ChatMessage, ...], tuple[str, ...]]] = []
+
+    def continuation_logprobs(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str]
+    ) -> list[list[float]]:
+        self.scored.append((tuple(messages), tuple(continuations)))
+        if not self._logprobs:
+            raise AssertionError("the model was asked to score more often than the test scripted")
+        scores = self._logprobs.popleft()
+        assert len(scores) == len(continuations), "scripted scores for another number of options"
+        return scores

@@ -21,6 +21,7 @@ from streamer.memory.items import MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
 from streamer.reasoning.question import parse_question
+from streamer.types import TextEvent
 from tests.conftest import TIMELINE_EVENTS as EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,11 +102,79 @@ def test_absent_thing_is_not_seen(llm_backend, timeline):
     assert NOT_SEEN.search(text), text
 
 
+FACT_QUESTIONS = [
+    "When did the delivery van arrive?",
+    "Where did the delivery van arrive?",
+    "What was said about the budget?",
+    "Was there a sign about the gate?",
+    "How many times was the budget mentioned?",
+]
+
+
 @pytest.mark.llm
-def test_related_but_not_answered(llm_backend, timeline):
-    """The van was heard about, its colour never: the model itself says it does not know."""
-    text, grounds, _ = ask(llm_backend, timeline, "What colour was the delivery van?")
-    assert NOT_SEEN.search(text) and not grounds.evidence, text
+@pytest.mark.parametrize("question", FACT_QUESTIONS)
+def test_says_what_the_extractive_reasoning_found(llm_backend, timeline, question):
+    """In the model's words or the extractive ones, the same fact on the same evidence."""
+    from streamer.reasoning.extractive import ExtractiveBackend
+    from streamer.reasoning.llm_phrasing import keeps_fact
+
+    text, grounds, _ = ask(llm_backend, timeline, question)
+    found, found_grounds, _ = ask(ExtractiveBackend(), timeline, question)
+    assert keeps_fact(parse_question(question, NOW), found, text, found_grounds.evidence), text
+    assert [(e.start, e.text) for e in grounds.evidence] == [
+        (e.start, e.text) for e in found_grounds.evidence
+    ]
+
+
+GATES = [
+    TextEvent("ocr", "GATE 55 / CLOSES AT 7 PM", 16.0, 19.0),
+    TextEvent("ocr", "GATE 25 / CLOSES AT 9 AM", 21.0, 24.0),
+    TextEvent("ocr", "GATE 49 / CLOSES AT 9 AM", 26.0, 29.0),
+]
+
+
+@pytest.fixture(scope="module")
+def gates(llm_backend):
+    from streamer.modelset import load_models
+
+    embedder = load_models(ocr=False, speech=False).embedder
+    tl = Timeline(embedder.embed, embedder.dim)
+    for e in GATES:
+        tl.add(e)
+    return tl
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("right", [0, 1, 3])
+def test_close_options_chosen_by_likelihood(llm_backend, gates, right):
+    """Gate 55's options are close in the option scoring: the model's likelihoods choose."""
+    from streamer.reasoning.answers import option_support
+    from streamer.reasoning.llm_choice import model_decides
+
+    options = ["6 PM", "NOON", "9 AM"]
+    options.insert(right, "7 PM")
+    q = parse_question("What time does gate 55 close?", 40.0, options)
+    assert model_decides([score for _, score in option_support(q, gates)])
+    text, grounds, _ = ask(llm_backend, gates, q.text, at=40.0, options=options)
+    assert grounds.option_index == right, text
+
+
+@pytest.mark.llm
+def test_scoring_leaves_the_context_as_generation_needs_it(llm_backend):
+    """Scores are the same when asked twice, and a reply after scoring is the one before."""
+    from models.llm import ChatMessage
+
+    model = llm_backend.model
+    messages = [ChatMessage("user", "Name a colour of the sky, in one word.")]
+    before = "".join(model.stream(messages, 8))
+    options = ["Blue", "Dark green", "Bright red sunset"]  # 1, 2 and 3 or more tokens
+    first = model.continuation_logprobs(messages, options)
+    again = model.continuation_logprobs(messages, options)
+    assert [len(lp) for lp in first] == [len(lp) for lp in again] and len(first[2]) >= 3
+    assert sum(first, []) == pytest.approx(sum(again, []), abs=1e-3)
+    assert all(lp and all(x <= 0.0 for x in lp) for lp in first)
+    assert sum(first[0]) > sum(first[1]) and sum(first[0]) > sum(first[2])
+    assert "".join(model.stream(messages, 8)) == before
 
 
 @pytest.mark.llm
