@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from streamer.reasoning.timeline_prompt import parse_option
 from streamer.reasoning.question import parse_question
+from streamer.reasoning.timeline_prompt import parse_option
 from streamer.timeref import format_clock, parse_clock, parse_window, strip_time_phrases
 from tests.properties.conftest import raises_only_sentences
 
