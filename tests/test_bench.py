@@ -60,6 +60,8 @@ def test_vlm_bench_writes_json_and_markdown(tmp_path):
         ("window", 0.1), ("window", 0.2), ("pyramid", 0.1), ("pyramid", 0.2)
     ]  # fmt: skip
     assert set(result["ttft_ratio"]) == {"window", "pyramid"}
+    # the whole prompt is timed: every visual token and the text around the frames
+    assert all(r["prompt_tokens"] > r["visual_tokens"] > 0 for r in result["runs"])
     saved = json.loads((tmp_path / "vlm.json").read_text())
     assert saved["note"].startswith("random weights") and saved["device"] == "cpu"
     assert "random weights: speed is real, words are nonsense" in (tmp_path / "vlm.md").read_text()
@@ -82,7 +84,7 @@ def test_vlm_bench_builds_every_family(tmp_path, monkeypatch, family):
     )  # fmt: skip
     (run,) = result["runs"]
     assert result["model"] == shape.model_id and result["encode_ms_per_frame"] > 0
-    assert run["visual_tokens"] > 0 and run["ttft_s"] > 0
+    assert run["prompt_tokens"] > run["visual_tokens"] > 0 and run["ttft_s"] > 0
 
 
 def test_kv_bench_writes_json_and_markdown(tmp_path):

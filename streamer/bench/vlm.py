@@ -80,8 +80,8 @@ def bench_vlm(
     thumb = _thumbnail(frames[0])
     runs = []
     for name in strategies:
-        for m in minutes:
-            runs.append(_one(vlm, name, m, features, thumb, answers, tokens))
+        filled = [_fill(vlm, name, m, features, thumb) for m in minutes]
+        runs += _timed(vlm, filled, answers, tokens)
     result = {
         "note": NOTE,
         "family": family,
@@ -108,18 +108,10 @@ def bench_vlm(
     return result
 
 
-def _one(
-    vlm: Any,
-    strategy: str,
-    minutes: float,
-    features: Sequence[Any],
-    thumb: bytes,
-    answers: int,
-    tokens: int,
+def _fill(
+    vlm: Any, strategy: str, minutes: float, features: Sequence[Any], thumb: bytes
 ) -> dict[str, Any]:
-    """Fill a fresh memory with `minutes` of stream, then time `answers` answers from it."""
-    from models.vlm.synthetic import timed_answer
-
+    """A fresh memory filled with `minutes` of stream, and the prompt read from it."""
     memory = make_memory(strategy, {}, vlm.info)
     n = max(1, round(minutes * 60 * FPS))
     t0 = time.perf_counter()
@@ -129,11 +121,11 @@ def _one(
             Observation(seq / FPS, seq, thumb, (), f.feature, f.tokens, space=vlm.info.space)
         )
     fill_s = time.perf_counter() - t0
-    now = (n - 1) / FPS
     view = memory.read()
     items = sorted(view.items, key=lambda i: (i.t, i.seq))
-    parts, times = model_prompt(vlm, parse_question(QUESTION, now), items, [])
-    timed = [timed_answer(vlm, parts, tokens, times) for _ in range(answers)]
+    parts, times = model_prompt(vlm, parse_question(QUESTION, (n - 1) / FPS), items, [])
+    mrope = hasattr(vlm, "prompt_inputs")  # Qwen2.5-VL: its embeds go with 3-D positions
+    embeds = vlm.prompt_inputs(parts, times)[0] if mrope else vlm.prompt_embeds(parts)
     return {
         "strategy": strategy,
         "minutes": minutes,
@@ -141,9 +133,34 @@ def _one(
         "fill_s": round(fill_s, 3),
         "frames_held": len(items),
         "visual_tokens": int(view.tokens),
-        "ttft_s": median([t for t, _ in timed]),
-        "tokens_per_s": median([r for _, r in timed]),
+        "prompt_tokens": int(embeds.shape[1]),
+        "parts": parts,
+        "times": times,
     }
+
+
+def _timed(
+    vlm: Any, filled: list[dict[str, Any]], answers: int, tokens: int
+) -> list[dict[str, Any]]:
+    """Each filled memory's TTFT and tokens/s, medians of `answers`.
+
+    The lengths take turns (1, 10, 60, 1, 10, 60, ...), so a machine that slows
+    down or speeds up during the run moves every length alike.
+    """
+    from models.vlm.synthetic import timed_answer
+
+    timed: list[list[tuple[float, float]]] = [[] for _ in filled]
+    for _ in range(answers):
+        for i, f in enumerate(filled):
+            timed[i].append(timed_answer(vlm, f["parts"], tokens, f["times"]))
+    return [
+        {
+            **{k: v for k, v in f.items() if k not in ("parts", "times")},
+            "ttft_s": median([t for t, _ in runs]),
+            "tokens_per_s": median([r for _, r in runs]),
+        }
+        for f, runs in zip(filled, timed)
+    ]
 
 
 def _ratios(runs: list[dict[str, Any]], minutes: Sequence[float]) -> dict[str, float]:
@@ -174,12 +191,22 @@ def render(result: dict[str, Any]) -> str:
             r["frames_written"],
             r["frames_held"],
             r["visual_tokens"],
+            r.get("prompt_tokens", ""),
             round(r["ttft_s"] * 1000),
             r["tokens_per_s"],
         ]
         for r in result["runs"]
     ]
-    headers = ["strategy", "min", "written", "held", "visual tokens", "TTFT ms", "tokens/s"]
+    headers = [
+        "strategy",
+        "min",
+        "written",
+        "held",
+        "visual tokens",
+        "prompt tokens",
+        "TTFT ms",
+        "tokens/s",
+    ]
     ratio = [[s, v] for s, v in result["ttft_ratio"].items()]
     lo, hi = min(result["minutes"]), max(result["minutes"])
     return (
