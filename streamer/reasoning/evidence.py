@@ -3,7 +3,9 @@
 Relevance of a timeline event to a question mixes meaning (cosine of sentence
 embeddings) with wording (the share of the question's content words the event
 contains), favours the kinds the question names ("said" -> speech, "sign" ->
-on-screen text) and never looks past the moment the question was asked.
+on-screen text) and never looks past the moment the question was asked. A number
+the question names ("gate 37", "platform 6") picks out one thing: an event that
+holds none of the question's numbers is about another gate, however alike.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ WORDING_WEIGHT = 0.45  # share from content-word overlap
 KIND_BONUS = 0.10  # the question names this kind of evidence
 TAGS_PENALTY = 0.15  # classifier tags are noisy: trusted only when asked about sight
 FOUND = 0.40  # relevance from which an event counts as being about the question
+NUMBER_MISS = 0.5  # relevance kept by an event holding none of the question's numbers
 ANCHOR_SPAN = 60.0  # seconds searched before/after an anchor ("right before X")
 SEARCH_K = 64  # timeline candidates scored per question
 
@@ -47,8 +50,14 @@ def question_window(q: Question, timeline: Timeline) -> tuple[float, float]:
     if q.anchor is not None and len(timeline):
         side, what = q.anchor
         hits = timeline.search(what, k=SEARCH_K, window=(0.0, q.asked_at))
+        wanted = terms(what)
         best = max(
-            hits, key=lambda h: _mix(h.score, overlap(terms(what), h.event.text), 0), default=None
+            hits,
+            key=lambda h: (
+                _mix(h.score, overlap(wanted, h.event.text), 0)
+                * _number_factor(wanted, h.event.text)
+            ),
+            default=None,
         )
         if best is not None:
             a = best.event
@@ -81,12 +90,22 @@ def score_events(
             TAGS_PENALTY if h.event.kind == "tags" and "tags" not in q.wants else 0.0
         )
         rel = _mix(h.score, ov, bonus) if words or text.strip() else 0.5 + bonus
+        rel *= _number_factor(q.terms, h.event.text)
         out.append(Scored(h.event, rel, h.score, ov))
     if not words:  # nothing to match ("what was said right before X"): latest first
         out.sort(key=lambda s: (-(s.event.kind in q.wants), -s.event.start))
     else:
         out.sort(key=lambda s: -s.relevance)
     return out
+
+
+def _number_factor(topic_terms: Sequence[str], text: str) -> float:
+    """1.0, or NUMBER_MISS when the topic names numbers and `text` holds none of them."""
+    numbers = [w for w in topic_terms if w.isdigit()]
+    if not numbers:
+        return 1.0
+    have = set(terms(text))
+    return 1.0 if any(n in have for n in numbers) else NUMBER_MISS
 
 
 def _mix(cosine: float, ov: float, bonus: float) -> float:

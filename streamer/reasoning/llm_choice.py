@@ -5,8 +5,8 @@ supports one option (its best event is about the question, and no other
 option's comes within `CLEAR_MARGIN`), that option is the answer and the model
 is not asked; when no option's event is about the question at all, the model
 has nothing to read either, and the scoring's guess stands. In between — some
-evidence, but close between options, as "GATE 55 CLOSES AT 7 PM" and "GATE 25
-CLOSES AT 9 AM" are for "What time does gate 55 close?" — the model reads the
+evidence, but close between options, as "GATE 55 CLOSES AT 7 PM" is for both "7 PM"
+and "6 PM" of "What time does gate 55 close?" — the model reads the
 related events, the question and the options, and each option is scored by the
 mean log-probability of its tokens as the start of the reply; the likeliest wins:
 

@@ -99,3 +99,22 @@ def test_an_option_is_matched_with_the_topic_it_belongs_to(reasoner, embedder) -
     a = reasoner(ExtractiveBackend(), at=48.3, on=tl).ask("What time does gate 55 close?", options)
     answer = a.result(30)
     assert answer.option_index == 0 and answer.evidence[0].start == 16.0, answer.text
+
+
+def test_a_number_in_the_question_names_one_thing(reasoner, embedder) -> None:
+    # the synthetic benchmark (30 minutes, seed 0): "Was there a sign about gate 37?"
+    # was answered "Yes. At 2:31 the screen read “GATE 49 / CLOSES AT 6 PM”."
+    tl = Timeline(embedder.embed, embedder.dim)
+    tl.add(TextEvent("ocr", "GATE 25 / CLOSES AT 4 AM", 131.0, 134.0))
+    tl.add(TextEvent("ocr", "GATE 49 / CLOSES AT 6 PM", 151.0, 154.0))
+    tl.add(TextEvent("ocr", "PLATFORM 5 / TRAIN TO OSLO", 66.0, 69.0))
+    tl.add(TextEvent("ocr", "PLATFORM 6 / TRAIN TO MADRID", 96.0, 99.0))
+
+    def ask(question: str, options: list[str] | None = None):  # type: ignore[no-untyped-def]
+        return reasoner(ExtractiveBackend(), at=179.1, on=tl).ask(question, options).result(30)
+
+    assert ask("Was there a sign about gate 37?").text.startswith("No."), "gate 37"
+    said = ask("Was there a sign about gate 49?")
+    assert said.text.startswith("Yes.") and said.evidence[0].start == 151.0, said.text
+    train = ask("Where does the train from platform 6 go?", ["MADRID", "BERLIN", "LYON", "OSLO"])
+    assert train.option_index == 0 and train.evidence[0].start == 96.0, train.text
