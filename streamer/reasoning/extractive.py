@@ -30,6 +30,7 @@ MAX_STATEMENTS = 3  # supporting statements quoted in one answer
 MAX_SUMMARY = 4  # moments listed for "what happened in the first minute?"
 VERBS = {"speech": "said", "ocr": "shown"}  # how a value's source is told; else "seen"
 SIGHT = r"(?i)\b(is there|are there|was there|were there|do you see|can you see|did you see)\b"
+COUNT_WORDS = 0.6  # share of a topic's words (two or more) an event needs to be counted
 MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
 
 
@@ -44,7 +45,7 @@ class ExtractiveBackend(Backend):
             return about_objects
         scored = score_events(q, ctx.timeline)
         if q.topic:
-            found = _nth_first([s for s in scored if s.relevance >= FOUND], q.nth)
+            found = _nth_first([s for s in scored if _counts(q, s)], q.nth)
         elif q.anchor is not None:
             found = scored[:1]
         else:
@@ -92,6 +93,17 @@ class ExtractiveBackend(Backend):
         supported = best is not None and score >= FOUND
         evidence = to_evidence([best], ctx.view.items, q.asked_at) if supported and best else []
         return Reply.text(choice_text(q, i, best, score), Grounds(evidence, i))
+
+
+def _counts(q: Question, s: Scored) -> bool:
+    """Whether `s` is about the question; for "how many times" it must hold most of its words.
+
+    "How many times was the sale ends soon sign shown?" must not count the card
+    "SALES MEETING IN ROOM 902" (one of the topic's two words, and close in meaning).
+    """
+    if s.relevance < FOUND:
+        return False
+    return q.kind != "count" or len(q.terms) < 2 or s.overlap >= COUNT_WORDS
 
 
 def _about_objects(q: Question, ctx: Context) -> Reply | None:

@@ -118,3 +118,16 @@ def test_a_number_in_the_question_names_one_thing(reasoner, embedder) -> None:
     assert said.text.startswith("Yes.") and said.evidence[0].start == 151.0, said.text
     train = ask("Where does the train from platform 6 go?", ["MADRID", "BERLIN", "LYON", "OSLO"])
     assert train.option_index == 0 and train.evidence[0].start == 96.0, train.text
+
+
+def test_a_count_holds_most_of_the_signs_words(reasoner, embedder) -> None:
+    # the synthetic benchmark (30 minutes, seed 0) counted the room card as a "sale" sign
+    tl = Timeline(embedder.embed, embedder.dim)
+    tl.add(TextEvent("ocr", "SALES MEETING / IN ROOM 902", 316.0, 319.0))
+    tl.add(TextEvent("ocr", "SALE ENDS SOON", 1696.0, 1699.0))
+    answer = (
+        reasoner(ExtractiveBackend(), at=1796.7, on=tl)
+        .ask("How many times was the sale ends soon sign shown?")
+        .result(30)
+    )
+    assert answer.text.startswith("1 time: at 28:16"), answer.text
