@@ -67,7 +67,10 @@ def bikes_answers() -> Iterator[dict[str, Answer]]:
     bikes = str(sample_media("bikes.mp4"))
     with Session(SessionConfig(bikes, pace="none", perception=OBJECTS_ONLY)) as s:
         s.run_until(None)
-        questions = ("Is there a bicycle?", "What vehicles do you see?", "Is there a dog?")
+        questions = (
+            "Is there a bicycle?", "What vehicles do you see?", "Is there a dog?",
+            "How many people are there now?",
+        )  # fmt: skip
         yield {q: ask(s, q) for q in questions}
 
 
@@ -125,3 +128,9 @@ def test_bikes_has_bicycles_and_cars(bikes_answers: dict[str, Answer]) -> None:
     vehicles = bikes_answers["What vehicles do you see?"].text.lower()
     assert "bicycle" in vehicles and "car" in vehicles, vehicles
     assert bikes_answers["Is there a dog?"].text.startswith("No.")
+
+
+def test_nobody_in_view_is_an_answer_with_its_frame(bikes_answers: dict[str, Answer]) -> None:
+    answer = bikes_answers["How many people are there now?"]
+    assert first_number(answer.text) == 0, answer.text  # the parked bicycle at 0:09
+    assert answer.evidence and all(e.text for e in answer.evidence), answer.evidence

@@ -231,4 +231,5 @@ def _evidence(
     boxes = [o.box for o in e.objects if o.label in labels]
     if thumb is not None and boxes:
         thumb = draw_boxes(thumb, boxes)
-    return Evidence(e.start, min(e.end, now), "objects", e.text, 1.0, thumb)
+    text = e.text or "no objects detected"  # a frame with nobody in it is evidence too
+    return Evidence(e.start, min(e.end, now), "objects", text, 1.0, thumb)
