@@ -3,9 +3,10 @@
 Relevance of a timeline event to a question mixes meaning (cosine of sentence
 embeddings) with wording (the share of the question's content words the event
 contains), favours the kinds the question names ("said" -> speech, "sign" ->
-on-screen text) and never looks past the moment the question was asked. A number
-the question names ("gate 37", "platform 6") picks out one thing: an event that
-holds none of the question's numbers is about another gate, however alike.
+on-screen text) and never looks past the moment the question was asked. A numbered
+thing the question names ("gate 37", "platform 6") picks out one thing: an event
+that holds neither it nor any other the question names is about another gate (or
+about platform 37), however alike.
 """
 
 from __future__ import annotations
@@ -100,12 +101,21 @@ def score_events(
 
 
 def _number_factor(topic_terms: Sequence[str], text: str) -> float:
-    """1.0, or NUMBER_MISS when the topic names numbers and `text` holds none of them."""
-    numbers = [w for w in topic_terms if w.isdigit()]
-    if not numbers:
+    """1.0, or NUMBER_MISS when the topic names numbered things and `text` holds none of them.
+
+    A numbered thing is a number with the word before it ("gate 29": PLATFORM 29 is
+    another thing), or a number alone when no word comes before it.
+    """
+    named = [
+        (topic_terms[i - 1] if i and not topic_terms[i - 1].isdigit() else None, w)
+        for i, w in enumerate(topic_terms)
+        if w.isdigit()
+    ]
+    if not named:
         return 1.0
     have = set(terms(text))
-    return 1.0 if any(n in have for n in numbers) else NUMBER_MISS
+    found = any(n in have and (w is None or w in have) for w, n in named)
+    return 1.0 if found else NUMBER_MISS
 
 
 def _mix(cosine: float, ov: float, bonus: float) -> float:

@@ -113,6 +113,7 @@ def test_a_number_in_the_question_names_one_thing(reasoner, embedder) -> None:
     def ask(question: str, options: list[str] | None = None):  # type: ignore[no-untyped-def]
         return reasoner(ExtractiveBackend(), at=179.1, on=tl).ask(question, options).result(30)
 
+    tl.add(TextEvent("ocr", "PLATFORM 37 / TRAIN TO PRAGUE", 171.0, 174.0))
     assert ask("Was there a sign about gate 37?").text.startswith("No."), "gate 37"
     said = ask("Was there a sign about gate 49?")
     assert said.text.startswith("Yes.") and said.evidence[0].start == 151.0, said.text
