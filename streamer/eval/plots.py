@@ -51,7 +51,7 @@ def report_plots(report: dict[str, Any], out: Path) -> list[str]:
     for key, name, label in (
         ("first_token_s", "latency.png", "first token (s)"),
         ("memory_mb", "memory.png", "memory held (MB)"),
-        ("behind_s", "lag.png", "perception behind real time (s)"),
+        ("behind_s", "lag.png", "perception behind real time (s; below 0: ahead of it)"),
     ):
         lines: dict[str, list[tuple[float, float]]] = {}
         for video, t, v in zip(s["video"], s["stream_s"], s[key]):
