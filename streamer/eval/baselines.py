@@ -16,8 +16,9 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from streamer.eval.scoring import judge, tokens
+from streamer.eval.scoring import judge
 from streamer.eval.types import EvalQuestion
+from streamer.reasoning.wording import words as tokens
 
 POOL_LIMIT = 200  # gold answers sampled per answer type for the open-answer random baseline
 

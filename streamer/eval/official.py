@@ -29,7 +29,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from streamer.eval.scoring import LETTERS, chosen_index, first_number, tokens
+from streamer.eval.scoring import LETTERS, chosen_index, first_number
+from streamer.reasoning.wording import words as tokens
 
 if TYPE_CHECKING:
     from streamer.eval.report import Row

@@ -20,17 +20,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from streamer.eval.types import EvalQuestion
+from streamer.reasoning.wording import has_run
+from streamer.reasoning.wording import words as tokens
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-ARTICLES = frozenset({"a", "an", "the"})
-NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
-NUMBER_WORDS.update({"once": "1", "twice": "2", "thrice": "3"})
 CLOCK = re.compile(r"\b(?:(\d+):)?(\d{1,2}):(\d{2})\b")  # 1:02 or 1:02:03 (format_clock)
 TIME_TOLERANCE = 2.0  # seconds either side of the gold span a named time may be
 
@@ -42,24 +35,13 @@ class TextScores:
     f1: float  # token F1 (SQuAD)
 
 
-def tokens(text: str) -> list[str]:
-    """Normalised words: lower case, punctuation and articles gone, number words as digits."""
-    words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
-    return [NUMBER_WORDS.get(w, w) for w in words if w not in ARTICLES]
-
-
 def text_scores(gold: str, prediction: str) -> TextScores:
     g, p = tokens(gold), tokens(prediction)
     exact = float(bool(g) and g == p)
-    contains = float(bool(g) and _has_run(p, g))
+    contains = float(bool(g) and has_run(p, g))
     common = sum((Counter(g) & Counter(p)).values())
     f1 = 0.0 if not common else 2 * common / (len(g) + len(p))
     return TextScores(exact, contains, round(f1, 4))
-
-
-def _has_run(words: list[str], run: list[str]) -> bool:
-    n = len(run)
-    return any(words[i : i + n] == run for i in range(len(words) - n + 1))
 
 
 def chosen_index(q: EvalQuestion, prediction: str, option_index: int | None = None) -> int | None:

@@ -27,6 +27,7 @@ from streamer.reasoning.answers import NOT_SEEN
 from streamer.reasoning.question import Question
 from streamer.reasoning.timeline_prompt import KIND_PHRASES, STOP
 from streamer.reasoning.values import asked_value
+from streamer.reasoning.wording import has_run, words
 from streamer.timeref import format_clock
 from streamer.types import Evidence
 
@@ -35,14 +36,6 @@ PHRASE_STOP = ("\n", *STOP)
 PHRASED_KINDS = frozenset({"speech", "ocr"})  # object and tag answers are told as they are
 HOW = {"speech": "said", "ocr": "shown"}  # how a moment added to a phrased answer is told
 CLOCK = re.compile(r"\b\d+:\d\d(?::\d\d)?\b")
-ARTICLES = frozenset({"a", "an", "the"})
-NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-} | {"once": "1", "twice": "2", "thrice": "3"}
 
 SYSTEM = (
     "You answer questions about a video. You are given what was seen and heard, and the "
@@ -142,13 +135,7 @@ def keeps_fact(q: Question, found: str, phrased: str, evidence: Sequence[Evidenc
     if q.kind == "count" and numbers[:1] != _numbers(found)[:1]:
         return False
     have = words(phrased)
-    return all(_has_run(have, words(run)) for run in required_runs(q, evidence))
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words, articles dropped, number words as digits: how answers are compared."""
-    found = re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
-    return [NUMBER_WORDS.get(w, w) for w in found if w not in ARTICLES]
+    return all(has_run(have, words(run)) for run in required_runs(q, evidence))
 
 
 def _numbers(text: str) -> list[str]:
@@ -158,8 +145,3 @@ def _numbers(text: str) -> list[str]:
 def _first_word(text: str) -> str:
     have = words(text)
     return have[0] if have else ""
-
-
-def _has_run(have: list[str], run: list[str]) -> bool:
-    n = len(run)
-    return bool(run) and any(have[i : i + n] == run for i in range(len(have) - n + 1))
