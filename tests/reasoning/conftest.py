@@ -10,6 +10,7 @@ from streamer.memory import make_memory
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.reasoner import Reasoner
+from streamer.types import TextEvent
 from tests.conftest import TIMELINE_EVENTS
 
 NOW = 140.0  # stream time after the last event of the hand-built timeline (2:10-2:14)
@@ -25,12 +26,22 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def timeline(embedder) -> Timeline:
+def timeline_of(embedder) -> Callable[..., Timeline]:
+    """`timeline_of(*events)`: a new timeline holding `events`, on the real embedder."""
+
+    def make(*events: TextEvent) -> Timeline:
+        tl = Timeline(embedder.embed, embedder.dim)
+        for e in events:
+            tl.add(e)
+        return tl
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def timeline(timeline_of) -> Timeline:
     """The hand-built timeline; read only by the tests that share it."""
-    tl = Timeline(embedder.embed, embedder.dim)
-    for e in TIMELINE_EVENTS:
-        tl.add(e)
-    return tl
+    return timeline_of(*TIMELINE_EVENTS)
 
 
 @pytest.fixture

@@ -39,11 +39,8 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def facts(embedder) -> Timeline:
-    tl = Timeline(embedder.embed, embedder.dim)
-    for e in FACTS:
-        tl.add(e)
-    return tl
+def facts(timeline_of) -> Timeline:
+    return timeline_of(*FACTS)
 
 
 @pytest.mark.parametrize(("question", "value", "at"), QUESTIONS, ids=[q[1] for q in QUESTIONS])
@@ -89,31 +86,33 @@ def test_the_value_a_question_asks_for(question: str, line: str, value: str | No
     assert asked_value(question, line) == value
 
 
-def test_an_option_is_matched_with_the_topic_it_belongs_to(reasoner, embedder) -> None:
+def test_an_option_is_matched_with_the_topic_it_belongs_to(reasoner, timeline_of) -> None:
     # the synthetic benchmark (1 minute, seed 0): "9 AM" from GATE 49 beat GATE 55's "7 PM"
-    tl = Timeline(embedder.embed, embedder.dim)
-    tl.add(TextEvent("ocr", "GATE 55 / CLOSES AT 7 PM", 16.0, 19.0))
-    tl.add(TextEvent("ocr", "GATE 25 / CLOSES AT 9 AM", 21.0, 24.0))
-    tl.add(TextEvent("ocr", "GATE 49 / CLOSES AT 9 AM", 26.0, 29.0))
+    tl = timeline_of(
+        TextEvent("ocr", "GATE 55 / CLOSES AT 7 PM", 16.0, 19.0),
+        TextEvent("ocr", "GATE 25 / CLOSES AT 9 AM", 21.0, 24.0),
+        TextEvent("ocr", "GATE 49 / CLOSES AT 9 AM", 26.0, 29.0),
+    )
     options = ["7 PM", "6 PM", "NOON", "9 AM"]
     a = reasoner(ExtractiveBackend(), at=48.3, on=tl).ask("What time does gate 55 close?", options)
     answer = a.result(30)
     assert answer.option_index == 0 and answer.evidence[0].start == 16.0, answer.text
 
 
-def test_a_number_in_the_question_names_one_thing(reasoner, embedder) -> None:
+def test_a_number_in_the_question_names_one_thing(reasoner, timeline_of) -> None:
     # the synthetic benchmark (30 minutes, seed 0): "Was there a sign about gate 37?"
     # was answered "Yes. At 2:31 the screen read “GATE 49 / CLOSES AT 6 PM”."
-    tl = Timeline(embedder.embed, embedder.dim)
-    tl.add(TextEvent("ocr", "GATE 25 / CLOSES AT 4 AM", 131.0, 134.0))
-    tl.add(TextEvent("ocr", "GATE 49 / CLOSES AT 6 PM", 151.0, 154.0))
-    tl.add(TextEvent("ocr", "PLATFORM 5 / TRAIN TO OSLO", 66.0, 69.0))
-    tl.add(TextEvent("ocr", "PLATFORM 6 / TRAIN TO MADRID", 96.0, 99.0))
+    tl = timeline_of(
+        TextEvent("ocr", "GATE 25 / CLOSES AT 4 AM", 131.0, 134.0),
+        TextEvent("ocr", "GATE 49 / CLOSES AT 6 PM", 151.0, 154.0),
+        TextEvent("ocr", "PLATFORM 5 / TRAIN TO OSLO", 66.0, 69.0),
+        TextEvent("ocr", "PLATFORM 6 / TRAIN TO MADRID", 96.0, 99.0),
+        TextEvent("ocr", "PLATFORM 37 / TRAIN TO PRAGUE", 171.0, 174.0),
+    )
 
     def ask(question: str, options: list[str] | None = None):  # type: ignore[no-untyped-def]
         return reasoner(ExtractiveBackend(), at=179.1, on=tl).ask(question, options).result(30)
 
-    tl.add(TextEvent("ocr", "PLATFORM 37 / TRAIN TO PRAGUE", 171.0, 174.0))
     assert ask("Was there a sign about gate 37?").text.startswith("No."), "gate 37"
     said = ask("Was there a sign about gate 49?")
     assert said.text.startswith("Yes.") and said.evidence[0].start == 151.0, said.text
@@ -121,11 +120,12 @@ def test_a_number_in_the_question_names_one_thing(reasoner, embedder) -> None:
     assert train.option_index == 0 and train.evidence[0].start == 96.0, train.text
 
 
-def test_a_count_holds_most_of_the_signs_words(reasoner, embedder) -> None:
+def test_a_count_holds_most_of_the_signs_words(reasoner, timeline_of) -> None:
     # the synthetic benchmark (30 minutes, seed 0) counted the room card as a "sale" sign
-    tl = Timeline(embedder.embed, embedder.dim)
-    tl.add(TextEvent("ocr", "SALES MEETING / IN ROOM 902", 316.0, 319.0))
-    tl.add(TextEvent("ocr", "SALE ENDS SOON", 1696.0, 1699.0))
+    tl = timeline_of(
+        TextEvent("ocr", "SALES MEETING / IN ROOM 902", 316.0, 319.0),
+        TextEvent("ocr", "SALE ENDS SOON", 1696.0, 1699.0),
+    )
     answer = (
         reasoner(ExtractiveBackend(), at=1796.7, on=tl)
         .ask("How many times was the sale ends soon sign shown?")

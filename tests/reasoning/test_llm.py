@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from streamer.memory.items import MemoryView
-from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
 from streamer.reasoning.question import parse_question
 from streamer.types import TextEvent
@@ -46,14 +45,8 @@ def llm_backend():
 
 
 @pytest.fixture(scope="module")
-def timeline(llm_backend):
-    from streamer.modelset import load_models
-
-    embedder = load_models(ocr=False, speech=False).embedder
-    tl = Timeline(embedder.embed, embedder.dim)
-    for e in EVENTS:
-        tl.add(e)
-    return tl
+def timeline(llm_backend, timeline_of):
+    return timeline_of(*EVENTS)
 
 
 def ask(backend, timeline, text, at=NOW, options=None):
@@ -134,14 +127,8 @@ GATES = [
 
 
 @pytest.fixture(scope="module")
-def gates(llm_backend):
-    from streamer.modelset import load_models
-
-    embedder = load_models(ocr=False, speech=False).embedder
-    tl = Timeline(embedder.embed, embedder.dim)
-    for e in GATES:
-        tl.add(e)
-    return tl
+def gates(llm_backend, timeline_of):
+    return timeline_of(*GATES)
 
 
 @pytest.mark.llm

@@ -51,11 +51,8 @@ def answer(reasoner, model, text, options=None, at=NOW, on=None):
 
 
 @pytest.fixture(scope="module")
-def gates(embedder) -> Timeline:
-    tl = Timeline(embedder.embed, embedder.dim)
-    for e in GATES:
-        tl.add(e)
-    return tl
+def gates(timeline_of) -> Timeline:
+    return timeline_of(*GATES)
 
 
 # -- open answers: phrased from the extractive answer ----------------------------------
@@ -117,8 +114,8 @@ def test_answers_not_phrased_are_the_extractive_ones_without_the_model(reasoner,
     assert model.calls == [] and a.text == extractive(reasoner, question, at=at).text
 
 
-def test_empty_timeline_is_answered_without_the_model(reasoner, embedder):
-    empty = Timeline(embedder.embed, embedder.dim)
+def test_empty_timeline_is_answered_without_the_model(reasoner, timeline_of):
+    empty = timeline_of()
     model = ScriptedModel()
     a = answer(reasoner, model, VAN, on=empty)
     assert model.calls == [] and "anything yet" in a.text and a.evidence == []
