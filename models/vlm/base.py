@@ -29,6 +29,7 @@ __all__ = [
     "VisionLanguageModel",
     "as_token_rows",
     "clock",
+    "frames_per_pass",
 ]
 
 # A prompt part: text, or one frame's visual tokens, (h, w, D) or (n, D) float32 in the
@@ -41,6 +42,21 @@ TimedTokens = tuple[float, np.ndarray]
 
 class UnsupportedModelError(ModelMissingError):
     """The folder or id holds a model, but not of the family asked for (one sentence)."""
+
+
+GPU_FRAMES_PER_PASS = 8  # frames per vision-tower pass on a GPU: about 25 MB of patches
+
+
+def frames_per_pass(model: object) -> int:
+    """How many frames `encode` sends through the vision tower at once on `model`'s device.
+
+    One on a CPU: what perception batches is whatever piled up while it was busy, and a
+    frame's tokens must not depend on that (int8 layers quantise their whole input with
+    one scale; CPU matrix kernels block by the batch), or one stream gives different
+    answers from run to run. Batching buys a 2-core CPU next to nothing; a GPU it does.
+    """
+    device = getattr(model, "device", None)
+    return GPU_FRAMES_PER_PASS if getattr(device, "type", "cpu") != "cpu" else 1
 
 
 def clock(seconds: float) -> str:

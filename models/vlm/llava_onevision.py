@@ -34,7 +34,7 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, as_token_rows, clock
+from models.vlm.base import Part, TimedTokens, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import LLAVA_ONEVISION_0_5B
 from models.vlm.kv_decoder import KvDecoder
@@ -46,7 +46,6 @@ FAMILY = Family("LLaVA-OneVision", MODEL_TYPE, LLAVA_ONEVISION_0_5B.model_id)
 # LLaVA-OneVision's conversation format ("qwen_1_5") and the check in transformers'
 # conversion script both open with this system line.
 DEFAULT_SYSTEM = "You are a helpful assistant."
-MAX_BATCH = 8  # frames per vision-tower pass: 8 x 729 patches x 1152 floats = 27 MB at 0.5B
 
 
 def render_turn(body: str, system: str | None, video_token: str = "<video>") -> str:
@@ -148,8 +147,9 @@ class LlavaOneVision(KvDecoder):
         out: list[FrameFeatures] = []
         with torch.inference_mode():
             pixels = self.pixels(images).to(self._model.device, self._model.dtype)
-            for start in range(0, len(images), MAX_BATCH):
-                batch = pixels[start : start + MAX_BATCH, None]  # (b, 1 frame, 3, S, S)
+            step = frames_per_pass(self._model)
+            for start in range(0, len(images), step):
+                batch = pixels[start : start + step, None]  # (b, 1 frame, 3, S, S)
                 pooled = self._model.get_video_features(pixel_values_videos=batch).pooler_output
                 # (b, h*w + 1, D): each one-frame "video" ends in the newline; drop it
                 tokens = pooled[:, :-1].float().cpu().numpy()  # (b, h*w, D)

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm.base import Part, TimedTokens, as_token_rows, clock
+from models.vlm.base import Part, TimedTokens, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
 from models.vlm.llava_onevision import _features
@@ -63,7 +63,6 @@ FAMILY = Family("Qwen2.5-VL", MODEL_TYPE, QWEN2_5_VL_3B.model_id)
 # The system line Qwen2.5-VL's chat template writes when a conversation has none.
 DEFAULT_SYSTEM = "You are a helpful assistant."
 INPUT_SIZE = (252, 448)  # px (H, W), 16:9: 18 x 32 patches of 14 px -> 9 x 16 = 144 tokens
-MAX_BATCH = 8  # frames per vision-tower pass: 8 x 576 patches x 1280 floats = 24 MB at 3B
 VISION_START, VIDEO_PAD, VISION_END = "<|vision_start|>", "<|video_pad|>", "<|vision_end|>"
 _BLOCKED = (VISION_START, VISION_END, VIDEO_PAD, "<|image_pad|>", "<|vision_pad|>")
 
@@ -183,8 +182,9 @@ class Qwen25VL(QwenKv):
         out: list[FrameFeatures] = []
         with torch.inference_mode():
             pixels = self.pixels(images).to(self._model.device, self._model.dtype)
-            for start in range(0, len(images), MAX_BATCH):
-                b = min(MAX_BATCH, len(images) - start)
+            step = frames_per_pass(self._model)
+            for start in range(0, len(images), step):
+                b = min(step, len(images) - start)
                 grid = torch.tensor([[1, *self.patch_grid]] * b, device=pixels.device)
                 batch = pixels[start * rows : (start + b) * rows]
                 merged = self._model.model.get_video_features(batch, grid).pooler_output

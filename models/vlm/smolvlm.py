@@ -38,7 +38,7 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, as_token_rows
+from models.vlm.base import Part, TimedTokens, as_token_rows, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import SMOLVLM2_256M
 from models.vlm.kv_decoder import KvDecoder
@@ -55,7 +55,6 @@ IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_im
 BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>", "<end_of_utterance>")
 # The kv memory's stream opening: SmolVLM2's video intro without its count and length.
 KV_INTRO = "You are provided the following series of frames from a video."
-MAX_BATCH = 8  # frames per vision-tower pass: 8 x 1024 patches x 768 floats = 25 MB
 
 
 def render_turn(items: Sequence[str | None], system: str | None = None) -> str:
@@ -192,8 +191,9 @@ class SmolVLM2(KvDecoder):
         out: list[FrameFeatures] = []
         with torch.inference_mode():
             pixels = self.pixels(images).to(self._model.device, self._model.dtype)
-            for start in range(0, len(images), MAX_BATCH):
-                batch = pixels[start : start + MAX_BATCH, None]  # (b, 1 image, 3, S, S)
+            step = frames_per_pass(self._model)
+            for start in range(0, len(images), step):
+                batch = pixels[start : start + step, None]  # (b, 1 image, 3, S, S)
                 feats = self._model.model.get_image_features(pixel_values=batch).pooler_output
                 tokens = torch.stack(feats).float().cpu().numpy()  # (b, h*w, D)
                 for row in tokens.reshape(len(tokens), h, w, -1):

@@ -41,3 +41,19 @@ def test_int8_vision_keeps_the_tokens_and_leaves_the_language_model_float(
     cos = np.sum(a * b, -1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
     assert 0 < rel < 0.1, rel  # changed (it is int8) but close
     assert cos.min() > 0.99, cos.min()
+
+
+@pytest.mark.parametrize("device", ["cpu", "cpu-float32"])
+@pytest.mark.parametrize("family", ["tiny_llava", "tiny_smolvlm", "tiny_qwen"])
+def test_a_frames_tokens_do_not_depend_on_the_frames_encoded_with_it(
+    family, device, request, demo_frames
+):
+    """Perception batches what piled up while it was busy, so a batch is a matter of timing;
+    int8 layers quantise their whole input with one scale, and that must not leak across
+    frames, or one stream gives different answers from run to run."""
+    vlm = load_vlm(request.getfixturevalue(family), device=device)
+    frames = demo_frames[:3]
+    together = [f.tokens for f in vlm.encode(frames)]
+    alone = [vlm.encode([frame])[0].tokens for frame in frames]
+    for a, b in zip(together, alone):
+        np.testing.assert_array_equal(a, b)
