@@ -12,7 +12,7 @@ import argparse
 import signal
 from pathlib import Path
 
-from cli.args import add_device, positive
+from cli.args import add_device, add_language, positive
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
+    add_language(parser)
     parser.add_argument(
         "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
     )
@@ -77,7 +78,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     check_access(options)  # refuse before loading anything
     sessions = Path(args.sessions_dir).expanduser() if args.sessions_dir else None
-    app = AppController(sessions or default_sessions_dir(), device=args.device)
+    app = AppController(
+        sessions or default_sessions_dir(), device=args.device, language=args.language
+    )
     app.models.start()
     if args.source and args.source.lower() != "none":
         label = DEMO_LABEL if is_demo(args.source) else args.source

@@ -22,6 +22,28 @@ def add_device(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_language(parser: argparse.ArgumentParser) -> None:
+    """`--language CODE`: what is spoken in the stream (default: detected in each stream)."""
+    parser.add_argument(
+        "--language",
+        type=language,
+        default=None,
+        metavar="CODE",
+        help="what is spoken, as a Whisper code (en, de, fr, ...); skips detecting it, which "
+        "can mishear a stream's first short sentence (default: detected in each stream)",
+    )
+
+
+def language(text: str) -> str:
+    """A language code Whisper reads."""
+    from models.speech import check_language
+
+    try:
+        return check_language(text.strip().lower())
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _number(text: str) -> float:
     try:
         value = float(text)

@@ -15,7 +15,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.args import add_device, add_kv_options, kv_options, non_negative, positive
+from cli.args import (
+    add_device,
+    add_kv_options,
+    add_language,
+    kv_options,
+    non_negative,
+    positive,
+)
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.eval.records import parse_json, read_text
@@ -44,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
+    add_language(parser)
     parser.add_argument(
         "--sample-fps",
         type=positive,
@@ -121,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
                 memory_options=kv_options(args),
                 backend=args.backend,
                 device=args.device,
-                perception=PerceptionConfig(sample_fps=args.sample_fps),
+                perception=PerceptionConfig(sample_fps=args.sample_fps, language=args.language),
                 save_dir=args.save,
             )
         ).start()

@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from cli.args import add_device, count, positive
+from cli.args import add_device, add_language, count, positive
 from streamer.errors import StreamerError
 
 # The recent-frames baseline: the backend fed only the last few frames. An unchanged
@@ -53,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy (default pyramid)")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
+    add_language(parser)
     parser.add_argument(
         "--compare",
         help="comma-separated memory strategies to run and compare; each video is perceived "
@@ -206,6 +207,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         args.sample_fps,
         frames_cache=str(cache / "frames"),
         device=args.device,
+        language=args.language,
     )
     return bench, config, bench_args
 
@@ -278,6 +280,8 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
     argv += ["--backend", args.backend, "--minutes", str(args.minutes), "--seed", str(args.seed)]
     argv += ["--sample-fps", str(args.sample_fps), "--device", args.device]
     argv += ["--subset", args.subset]
+    if args.language:
+        argv += ["--language", args.language]
     for flag, value in (
         ("--annotations", args.annotations),
         ("--video-root", args.video_root),

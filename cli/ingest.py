@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from cli.args import non_negative, positive
+from cli.args import add_language, non_negative, positive
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
@@ -51,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--save", metavar="DIR", help="with --perceive: autosave into DIR (and save at the end)"
     )
+    add_language(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,7 +106,7 @@ def _perceive(args: argparse.Namespace) -> int:
         speed=args.speed,
         start=args.start,
         loop=args.loop,
-        perception=PerceptionConfig(sample_fps=args.sample_fps or 1.0),
+        perception=PerceptionConfig(sample_fps=args.sample_fps or 1.0, language=args.language),
         save_dir=args.save,
     )
     with Session(cfg) as s:

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cli.args import add_device, positive
+from cli.args import add_device, add_language, positive
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 
@@ -49,12 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend (vlm:ID looks)")
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     add_device(parser)
+    add_language(parser)
     parser.add_argument("--save", metavar="DIR", help="autosave the session (and its watches)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per alert")
 
 
 def run(args: argparse.Namespace) -> int:
     from streamer.capture import is_live
+    from streamer.perception import PerceptionConfig
     from streamer.session import Session, SessionConfig
 
     live = is_live(args.source)
@@ -66,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
             memory=args.memory,
             backend=args.backend,
             device=args.device,
+            perception=PerceptionConfig(language=args.language),
             save_dir=args.save,
         )
     )

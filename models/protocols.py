@@ -103,15 +103,35 @@ class VoiceDetector(Protocol):
         ...
 
 
+@dataclass
+class SpokenLanguage:
+    """The language one audio stream is read in, kept by whoever reads that stream.
+
+    `code` is given (`--language en`) or None until the recognizer has settled
+    on one from what it heard; `heard` is the recognizer's note between clips.
+    Each stream has its own: a language heard in one stream never carries over.
+    """
+
+    code: str | None = None
+    heard: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.code is not None
+
+
 @runtime_checkable
 class SpeechRecognizer(Protocol):
     """Speech to text."""
 
-    def transcribe(self, samples: np.ndarray, draft: bool = False) -> list[SpeechSegment]:
+    def transcribe(
+        self, samples: np.ndarray, draft: bool = False, language: SpokenLanguage | None = None
+    ) -> list[SpeechSegment]:
         """Segments of (n,) float32 16 kHz mono audio, times relative to its first sample.
 
-        A `draft` (a sentence still being spoken, read in part) leaves any state
-        the recognizer keeps between clips, such as a detected language, alone.
+        `language`: the stream's language, read in when known, else detected and
+        possibly settled there; None detects it for this clip alone. A `draft` (a
+        sentence still being spoken, read in part) settles nothing.
         """
         ...
 

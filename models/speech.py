@@ -21,10 +21,16 @@ from typing import Any
 import numpy as np
 
 from models import weights
-from models.protocols import SpeechSegment
+from models.protocols import SpeechSegment, SpokenLanguage
 from models.vad import WINDOW, as_mono_float
 
-__all__ = ["SpeechSegment", "WhisperConfig", "WhisperRecognizer"]
+__all__ = [
+    "SpeechSegment",
+    "SpokenLanguage",
+    "WhisperConfig",
+    "WhisperRecognizer",
+    "check_language",
+]
 
 
 @dataclass(frozen=True)
@@ -34,8 +40,7 @@ class WhisperConfig:
     compute_type: str = "int8"  # CTranslate2 quantisation on CPU
     threads: int = 2  # CTranslate2 intra-op threads
     beam_size: int = 1  # greedy: 0.75 s vs 1.1 s (beam 5) for 5.8 s of speech here, same words
-    language: str | None = None  # None: detect it; "en" etc. skips detection (~1 s a clip here)
-    sticky_language: bool = True  # keep a detected language (see _settle_language) for later clips
+    sticky_language: bool = True  # settle a stream's detected language (see _settle_language)
     # Whisper's own silence rule: drop a segment when no_speech_prob > 0.6 and avg_logprob < -1.
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
@@ -52,18 +57,20 @@ class WhisperRecognizer:
         self.config = config or WhisperConfig()
         self._lock = threading.Lock()
         self._model: Any = None
-        self.language = self.config.language  # the language clips are decoded in; None: detect
-        self._last_detected: str | None = None
 
     def load(self) -> None:
         """Load now instead of on the first call (assembles the weights on first run)."""
         with self._lock:
             self._load_locked()
 
-    def transcribe(self, samples: np.ndarray, draft: bool = False) -> list[SpeechSegment]:
+    def transcribe(
+        self, samples: np.ndarray, draft: bool = False, language: SpokenLanguage | None = None
+    ) -> list[SpeechSegment]:
         """Segments of (n,) float32 16 kHz mono audio, times relative to its first sample.
 
-        A `draft` (part of a sentence still being spoken) never settles the language.
+        `language`: the stream's (read in when known; detected and settled there when
+        not, a known language skips detection, about 1 s a clip here); None detects it
+        for this clip. A `draft` (part of a sentence still being spoken) settles nothing.
         """
         audio = as_mono_float(samples)
         if len(audio) < WINDOW:
@@ -73,7 +80,7 @@ class WhisperRecognizer:
             self._load_locked()
             segments, info = self._model.transcribe(
                 audio,
-                language=self.language,
+                language=language.code if language is not None else None,
                 beam_size=cfg.beam_size,
                 # temperature 0 only: faster-whisper's default falls back to sampling at
                 # 0.2..1.0 on hard audio (noise, logprob < -1), so one clip read twice
@@ -83,8 +90,8 @@ class WhisperRecognizer:
                 condition_on_previous_text=False,  # no prompt from an earlier 30 s window
             )
             segments = list(segments)  # the generator decodes lazily: consume it under the lock
-            if self.language is None and cfg.sticky_language and not draft:
-                self._settle_language(info.language, info.language_probability)
+            if language is not None and not language.known and cfg.sticky_language and not draft:
+                _settle_language(language, info.language, info.language_probability)
         out = []
         for seg in segments:
             text = seg.text.strip()
@@ -93,16 +100,6 @@ class WhisperRecognizer:
                 conf = min(1.0, math.exp(seg.avg_logprob))
                 out.append(SpeechSegment(float(seg.start), float(seg.end), text, conf))
         return out
-
-    def _settle_language(self, language: str, prob: float) -> None:
-        """Keep a language found with p >= 0.9, or found in two clips in a row with p >= 0.5.
-
-        A lower bar would let one misdetected short or noisy clip fix the wrong
-        language for the rest of the stream (espeak English scores only 0.83).
-        """
-        if prob >= 0.9 or (prob >= 0.5 and language == self._last_detected):
-            self.language = language
-        self._last_detected = language if prob >= 0.5 else None
 
     def _load_locked(self) -> None:
         if self._model is not None:
@@ -117,3 +114,26 @@ class WhisperRecognizer:
             cpu_threads=self.config.threads,
             local_files_only=True,
         )
+
+
+def _settle_language(stream: SpokenLanguage, language: str, prob: float) -> None:
+    """Keep a language found with p >= 0.9, or found in two clips in a row with p >= 0.5.
+
+    A lower bar would let one misdetected short or noisy clip fix the wrong
+    language for the rest of the stream (espeak English scores only 0.83).
+    """
+    if prob >= 0.9 or (prob >= 0.5 and language == stream.heard):
+        stream.code = language
+    stream.heard = language if prob >= 0.5 else None
+
+
+def check_language(code: str) -> str:
+    """`code` if Whisper reads that language; ValueError in one sentence if not."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    if code not in _LANGUAGE_CODES:
+        raise ValueError(
+            f"Whisper does not know the language {code!r}; give a code such as en, de, fr or "
+            "es, or leave the language out to have it detected."
+        )
+    return code

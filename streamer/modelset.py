@@ -49,13 +49,14 @@ class ModelSet:
             if isinstance(part, Loadable):
                 part.load()
 
-    def perception(self) -> PerceptionModels:
-        """Models for one stream: the speech transcriber keeps per-stream state."""
+    def perception(self, language: str | None = None) -> PerceptionModels:
+        """Models for one stream: the speech transcriber keeps per-stream state (its
+        language among it: `language`, or detected in this stream)."""
         transcriber = None
         if self.recognizer is not None and self.vad is not None:
             from streamer.perception.transcriber import SpeechTranscriber
 
-            transcriber = SpeechTranscriber(self.recognizer, self.vad)
+            transcriber = SpeechTranscriber(self.recognizer, self.vad, language=language)
         return PerceptionModels(self.encoder, self.reader, transcriber, self.detector)
 
 

@@ -110,7 +110,7 @@ class Session(SessionCatalogue, SessionWatching):
         self.source.start()
         self.perception = Perception(
             self.source,
-            self.models.perception(),
+            self.models.perception(self.config.perception.language),
             self._observe,
             self._text,
             self.config.perception,

@@ -140,6 +140,8 @@ def test_ingest_perceive_with_capture_fps_is_refused(clip):
         (["ask", "x.mp4", "-q", "hi", "--at", "soon"], "'soon' is not a number"),
         (["eval", "--benchmark", "synthetic", "--limit", "0"], "--limit: 0 must be 1 or more"),
         (["bench", "memory", "--minutes", "-1"], "--minutes: -1 must be above 0"),
+        (["ask", "x.mp4", "-q", "hi", "--language", "xx"], "does not know the language 'xx'"),
+        (["watch", "x.mp4", "--when", "hi", "--language", "english"], "language 'english'"),
     ],
 )
 def test_bad_numbers_are_one_usage_line(argv, words, capsys):
@@ -196,6 +198,17 @@ def test_ask_save_leaves_a_session_to_ask_later(clip, tmp_path):
     assert not any(o.exists() for o in orphans)
     r = launch("ask", str(saved), "-q", "What?", "--save", str(tmp_path / "x"), "--quiet")
     assert r.returncode == 2 and "already a saved session" in r.stderr
+
+
+def test_a_language_given_is_the_one_the_stream_is_read_in_and_saved(clip, tmp_path):
+    path, _ = clip
+    saved = tmp_path / "gate"
+    q = "Where did the delivery van arrive?"
+    r = launch("ask", str(path), "-q", q, "--language", "EN", "--save", str(saved), "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "north entrance" in json.loads(r.stdout)["answer"].lower()
+    config = json.loads((saved / "manifest.json").read_text())["config"]
+    assert config["perception"]["language"] == "en"  # reopened, the session reads it so
 
 
 def test_ask_on_a_folder_without_a_manifest_says_so_in_one_sentence(tmp_path):

@@ -22,6 +22,7 @@ from typing import Any
 
 from streamer.errors import USER_ERRORS, SourceError, StreamerError
 from streamer.manifest import SavedSession
+from streamer.perception import PerceptionConfig
 from streamer.reasoning.reasoner import AnswerStream
 from streamer.session import AUTOSAVE_SECONDS, Session, SessionConfig, SessionStats
 from streamer.types import Frame, StatusKind, TextEvent
@@ -100,10 +101,11 @@ class AppController(WatchControl):
         models: ModelLoader | None = None,
         uploads: UploadStore | None = None,
         device: str = "auto",
+        language: str | None = None,
         autosave_seconds: float = AUTOSAVE_SECONDS,
     ) -> None:
         self.sessions_dir = Path(sessions_dir)
-        self.device = device  # where a vlm backend runs, for every session started here
+        self.device, self.language = device, language  # of every session started here
         self.autosave_seconds = autosave_seconds
         self.autosaves: set[str] = set()  # folders this app's sessions autosave into
         self.models = models or ModelLoader()
@@ -138,6 +140,7 @@ class AppController(WatchControl):
             memory=req.memory,
             backend=req.backend,
             device=self.device,
+            perception=PerceptionConfig(language=self.language),
             save_dir=str(self.sessions_dir / folder),  # a killed app loses a few seconds
             autosave_seconds=self.autosave_seconds,
         )
@@ -180,8 +183,7 @@ class AppController(WatchControl):
 
     def pause(self) -> str:
         session = self._need_live()
-        state = self._state(session.stats())
-        if state in ENDED:
+        if self._state(session.stats()) in ENDED:
             raise StreamerError(
                 "The stream has ended, so there is nothing to pause; ask about it, save it "
                 "or press Start."

@@ -46,10 +46,12 @@ class RunConfig:
     frames_cache: str | None = None  # where folders of frames become videos
     answer_timeout: float = ANSWER_TIMEOUT
     device: str = "auto"  # where a vlm backend runs; not in identity(): a resumed run may move
+    language: str | None = None  # what is spoken; None: detected in each video
 
     def identity(self) -> dict[str, Any]:
         """The settings that change answers (a resumed run must match them)."""
-        return {"memory": self.memory, "backend": self.backend, "sample_fps": self.sample_fps}
+        same = {"memory": self.memory, "backend": self.backend, "sample_fps": self.sample_fps}
+        return same | ({"language": self.language} if self.language else {})  # older: detected
 
 
 def saved_identity(identity: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +117,7 @@ def stream_lanes(video: EvalVideo, config: RunConfig, lanes: Sequence[Lane]) -> 
                 memory=lanes[0].memory,
                 backend=config.backend,
                 device=config.device,
-                perception=PerceptionConfig(sample_fps=config.sample_fps),
+                perception=PerceptionConfig(sample_fps=config.sample_fps, language=config.language),
             )
         ).start()
         memories = [session.memory, *(session.add_memory(name) for name in others)]

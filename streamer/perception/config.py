@@ -19,6 +19,7 @@ class PerceptionConfig:
     ocr: bool = True
     ocr_every: float = 5.0  # seconds between OCR runs within one scene
     speech: bool = True
+    language: str | None = None  # what is spoken ("en"); None: detected in each stream
     objects: bool = True  # COCO objects on the sampled frames (needs a detector)
     detect_every: float = 1.0  # seconds of stream between detector runs (cuts run it at once)
     detect_min_score: float = 0.4  # detections this sure or more are kept
@@ -32,6 +33,10 @@ class PerceptionConfig:
             raise ValueError("sample_fps, max_batch and max_lag must be positive")
         if self.detect_every <= 0 or not 0.0 <= self.detect_min_score <= 1.0:
             raise ValueError("detect_every must be positive and detect_min_score in 0..1")
+        if self.language is not None:
+            from models.speech import check_language
+
+            check_language(self.language)
 
     @classmethod
     def from_dict(cls, saved: Mapping[str, Any]) -> PerceptionConfig:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.protocols import SAMPLE_RATE, SpeechRecognizer, SpeechSegment
+from models.protocols import SAMPLE_RATE, SpeechRecognizer, SpeechSegment, SpokenLanguage
 from models.vad import WINDOW, SileroVad, Span, SpanTracker, as_mono_float
 
 
@@ -39,8 +39,10 @@ class SpeechTranscriber:
         recognizer: SpeechRecognizer,
         vad: SileroVad,
         gap_tolerance_s: float = 0.1,
+        language: str | None = None,
     ) -> None:
         self.recognizer, self.vad = recognizer, vad
+        self.language = SpokenLanguage(language)  # this stream's: given, or settled as heard
         self.gap_tolerance_s = gap_tolerance_s
         self._pad = int(self.vad.config.pad_s * SAMPLE_RATE)
         self._reset()
@@ -87,7 +89,7 @@ class SpeechTranscriber:
     def language_known(self) -> bool:
         """The recognizer reads in a known language: a draft need not detect one (Whisper
         guesses badly and slowly on a second of speech)."""
-        return getattr(self.recognizer, "language", "") is not None
+        return self.language.known
 
     def speaking(self) -> tuple[int, float] | None:
         """(first sample, seconds heard) of the sentence still being spoken; None when none
@@ -159,7 +161,7 @@ class SpeechTranscriber:
         if hi - lo < WINDOW:
             return []
         audio = self._buf[lo - self._buf_start : hi - self._buf_start]  # (hi - lo,)
-        parts = self.recognizer.transcribe(audio, draft=draft)
+        parts = self.recognizer.transcribe(audio, draft=draft, language=self.language)
         text = " ".join(p.text for p in parts).strip()
         if not text:
             return []

@@ -4,9 +4,8 @@ The one-minute seed-0 synthetic stream (speech, cards, shapes; 16 questions) is
 streamed once for four strategies and once alone for two of them: pyramid (the
 session's own memory) and star (a memory added to it). Their answer records
 (prediction, option, evidence) and memory statistics must be the same, while the
-frame encoder ran once for the four. Whisper keeps a language it detected for
-later streams in the same process (`WhisperRecognizer._settle_language`), so
-each replay here starts from an undetected language, as a fresh process does.
+frame encoder ran once for the four. Each replay finds its spoken language
+afresh (a stream's language is its own), as a fresh process does.
 """
 
 from __future__ import annotations
@@ -52,13 +51,11 @@ def runs(synthetic_seed0: Path, tmp_path_factory: pytest.TempPathFactory) -> Run
     bench = load_synthetic(synthetic_seed0)
     root = tmp_path_factory.mktemp("fanout")
     with _counting_encoder() as encoded:
-        _fresh_speech()
         shared = {m: root / "shared" / m for m in SHARED}
         run_shared(bench, RunConfig(), shared, progress=False)
         frames_shared = sum(encoded)
         frames_alone, alone = {}, {}
         for memory in ALONE:
-            _fresh_speech()
             encoded.clear()
             alone[memory] = root / "alone" / memory
             run_benchmark(bench, RunConfig(memory=memory), alone[memory], progress=False)
@@ -70,13 +67,6 @@ def runs(synthetic_seed0: Path, tmp_path_factory: pytest.TempPathFactory) -> Run
 def video(runs: Runs) -> EvalVideo:
     (v,) = runs.bench.videos
     return v
-
-
-def _fresh_speech() -> None:
-    """Forget the language Whisper settled on in an earlier stream of this process."""
-    recognizer: Any = load_models().recognizer
-    recognizer.language = recognizer.config.language
-    recognizer._last_detected = None
 
 
 class _counting_encoder:  # noqa: N801  (used as a context manager, like a function)
@@ -181,7 +171,6 @@ def test_a_resumed_comparison_streams_only_for_the_unfinished(
     first = next(r for r in star if r["type"] == "answer" and r["qid"] == early[0].qid)
     Shard(half, video).append(first)
     with _counting_encoder() as encoded:
-        _fresh_speech()
         run_shared(bench, RunConfig(), {"pyramid": done, "star": half}, progress=False)
     assert Shard(done, video).path.read_bytes() == before  # not streamed for pyramid
     assert 0 < sum(encoded) < runs.frames_shared  # the first 15 s only

@@ -128,3 +128,21 @@ def test_a_run_folder_saved_with_the_old_fps_name_resumes(tmp_path: Path) -> Non
     assert info["identity"]["sample_fps"] == 2.0
     with pytest.raises(StreamerError, match="holds a run of"):
         prepare(tmp_path, bench, RunConfig(sample_fps=1.0))  # type: ignore[arg-type]
+
+
+def test_a_run_in_a_given_language_is_another_run(tmp_path: Path) -> None:
+    """Answers read in a given language differ from detected ones: a run folder holds one;
+    a folder from before the setting (detected) still resumes without it."""
+    from types import SimpleNamespace
+
+    from streamer.eval.runner import prepare
+    from streamer.eval.stream import RunConfig
+
+    bench = SimpleNamespace(name="synthetic", annotations=None)
+    prepare(tmp_path / "detected", bench, RunConfig())  # type: ignore[arg-type]
+    info = prepare(tmp_path / "detected", bench, RunConfig())  # type: ignore[arg-type]
+    assert "language" not in info["identity"]
+    with pytest.raises(StreamerError, match="holds a run of"):
+        prepare(tmp_path / "detected", bench, RunConfig(language="en"))  # type: ignore[arg-type]
+    info = prepare(tmp_path / "en", bench, RunConfig(language="en"))  # type: ignore[arg-type]
+    assert info["identity"]["language"] == "en"

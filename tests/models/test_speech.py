@@ -7,8 +7,14 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from models.protocols import SAMPLE_RATE, SpeechRecognizer, SpeechSegment, VoiceDetector
-from models.speech import WhisperConfig, WhisperRecognizer
+from models.protocols import (
+    SAMPLE_RATE,
+    SpeechRecognizer,
+    SpeechSegment,
+    SpokenLanguage,
+    VoiceDetector,
+)
+from models.speech import WhisperRecognizer, check_language
 from models.vad import WINDOW, SileroVad, Span, SpanTracker, VadConfig
 from streamer.perception.transcriber import SpeechTranscriber
 
@@ -43,7 +49,7 @@ def feed(
 
 @pytest.fixture(scope="module")
 def recognizer() -> WhisperRecognizer:
-    asr = WhisperRecognizer(WhisperConfig(language="en"))
+    asr = WhisperRecognizer()
     asr.load()
     return asr
 
@@ -71,10 +77,12 @@ def test_vad_finds_the_speech_span(vad: SileroVad, train: np.ndarray) -> None:
 
 
 def test_whisper_transcribes_a_clip(train: np.ndarray) -> None:
-    asr = WhisperRecognizer()  # default: language detected until two clips agree
+    asr = WhisperRecognizer()
     assert isinstance(asr, SpeechRecognizer)
-    segments = asr.transcribe(train)
-    assert asr.transcribe(train) == segments and asr.language == "en"
+    stream = SpokenLanguage()  # detected until two clips agree (espeak English: p ~0.83)
+    segments = asr.transcribe(train, language=stream)
+    assert stream.code is None and stream.heard == "en"
+    assert asr.transcribe(train, language=stream) == segments and stream.code == "en"
     text = " ".join(s.text for s in segments).lower()
     assert "train" in text and "platform" in text and "morning" in text
     assert 0.0 <= segments[0].start < segments[-1].end <= len(train) / SAMPLE_RATE + 0.5
@@ -86,7 +94,7 @@ def test_stream_emits_each_segment_after_its_pause(
 ) -> None:
     t0, offset = 50.0, 4.0
     audio = in_silence([(offset, train)], 10.0)
-    transcriber = SpeechTranscriber(recognizer, vad)
+    transcriber = SpeechTranscriber(recognizer, vad, language="en")
     emitted = feed(transcriber, audio, t0)
     assert transcriber.flush() == []
     assert len(emitted) == 1
@@ -102,7 +110,7 @@ def test_flush_transcribes_speech_cut_off_by_end_of_stream(
     recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray
 ) -> None:
     audio = in_silence([(1.0, train)], 1.0 + len(train) / SAMPLE_RATE + 0.1)
-    transcriber = SpeechTranscriber(recognizer, vad)
+    transcriber = SpeechTranscriber(recognizer, vad, language="en")
     assert feed(transcriber, audio, 0.0) == []
     (seg,) = transcriber.flush()
     assert "platform" in seg.text.lower() and seg.start == pytest.approx(1.0, abs=1.0)
@@ -114,8 +122,8 @@ def test_a_draft_mid_sentence_leaves_the_sentence_whole(
 ) -> None:
     """A replay's gate hears the open sentence so far; the sentence is still read whole."""
     audio = in_silence([(1.0, train)], 1.0 + len(train) / SAMPLE_RATE + 1.5)
-    whole = feed(SpeechTranscriber(recognizer, vad), audio, 0.0)
-    transcriber = SpeechTranscriber(recognizer, vad)
+    whole = feed(SpeechTranscriber(recognizer, vad, language="en"), audio, 0.0)
+    transcriber = SpeechTranscriber(recognizer, vad, language="en")
     half = (int((1.0 + len(train) / SAMPLE_RATE / 2) * SAMPLE_RATE) // CHUNK) * CHUNK
     assert feed(transcriber, audio[:half], 0.0) == [] and transcriber.hear_open() != []
     (draft,) = transcriber.hear_open()  # asked twice: nothing changed in between
@@ -131,7 +139,7 @@ def test_two_utterances_and_a_clock_jump(
     recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray, speak: Speak
 ) -> None:
     luggage = speak(LUGGAGE)
-    transcriber = SpeechTranscriber(recognizer, vad)
+    transcriber = SpeechTranscriber(recognizer, vad, language="en")
     audio = in_silence([(1.0, train), (6.0, luggage)], 6.0 + len(luggage) / SAMPLE_RATE)
     first = feed(transcriber, audio, 0.0)
     # The source skipped ahead (dropped audio): the open utterance ends, the clock restarts.
@@ -151,7 +159,7 @@ def test_long_speech_is_split_and_memory_stays_bounded(
     vad = SileroVad(VadConfig(max_segment_s=max_s))
     second = 0.5 + len(train) / SAMPLE_RATE  # right after the first: ~7.4 s, no pause
     audio = in_silence([(0.5, train), (second, train)], 10.0)
-    transcriber = SpeechTranscriber(recognizer, vad)
+    transcriber = SpeechTranscriber(recognizer, vad, language="en")
     held = []
     segments = []
     for i in range(0, len(audio), CHUNK):
@@ -195,8 +203,8 @@ def test_whisper_gives_the_same_words_every_time(speak: Speak) -> None:
     """Hard audio (speech under loud noise) used to fall back to sampling at temperature > 0."""
     speech = speak(TRAIN)
     noisy = (speech + np.random.default_rng(1).normal(0, 0.3, len(speech))).astype(np.float32)
-    asr = WhisperRecognizer(WhisperConfig(language="en"))
-    runs = [asr.transcribe(noisy) for _ in range(3)]
+    asr = WhisperRecognizer()
+    runs = [asr.transcribe(noisy, language=SpokenLanguage("en")) for _ in range(3)]
     assert runs[0] and runs[1] == runs[0] and runs[2] == runs[0]
 
 
@@ -219,7 +227,7 @@ def test_drafts_hear_a_sentence_while_it_is_spoken(
         heard: list[tuple[float, TextEvent]] = []
         fed = [0.0]  # stream seconds fed so far, when each event came
         worker = SpeechWorker(
-            SpeechTranscriber(recognizer, vad),
+            SpeechTranscriber(recognizer, vad, language="en"),
             lambda e: heard.append((fed[0], e)),
             StatsBook(),
             threading.Event(),
@@ -246,3 +254,44 @@ def test_drafts_hear_a_sentence_while_it_is_spoken(
     )
     assert ends[0] - final.start <= 2 * DRAFT_EVERY_S  # the first drafted early in the sentence
     assert all(e.text != final.text for _, e in drafts[:1])
+
+
+def test_each_stream_finds_its_own_language(
+    recognizer: WhisperRecognizer, vad: SileroVad, train: np.ndarray
+) -> None:
+    """One recognizer serves every stream of the app; what one stream settled on must not
+    decide how the next is read (a second source may speak another language)."""
+    asked: list[str | None] = []  # the language each clip was read in
+
+    class Recording:
+        def transcribe(
+            self, samples: np.ndarray, draft: bool = False, language: SpokenLanguage | None = None
+        ) -> list[SpeechSegment]:
+            asked.append(language.code if language else None)
+            return recognizer.transcribe(samples, draft, language)
+
+    audio = in_silence([(0.5, train), (6.5, train)], 13.0)
+    first = SpeechTranscriber(Recording(), vad)
+    assert not first.language_known
+    feed(first, audio, 0.0)
+    first.flush()
+    assert asked[0] is None and first.language.code == "en"  # heard, then settled
+    asked.clear()
+    second = SpeechTranscriber(Recording(), vad)
+    assert not second.language_known
+    feed(second, audio[: 6 * SAMPLE_RATE], 0.0)
+    second.flush()
+    assert asked == [None]  # detected again: nothing of the first stream carried over
+    asked.clear()
+    given = SpeechTranscriber(Recording(), vad, language="de")
+    assert given.language_known
+    feed(given, audio, 0.0)
+    given.flush()
+    assert asked == ["de", "de"]  # read as told, never detected
+
+
+def test_a_language_whisper_does_not_know_is_one_sentence() -> None:
+    assert check_language("en") == "en"
+    with pytest.raises(ValueError, match="does not know the language 'xx'") as e:
+        check_language("xx")
+    assert str(e.value).count(".") == 1 and "leave the language out" in str(e.value)

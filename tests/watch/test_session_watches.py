@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from streamer.perception import PerceptionConfig
 from streamer.session import Session, SessionConfig
 from streamer.synth import Card, ClipScript, Speech, render
 
@@ -105,9 +106,12 @@ def test_a_saved_session_reopens_with_its_watches(watched):
 def test_a_stream_that_plays_on_hears_a_watched_sentence_as_it_goes(clip):
     """Followed in real time with a watch for words, the open sentence is heard as drafts
     (counted in the stats); the alert fires once, the timeline keeps the sentence whole.
-    A replay without such a watch hears no draft."""
+    A replay without such a watch hears no draft. The language is given: drafts wait for a
+    known one (detecting it on a second of speech is slow and often wrong), and this clip's
+    one sentence is its first."""
     path, facts = clip
-    s = Session(SessionConfig(str(path), pace="realtime"))
+    english = PerceptionConfig(language="en")
+    s = Session(SessionConfig(str(path), pace="realtime", perception=english))
     s.watch("tell me when someone mentions the north entrance")
     s.start()
     try:
