@@ -152,3 +152,18 @@ def test_the_demo_clip_plays_on_a_loop(make_controller):
     live = app.live()
     assert live.state == "running" and live.label == DEMO_LABEL
     assert "on a loop" in render_live(live)
+
+
+def test_the_apps_language_is_every_started_streams(models, tmp_path):
+    """`launch.py app --language en`: each stream the app starts is read in it, from its
+    first sentence (nothing to detect)."""
+    app = AppController(tmp_path / "sessions", models=models, language="en")
+    try:
+        app.start(demo())
+        session = app._current()
+        assert session is not None and session.perception is not None
+        transcriber = session.perception.models.transcriber
+        assert transcriber is not None and transcriber.language.code == "en"
+        assert session.config.perception.language == "en"
+    finally:
+        app.close()
