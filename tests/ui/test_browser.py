@@ -7,6 +7,7 @@ chromium and chromium-driver); Playwright never downloads a browser of its own.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,23 +133,30 @@ def test_watch_and_ask_in_a_browser(page, served, tmp_path):
     assert shot.stat().st_size > 50_000
 
 
-def upload(page, selector: str, path: Path, tries: int = 4) -> None:
+def upload(page, selector: str, path: Path, wait_s: float = 180.0) -> None:
     """Give `path` to the upload box and wait until it shows the file's name.
 
     The box is re-rendered by the round trip that made it visible; a file given to
-    the input it replaced is lost (seen in some full runs of the suite), so it is
-    given again to the current input.
+    the input it replaced is lost (seen in some full runs of the suite), so any
+    input not given the file yet gets it. While the file uploads (slow on two cores
+    busy with the playing demo) the box has no input at all: that is waited out.
+    The box shows the name's stem and extension as two lines ("holiday", ".mp4").
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import Error as PlaywrightError
 
-    for _ in range(tries):
-        page.set_input_files(f"{selector} input[type=file]", str(path))
-        try:
-            page.wait_for_selector(f"{selector}:has-text('{path.name}')", timeout=30_000)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if path.name in "".join(page.inner_text(selector).split()):
             return
-        except PlaywrightTimeout:
-            continue
-    raise AssertionError(f"{selector} never showed {path.name} after {tries} tries")
+        fresh = page.query_selector(f"{selector} input[type=file]:not([data-sv-given])")
+        if fresh is not None:
+            try:
+                fresh.evaluate("el => el.setAttribute('data-sv-given', '')")
+                fresh.set_input_files(str(path))
+            except PlaywrightError:  # re-rendered away meanwhile: the next input gets it
+                pass
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{selector} never showed {path.name} in {wait_s:.0f} s")
 
 
 def test_bad_upload_shows_the_error_and_the_app_still_answers(page, served, tmp_path):
