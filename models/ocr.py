@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from models import weights
+from models.loading import loads
 from models.protocols import TextLine
 
 __all__ = ["OcrConfig", "RapidTextReader", "TextLine"]
@@ -96,6 +97,7 @@ class RapidTextReader:
             return line  # the words disagree with the line: keep what was read whole
         return TextLine(" ".join(t for t in texts if t), line.box, line.confidence)
 
+    @loads("RapidOCR text reader")
     def _load_locked(self) -> None:
         if self._engine is not None:
             return

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from models import weights
+from models.loading import loads
 from models.protocols import SpeechSegment, SpokenLanguage
 from models.vad import WINDOW, as_mono_float
 
@@ -101,6 +102,7 @@ class WhisperRecognizer:
                 out.append(SpeechSegment(float(seg.start), float(seg.end), text, conf))
         return out
 
+    @loads("Whisper speech recogniser")
     def _load_locked(self) -> None:
         if self._model is not None:
             return

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from models import weights
+from models.loading import loads
 
 __all__ = ["EMBED_DIM", "MiniLmEmbedder", "TextEmbedderConfig"]
 
@@ -78,6 +79,7 @@ class MiniLmEmbedder:
             )  # (n, 384)
         return np.ascontiguousarray(vectors, np.float32)
 
+    @loads("MiniLM text embedder")
     def _load_locked(self) -> None:
         if self._model is not None:
             return

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from models import weights
+from models.loading import loads
 from models.protocols import SAMPLE_RATE
 
 __all__ = ["SileroVad", "Span", "SpanTracker", "VadConfig", "VadStream", "WINDOW", "as_mono_float"]
@@ -215,6 +216,7 @@ class SileroVad:
         spans += tracker.finish(n)
         return [(sp.start / SAMPLE_RATE, min(sp.end, n) / SAMPLE_RATE) for sp in spans]
 
+    @loads("Silero voice activity detector")
     def _load_locked(self) -> None:
         if self._session is not None:
             return

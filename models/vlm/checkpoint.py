@@ -76,10 +76,8 @@ def load_parts(
             ckpt.source, local_files_only=True, dtype=getattr(torch, dtype)
         )
         tokenizer = AutoTokenizer.from_pretrained(ckpt.source, local_files_only=True)
-        # untyped in transformers; without torchvision this is the PIL image processor
-        processor = AutoImageProcessor.from_pretrained(  # type: ignore[no-untyped-call]
-            ckpt.source, local_files_only=True
-        )
+        # without torchvision this is the PIL image processor
+        processor = AutoImageProcessor.from_pretrained(ckpt.source, local_files_only=True)
     except OSError as e:
         raise ModelMissingError(
             f"{family.label} {ckpt.name} is incomplete ({first_line(e)}); "

@@ -140,7 +140,7 @@ class Perception:
             end = self._read_source()
         except Exception as e:
             log.debug("perception's reader failed", exc_info=True)
-            self._book.fail(f"Perception failed ({type(e).__name__}: {e}).")
+            self._book.fail(unexpected(e))
         finally:
             self._handoff.put(end, self._quit)  # a marker: never waits, never dropped
 
@@ -210,7 +210,7 @@ class Perception:
         except Exception as e:
             # one sentence for the user (Session raises it); the traceback for --verbose logs
             log.debug("perception failed", exc_info=True)
-            self._book.fail(f"Perception failed ({type(e).__name__}: {e}).")
+            self._book.fail(unexpected(e))
         finally:
             self._quit.set()  # the reader stops taking items nobody will see
             try:
@@ -326,3 +326,11 @@ class Perception:
     def _text(self, event: TextEvent) -> None:
         self._on_text(event)
         self._book.count(text_events=1)
+
+
+def unexpected(e: Exception) -> str:
+    """A programming error's one sentence (a model that cannot load says its own)."""
+    return (
+        f"Perception stopped on an unexpected error ({type(e).__name__}: {e}); "
+        "this is a bug in streamer: please report it with the command you ran."
+    )

