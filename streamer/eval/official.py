@@ -14,12 +14,16 @@ SSR / CRR when the response is "Y"/"N" for type 1/0, or holds "Yes"/"No". A task
 accuracy is over its items (each forward probe is one item); a category's average
 is the mean of its tasks' accuracies. Reported averages, each named for what it is:
 
-    overall_3way           mean of the backward, real-time and forward averages
+    total_avg              the script's "Total Avg.": mean of the backward, real-time
+                           and forward averages (None unless all three are present,
+                           as the script prints it only then)
     backward_realtime      mean of the backward and real-time averages (no forward)
-    script_total           the script's "Total Avg.": mean over all tasks
+    mean_over_tasks        mean of every task's accuracy (no script prints it)
 
-StreamingBench (MC by letter): the response's option letter against the gold
-letter; accuracy over questions (`all`) and per task type, per category.
+StreamingBench (its `src/data/count.py`): a question is right when the response's
+first character is the gold letter; questions without a response are not counted.
+Its table is the accuracy per task type and `total` over every counted question
+(micro-averaged); the category accuracies beside it are ours.
 """
 
 from __future__ import annotations
@@ -81,28 +85,35 @@ def ovo_scores(rows: Sequence[Row]) -> dict[str, Any]:
     for cat in OVO_CATEGORIES:
         accs = [d["accuracy"] for t, d in tasks.items() if category[t] == cat]
         averages[cat] = _mean([x for x in accs if x is not None])
-    present = [averages[c] for c in OVO_CATEGORIES if averages[c] is not None]
-    pair = [averages[c] for c in ("backward", "realtime") if averages[c] is not None]
-    every = [d["accuracy"] for d in tasks.values() if d["accuracy"] is not None]
     return {
         "scorer": "OVO-Bench score.py rules on the letter / number / Yes-No of each answer",
         "tasks": tasks,
         "averages": averages,
-        "overall_3way": _mean([x for x in present if x is not None]),
-        "backward_realtime": _mean([x for x in pair if x is not None]),
-        "script_total": _mean([x for x in every if x is not None]),
+        **ovo_totals(averages, [d["accuracy"] for d in tasks.values()]),
+    }
+
+
+def ovo_totals(
+    averages: dict[str, float | None], task_accuracies: Sequence[float | None]
+) -> dict[str, float | None]:
+    """The script's "Total Avg." and the other averages, each under its own name."""
+    three = [averages.get(c) for c in OVO_CATEGORIES]
+    pair = [x for x in three[:2] if x is not None]
+    return {
+        "total_avg": _mean([x for x in three if x is not None]) if None not in three else None,
+        "backward_realtime": _mean(pair) if len(pair) == 2 else None,
+        "mean_over_tasks": _mean([x for x in task_accuracies if x is not None]),
     }
 
 
 def letter_correct(q: EvalQuestion, reply: str) -> bool:
-    """StreamingBench: the first option letter of the response is the gold one."""
-    m = re.search(r"\b([A-Z])\b", reply.strip())
+    """StreamingBench (count.py): the response's first character is the gold letter."""
     assert q.answer_index is not None
-    return m is not None and m.group(1) == LETTERS[q.answer_index]
+    return reply[:1] == LETTERS[q.answer_index]
 
 
 def streamingbench_scores(rows: Sequence[Row]) -> dict[str, Any]:
-    """Accuracy over all questions, per category and per task type, by option letter."""
+    """count.py's table (per task type, and `total` over all questions), and per category."""
     hits = [(r.q, float(letter_correct(r.q, response(r.q, r.a)))) for r in rows]
     by_task: dict[str, list[float]] = defaultdict(list)
     by_cat: dict[str, list[float]] = defaultdict(list)
@@ -110,8 +121,9 @@ def streamingbench_scores(rows: Sequence[Row]) -> dict[str, Any]:
         by_task[q.sub_type].append(ok)
         by_cat[q.answer_type].append(ok)
     return {
-        "scorer": "StreamingBench: the option letter of each answer against the gold letter",
-        "all": {"n": len(hits), "accuracy": _mean([ok for _, ok in hits])},
+        "scorer": "StreamingBench count.py: the first character of each response against "
+        "the gold letter",
+        "total": {"n": len(hits), "accuracy": _mean([ok for _, ok in hits])},
         "categories": {c: {"n": len(v), "accuracy": _mean(v)} for c, v in sorted(by_cat.items())},
         "tasks": {t: {"n": len(v), "accuracy": _mean(v)} for t, v in sorted(by_task.items())},
     }

@@ -136,12 +136,12 @@ def _official(o: dict[str, Any] | None) -> list[str]:
         avg = o["averages"]
         rows = [[name, pct(avg[key])] for key, name in OVO_NAMES if key in avg]
         rows += [
-            ["overall, 3-way (mean of backward, real-time, forward)", pct(o["overall_3way"])],
+            ['score.py "Total Avg." (mean of backward, real-time, forward)', pct(o["total_avg"])],
             ["backward + real-time (mean of the two; no forward)", pct(o["backward_realtime"])],
-            ['score.py "Total Avg." (mean over tasks)', pct(o["script_total"])],
+            ["mean over tasks (ours; no script prints it)", pct(o["mean_over_tasks"])],
         ]
     else:  # StreamingBench
-        rows = [["all questions", pct(o["all"]["accuracy"])]]
+        rows = [['count.py "total" (every question)', pct(o["total"]["accuracy"])]]
         rows += [[c, pct(g["accuracy"])] for c, g in o["categories"].items()]
     out += table(("", "accuracy"), rows) + [""]
     tasks = [[t, str(g["n"]), pct(g["accuracy"])] for t, g in o["tasks"].items()]
@@ -230,11 +230,11 @@ def _official_columns(first: dict[str, Any]) -> list[tuple[str, Any]]:
     o = first.get("official") or {}
     if "averages" in o:
         return [
-            ("OVO 3-way", lambda r: r["official"]["overall_3way"]),
+            ("OVO Total Avg.", lambda r: r["official"]["total_avg"]),
             ("OVO backward+real-time", lambda r: r["official"]["backward_realtime"]),
         ]
-    if "all" in o:
-        return [("StreamingBench all", lambda r: r["official"]["all"]["accuracy"])]
+    if "total" in o:
+        return [("StreamingBench total", lambda r: r["official"]["total"]["accuracy"])]
     return []
 
 

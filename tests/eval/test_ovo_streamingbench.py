@@ -127,9 +127,12 @@ def test_ovo_scores_as_its_script_on_hand_counted_answers() -> None:
     assert s["tasks"]["EPM"] == {"n": 2, "accuracy": 0.5} and s["tasks"]["HLD"]["accuracy"] == 1.0
     assert s["tasks"]["REC"] == {"n": 2, "accuracy": 0.5}
     assert s["averages"] == {"backward": 0.75, "realtime": 0.0, "forward": 0.5}  # task means
-    assert s["overall_3way"] == pytest.approx((0.75 + 0.0 + 0.5) / 3, abs=1e-4)
+    # score.py's "Total Avg.": the mean of the three category averages, not of the tasks
+    assert s["total_avg"] == pytest.approx((0.75 + 0.0 + 0.5) / 3, abs=1e-4)
     assert s["backward_realtime"] == 0.375
-    assert s["script_total"] == pytest.approx((0.5 + 1.0 + 0.0 + 0.5 + 1.0 + 0.0) / 6, abs=1e-4)
+    assert s["mean_over_tasks"] == pytest.approx((0.5 + 1.0 + 0.0 + 0.5 + 1.0 + 0.0) / 6, abs=1e-4)
+    # without forward the script prints no "Total Avg.", so neither do we
+    assert ovo_scores(rows[:4])["total_avg"] is None
 
 
 def test_streamingbench_sample_loads_both_settings(root: Path) -> None:
@@ -175,7 +178,7 @@ def test_streamingbench_scores_by_letter() -> None:
     ]
     rows = [_row(q[0], "", 1), _row(q[1], "B. x"), _row(q[2], "(A) w")]
     s = streamingbench_scores(rows)
-    assert s["all"] == {"n": 3, "accuracy": pytest.approx(2 / 3, abs=1e-4)}
+    assert s["total"] == {"n": 3, "accuracy": pytest.approx(2 / 3, abs=1e-4)}
     assert s["categories"]["real-time"]["accuracy"] == 0.5
     assert s["tasks"]["Source Discrimination"]["accuracy"] == 1.0
 
@@ -203,7 +206,8 @@ def test_ovo_bench_streams_each_question_at_its_time(
     official = report["official"]
     assert set(official["averages"]) == {"backward", "realtime", "forward"}
     md = (tmp_path / "report.md").read_text()
-    assert "overall, 3-way" in md and "backward + real-time" in md
+    assert 'score.py "Total Avg." (mean of backward, real-time, forward)' in md
+    assert "backward + real-time" in md
     names = ("accuracy.png", "latency.png", "memory.png", "lag.png")
     assert report["plots"] == [f"plots/{n}" for n in names]
     for path in report["plots"]:  # real PNGs, embedded in the report
@@ -265,4 +269,4 @@ def test_streamingbench_with_short_context_sees_nothing_older(root: Path, tmp_pa
         for r in read_jsonl(shard):
             if r["type"] == "answer":
                 assert all(start - 1e-6 <= e["start"] <= r["asked_at"] for e in r["evidence"])
-    assert report["official"]["all"]["n"] == 3
+    assert report["official"]["total"]["n"] == 3
