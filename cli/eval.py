@@ -2,6 +2,8 @@
 
     launch.py eval --benchmark synthetic --minutes 10 --out runs/syn10
     launch.py eval --rescore runs/rvs --judge llm     # add the local LLM judge's columns
+    launch.py eval --score OVO-Bench/results/Gemini --benchmark ovo-bench \
+        --annotations OVO-Bench/data/ovo_bench_new.json   # published responses, official table
     launch.py eval --benchmark ovbench --annotations data/ovbench --video-root videos/ \
         --out runs/ovb --compare pyramid,star,window,uniform --ray
 
@@ -45,6 +47,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rescore",
         metavar="RUN_DIR",
         help="rebuild RUN_DIR's report from its stored answers, streaming nothing",
+    )
+    parser.add_argument(
+        "--score",
+        metavar="RESULTS",
+        help="score responses in the benchmark's own results format (OVO-Bench's "
+        "results/<model>/, StreamingBench's output files) and print its official table",
+    )
+    parser.add_argument(
+        "--model",
+        help="with --score on StreamingBench: the model whose responses to score (default: "
+        "the only one in the file)",
     )
     parser.add_argument(
         "--annotations", help="annotation file or folder (synthetic: questions file)"
@@ -119,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.rescore:
         return _rescore(args)
+    if args.score:
+        return _score(args)
     if not args.benchmark or not args.out:
         raise StreamerError("Give --benchmark and --out (or --rescore RUN_DIR).")
 
@@ -175,6 +190,18 @@ def _rescore(args: argparse.Namespace) -> int:
     report = finish(bench, out, rescore_command=_command(args), judge=judge)
     print(json.dumps(report) if args.json else render_markdown(report))
     print(f"report: {out / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    """The official table of published responses, scored by our rules (nothing streamed)."""
+    from streamer.eval.published import PUBLISHED, score_published
+    from streamer.eval.published_md import render_published
+
+    if args.benchmark not in PUBLISHED:
+        raise StreamerError("Give --benchmark ovo-bench or streamingbench with --score.")
+    score = score_published(args.benchmark, args.score, args.annotations, args.model)
+    print(json.dumps(asdict(score)) if args.json else render_published(score), end="")
     return 0
 
 

@@ -59,51 +59,73 @@ def response(q: EvalQuestion, a: AnswerRecord) -> str:
 
 def ovo_correct(q: EvalQuestion, reply: str) -> bool:
     """OVO-Bench's rule for one item (score.py), on the reduced response."""
-    if q.sub_type == "REC":
-        return "".join(re.findall(r"\d+", reply)) == q.answer
-    if q.scoring == "yesno":
-        if reply == ("Y" if q.answer == "Yes" else "N"):
-            return True
-        return q.answer in reply
-    assert q.answer_index is not None
-    return LETTERS[q.answer_index] in reply
+    return ovo_item_right(q.sub_type, ovo_gold(q), reply)
+
+
+def ovo_gold(q: EvalQuestion) -> str:
+    """The gold answer as score.py reads it: a letter, a count, or "Yes"/"No"."""
+    if q.scoring == "choice":
+        assert q.answer_index is not None
+        return LETTERS[q.answer_index]
+    return q.answer
+
+
+def ovo_item_right(task: str, gold: str, reply: str | None) -> bool:
+    """score.py on one item: `gold` a letter (backward, real-time), a count (REC), Yes/No."""
+    if reply is None:  # the script's "no response" (an inference error): wrong
+        return False
+    if task == "REC":
+        return "".join(re.findall(r"\d+", reply)) == gold
+    if task in ("SSR", "CRR") and reply == gold[:1]:  # "Y" / "N" as the whole response
+        return True
+    return gold in reply
 
 
 def _mean(xs: Sequence[float]) -> float | None:
     return round(sum(xs) / len(xs), 4) if xs else None
 
 
+def _exact_mean(xs: Sequence[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
 def ovo_scores(rows: Sequence[Row]) -> dict[str, Any]:
     """Per-task accuracies, the three category averages and the averages papers report."""
-    by_task: dict[str, list[float]] = defaultdict(list)
-    category: dict[str, str] = {}
-    for r in rows:
-        by_task[r.q.sub_type].append(float(ovo_correct(r.q, response(r.q, r.a))))
-        category[r.q.sub_type] = r.q.answer_type
-    tasks = {t: {"n": len(v), "accuracy": _mean(v)} for t, v in sorted(by_task.items())}
-    averages: dict[str, float | None] = {}
-    for cat in OVO_CATEGORIES:
-        accs = [d["accuracy"] for t, d in tasks.items() if category[t] == cat]
-        averages[cat] = _mean([x for x in accs if x is not None])
+    hits = [(r.q.sub_type, ovo_correct(r.q, response(r.q, r.a))) for r in rows]
     return {
         "scorer": "OVO-Bench score.py rules on the letter / number / Yes-No of each answer",
-        "tasks": tasks,
-        "averages": averages,
-        **ovo_totals(averages, [d["accuracy"] for d in tasks.values()]),
+        **ovo_table(hits),
     }
 
 
-def ovo_totals(
-    averages: dict[str, float | None], task_accuracies: Sequence[float | None]
-) -> dict[str, float | None]:
-    """The script's "Total Avg." and the other averages, each under its own name."""
-    three = [averages.get(c) for c in OVO_CATEGORIES]
+def ovo_table(hits: Sequence[tuple[str, bool]]) -> dict[str, Any]:
+    """score.py's table of (task, right) items: per task, per category, "Total Avg."."""
+    from streamer.eval.ovo_bench import CATEGORY_OF
+
+    by_task: dict[str, list[float]] = defaultdict(list)
+    for task, ok in hits:
+        by_task[task].append(float(ok))
+    exact = {t: _exact_mean(v) for t, v in by_task.items()}
+    averages: dict[str, float | None] = {}
+    for cat in OVO_CATEGORIES:  # rounded only at the end, as the script prints
+        accs = [a for t, a in exact.items() if CATEGORY_OF.get(t) == cat and a is not None]
+        averages[cat] = _exact_mean(accs)
+    three = [averages[c] for c in OVO_CATEGORIES]
     pair = [x for x in three[:2] if x is not None]
-    return {
-        "total_avg": _mean([x for x in three if x is not None]) if None not in three else None,
-        "backward_realtime": _mean(pair) if len(pair) == 2 else None,
-        "mean_over_tasks": _mean([x for x in task_accuracies if x is not None]),
+    totals = {
+        "total_avg": None if None in three else _exact_mean([x for x in three if x is not None]),
+        "backward_realtime": _exact_mean(pair) if len(pair) == 2 else None,
+        "mean_over_tasks": _exact_mean([a for a in exact.values() if a is not None]),
     }
+    return {
+        "tasks": {t: {"n": len(v), "accuracy": _mean(v)} for t, v in sorted(by_task.items())},
+        "averages": {c: _round(a) for c, a in averages.items()},
+        **{k: _round(v) for k, v in totals.items()},
+    }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
 
 
 def letter_correct(q: EvalQuestion, reply: str) -> bool:
@@ -114,16 +136,25 @@ def letter_correct(q: EvalQuestion, reply: str) -> bool:
 
 def streamingbench_scores(rows: Sequence[Row]) -> dict[str, Any]:
     """count.py's table (per task type, and `total` over all questions), and per category."""
-    hits = [(r.q, float(letter_correct(r.q, response(r.q, r.a)))) for r in rows]
-    by_task: dict[str, list[float]] = defaultdict(list)
-    by_cat: dict[str, list[float]] = defaultdict(list)
-    for q, ok in hits:
-        by_task[q.sub_type].append(ok)
-        by_cat[q.answer_type].append(ok)
+    hits = [(r.q.sub_type, letter_correct(r.q, response(r.q, r.a))) for r in rows]
     return {
         "scorer": "StreamingBench count.py: the first character of each response against "
         "the gold letter",
-        "total": {"n": len(hits), "accuracy": _mean([ok for _, ok in hits])},
+        **streamingbench_table(hits),
+    }
+
+
+def streamingbench_table(hits: Sequence[tuple[str, bool]]) -> dict[str, Any]:
+    """count.py's accuracies of (task type, right) items, and ours per category."""
+    from streamer.eval.streamingbench import category
+
+    by_task: dict[str, list[float]] = defaultdict(list)
+    by_cat: dict[str, list[float]] = defaultdict(list)
+    for task, ok in hits:
+        by_task[task].append(float(ok))
+        by_cat[category(task)].append(float(ok))
+    return {
+        "total": {"n": len(hits), "accuracy": _mean([float(ok) for _, ok in hits])},
         "categories": {c: {"n": len(v), "accuracy": _mean(v)} for c, v in sorted(by_cat.items())},
         "tasks": {t: {"n": len(v), "accuracy": _mean(v)} for t, v in sorted(by_task.items())},
     }

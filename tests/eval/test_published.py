@@ -1,0 +1,122 @@
+"""Published responses in the benchmarks' own results formats, scored into their official tables.
+
+The two results files in tests/assets are written by hand in the formats the
+benchmarks' repositories publish (OVO-Bench's results/<model>/*.json, the question
+file StreamingBench's eval.py writes back); every expected number below is worked
+out by hand from the official scripts' rules (OVO-Bench score.py, StreamingBench
+count.py), item by item, in the comments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from streamer.eval.published import GoldChange, score_published
+from tests.eval.conftest import ASSETS
+
+OVO_RESULTS = ASSETS / "ovo-bench-results-sample.json"
+OVO_ANNOTATIONS = ASSETS / "ovo-bench-sample.json"
+SB_RESULTS = ASSETS / "streamingbench-results-sample.json"
+SB_QUESTIONS = ASSETS / "streamingbench-sample.json"
+
+# OVO-Bench, each item by score.py's rule (gold letter in the response; REC digits joined;
+# SSR/CRR "Y"/"N" or "Yes"/"No" in the response):
+#   EPM 0 "C. PACK THE TOOLS" gold C: 1        ASI 1 "B" gold B (annotations: A): 1
+#   OCR 2 "A" gold B: 0                        STU 3 "The answer is C" gold C: 1
+#   REC 4 "0" count 0: 1; "I count 1, maybe 2" -> "12", count 1: 0          -> 1/2
+#   SSR 5 "Y" type 1: 1; "Yes" type 0: 0                                    -> 1/2
+#   CRR 6 "No" type 0: 1; "Not yet" type 1: 0; "Yes." type 1: 1             -> 2/3
+BACKWARD, REALTIME, FORWARD = 1.0, 0.5, (0.5 + 0.5 + 2 / 3) / 3
+TOTAL_AVG = (BACKWARD + REALTIME + FORWARD) / 3  # score.py prints "Total Avg.: 68.52"
+
+
+def test_ovo_results_give_score_py_total() -> None:
+    s = score_published("ovo-bench", OVO_RESULTS)
+    o = s.official
+    assert {t: g["accuracy"] for t, g in o["tasks"].items()} == {
+        "ASI": 1.0,
+        "CRR": pytest.approx(2 / 3, abs=1e-4),
+        "EPM": 1.0,
+        "OCR": 0.0,
+        "REC": 0.5,
+        "SSR": 0.5,
+        "STU": 1.0,
+    }
+    assert o["tasks"]["CRR"]["n"] == 3 and o["tasks"]["REC"]["n"] == 2  # one item per probe
+    assert o["averages"] == {
+        "backward": BACKWARD,
+        "realtime": REALTIME,
+        "forward": pytest.approx(FORWARD, abs=1e-4),
+    }
+    assert o["total_avg"] == pytest.approx(TOTAL_AVG, abs=1e-4)  # 0.6852, not the task mean
+    assert o["mean_over_tasks"] == pytest.approx((3 + 0.5 + 0.5 + 2 / 3) / 7, abs=1e-4)
+    assert s.changed == [] and s.annotations_sha256 is None
+
+
+def test_ovo_results_against_revised_annotations_list_the_changed_item() -> None:
+    s = score_published("ovo-bench", OVO_RESULTS, str(OVO_ANNOTATIONS))
+    assert s.changed == [GoldChange("1", "ASI", "B", "A")]
+    assert s.official["averages"]["backward"] == 0.5  # ASI now wrong: "B" holds no "A"
+    assert s.official["total_avg"] == pytest.approx((0.5 + REALTIME + FORWARD) / 3, abs=1e-4)
+    assert s.annotations_sha256 == hashlib.sha256(OVO_ANNOTATIONS.read_bytes()).hexdigest()
+
+
+# StreamingBench, by count.py's rule (the response's first character is the gold letter;
+# a question without a response is not counted):
+#   Text-Rich "C" gold C: 1           Object Perception " A" gold A: 0 (first character " ")
+#   Misleading "B. GATE 7 ..." gold D (questions file: B): 0
+#   Counting sample_2: no response: not counted     Counting sample_3 "The answer is B": 0
+def test_streamingbench_output_gives_count_py_total() -> None:
+    s = score_published("streamingbench", SB_RESULTS)
+    assert s.model == "MiniCPM-V" and s.unanswered == 1
+    o = s.official
+    assert o["total"] == {"n": 4, "accuracy": 0.25}  # count.py's "total,4,1,0.25"
+    assert {t: (g["n"], g["accuracy"]) for t, g in o["tasks"].items()} == {
+        "Counting": (1, 0.0),
+        "Misleading Context Understanding": (1, 0.0),
+        "Object Perception": (1, 0.0),
+        "Text-Rich Understanding": (1, 1.0),
+    }
+    again = score_published("streamingbench", SB_RESULTS, str(SB_QUESTIONS))
+    assert again.changed == [
+        GoldChange(
+            "sample_1_Text-Rich_Understanding@00:00:07#0",
+            "Misleading Context Understanding",
+            "D",
+            "B",
+        )
+    ]
+    assert again.official["total"]["accuracy"] == 0.5
+
+
+def test_score_prints_the_official_table(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["eval", "--score", str(OVO_RESULTS), "--benchmark", "ovo-bench"]
+    assert main([*argv, "--annotations", str(OVO_ANNOTATIONS)]) == 0
+    out = capsys.readouterr().out
+    assert "| Total Avg. (score.py: mean of the three averages) |  | 51.85 |" in out
+    assert "| 1 | ASI | B | A |" in out and "sha256" in out
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["official"]["total_avg"] == 0.6852
+
+
+def test_score_refuses_what_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", "--score", str(OVO_RESULTS), "--benchmark", "ovbench"]) == 2
+    assert "Give --benchmark ovo-bench or streamingbench with --score." in capsys.readouterr().err
+    two = json.loads(SB_RESULTS.read_text())
+    two[0]["questions"][0]["GPT-4o"] = "C"
+    (tmp_path / "two.json").write_text(json.dumps(two))
+    assert (
+        main(["eval", "--score", str(tmp_path / "two.json"), "--benchmark", "streamingbench"]) == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.endswith("(GPT-4o, MiniCPM-V); name one with --model.")
+    argv = ["eval", "--score", str(tmp_path / "two.json"), "--benchmark", "streamingbench"]
+    assert main([*argv, "--model", "GPT-4o", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["official"]["total"] == {"n": 1, "accuracy": 1.0}
