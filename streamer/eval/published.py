@@ -101,14 +101,24 @@ def ovo_items(data: Any, where: str) -> list[Item]:
     for cat in ("backward", "realtime"):
         for i, r in enumerate(data.get(cat) or []):
             with record(f"{where} {cat} item {i}"):
-                items.append(Item(str(r["id"]), str(r["task"]), r["response"], r["ground_truth"]))
+                reply = _reply(r["response"])
+                items.append(Item(str(r["id"]), str(r["task"]), reply, r["ground_truth"]))
     for i, r in enumerate(data.get("forward") or []):
         with record(f"{where} forward item {i}"):
             task = str(r["task"])
             for j, p in enumerate(r["test_info"]):
                 gold = str(p["count"]) if task == "REC" else ("Yes" if p["type"] == 1 else "No")
-                items.append(Item(f"{r['id']}/{j}", task, p.get("response"), gold))
+                items.append(Item(f"{r['id']}/{j}", task, _reply(p.get("response")), gold))
     return items
+
+
+def _reply(value: Any) -> str | None:
+    """A response as text: some published files hold a batch's list of one reply."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]  # QWen2VL_72B's forward replies, ["1"]: score.py stops on them
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"its response {value!r} is not text")
 
 
 def ovo_golds(annotations: str | Path) -> dict[str, str]:

@@ -120,3 +120,20 @@ def test_score_refuses_what_it_cannot_read(
     argv = ["eval", "--score", str(tmp_path / "two.json"), "--benchmark", "streamingbench"]
     assert main([*argv, "--model", "GPT-4o", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["official"]["total"] == {"n": 1, "accuracy": 1.0}
+
+
+def test_a_reply_in_a_list_is_read_as_its_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Some published files hold each reply as a batch's list of one (["B."]): its text counts."""
+    data = json.loads(OVO_RESULTS.read_text())
+    data["backward"][0]["response"] = ["C."]  # gold C: right, as the string "C." is
+    data["forward"][0]["test_info"][1]["response"] = ["1"]  # count 1: right now
+    (tmp_path / "list.json").write_text(json.dumps(data))
+    tasks = score_published("ovo-bench", tmp_path / "list.json").official["tasks"]
+    assert tasks["EPM"]["accuracy"] == 1.0 and tasks["REC"]["accuracy"] == 1.0
+    data["realtime"][0]["response"] = {"text": "A"}
+    (tmp_path / "odd.json").write_text(json.dumps(data))
+    assert main(["eval", "--score", str(tmp_path / "odd.json"), "--benchmark", "ovo-bench"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "realtime item 0 does not fit" in err
