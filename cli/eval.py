@@ -4,6 +4,8 @@
     launch.py eval --rescore runs/rvs --judge llm     # add the local LLM judge's columns
     launch.py eval --score OVO-Bench/results/Gemini --benchmark ovo-bench \
         --annotations OVO-Bench/data/ovo_bench_new.json   # published responses, official table
+    launch.py eval --benchmark ovo-bench --protocol OVO-Bench/ --video-root src_videos/ \
+        --out runs/ovo                                    # asked in the benchmark's own prompts
     launch.py eval --benchmark ovbench --annotations data/ovbench --video-root videos/ \
         --out runs/ovb --compare pyramid,star,window,uniform --ray
 
@@ -63,6 +65,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--annotations", help="annotation file or folder (synthetic: questions file)"
     )
     parser.add_argument("--video-root", help="folder holding the benchmark's videos")
+    parser.add_argument(
+        "--protocol",
+        metavar="DIR",
+        help="OVO-Bench, StreamingBench: ask in the benchmark's own prompt templates, read "
+        "from DIR, a checkout of its repository (its annotation file is the default too); "
+        "default: our own phrasing",
+    )
     parser.add_argument("--memory", default="pyramid", help="memory strategy (default pyramid)")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
@@ -225,6 +234,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         args.limit,
         args.subset,
         args.context,
+        args.protocol,
     )
     bench = load_benchmark(bench_args)
     _say_found(bench)
@@ -315,6 +325,7 @@ def _child_argv(args: argparse.Namespace, memory: str, out: Path) -> list[str]:
         ("--limit", args.limit),
         ("--cache", args.cache),
         ("--context", args.context),
+        ("--protocol", args.protocol),
         ("--judge", args.judge),
     ):
         if value is not None:

@@ -29,6 +29,7 @@ class BenchmarkArgs:
     limit: int | None = None  # at most this many (found) videos
     subset: str = "all"  # StreamingBench: "real" (real-time visual understanding) or "all"
     context_s: float | None = None  # StreamingBench: each question sees only this much before it
+    protocol: str | None = None  # a checkout of the benchmark's repository: its prompts, its data
 
 
 def load_benchmark(args: BenchmarkArgs) -> Benchmark:
@@ -39,6 +40,8 @@ def load_benchmark(args: BenchmarkArgs) -> Benchmark:
         )
     if args.name == "synthetic":
         bench = _synthetic(args)
+    elif args.protocol:
+        bench = _protocol(args)
     else:
         if not args.annotations:
             raise StreamerError(f"Give the {args.name} annotation file with --annotations.")
@@ -63,6 +66,27 @@ def load_benchmark(args: BenchmarkArgs) -> Benchmark:
             bench = load(args.annotations, args.video_root)
     if args.limit is not None:
         bench.videos = bench.videos[: max(0, args.limit)]
+    return bench
+
+
+def _protocol(args: BenchmarkArgs) -> Benchmark:
+    """OVO-Bench or StreamingBench asked in the templates of the checkout at args.protocol."""
+    from streamer.eval.protocol import protocol_annotations, protocol_templates
+
+    assert args.protocol is not None
+    templates = protocol_templates(args.name, args.protocol)
+    annotations = args.annotations or protocol_annotations(args.name, args.protocol)
+    if args.name == "ovo-bench":
+        from streamer.eval.ovo_bench import load_ovo_bench
+
+        bench = load_ovo_bench(annotations, args.video_root, templates)
+    else:
+        from streamer.eval.streamingbench import load_streamingbench
+
+        bench = load_streamingbench(
+            annotations, args.video_root, args.subset, args.context_s, templates
+        )
+    bench.prompts = templates.described
     return bench
 
 

@@ -15,10 +15,11 @@ One JSON list (`ovo_bench_new.json` of github.com/JoeLeelyf/OVO-Bench, its
 streamed once from its start and every question (every forward probe) asked at
 its `realtime`, with memory of everything before it. The official scorer
 (`streamer.eval.official`) scores each probe on its own, as the benchmark's
-script does. Forward questions are worded as the official prompts ask them:
-REC "How many times did they <activity>?" (a number), SSR "is this step being
-performed now?" and CRR "can the question be answered yet?" (yes / no; type 1
-means yes).
+script does. Without the benchmark's templates (`streamer.eval.protocol`, eval
+--protocol) the questions are our own phrasing of what they ask: REC "How many
+times did they <activity>?" (a number), SSR "is this step being performed now?"
+and CRR "can the question be answered yet?" (yes / no; type 1 means yes); with
+them, each question goes to the backend as the template the benchmark fills.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 from streamer.errors import StreamerError
 from streamer.eval.locate import VideoRoot
+from streamer.eval.protocol import Templates, ovo_prompt
 from streamer.eval.records import parse_json, read_text, record
 from streamer.eval.types import Benchmark, EvalQuestion, EvalVideo
 
@@ -55,7 +57,7 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-def to_questions(r: dict[str, Any]) -> list[EvalQuestion]:
+def to_questions(r: dict[str, Any], templates: Templates | None = None) -> list[EvalQuestion]:
     """One record as its questions: one multiple-choice question, or one per forward probe."""
     task = str(r["task"])
     category = CATEGORY_OF.get(task)
@@ -67,10 +69,11 @@ def to_questions(r: dict[str, Any]) -> list[EvalQuestion]:
         gt = int(r["gt"])
         if not 0 <= gt < len(options):
             raise ValueError(f"gt {gt} is no option")
+        question = str(r["question"])
         return [
             EvalQuestion(
                 qid=rid,
-                question=str(r["question"]),
+                question=question,
                 at=float(r["realtime"]),
                 answer=options[gt],
                 options=options,
@@ -78,12 +81,17 @@ def to_questions(r: dict[str, Any]) -> list[EvalQuestion]:
                 answer_type=category,
                 sub_type=task,
                 scoring="choice",
+                prompt=ovo_prompt(templates, task, question, options) if templates else None,
             )
         ]
-    return [_probe(rid, task, i, r, p) for i, p in enumerate(r["test_info"])]
+    return [_probe(rid, task, i, r, p, templates) for i, p in enumerate(r["test_info"])]
 
 
-def _probe(rid: str, task: str, i: int, r: dict[str, Any], p: dict[str, Any]) -> EvalQuestion:
+def _probe(
+    rid: str, task: str, i: int, r: dict[str, Any], p: dict[str, Any], t: Templates | None
+) -> EvalQuestion:
+    # what the benchmark's template is filled with: the activity, the step, the question
+    filler = str(r["activity"] if task == "REC" else p["step"] if task == "SSR" else r["question"])
     if task == "REC":
         question, answer, scoring = (
             f"How many times did they {r['activity']}?",
@@ -104,6 +112,7 @@ def _probe(rid: str, task: str, i: int, r: dict[str, Any], p: dict[str, Any]) ->
         answer_type="forward",
         sub_type=task,
         scoring=scoring,
+        prompt=ovo_prompt(t, task, filler) if t else None,
     )
 
 
@@ -113,12 +122,14 @@ def _yes(kind: object) -> str:
     return "Yes" if kind == 1 else "No"
 
 
-def load_ovo_bench(annotations: str | Path, video_root: str | Path | None) -> Benchmark:
+def load_ovo_bench(
+    annotations: str | Path, video_root: str | Path | None, templates: Templates | None = None
+) -> Benchmark:
     """Every record, grouped into one stream per video; videos not found are counted."""
     groups: dict[str, list[EvalQuestion]] = defaultdict(list)
     for i, r in enumerate(read_records(annotations)):
         with record(f"OVO-Bench record {i}"):
-            groups[str(r["video"])] += to_questions(r)
+            groups[str(r["video"])] += to_questions(r, templates)
     root = VideoRoot(video_root)
     bench = Benchmark("ovo-bench", [], annotations=[str(annotations)])
     for video, questions in sorted(groups.items()):

@@ -132,6 +132,17 @@ def file_entry(role: str, path: Path) -> dict[str, Any]:
     return entry
 
 
+def annotation_hashes(paths: list[str]) -> dict[str, str]:
+    """The sha256 of each annotation file read (a folder: each of its *.json), so a revised
+    file is visible in the report."""
+    out = {}
+    for p in map(Path, paths):
+        for f in sorted(p.glob("*.json")) if p.is_dir() else [p]:
+            if f.is_file():
+                out[str(f)] = weights.sha256_file(f)
+    return out
+
+
 def provenance(command: list[str] | None, seed: int | None, backend: str) -> dict[str, Any]:
     """Everything above, for the run that is starting now."""
     return {

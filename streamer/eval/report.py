@@ -23,6 +23,7 @@ import numpy as np
 from streamer.eval.baselines import majority_predictions, random_expected
 from streamer.eval.judge import Asked, Judge, Verdict, judge_answers
 from streamer.eval.official import official_scores
+from streamer.eval.provenance import annotation_hashes
 from streamer.eval.scoring import TextScores, judge, text_scores
 from streamer.eval.shards import Shard
 from streamer.eval.types import AnswerRecord, Benchmark, EvalQuestion, VideoRecord
@@ -263,6 +264,10 @@ def build_report(
         "by_answer_type": _groups(rows, lambda r: r.q.answer_type or "(none)"),
         "by_sub_type": _groups(rows, lambda r: f"{r.q.answer_type}/{r.q.sub_type}"),
         **({"official": official} if official is not None else {}),
+        "asked": {  # whose words the questions were in, and the annotation files as read
+            "prompts": bench.prompts or "streamer's own phrasing",
+            "annotations": annotation_hashes(bench.annotations),
+        },
         "judge": judged,
         "latency_s": {
             "first_token": _percentiles([r.a.first_token_s for r in rows]),

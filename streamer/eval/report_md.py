@@ -48,6 +48,7 @@ def render_markdown(r: dict[str, Any]) -> str:
         "",
         _summary(r),
         "",
+        *_asked(r.get("asked")),
         *table(
             ("", "n", "accuracy", "random choice", "majority answer"),
             [
@@ -188,6 +189,14 @@ def _summary(r: dict[str, Any]) -> str:
         f"{look['answers']} were asked with speech heard up to {look['max_s']} s past their "
         "moment (audio comes in 0.2 s chunks)."
     )
+
+
+def _asked(a: dict[str, Any] | None) -> list[str]:
+    """Whose words the questions were asked in, and each annotation file's sha256."""
+    if not a:  # a report written before reports recorded it
+        return []
+    files = "; ".join(f"{f} (sha256 `{h}`)" for f, h in a["annotations"].items())
+    return [f"Questions asked in {a['prompts']}; annotations: {files or 'none recorded'}.", ""]
 
 
 def _latency_memory(r: dict[str, Any]) -> list[str]:

@@ -38,6 +38,8 @@ def prepare(
     """
     out.mkdir(parents=True, exist_ok=True)
     identity = {"benchmark": bench.name, **config.identity()}
+    if bench.prompts:  # answers asked in the benchmark's templates are no resume of ours
+        identity["prompts"] = "benchmark"
     path = out / RUN_FILE
     if path.exists():
         old = read_json(path)

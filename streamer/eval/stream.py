@@ -180,7 +180,8 @@ def ask(
     seen = _seen_until(session, memory)
     held = session.stats()
     held_bytes = memory.stats().bytes_held if memory is not None else None
-    stream = session.ask(q.question, list(q.options) if q.options else None, memory)
+    text = q.prompt or q.question  # the benchmark's template, when the run reads one
+    stream = session.ask(text, list(q.options) if q.options else None, memory)
     try:
         a = stream.result(timeout)
     except TimeoutError:

@@ -8,6 +8,9 @@ part: real-time visual understanding, omni-source, contextual), each a JSON list
      "questions": [{"task_type", "question", "time_stamp": "00:00:50",
                     "options": ["A. ...", "B. ..."], "answer": "B", "required_ability"}]}
 
+Asked in our words (the question, its options beside it), or with `templates`
+(eval --protocol) in the benchmark's own prompt (`streamer.eval.protocol`).
+
 Two settings:
 
 - streaming (the default here): each video is streamed once from its start and
@@ -30,6 +33,7 @@ from typing import Any
 
 from streamer.errors import StreamerError
 from streamer.eval.locate import VideoRoot
+from streamer.eval.protocol import Templates, sb_prompt
 from streamer.eval.records import parse_json, read_text, record
 from streamer.eval.types import Benchmark, EvalQuestion, EvalVideo
 
@@ -72,7 +76,7 @@ def clock(text: str) -> float:
     return seconds
 
 
-def to_question(qid: str, r: dict[str, Any]) -> EvalQuestion:
+def to_question(qid: str, r: dict[str, Any], templates: Templates | None = None) -> EvalQuestion:
     options = tuple(LETTER_PREFIX.sub("", str(o), count=1).strip() for o in r["options"])
     letter = str(r["answer"]).strip().upper()[:1]
     index = ord(letter) - ord("A") if letter.isalpha() else -1
@@ -89,6 +93,9 @@ def to_question(qid: str, r: dict[str, Any]) -> EvalQuestion:
         answer_type=category(task),
         sub_type=task,
         scoring="choice",
+        prompt=sb_prompt(templates, str(r["question"]), [str(o) for o in r["options"]])
+        if templates
+        else None,
     )
 
 
@@ -108,6 +115,7 @@ def load_streamingbench(
     video_root: str | Path | None,
     subset: str = "all",
     context_s: float | None = None,
+    templates: Templates | None = None,
 ) -> Benchmark:
     """The questions of `subset`, one stream per video (or per question and start)."""
     if subset not in SUBSETS:
@@ -126,7 +134,7 @@ def load_streamingbench(
                         subset == "real" and r["task_type"] not in REAL_TIME_TASKS
                     ):
                         continue
-                    q = to_question(f"{f.stem}/{i}/{j}", r)
+                    q = to_question(f"{f.stem}/{i}/{j}", r, templates)
                     start = 0.0 if context_s is None else max(0.0, q.at - context_s)
                     groups[(video, start)].append(q)
     name = "streamingbench" if context_s is None else f"streamingbench-{context_s:g}s"

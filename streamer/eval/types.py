@@ -36,6 +36,7 @@ class EvalQuestion:
     answer_span: tuple[float, float] | None = None  # "time": the stream span the answer names
     window: tuple[float, float] | None = None  # the stretch of stream the question is about
     image_file: str | None = None  # OVBench TAO: the frame the question was written on
+    prompt: str | None = None  # what the backend is asked, when not `question` (a template)
 
     def __post_init__(self) -> None:
         if self.scoring not in SCORINGS:
@@ -99,6 +100,7 @@ class Benchmark:
     missing_videos: list[str] = field(default_factory=list)  # ids not found under the root
     missing_questions: int = 0  # questions of the missing videos
     annotations: list[str] = field(default_factory=list)  # files the questions came from
+    prompts: str = ""  # whose words the backend is asked in: "" ours, else the templates read
 
     @property
     def questions(self) -> int:

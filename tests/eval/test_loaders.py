@@ -121,7 +121,7 @@ def test_a_run_folder_saved_with_the_old_fps_name_resumes(tmp_path: Path) -> Non
     from streamer.eval.runner import prepare
     from streamer.eval.stream import RunConfig
 
-    bench = SimpleNamespace(name="synthetic", annotations=None)
+    bench = SimpleNamespace(name="synthetic", annotations=None, prompts="")
     old = {"benchmark": "synthetic", "memory": "pyramid", "backend": "extractive", "fps": 2.0}
     (tmp_path / "run.json").write_text(json.dumps({"identity": old, "config": {}}))
     info = prepare(tmp_path, bench, RunConfig(sample_fps=2.0))  # type: ignore[arg-type]
@@ -138,7 +138,7 @@ def test_a_run_in_a_given_language_is_another_run(tmp_path: Path) -> None:
     from streamer.eval.runner import prepare
     from streamer.eval.stream import RunConfig
 
-    bench = SimpleNamespace(name="synthetic", annotations=None)
+    bench = SimpleNamespace(name="synthetic", annotations=None, prompts="")
     prepare(tmp_path / "detected", bench, RunConfig())  # type: ignore[arg-type]
     info = prepare(tmp_path / "detected", bench, RunConfig())  # type: ignore[arg-type]
     assert "language" not in info["identity"]
