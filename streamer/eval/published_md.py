@@ -56,10 +56,9 @@ def _streamingbench(s: PublishedScore) -> list[str]:
     rows += [[f"{c} (ours)", str(g["n"]), pct2(g["accuracy"])] for c, g in o["categories"].items()]
     out = table(("task type", "n", "accuracy %"), rows) + [""]
     if s.unanswered:
-        out += [
-            f"{s.unanswered} questions have no response and are not counted, as in count.py.",
-            "",
-        ]
+        n = s.unanswered
+        have = "question has" if n == 1 else "questions have"
+        out += [f"{n} {have} no response: not counted, as in count.py.", ""]
     return out
 
 
@@ -68,6 +67,8 @@ def _changed(s: PublishedScore) -> list[str]:
         return []
     if not s.changed:
         return ["Every item's gold is the same in the results files and the annotations."]
-    out = [f"{len(s.changed)} items' gold differs (scored here by the annotations):", ""]
+    n = len(s.changed)
+    items = "item's gold differs" if n == 1 else "items' gold differs"
+    out = [f"{n} {items} (scored here by the annotations):", ""]
     rows = [[c.qid, c.task, c.results, c.annotations] for c in s.changed]
     return out + table(("item", "task", "results file", "annotations"), rows)
