@@ -35,7 +35,7 @@ from streamer.eval.records import parse_json, read_text, record
 # The fields of a StreamingBench question; any other key is a model's response.
 SB_FIELDS = frozenset(
     {"task_type", "question", "time_stamp", "answer", "options", "required_ability"}
-    | {"ground_truth_time_stamp", "ground_truth_output"}
+    | {"ground_truth_time_stamp", "ground_truth_output", "audio_path", "time"}
 )
 PUBLISHED = ("ovo-bench", "streamingbench")
 

@@ -111,6 +111,7 @@ def test_score_refuses_what_it_cannot_read(
     assert "Give --benchmark ovo-bench or streamingbench with --score." in capsys.readouterr().err
     two = json.loads(SB_RESULTS.read_text())
     two[0]["questions"][0]["GPT-4o"] = "C"
+    two[0]["questions"][0]["audio_path"] = "./audio/sqa/sample_1.wav"  # a field, not a model
     (tmp_path / "two.json").write_text(json.dumps(two))
     assert (
         main(["eval", "--score", str(tmp_path / "two.json"), "--benchmark", "streamingbench"]) == 2
