@@ -24,6 +24,7 @@ annotation file's, and each item whose gold differs is listed.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class Item:
     task: str
     response: str | None
     gold: str
+    where: tuple[str, str] = ("", "")  # backward / real-time: (video file name, question)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,16 @@ class GoldChange:
     annotations: str
 
 
+@dataclass(frozen=True)
+class Renumbered:
+    """A results record whose id another record of the file also has, matched by its video
+    and question to the annotation record it answers (an older annotation file's ids)."""
+
+    results_id: str
+    annotations_id: str
+    task: str
+
+
 @dataclass
 class PublishedScore:
     benchmark: str
@@ -68,6 +80,7 @@ class PublishedScore:
     annotations: str | None = None
     annotations_sha256: str | None = None
     changed: list[GoldChange] = field(default_factory=list)
+    renumbered: list[Renumbered] = field(default_factory=list)
     unanswered: int = 0  # StreamingBench: questions with no response (count.py skips them)
     model: str | None = None
 
@@ -101,8 +114,8 @@ def ovo_items(data: Any, where: str) -> list[Item]:
     for cat in ("backward", "realtime"):
         for i, r in enumerate(data.get(cat) or []):
             with record(f"{where} {cat} item {i}"):
-                reply = _reply(r["response"])
-                items.append(Item(str(r["id"]), str(r["task"]), reply, r["ground_truth"]))
+                reply, where_ = _reply(r["response"]), (Path(r["video"]).name, r["question"])
+                items.append(Item(str(r["id"]), str(r["task"]), reply, r["ground_truth"], where_))
     for i, r in enumerate(data.get("forward") or []):
         with record(f"{where} forward item {i}"):
             task = str(r["task"])
@@ -121,15 +134,33 @@ def _reply(value: Any) -> str | None:
     raise ValueError(f"its response {value!r} is not text")
 
 
-def ovo_golds(annotations: str | Path) -> dict[str, str]:
+@dataclass
+class OvoGolds:
+    """An OVO-Bench annotation file's gold per item id, and the ids of each video's question."""
+
+    gold: dict[str, str] = field(default_factory=dict)
+    ids: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+
+    def match(self, it: Item, taken: set[str]) -> str:
+        """The annotation id of a results record whose id is not its own alone: the record
+        of the same task, video and question, with the same gold where one has it."""
+        free = [i for i in self.ids.get((it.task, *it.where), []) if i not in taken]
+        same = [i for i in free if self.gold[i] == it.gold]
+        return (same or free or [it.qid])[0]
+
+
+def ovo_golds(annotations: str | Path) -> OvoGolds:
     """Each item's gold in an OVO-Bench annotation file, by the ids results files use."""
     from streamer.eval.ovo_bench import read_records, to_questions
 
-    golds: dict[str, str] = {}
+    out = OvoGolds()
     for i, r in enumerate(read_records(annotations)):
         with record(f"OVO-Bench record {i}"):
-            golds.update({q.qid: ovo_gold(q) for q in to_questions(r)})
-    return golds
+            out.gold.update({q.qid: ovo_gold(q) for q in to_questions(r)})
+            if "options" in r:
+                key = (str(r["task"]), Path(str(r["video"])).name, str(r["question"]))
+                out.ids.setdefault(key, []).append(str(r["id"]))
+    return out
 
 
 def sb_questions(data: Any, where: str) -> list[dict[str, Any]]:
@@ -167,15 +198,25 @@ def _sb_response(value: Any) -> str | None:
 
 def score_ovo(results: list[Path], annotations: str | None) -> PublishedScore:
     items = [it for f in results for it in ovo_items(_load(f, "OVO-Bench results"), str(f))]
-    golds = ovo_golds(annotations) if annotations else {}
-    changed, hits = [], []
+    golds = ovo_golds(annotations) if annotations else OvoGolds()
+    # Published files made with an older annotation file can hold two records under one
+    # id (Gemini's EPM 192: the questions now 192 and 194); those are matched by question.
+    shared = {q for q, n in Counter(it.qid for it in items).items() if n > 1}
+    taken: set[str] = set()
+    changed, renumbered, hits = [], [], []
     for it in items:
-        gold = golds.get(it.qid, it.gold)
+        qid = golds.match(it, taken) if it.qid in shared and golds.gold else it.qid
+        taken.add(qid)
+        if qid != it.qid:
+            renumbered.append(Renumbered(it.qid, qid, it.task))
+        gold = golds.gold.get(qid, it.gold)
         if gold != it.gold:
-            changed.append(GoldChange(it.qid, it.task, it.gold, gold))
+            changed.append(GoldChange(qid, it.task, it.gold, gold))
         hits.append((it.task, ovo_item_right(it.task, gold, it.response)))
     official = {"scorer": "OVO-Bench score.py rules on each published response", **ovo_table(hits)}
-    return PublishedScore("ovo-bench", [str(f) for f in results], official, changed=changed)
+    score = PublishedScore("ovo-bench", [str(f) for f in results], official, changed=changed)
+    score.renumbered = renumbered
+    return score
 
 
 def score_streamingbench(

@@ -33,7 +33,7 @@ def render_published(s: PublishedScore) -> str:
         head += ["gold: the results files' own (no --annotations given)"]
     head += ["", f"{s.official['scorer']}.", ""]
     body = _ovo(s.official) if s.benchmark == "ovo-bench" else _streamingbench(s)
-    return "\n".join(head + body + _changed(s)) + "\n"
+    return "\n".join(head + body + _renumbered(s) + _changed(s)) + "\n"
 
 
 def _tasks(o: dict[str, Any]) -> list[list[str]]:
@@ -72,3 +72,14 @@ def _changed(s: PublishedScore) -> list[str]:
     out = [f"{n} {items} (scored here by the annotations):", ""]
     rows = [[c.qid, c.task, c.results, c.annotations] for c in s.changed]
     return out + table(("item", "task", "results file", "annotations"), rows)
+
+
+def _renumbered(s: PublishedScore) -> list[str]:
+    if not s.renumbered:
+        return []
+    pairs = ", ".join(f"{r.task} {r.results_id} -> {r.annotations_id}" for r in s.renumbered)
+    return [
+        f"{len(s.renumbered)} records share an id with another record of the results files; "
+        f"each is matched by its video and question to the annotation record it answers: {pairs}.",
+        "",
+    ]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from streamer.eval.published import GoldChange, score_published
+from streamer.eval.published import GoldChange, Renumbered, score_published
 from tests.eval.conftest import ASSETS
 
 OVO_RESULTS = ASSETS / "ovo-bench-results-sample.json"
@@ -138,3 +138,24 @@ def test_a_reply_in_a_list_is_read_as_its_text(
     assert main(["eval", "--score", str(tmp_path / "odd.json"), "--benchmark", "ovo-bench"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "realtime item 0 does not fit" in err
+
+
+def test_a_shared_id_is_matched_by_its_question(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Results made with an older annotation file can hold two records under one id (OVO-Bench's
+    Gemini EPM 192: the questions now numbered 192 and 194): each is scored against its own."""
+    annotations = json.loads(OVO_ANNOTATIONS.read_text())
+    later = {**annotations[0], "id": 7, "realtime": 8, "gt": 1}  # the same question asked later
+    (tmp_path / "annotations.json").write_text(json.dumps([*annotations, later]))
+    results = json.loads(OVO_RESULTS.read_text())
+    twin = {**results["backward"][0], "response": "B", "ground_truth": "B"}  # id 0 again
+    results["backward"].append(twin)
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    s = score_published("ovo-bench", tmp_path / "results.json", str(tmp_path / "annotations.json"))
+    assert s.renumbered == [Renumbered("0", "7", "EPM")]
+    assert s.changed == [GoldChange("1", "ASI", "B", "A")]  # the twin's gold is its own: B
+    assert s.official["tasks"]["EPM"] == {"n": 2, "accuracy": 1.0}
+    argv = ["eval", "--score", str(tmp_path / "results.json"), "--benchmark", "ovo-bench"]
+    assert main([*argv, "--annotations", str(tmp_path / "annotations.json")]) == 0
+    assert "to the annotation record it answers: EPM 0 -> 7." in capsys.readouterr().out
