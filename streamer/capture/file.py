@@ -48,6 +48,7 @@ class _Pass:
     audio_sent: int = 0  # samples emitted in this pass
     end: float = 0.0  # stream time just after the last item of this pass
     damaged: int = 0  # packets that could not be decoded or read in this pass
+    cut_off: str = ""  # why a network stream stopped delivering in this pass ("" if it did not)
 
 
 class FileSource(Source):
@@ -187,7 +188,9 @@ class FileSource(Source):
             return False
         if p.damaged and p.end <= p.offset:
             raise SourceError(self._cannot_decode("no packet could be decoded"))
-        if p.damaged:
+        if p.cut_off:
+            self._stopped_early(p)
+        elif p.damaged:
             self._ends_early(p)
         return True
 
@@ -205,8 +208,9 @@ class FileSource(Source):
     def _read_failed(self, e: BaseException, p: _Pass) -> None:
         """A read error ends the pass where it is if something was decoded, else is raised."""
         if p.end > p.offset:
-            if isinstance(e, OSError) and e.errno == errno.EIO and self._target.network:
-                return  # a live HTTP stream without a length ends with EIO: that is its end
+            if self._target.network:  # something was seen: keep it, say where and why it stopped
+                p.cut_off = _why_stopped(e)
+                return
             if not self._target.network:
                 p.damaged += 1  # a damaged or cut file: keep what was read before
                 return
@@ -230,6 +234,21 @@ class FileSource(Source):
         self._warn(
             f"{os.path.basename(self.path)} ends early at {format_clock(end)}{length}: "
             "the rest of the file is damaged or missing, so what came before it was kept.",
+            p.end,
+        )
+
+    def _stopped_early(self, p: _Pass) -> None:
+        """Say once where and why a network stream stopped, unless it reached its stated end."""
+        end = p.end - p.offset
+        if self.duration is None and p.cut_off == LOST:
+            return  # a live HTTP stream without a length ends with EIO: that is its end
+        if self._noted or (self.duration is not None and end >= self.duration - END_SLACK):
+            return
+        self._noted = True
+        length = f" of {format_clock(self.duration)}" if self.duration else ""
+        self._warn(
+            f"The stream stopped at {format_clock(end)}{length} ({p.cut_off}); "
+            "what came before it was kept.",
             p.end,
         )
 
@@ -321,6 +340,18 @@ def _scaled(w: int, h: int, max_side: int | None) -> tuple[int, int]:
         return w, h
     s = max_side / max(w, h)
     return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
+
+
+STALLED = f"the server sent nothing for {READ_TIMEOUT:.0f} s"
+LOST = "the connection was lost"
+
+
+def _why_stopped(e: BaseException) -> str:
+    """Why a network read failed, in a few words: a stall (the read timed out) or a loss."""
+    timed_out = getattr(e, "errno", 0) == errno.ETIMEDOUT
+    if isinstance(e, (av.error.ExitError, TimeoutError)) or timed_out:
+        return STALLED  # PyAV's read timeout interrupts the read: FFmpeg's "immediate exit"
+    return LOST
 
 
 def _reason(e: BaseException) -> str:
