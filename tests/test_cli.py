@@ -262,6 +262,7 @@ def test_ask_against_a_server_that_stalls_answers_from_what_it_saw(monkeypatch, 
     from tests.capture.servers import MediaServer
 
     monkeypatch.setattr(file, "READ_TIMEOUT", 2.0)
+    monkeypatch.setitem(file.FileSource.__init__.__kwdefaults__, "max_attempts", 1)
     stall = int(DEMO.stat().st_size * 0.4)  # about 0:20 of 1:12
     with MediaServer(DEMO.parent, stall_after=stall) as server:
         code = main(["ask", server.url(DEMO.name), "-q", "What did the sign say about the gate?"])

@@ -102,3 +102,25 @@ def zero_mdat(path: Path) -> int:
         pos += size
     path.write_bytes(bytes(data))
     return zeroed
+
+
+def write_hls(source: Path, playlist: Path, segment_seconds: int = 4) -> None:
+    """`source`'s packets remuxed into an HLS VOD playlist with MPEG-TS segments beside it."""
+    options = {
+        "hls_time": str(segment_seconds),
+        "hls_playlist_type": "vod",
+        "hls_segment_filename": str(playlist.with_name(playlist.stem + "%03d.ts")),
+    }
+    with (
+        av.open(str(source)) as src,
+        av.open(str(playlist), "w", format="hls", options=options) as out,
+    ):
+        pairs = {
+            s.index: out.add_stream_from_template(s)
+            for s in (src.streams.video[0], src.streams.audio[0])
+        }
+        for packet in src.demux(*[s for s in src.streams if s.index in pairs]):
+            if packet.dts is None:  # the demuxer's empty packet at the end
+                continue
+            packet.stream = pairs[packet.stream.index]
+            out.mux(packet)
