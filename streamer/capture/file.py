@@ -25,12 +25,15 @@ from streamer.capture.playback import (
     LOST,
     Pass,
     check_local_file,
+    ends_early_note,
     error_words,
     scaled,
+    stopped_note,
     why_stopped,
 )
 from streamer.capture.queue import Policy, StreamQueue
 from streamer.capture.redial import MAX_BACKOFF, NETWORK_ATTEMPTS, Redial
+from streamer.capture.rotation import upright_rgb
 from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
@@ -312,23 +315,12 @@ class FileSource(Source):
         if self._noted or (self.duration is not None and end >= self.duration - END_SLACK):
             return
         self._noted = True
-        length = f" of {format_clock(self.duration)}" if self.duration else ""
-        self._warn(
-            f"{os.path.basename(self.path)} ends early at {format_clock(end)}{length}: "
-            "the rest of the file is damaged or missing, so what came before it was kept.",
-            p.end,
-        )
+        self._warn(ends_early_note(os.path.basename(self.path), end, self.duration), p.end)
 
     def _stopped_early(self, p: Pass, attempts: int) -> None:
         """Say where and why a network stream stopped for good."""
-        end = p.end - p.offset
-        length = f" of {format_clock(self.duration)}" if self.duration else ""
-        tries = f"{attempts} attempt{'s' if attempts != 1 else ''} to reconnect"
-        self._warn(
-            f"The stream stopped at {format_clock(end)}{length} ({p.cut_off}) and did not "
-            f"come back after {tries}; what came before it was kept.",
-            p.end,
-        )
+        note = stopped_note(p.end - p.offset, self.duration, p.cut_off, attempts)
+        self._warn(note, p.end)
 
     def _video(self, frame: Any, p: Pass) -> bool:
         if frame.time is None:
@@ -350,7 +342,9 @@ class FileSource(Source):
         w, h = scaled(frame.width, frame.height, self.max_side)
         if (w, h) != (frame.width, frame.height):
             frame = frame.reformat(width=w, height=h)
-        image = frame.to_ndarray(format="rgb24")
+        image = upright_rgb(frame)
+        if (image.shape[1], image.shape[0]) != (w, h):  # a quarter turn: the size as shown
+            self._set(width=image.shape[1], height=image.shape[0])
         if not self._pace(t):
             return False
         item = Frame(t=t, wall=self._wall(), seq=self._seq, image=image)

@@ -12,6 +12,7 @@ import av
 
 from streamer.errors import SourceError
 from streamer.manifest import MANIFEST_FILE
+from streamer.timeref import format_clock
 
 LOST = "the connection was lost"
 
@@ -38,6 +39,25 @@ class Pass:
     def seen(self) -> bool:
         """Something of the stream was decoded (in this pass or before a reconnect)."""
         return self.resumed or self.end > self.offset
+
+
+def ends_early_note(name: str, end: float, duration: float | None) -> str:
+    """What a damaged or cut file that stops at `end` (of `duration`) s is told as."""
+    length = f" of {format_clock(duration)}" if duration else ""
+    return (
+        f"{name} ends early at {format_clock(end)}{length}: "
+        "the rest of the file is damaged or missing, so what came before it was kept."
+    )
+
+
+def stopped_note(end: float, duration: float | None, why: str, attempts: int) -> str:
+    """What a network stream that stopped at `end` s and did not come back is told as."""
+    length = f" of {format_clock(duration)}" if duration else ""
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''} to reconnect"
+    return (
+        f"The stream stopped at {format_clock(end)}{length} ({why}) and did not "
+        f"come back after {tries}; what came before it was kept."
+    )
 
 
 def check_local_file(path: str) -> None:

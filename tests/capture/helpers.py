@@ -124,3 +124,25 @@ def write_hls(source: Path, playlist: Path, segment_seconds: int = 4) -> None:
                 continue
             packet.stream = pairs[packet.stream.index]
             out.mux(packet)
+
+
+def write_phone_clip(upright: Path, path: Path) -> None:
+    """`upright` (a portrait clip) stored as a phone stores it: each frame on its side
+    (turned a quarter counter-clockwise: landscape pixels) and a display matrix saying to
+    turn it a quarter clockwise (ffprobe: "rotation of -90.00 degrees", the old `rotate=90`
+    tag). The moov goes first (faststart), as a phone's upload or a web server has it."""
+    with (
+        av.open(str(upright)) as src,
+        av.open(str(path), "w", options={"movflags": "faststart"}) as out,
+    ):
+        vin = src.streams.video[0]
+        video = out.add_stream("libx264", rate=vin.average_rate, options={"preset": "ultrafast"})
+        video.width, video.height = vin.codec_context.height, vin.codec_context.width
+        video.pix_fmt = "yuv420p"
+        video.set_display_rotation(-90)  # FFmpeg counts counter-clockwise
+        for frame in src.decode(vin):
+            sideways = np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24"), k=1))
+            turned = av.VideoFrame.from_ndarray(sideways, format="rgb24")
+            turned.pts, turned.time_base = frame.pts, frame.time_base
+            out.mux(video.encode(turned))
+        out.mux(video.encode(None))
