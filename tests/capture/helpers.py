@@ -111,15 +111,21 @@ def write_hls(source: Path, playlist: Path, segment_seconds: int = 4) -> None:
         "hls_playlist_type": "vod",
         "hls_segment_filename": str(playlist.with_name(playlist.stem + "%03d.ts")),
     }
-    with (
-        av.open(str(source)) as src,
-        av.open(str(playlist), "w", format="hls", options=options) as out,
-    ):
-        pairs = {
-            s.index: out.add_stream_from_template(s)
-            for s in (src.streams.video[0], src.streams.audio[0])
-        }
-        for packet in src.demux(*[s for s in src.streams if s.index in pairs]):
+    with av.open(str(playlist), "w", format="hls", options=options) as out:
+        _remux(source, out)
+
+
+def write_ts(source: Path, path: Path) -> None:
+    """`source`'s video and audio packets remuxed into one MPEG-TS file (a live feed's format)."""
+    with av.open(str(path), "w", format="mpegts") as out:
+        _remux(source, out)
+
+
+def _remux(source: Path, out: av.container.OutputContainer) -> None:
+    with av.open(str(source)) as src:
+        kept = [s for s in src.streams if s.type in ("video", "audio")]
+        pairs = {s.index: out.add_stream_from_template(s) for s in kept}
+        for packet in src.demux(*kept):
             if packet.dts is None:  # the demuxer's empty packet at the end
                 continue
             packet.stream = pairs[packet.stream.index]

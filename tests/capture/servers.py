@@ -29,11 +29,17 @@ class MediaServer:
     """Serves one folder on 127.0.0.1; `kill` and `revive` take it down and back up."""
 
     def __init__(
-        self, root: Path, *, rate: float | None = None, stall_after: int | None = None
+        self,
+        root: Path,
+        *,
+        rate: float | None = None,
+        stall_after: int | None = None,
+        live: bool = False,
     ) -> None:
         self.root = Path(root)
         self.rate = rate  # bytes per second per connection; None: as fast as it goes
         self.stall_after = stall_after  # bytes of a response after which it sends nothing more
+        self.live = live  # no length, no ranges: a body that ends when the connection closes
         self.alive = threading.Event()
         self.requests: list[str] = []  # "GET /clip.mp4 bytes=0-" per request served
         self._conns: set[socket.socket] = set()
@@ -110,7 +116,7 @@ def _handler(owner: MediaServer) -> type[http.server.BaseHTTPRequestHandler]:
                 return
             size = os.path.getsize(path)
             start, end = 0, size - 1
-            m = RANGE_RE.fullmatch(self.headers.get("Range", ""))
+            m = None if owner.live else RANGE_RE.fullmatch(self.headers.get("Range", ""))
             owner.requests.append(f"GET {self.path} {self.headers.get('Range', '')}".strip())
             if m:
                 start = int(m.group(1))
@@ -119,9 +125,13 @@ def _handler(owner: MediaServer) -> type[http.server.BaseHTTPRequestHandler]:
                 self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
             else:
                 self.send_response(200)
-            self.send_header("Accept-Ranges", "bytes")
             self.send_header("Content-Type", TYPES.get(path.suffix, "application/octet-stream"))
-            self.send_header("Content-Length", str(end - start + 1))
+            if owner.live:  # like a live MPEG-TS feed: read until the server closes
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Accept-Ranges", "bytes")
+                self.send_header("Content-Length", str(end - start + 1))
             self.end_headers()
             self._send(path, start, end + 1)
 

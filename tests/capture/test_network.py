@@ -7,13 +7,14 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from streamer.capture import FileSource, file
 from streamer.errors import SourceError
 from streamer.session_config import SessionStats
-from streamer.types import StatusKind
-from tests.capture.helpers import drain, write_hls
+from streamer.types import EndOfStream, Frame, StatusKind
+from tests.capture.helpers import drain, write_hls, write_ts
 from tests.capture.servers import MediaServer
 from tests.conftest import DEMO
 from ui.controller import STATUS_WORDS, LiveState
@@ -128,3 +129,43 @@ def test_rtsp_goes_over_tcp_unless_udp_is_asked_for():
     assert udp._target.options["rtsp_transport"] == "udp"
     with pytest.raises(SourceError, match="rtsp_transport must be one of tcp, udp"):
         FileSource("rtsp://127.0.0.1:9/cam", rtsp_transport="http")
+
+
+def take_for(src: FileSource, seconds: float) -> list[Frame]:
+    """The frames a started source gives in `seconds` of wall time (then it is stopped)."""
+    frames: list[Frame] = []
+    until = time.monotonic() + seconds
+    try:
+        while time.monotonic() < until:
+            item = src.queue.get(timeout=1.0)
+            if isinstance(item, EndOfStream):
+                break
+            if isinstance(item, Frame):
+                frames.append(item)
+    finally:
+        src.stop()
+    return frames
+
+
+def test_a_live_stream_comes_back_after_the_gap(tmp_path):
+    """A feed with no length (MPEG-TS over HTTP, no Content-Length) whose server restarts
+    and starts its clock again: stream time runs on across the gap, which is counted."""
+    write_ts(DEMO, tmp_path / "live.ts")
+    before, _, _ = drain(FileSource(str(tmp_path / "live.ts"), audio=False))
+    with MediaServer(tmp_path, rate=60_000, live=True) as server:
+        src = FileSource(server.url("live.ts"), audio=False)
+        restarting = restart_after(server, down_at=2.0, down_for=2.0)
+        frames = take_for(src.start(), 7.0)
+        restarting.join(10)
+    assert src.duration is None  # live: nothing to seek back to
+    times = [f.t for f in frames]
+    steps = np.diff(times)
+    assert (steps > 0).all()  # monotonic, though the restarted feed began again at 0
+    jumps = np.nonzero(steps > 1.0)[0]
+    assert len(jumps) == 1
+    cut = int(jumps[0]) + 1
+    stats = src.stats()
+    assert stats.reconnects == 1 and 1.9 < stats.gap_seconds < 6.0
+    assert steps[cut - 1] == pytest.approx(stats.gap_seconds, abs=0.5)  # the gap, in stream time
+    assert times[:cut] == pytest.approx([f.t for f in before[:cut]])  # nothing before it lost
+    assert len(frames) - cut > 10  # and it went on after
