@@ -270,14 +270,16 @@ class FileSource(Source):
         if p.damaged and not p.seen:
             raise SourceError(self._cannot_decode("no packet could be decoded"))
         if self._target.network and not p.cut_off and p.seen and self._short(p):
-            p.cut_off = LOST  # e.g. HLS: segments that cannot be fetched are skipped to the end
+            # HLS skips segments it cannot fetch to the end; RTSP ends cleanly when its server
+            # goes: short of a stated length, or with none (live), a stream's end is a cut
+            p.cut_off = LOST
         if p.damaged and not p.cut_off:
             self._ends_early(p)
         return True
 
     def _short(self, p: Pass) -> bool:
-        """The pass stopped before the stream's stated length."""
-        return self.duration is not None and p.end - p.offset < self.duration - END_SLACK
+        """The pass stopped before the stream's stated length, or the stream states none."""
+        return self.duration is None or p.end - p.offset < self.duration - END_SLACK
 
     def _decode(self, packet: Any, p: Pass) -> list[Any]:
         """The packet's frames; none for a damaged packet (the rest of the file may be fine)."""
