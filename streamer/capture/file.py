@@ -186,7 +186,7 @@ class FileSource(Source):
         if cut.emitted:
             self._redial.flowing()
         self._set(state="reconnecting")
-        where = format_clock(cut.end - cut.offset)
+        where = format_clock(self._where(cut))
         self._event(StatusKind.RECONNECTING, cut.end, f"stopped at {where} ({cut.cut_off})")
         if not self._redial.reopen(self._reopen):
             if not self.stop_event.is_set():
@@ -203,8 +203,10 @@ class FileSource(Source):
     def _resume(self, cut: Pass, gap: float) -> Pass:
         """The pass after a reconnect: a file goes on where it was, a live stream after the gap."""
         if self.duration is None:  # live: it went on without us; its clock may have restarted
-            offset = cut.end + gap
-            return Pass(offset, offset, video_from=offset, audio_from=offset, resumed=True)
+            offset = cut.end + gap  # end=offset: a pass cut before any frame keeps its place
+            return Pass(
+                offset, offset, end=offset, video_from=offset, audio_from=offset, resumed=True
+            )
         if self._pace_t0 is not None:
             self._pace_t0 += gap  # the outage is not made up for by playing fast
         t = cut.audio_to if self._vstream is None else min(cut.video_to, cut.end)
@@ -277,6 +279,10 @@ class FileSource(Source):
             self._ends_early(p)
         return True
 
+    def _where(self, p: Pass) -> float:
+        """Where a pass stopped: in the file (a loop starts it again), or in the live stream."""
+        return p.end - p.offset if self.duration is not None else p.end
+
     def _short(self, p: Pass) -> bool:
         """The pass stopped before the stream's stated length, or the stream states none."""
         return self.duration is None or p.end - p.offset < self.duration - END_SLACK
@@ -321,7 +327,7 @@ class FileSource(Source):
 
     def _stopped_early(self, p: Pass, attempts: int) -> None:
         """Say where and why a network stream stopped for good."""
-        note = stopped_note(p.end - p.offset, self.duration, p.cut_off, attempts)
+        note = stopped_note(self._where(p), self.duration, p.cut_off, attempts)
         self._warn(note, p.end)
 
     def _video(self, frame: Any, p: Pass) -> bool:
