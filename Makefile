@@ -17,7 +17,10 @@ LATEST := .venv-latest
 RUN_DEBS := libportaudio2 libgl1 libglib2.0-0
 # pulseaudio + libasound2-plugins: the clocked fake microphone (a null sink recorded
 # through PortAudio's pulse device) that the camera + microphone tests play speech into.
-TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver opencv-doc pulseaudio pulseaudio-utils libasound2-plugins
+# python3-gi + gir1.2-gst-rtsp-server-1.0 + gstreamer1.0-plugins-*: the RTSP server that the
+# reconnect test restarts (tests/capture/rtsp_server.py, run with Debian's python3).
+TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver opencv-doc pulseaudio pulseaudio-utils libasound2-plugins \
+	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 DEMO := assets/demo.mp4
 # llama-cpp-python is source-only: a CPU build with no curl, tests, examples or server (~7 min).
 LLAMA_CMAKE := -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF

@@ -133,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
                 save_dir=args.save,
             )
         ).start()
+    told: set[str] = set()  # the stream's own note (an early end) is said once
     try:
         for q in questions:
             if session.source is not None:
@@ -140,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
                 _replay(session, at, args.quiet)
                 if note:
                     print(note, file=sys.stderr)
+                _tell_stream_note(session, told)
             stream = session.ask(q["question"], q.get("options"))
             if not args.json:
                 print(f"[{format_clock(stream.question.asked_at)}] Q: {q['question']}")
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
                     print(token, end="", flush=True)
                 print()
             answer = stream.result(timeout=600)
-            _report(answer, args.json, q)
+            _report(answer, args.json, q, next(iter(told), None))
     finally:
         session.stop()
     return 0
@@ -166,6 +168,14 @@ def _within(session: Session, at: float | None) -> tuple[float | None, str | Non
     return at, None
 
 
+def _tell_stream_note(session: Session, told: set[str]) -> None:
+    """Print the source's note (a cut file, a stream that stopped early) the first time."""
+    source = session.source.stats() if session.source is not None else None
+    if source is not None and source.note and source.note not in told:
+        told.add(source.note)
+        print(f"warning: {source.note}", file=sys.stderr)
+
+
 def _replay(session: Session, at: float | None, quiet: bool) -> None:
     total = at if at is not None else session.duration
     progress = StreamProgress(total, enabled=not quiet, desc="replay").poll(session.stream_time)
@@ -175,7 +185,7 @@ def _replay(session: Session, at: float | None, quiet: bool) -> None:
         progress.close()
 
 
-def _report(answer: Answer, as_json: bool, q: dict[str, Any]) -> None:
+def _report(answer: Answer, as_json: bool, q: dict[str, Any], stream_note: str | None) -> None:
     if as_json:
         out: dict[str, Any] = {
             "question": answer.question,
@@ -194,6 +204,8 @@ def _report(answer: Answer, as_json: bool, q: dict[str, Any]) -> None:
             out["option_index"] = answer.option_index
         if answer.error:
             out["error"] = answer.error
+        if stream_note:  # the answer was made from a stream that ended early
+            out["stream_note"] = stream_note
         print(json.dumps(out), flush=True)
         return
     for e in answer.evidence:

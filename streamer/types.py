@@ -97,6 +97,7 @@ class SourceStats:
     height: int = 0
     fps: float = 0.0  # nominal frame rate of the source (after sampling)
     reconnects: int = 0
+    gap_seconds: float = 0.0  # time without data between losing a stream and getting it back
     error: str | None = None
     note: str | None = None  # a warning kept for the user: "the file ends early at 0:25 ..."
     extra: dict[str, float] = field(default_factory=dict)

@@ -240,3 +240,34 @@ def test_compare_shares_one_replay_unless_it_cannot() -> None:
     assert shared("--separate") == []
     assert shared("--ray") == []
     assert "--separate" in launch("eval", "--help").stdout
+
+
+def test_ask_on_a_cut_file_says_it_ends_early(tmp_path):
+    """A 72 s recording cut in half is answered from its first half, and says so."""
+    data = DEMO.read_bytes()
+    cut = tmp_path / "half.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    q = "What did the sign say about the gate?"
+    r = launch("ask", str(cut), "-q", q, "--json", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    assert "GATE 7" in out["answer"]
+    assert "half.mp4 ends early at 0:" in out["stream_note"] and "of 1:12" in out["stream_note"]
+    assert f"warning: {out['stream_note']}" in r.stderr.splitlines()
+
+
+def test_ask_against_a_server_that_stalls_answers_from_what_it_saw(monkeypatch, capsys):
+    from cli.main import main
+    from streamer.capture import file
+    from tests.capture.servers import MediaServer
+
+    monkeypatch.setattr(file, "READ_TIMEOUT", 2.0)
+    monkeypatch.setitem(file.FileSource.__init__.__kwdefaults__, "max_attempts", 1)
+    stall = int(DEMO.stat().st_size * 0.4)  # about 0:20 of 1:12
+    with MediaServer(DEMO.parent, stall_after=stall) as server:
+        code = main(["ask", server.url(DEMO.name), "-q", "What did the sign say about the gate?"])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-2000:]
+    assert "GATE 7" in out  # shown at 0:03, before the stall
+    assert "warning: The stream stopped at 0:" in err and "of 1:12" in err
+    assert "cannot be reached" not in err

@@ -68,7 +68,7 @@ STATUS_WORDS = {  # how the live view's status line says what the source reporte
     StatusKind.RECONNECTED: "reconnected: {message}",
     StatusKind.WARNING: "{message}",  # e.g. "No sound: ..." of a camera without its microphone
     StatusKind.ERROR: "source error: {message}",
-    StatusKind.END_OF_STREAM: "end of stream",
+    StatusKind.END_OF_STREAM: "end of stream: {message}",  # with the note of an early end
 }
 
 

@@ -73,6 +73,10 @@ def _health(live: LiveState) -> str:
         if src is not None:
             parts.append(f"{src.fps:.0f} fps in" if src.fps else "fps —")
             parts.append(f"{src.frames_dropped} dropped")
+            if src.reconnects:  # a camera or network stream that came back: how long it was away
+                times = "once" if src.reconnects == 1 else f"{src.reconnects}×"
+                missed = f", {src.gap_seconds:.1f} s missed" if src.gap_seconds else ""
+                parts.append(f"reconnected {times}{missed}")
             if src.extra.get("sound") == 0.0:  # a camera whose microphone is missing or lost
                 parts.append('<span class="sv-nosound">no sound</span>')
         if p is not None:

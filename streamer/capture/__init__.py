@@ -16,7 +16,10 @@ from streamer.capture.file import FileSource
 from streamer.capture.queue import Policy, StreamQueue
 from streamer.errors import SourceError
 
-FILE_OPTIONS = {"pace", "speed", "start", "fps", "loop", "video", "audio", "max_side", "clock"}
+FILE_OPTIONS = {
+    *("pace", "speed", "start", "fps", "loop", "video", "audio", "max_side", "clock"),
+    *("max_attempts", "max_backoff", "rtsp_transport"),  # network streams
+}
 WEBCAM_OPTIONS = {"fps", "max_side", "clock", "max_attempts", "max_backoff"}
 MIC_OPTIONS = {"clock"}
 

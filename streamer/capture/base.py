@@ -207,5 +207,6 @@ class Source(abc.ABC):
             try:
                 self._close()
             finally:
-                self._event(StatusKind.END_OF_STREAM, self._stats.video_seconds, marker.reason)
+                # the note (a cut file, a stream that stopped) is the last word on the status line
+                self._event(StatusKind.END_OF_STREAM, self._stats.video_seconds, marker.note or "")
                 self.queue.close(marker)

@@ -10,11 +10,10 @@ live (DROP_OLDEST policy).
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import math
 import os
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import av
@@ -22,13 +21,24 @@ import numpy as np
 
 from models.protocols import SAMPLE_RATE
 from streamer.capture.base import Source
+from streamer.capture.playback import (
+    LOST,
+    Pass,
+    check_local_file,
+    ends_early_note,
+    error_words,
+    scaled,
+    stopped_note,
+    why_stopped,
+)
 from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.redial import MAX_BACKOFF, NETWORK_ATTEMPTS, Redial
+from streamer.capture.rotation import upright_rgb
 from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
-from streamer.manifest import MANIFEST_FILE
 from streamer.timeref import format_clock
-from streamer.types import AudioChunk, Frame
+from streamer.types import AudioChunk, Frame, StatusKind
 
 AUDIO_CHUNK_SAMPLES = 3200  # 0.2 s at 16 kHz: small enough for VAD, few enough for the queue
 OPEN_TIMEOUT = 10.0  # seconds to open a network stream before giving up
@@ -36,18 +46,9 @@ READ_TIMEOUT = 10.0  # seconds without data from a network stream before giving 
 PACES = ("none", "realtime")
 MAX_DAMAGED_PACKETS = 50  # undecodable packets before the first frame: not a playable file
 END_SLACK = 1.0  # seconds: a damaged file that stops this close to its length ends normally
-
-
-@dataclass
-class _Pass:
-    """State of one pass over the file (a loop makes several)."""
-
-    offset: float  # added to every stream time, so looping stays monotonic
-    next_sample: float  # stream time of the next frame to keep when sampling
-    audio_t0: float | None = None  # stream time of the first resampled sample
-    audio_sent: int = 0  # samples emitted in this pass
-    end: float = 0.0  # stream time just after the last item of this pass
-    damaged: int = 0  # packets that could not be decoded or read in this pass
+# Seconds before the cut a resume seeks to: HLS seeks to the first keyframe after the
+# target, so this must cover a keyframe interval (x264's default: 250 frames, 10 s at 25 fps).
+RESUME_BACK = 10.0
 
 
 class FileSource(Source):
@@ -65,6 +66,9 @@ class FileSource(Source):
         video: bool = True,
         audio: bool = True,
         max_side: int | None = None,
+        max_attempts: int | None = NETWORK_ATTEMPTS,
+        max_backoff: float = MAX_BACKOFF,
+        rtsp_transport: str = "tcp",
         clock: Clock | None = None,
         queue: StreamQueue | None = None,
     ) -> None:
@@ -75,7 +79,11 @@ class FileSource(Source):
         policy = Policy.WAIT if pace == "none" else Policy.DROP_OLDEST
         super().__init__(policy=policy, clock=clock, queue=queue)
         self.path = str(path)
-        self._target = target(self.path)  # refuses what FFmpeg must not open
+        self._target = target(self.path, rtsp_transport)  # refuses what FFmpeg must not open
+        self._redial = Redial(
+            self.clock, self.stop_event, max_attempts=max_attempts, max_backoff=max_backoff
+        )
+        self._last_item = 0.0  # clock time of the last item put on the queue
         self.pace, self.speed, self.start_at, self.fps = pace, speed, float(start), fps
         self.loop, self.want_video, self.want_audio, self.max_side = loop, video, audio, max_side
         self.duration: float | None = None  # seconds, when the container knows it
@@ -93,9 +101,12 @@ class FileSource(Source):
 
     # -- open ----------------------------------------------------------------------
     def _open(self) -> None:
+        if not self._target.network:
+            check_local_file(self.path)
+        self._open_container()
+
+    def _open_container(self) -> None:
         url = self._target.network
-        if not url:
-            _check_local_file(self.path)
         try:
             self._container = av.open(
                 self._target.url,
@@ -106,11 +117,15 @@ class FileSource(Source):
             if url:  # the same words for a closed port, a wrong server or an unknown host
                 raise SourceError(NETWORK_FAILURE) from e
             if not isinstance(e, av.error.InvalidDataError):
-                raise SourceError(f"Cannot open {self.path}: {_reason(e)}.") from e
+                raise SourceError(f"Cannot open {self.path}: {error_words(e)}.") from e
             raise SourceError(
                 f"{self.path} is not a video or audio file that can be decoded "
                 "(invalid or truncated data); check the file."
             ) from e
+        self._pick_streams()
+
+    def _pick_streams(self) -> None:
+        """The streams to decode, where the stream's clock starts, its size and length."""
         c = self._container
         self._vstream = c.streams.video[0] if self.want_video and c.streams.video else None
         self._astream = c.streams.audio[0] if self.want_audio and c.streams.audio else None
@@ -128,7 +143,7 @@ class FileSource(Source):
         self.duration = c.duration / av.time_base if c.duration else None
         if self._vstream is not None:
             v = self._vstream
-            w, h = _scaled(v.codec_context.width, v.codec_context.height, self.max_side)
+            w, h = scaled(v.codec_context.width, v.codec_context.height, self.max_side)
             rate = v.average_rate or v.guessed_rate or 0
             self._frame_period = float(1 / rate) if rate else 0.0
             self._set(width=w, height=h, fps=float(self.fps or rate or 0.0))
@@ -137,20 +152,89 @@ class FileSource(Source):
 
     def _close(self) -> None:
         if self._container is not None:
-            self._container.close()
+            with contextlib.suppress(av.error.FFmpegError, OSError):  # a dead connection
+                self._container.close()
+            self._container = None
 
     # -- run -----------------------------------------------------------------------
     def _run(self) -> str:
-        offset = 0.0
-        while not self.stop_event.is_set():
-            p = _Pass(offset=offset, next_sample=self.start_at + offset)
-            self._seek(self.start_at)
-            if not self._play(p) or not self.loop:
+        p: Pass | None = self._pass(0.0)
+        while p is not None and not self.stop_event.is_set():
+            if not self._play(p):
                 break
-            if p.end <= offset:  # nothing decoded in a whole pass: looping would spin
+            if p.cut_off:
+                p = self._reconnected(p)
+            elif self.loop and p.end > p.offset:  # a pass with nothing decoded would spin
+                p = self._pass(p.end)
+            else:
                 break
-            offset = p.end
         return "stopped" if self.stop_event.is_set() else "end"
+
+    def _pass(self, offset: float) -> Pass:
+        """A pass from `start`, its times shifted by `offset` (the loops before it)."""
+        start = self.start_at + offset
+        self._seek(self.start_at)
+        return Pass(offset, next_sample=start, video_from=start, audio_from=start)
+
+    def _reconnected(self, cut: Pass) -> Pass | None:
+        """Reopen a network stream that stopped, and the pass that goes on from where it was.
+
+        None when it did not come back (or it is not a network stream): the end, with a note.
+        """
+        if not self._target.network:
+            return None
+        if cut.emitted:
+            self._redial.flowing()
+        self._set(state="reconnecting")
+        where = format_clock(self._where(cut))
+        self._event(StatusKind.RECONNECTING, cut.end, f"stopped at {where} ({cut.cut_off})")
+        if not self._redial.reopen(self._reopen):
+            if not self.stop_event.is_set():
+                self._stopped_early(cut, self._redial.failures)
+            return None
+        gap = self.clock.now() - self._last_item
+        with self._lock:
+            self._stats.reconnects += 1
+            self._stats.gap_seconds += gap
+            self._stats.state = "running"
+        self._event(StatusKind.RECONNECTED, cut.end, f"back after {gap:.1f} s")
+        return self._resume(cut, gap)
+
+    def _resume(self, cut: Pass, gap: float) -> Pass:
+        """The pass after a reconnect: a file goes on where it was, a live stream after the gap."""
+        if self.duration is None:  # live: it went on without us; its clock may have restarted
+            offset = cut.end + gap  # end=offset: a pass cut before any frame keeps its place
+            return Pass(
+                offset, offset, end=offset, video_from=offset, audio_from=offset, resumed=True
+            )
+        if self._pace_t0 is not None:
+            self._pace_t0 += gap  # the outage is not made up for by playing fast
+        t = cut.audio_to if self._vstream is None else min(cut.video_to, cut.end)
+        if self._astream is not None and self._vstream is not None:
+            t = min(t, cut.audio_to)
+        with contextlib.suppress(SourceError):  # unseekable: decoded again from the start
+            self._seek(max(0.0, t - cut.offset - RESUME_BACK))
+        return Pass(
+            cut.offset,
+            cut.next_sample,
+            end=cut.end,
+            video_from=cut.video_to + 1e-3,  # frames are at least 1 ms apart
+            audio_from=cut.audio_to,
+            video_to=cut.video_to,
+            audio_to=cut.audio_to,
+            resumed=True,
+        )
+
+    def _reopen(self) -> None:
+        """One attempt: the same URL opened again (SourceError if it fails)."""
+        self._close()
+        self._open_container()
+
+    def _emit(self, item: Frame | AudioChunk) -> bool:
+        if not super()._emit(item):
+            return False
+        self._last_item = self.clock.now()
+        return True
 
     def _seek(self, t: float) -> None:
         if t <= 0 and self._seq == 0 and self._pace_t0 is None:
@@ -159,10 +243,10 @@ class FileSource(Source):
             self._container.seek(int((t + self._origin) * av.time_base), backward=True)
         except (av.error.FFmpegError, OSError) as e:
             raise SourceError(
-                f"Cannot seek in {self.path}: {_reason(e)}; play it from the start instead."
+                f"Cannot seek in {self.path}: {error_words(e)}; play it from the start instead."
             ) from e
 
-    def _play(self, p: _Pass) -> bool:
+    def _play(self, p: Pass) -> bool:
         """Decode one pass. Returns False if stopped."""
         streams = [s for s in (self._vstream, self._astream) if s is not None]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
@@ -185,32 +269,45 @@ class FileSource(Source):
             resampler.resample(None), p, pending, flush=True
         ):
             return False
-        if p.damaged and p.end <= p.offset:
+        if p.damaged and not p.seen:
             raise SourceError(self._cannot_decode("no packet could be decoded"))
-        if p.damaged:
+        if self._target.network and not p.cut_off and p.seen and self._short(p):
+            # HLS skips segments it cannot fetch to the end; RTSP ends cleanly when its server
+            # goes: short of a stated length, or with none (live), a stream's end is a cut
+            p.cut_off = LOST
+        if p.damaged and not p.cut_off:
             self._ends_early(p)
         return True
 
-    def _decode(self, packet: Any, p: _Pass) -> list[Any]:
+    def _where(self, p: Pass) -> float:
+        """Where a pass stopped: in the file (a loop starts it again), or in the live stream."""
+        return p.end - p.offset if self.duration is not None else p.end
+
+    def _short(self, p: Pass) -> bool:
+        """The pass stopped before the stream's stated length, or the stream states none."""
+        return self.duration is None or p.end - p.offset < self.duration - END_SLACK
+
+    def _decode(self, packet: Any, p: Pass) -> list[Any]:
         """The packet's frames; none for a damaged packet (the rest of the file may be fine)."""
         try:
             frames: list[Any] = packet.decode()
         except av.error.InvalidDataError as e:
             p.damaged += 1
-            if p.end <= p.offset and p.damaged >= MAX_DAMAGED_PACKETS:
-                raise SourceError(self._cannot_decode(_reason(e))) from e  # nothing decodable
+            if not p.seen and p.damaged >= MAX_DAMAGED_PACKETS:
+                raise SourceError(self._cannot_decode(error_words(e))) from e  # nothing decodable
             return []
         return frames
 
-    def _read_failed(self, e: BaseException, p: _Pass) -> None:
+    def _read_failed(self, e: BaseException, p: Pass) -> None:
         """A read error ends the pass where it is if something was decoded, else is raised."""
-        if p.end > p.offset:
-            if isinstance(e, OSError) and e.errno == errno.EIO and self._target.network:
-                return  # a live HTTP stream without a length ends with EIO: that is its end
+        if p.seen:
+            if self._target.network:  # something was seen: keep it, say where and why it stopped
+                p.cut_off = why_stopped(e, READ_TIMEOUT)
+                return
             if not self._target.network:
                 p.damaged += 1  # a damaged or cut file: keep what was read before
                 return
-        raise SourceError(self._cannot_decode(_reason(e))) from e
+        raise SourceError(self._cannot_decode(error_words(e))) from e
 
     def _cannot_decode(self, reason: str) -> str:
         if self._target.network:
@@ -220,26 +317,26 @@ class FileSource(Source):
             "the file may be truncated or use an unsupported codec."
         )
 
-    def _ends_early(self, p: _Pass) -> None:
+    def _ends_early(self, p: Pass) -> None:
         """Say once that a damaged file stops before its stated length."""
         end = p.end - p.offset
         if self._noted or (self.duration is not None and end >= self.duration - END_SLACK):
             return
         self._noted = True
-        length = f" of {format_clock(self.duration)}" if self.duration else ""
-        self._warn(
-            f"{os.path.basename(self.path)} ends early at {format_clock(end)}{length}: "
-            "the rest of the file is damaged or missing, so what came before it was kept.",
-            p.end,
-        )
+        self._warn(ends_early_note(os.path.basename(self.path), end, self.duration), p.end)
 
-    def _video(self, frame: Any, p: _Pass) -> bool:
+    def _stopped_early(self, p: Pass, attempts: int) -> None:
+        """Say where and why a network stream stopped for good."""
+        note = stopped_note(self._where(p), self.duration, p.cut_off, attempts)
+        self._warn(note, p.end)
+
+    def _video(self, frame: Any, p: Pass) -> bool:
         if frame.time is None:
             return True
         t = frame.time - self._origin + p.offset
         rate = self._vstream.average_rate or 25
         p.end = max(p.end, t + float(1 / rate))
-        if t < self.start_at + p.offset - 1e-6:
+        if t < p.video_from - 1e-6:
             return True  # decoded on the way from the keyframe to the seek target
         if self.fps is not None:
             if t < p.next_sample - 1e-6:
@@ -250,17 +347,20 @@ class FileSource(Source):
                 + self.start_at
                 + (math.floor((t - p.offset - self.start_at) / period + 1e-6) + 1) * period
             )
-        w, h = _scaled(frame.width, frame.height, self.max_side)
+        w, h = scaled(frame.width, frame.height, self.max_side)
         if (w, h) != (frame.width, frame.height):
             frame = frame.reformat(width=w, height=h)
-        image = frame.to_ndarray(format="rgb24")
+        image = upright_rgb(frame)
+        if (image.shape[1], image.shape[0]) != (w, h):  # a quarter turn: the size as shown
+            self._set(width=image.shape[1], height=image.shape[0])
         if not self._pace(t):
             return False
         item = Frame(t=t, wall=self._wall(), seq=self._seq, image=image)
         self._seq += 1
+        p.video_to, p.emitted = t, p.emitted + 1
         return self._emit(item)
 
-    def _audio(self, frames: list[Any], p: _Pass, pending: list[np.ndarray], flush: bool) -> bool:
+    def _audio(self, frames: list[Any], p: Pass, pending: list[np.ndarray], flush: bool) -> bool:
         for f in frames:
             if p.audio_t0 is None and f.time is not None:
                 p.audio_t0 = f.time - self._origin + p.offset
@@ -270,7 +370,7 @@ class FileSource(Source):
             return True
         samples = np.concatenate(pending)
         pending.clear()
-        start = self.start_at + p.offset
+        start = p.audio_from
         t = (p.audio_t0 if p.audio_t0 is not None else start) + p.audio_sent / SAMPLE_RATE
         p.audio_sent += len(samples)
         if t < start:  # audio decoded between the keyframe and the seek target
@@ -281,6 +381,7 @@ class FileSource(Source):
         p.end = max(p.end, t + len(samples) / SAMPLE_RATE)
         if not self._pace(t):
             return False
+        p.audio_to, p.emitted = t + len(samples) / SAMPLE_RATE, p.emitted + 1
         return self._emit(AudioChunk(t=t, sample_rate=SAMPLE_RATE, samples=samples))
 
     def _pace(self, t: float) -> bool:
@@ -297,32 +398,3 @@ class FileSource(Source):
 
     def _wall(self) -> float:
         return time.time()
-
-
-def _check_local_file(path: str) -> None:
-    if not os.path.exists(path):
-        raise SourceError(f"File not found: {path}; check the path.")
-    if os.path.isdir(path):
-        if os.path.isfile(os.path.join(path, MANIFEST_FILE)):
-            raise SourceError(
-                f"{path} is a saved session, not a video file; reopen it from the app's "
-                f"Sessions tab or ask it with `ask {path}`."
-            )
-        raise SourceError(
-            f"{path} is a folder and not a saved session (it has no {MANIFEST_FILE}); "
-            "pick a video file, or a folder a session was saved in."
-        )
-    if os.path.getsize(path) == 0:
-        raise SourceError(f"{path} is empty (0 bytes); pick another file.")
-
-
-def _scaled(w: int, h: int, max_side: int | None) -> tuple[int, int]:
-    if not max_side or max(w, h) <= max_side:
-        return w, h
-    s = max_side / max(w, h)
-    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
-
-
-def _reason(e: BaseException) -> str:
-    text = getattr(e, "strerror", None) or str(e) or type(e).__name__
-    return str(text).rstrip(".")

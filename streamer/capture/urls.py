@@ -32,6 +32,7 @@ PROTOCOLS = {  # scheme -> the FFmpeg protocols it may open
     "rtmps": "rtmps,tcp,tls",
 }
 LOCAL_PROTOCOLS = "file"
+RTSP_TRANSPORTS = ("tcp", "udp")
 LISTEN_KEYS = frozenset({"listen", "rtmp_listen", "listen_timeout"})
 # FFmpeg reads a protocol from "name:" or "name,options:" (subfile); one letter is a DOS drive.
 SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)(?::|,.*:)")
@@ -57,11 +58,17 @@ def is_url(spec: str) -> bool:
     return bool(sep) and scheme.lower() in PROTOCOLS
 
 
-def target(spec: str) -> Target:
-    """The URL or local path FFmpeg may open for `spec`, or SourceError saying why not."""
+def target(spec: str, rtsp_transport: str = "tcp") -> Target:
+    """The URL or local path FFmpeg may open for `spec`, or SourceError saying why not.
+
+    RTSP goes over TCP unless `rtsp_transport` is "udp" (lower latency, but packets
+    lost on a busy network are gone).
+    """
+    if rtsp_transport not in RTSP_TRANSPORTS:
+        raise SourceError(f"rtsp_transport must be one of {', '.join(RTSP_TRANSPORTS)}.")
     spec = spec.strip()
     if is_url(spec):
-        return _url_target(spec)
+        return _url_target(spec, rtsp_transport)
     if not os.path.exists(spec):  # an existing file named "a:b.mp4" is still a file
         m = SCHEME_RE.match(spec)
         if m:
@@ -73,7 +80,7 @@ def target(spec: str) -> Target:
     return Target(os.path.abspath(spec), False, {"protocol_whitelist": LOCAL_PROTOCOLS})
 
 
-def _url_target(url: str) -> Target:
+def _url_target(url: str, rtsp_transport: str) -> Target:
     try:
         parts = urlsplit(url)
         keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
@@ -90,5 +97,5 @@ def _url_target(url: str) -> Target:
     scheme = parts.scheme.lower()
     options = {"protocol_whitelist": PROTOCOLS[scheme]}
     if scheme.startswith("rtsp"):
-        options["rtsp_transport"] = "tcp"
+        options["rtsp_transport"] = rtsp_transport
     return Target(url, True, options)

@@ -124,6 +124,7 @@ class WebcamSource(Source):
             max_backoff=max_backoff, max_attempts=max_attempts,
         )  # fmt: skip
         self._t0 = 0.0
+        self._lost_at = 0.0  # stream time the camera was lost (for the gap it leaves)
         self._next_sample = 0.0
         self._seq = 0
 
@@ -162,10 +163,12 @@ class WebcamSource(Source):
     def _report(self, kind: StatusKind, message: str) -> None:
         t = self.clock.now() - self._t0
         if kind is StatusKind.RECONNECTING:
+            self._lost_at = t
             self._set(state="reconnecting")
             self._event(kind, t, message)
         else:
             with self._lock:
                 self._stats.reconnects += 1
+                self._stats.gap_seconds += t - self._lost_at
                 self._stats.state = "running"
             self._event(kind, t)

@@ -102,3 +102,53 @@ def zero_mdat(path: Path) -> int:
         pos += size
     path.write_bytes(bytes(data))
     return zeroed
+
+
+def write_hls(source: Path, playlist: Path, segment_seconds: int = 4) -> None:
+    """`source`'s packets remuxed into an HLS VOD playlist with MPEG-TS segments beside it."""
+    options = {
+        "hls_time": str(segment_seconds),
+        "hls_playlist_type": "vod",
+        "hls_segment_filename": str(playlist.with_name(playlist.stem + "%03d.ts")),
+    }
+    with av.open(str(playlist), "w", format="hls", options=options) as out:
+        _remux(source, out)
+
+
+def write_ts(source: Path, path: Path) -> None:
+    """`source`'s video and audio packets remuxed into one MPEG-TS file (a live feed's format)."""
+    with av.open(str(path), "w", format="mpegts") as out:
+        _remux(source, out)
+
+
+def _remux(source: Path, out: av.container.OutputContainer) -> None:
+    with av.open(str(source)) as src:
+        kept = [s for s in src.streams if s.type in ("video", "audio")]
+        pairs = {s.index: out.add_stream_from_template(s) for s in kept}
+        for packet in src.demux(*kept):
+            if packet.dts is None:  # the demuxer's empty packet at the end
+                continue
+            packet.stream = pairs[packet.stream.index]
+            out.mux(packet)
+
+
+def write_phone_clip(upright: Path, path: Path) -> None:
+    """`upright` (a portrait clip) stored as a phone stores it: each frame on its side
+    (turned a quarter counter-clockwise: landscape pixels) and a display matrix saying to
+    turn it a quarter clockwise (ffprobe: "rotation of -90.00 degrees", the old `rotate=90`
+    tag). The moov goes first (faststart), as a phone's upload or a web server has it."""
+    with (
+        av.open(str(upright)) as src,
+        av.open(str(path), "w", options={"movflags": "faststart"}) as out,
+    ):
+        vin = src.streams.video[0]
+        video = out.add_stream("libx264", rate=vin.average_rate, options={"preset": "ultrafast"})
+        video.width, video.height = vin.codec_context.height, vin.codec_context.width
+        video.pix_fmt = "yuv420p"
+        video.set_display_rotation(-90)  # FFmpeg counts counter-clockwise
+        for frame in src.decode(vin):
+            sideways = np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24"), k=1))
+            turned = av.VideoFrame.from_ndarray(sideways, format="rgb24")
+            turned.pts, turned.time_base = frame.pts, frame.time_base
+            out.mux(video.encode(turned))
+        out.mux(video.encode(None))

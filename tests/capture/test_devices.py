@@ -64,6 +64,7 @@ def test_webcam_reconnects_after_unplug(camera):
     # backoff 0.5 s then 1 s then 2 s (capped) while unplugged: 3.5 s gap in stream time
     gap = times[12] - times[11]
     assert gap == pytest.approx(0.5 + 1.0 + 2.0 + 0.1)
+    assert src.stats().gap_seconds == pytest.approx(0.5 + 1.0 + 2.0)  # counted as missed
 
 
 def test_webcam_gives_up_after_max_attempts(camera):

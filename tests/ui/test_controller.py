@@ -143,6 +143,18 @@ def test_the_status_line_says_what_the_source_reported(make_controller, clip):
     assert app.live().status is None  # a new session starts with a clean line
 
 
+def test_the_status_line_says_a_cut_file_ended_early(make_controller, clip, tmp_path):
+    cut = tmp_path / "half.mp4"  # the 12 s gate clip's first half of bytes
+    data = clip[0].read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    app = make_controller()
+    app.start(StartRequest(str(cut), "half clip", speed=8.0))
+    wait_for(lambda: app.live().state == "ended", 60, "the end of the cut clip")
+    live = app.live()
+    assert live.status is not None and live.status.startswith("end of stream: half.mp4 ends early")
+    assert "of 0:12" in live.status and "ends early at 0:" in render_live(live)
+
+
 def test_the_demo_clip_plays_on_a_loop(make_controller):
     """A newcomer who opens the page late still finds it playing, not ended at 72 s."""
     app = make_controller()
