@@ -22,6 +22,17 @@ def add_device(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_save(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--save DIR` (`what` it does) and `--overwrite`: no save is replaced unasked."""
+    parser.add_argument("--save", metavar="DIR", help=what)
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --save: replace a session of another source saved in DIR (the same source "
+        "saved again is continued from where it ended)",
+    )
+
+
 def add_language(parser: argparse.ArgumentParser) -> None:
     """`--language CODE`: what is spoken in the stream (default: detected in each stream)."""
     parser.add_argument(

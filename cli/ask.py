@@ -19,6 +19,7 @@ from cli.args import (
     add_device,
     add_kv_options,
     add_language,
+    add_save,
     kv_options,
     non_negative,
     positive,
@@ -58,9 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="frames perception samples per second of stream, plus cuts (default 1)",
     )
-    parser.add_argument(
-        "--save", metavar="DIR", help="autosave the session into DIR (and at the end): ask it later"
-    )
+    add_save(parser, "autosave the session into DIR (and at the end): ask it later")
     add_kv_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -131,8 +130,11 @@ def run(args: argparse.Namespace) -> int:
                 device=args.device,
                 perception=PerceptionConfig(sample_fps=args.sample_fps, language=args.language),
                 save_dir=args.save,
+                overwrite=args.overwrite,
             )
         ).start()
+    for left_out in session.notes:  # what a reopen had to leave out
+        print(f"note: {left_out}", file=sys.stderr)
     try:
         for q in questions:
             if session.source is not None:

@@ -42,6 +42,14 @@ def autosave_name(source_name: str) -> str:
     return safe_name(f"{AUTOSAVE_PREFIX}{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
 
 
+def free_name(root: Path, name: str) -> str:
+    """`name` with the first free "-N" suffix in `root`: "talk-2", "talk-3", ..."""
+    n = 2
+    while (root / f"{name}-{n}").exists():
+        n += 1
+    return f"{name}-{n}"
+
+
 def is_autosave(name: str) -> bool:
     return name.startswith(AUTOSAVE_PREFIX)
 
