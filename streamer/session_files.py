@@ -5,6 +5,9 @@
 
 A session whose timeline was deleted or edited would otherwise open as less than
 was saved (an empty timeline answers "I have not seen anything") without a word.
+A save killed between its files and its manifest leaves `SAVING_MARK` behind:
+such a folder opens as its files stand, with a note (a crash must not cost the
+whole session).
 The kv memory's layer files are the exception: they grow by appends while the
 session runs (streamer/memory/kv_store.py), so for them the manifest keeps the
 size at the save, and the file must hold at least that much; hashing them each
@@ -22,6 +25,9 @@ from streamer.folder_lock import LOCK_FILE
 from streamer.store import StoreError, damaged
 
 MANIFEST_FILE = "manifest.json"
+# There while a save writes its files, gone once its manifest is written: a folder whose
+# writer died holding it was caught mid-save, so its files may be newer than its manifest.
+SAVING_MARK = ".saving"
 APPEND_ONLY_SUFFIX = ".kv"  # the kv memory's layer files: size checked, not hashed
 CHUNK = 1 << 20  # bytes hashed at a time
 
@@ -38,7 +44,7 @@ def _listed(path: Path, folder: Path) -> bool:
     """A file the session consists of (not its manifest, lock or a write in progress)."""
     return (
         path.is_file()
-        and path.relative_to(folder).as_posix() not in (MANIFEST_FILE, LOCK_FILE)
+        and path.relative_to(folder).as_posix() not in (MANIFEST_FILE, LOCK_FILE, SAVING_MARK)
         and TMP_MARK not in path.name
     )
 

@@ -34,8 +34,8 @@ from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet
 from streamer.perception import Perception
 from streamer.session_config import SessionConfig
-from streamer.session_files import MANIFEST_FILE, changed_file
-from streamer.store import StoreError, remove_orphaned_temp_files
+from streamer.session_files import MANIFEST_FILE, SAVING_MARK, changed_file
+from streamer.store import StoreError, remove_orphaned_temp_files, write_bytes_atomic
 from streamer.timeref import format_clock
 from streamer.watch import WATCHES_FILE
 
@@ -78,16 +78,25 @@ def read_checked(folder: Path) -> tuple[Manifest, str | None]:
     A folder a live session is saving into may be caught between its files and its
     manifest: it is read again until that save has finished.
     """
-    for _ in range(SAVE_RETRIES):
+    for attempt in range(SAVE_RETRIES):
         manifest = read_manifest(folder)
         try:
             return manifest, check_files(folder, manifest)
         except StoreError:
-            if not is_locked(folder):
-                raise
-        time.sleep(0.3)
-    manifest = read_manifest(folder)
-    return manifest, check_files(folder, manifest)
+            if is_locked(folder) and attempt < SAVE_RETRIES - 1:
+                time.sleep(0.3)  # a live writer is mid-save: read it again
+                continue
+            if (folder / SAVING_MARK).exists() and not is_locked(folder):
+                return manifest, interrupted_note(folder)
+            raise
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def interrupted_note(folder: Path) -> str:
+    return (
+        f"The last save of {folder} was cut off (its process stopped mid-save), so it "
+        "opens as its files stand, a few seconds newer than its manifest says."
+    )
 
 
 class SessionSaving:
@@ -211,6 +220,7 @@ class SessionSaving:
         assert self.timeline is not None and self.memory is not None
         t = self.stream_time()
         remove_orphaned_temp_files(target)
+        write_bytes_atomic(target / SAVING_MARK, b"")
         self.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
         self.timeline.save(target)
         self._save_watches(target)
@@ -222,6 +232,7 @@ class SessionSaving:
             embedder_dim=self.timeline.dim,
         )
         write_manifest(target, manifest)
+        (target / SAVING_MARK).unlink()
 
     def _save_watches(self, folder: Path) -> None:
         raise NotImplementedError

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from streamer.manifest import CHECKSUM, MANIFEST_FILE, digest
 from streamer.session import Session, SessionConfig
+from streamer.session_files import SAVING_MARK
 from streamer.store import StoreError
 from streamer.watch import WATCHES_FILE, Watches
 from tests.properties.conftest import JSON, json_bytes, raises_only_sentences
@@ -180,3 +181,17 @@ def test_any_damage_is_one_sentence_or_a_whole_reopen(saved, tmp_path, data, how
     assert whole(back) == whole(saved[1]), f"{name} {how}: opened with less"
     if watched(back) != watched(saved[1]):
         assert back.notes and WATCHES_FILE in back.notes[0], f"{name} {how}: watches lost silently"
+
+
+def test_a_save_cut_off_by_a_crash_opens_as_its_files_stand(saved, tmp_path):
+    folder = copy(saved, tmp_path)
+    (folder / SAVING_MARK).write_bytes(b"")  # the writer died between its files and manifest
+    path = folder / "timeline.jsonl"
+    path.write_text(path.read_text().splitlines(keepends=True)[0])  # the files moved on
+    back = reopen(folder, saved[1])
+    assert back is not None and back.timeline is not None
+    assert len(back.notes) == 1 and "cut off" in back.notes[0]
+    assert back.timeline.events == saved[1].timeline.events[:1]
+    (folder / SAVING_MARK).unlink()  # without the mark it is damage, not a crash
+    with pytest.raises(StoreError, match="timeline.jsonl is damaged"):
+        Session.open(folder, models=saved[1].models)
