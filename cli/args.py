@@ -81,6 +81,19 @@ def non_negative(text: str) -> float:
     return value
 
 
+MAX_STREAM_S = 366 * 24 * 3600  # a year of stream: past it a time is a typo, not a stream
+
+
+def stream_time(text: str) -> float:
+    """A stream time in seconds: 0 to a year (1e308 printed as a 300-digit clock before)."""
+    value = non_negative(text)
+    if value > MAX_STREAM_S:
+        raise argparse.ArgumentTypeError(
+            f"{text} s is past any stream; give at most {MAX_STREAM_S} (a year)"
+        )
+    return value
+
+
 def count(text: str) -> int:
     """A whole number of 1 or more."""
     try:
@@ -89,6 +102,17 @@ def count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port number, 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port: give 1 to 65535")
     return value
 
 
