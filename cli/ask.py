@@ -182,6 +182,13 @@ def _within(session: Session, at: float | None) -> tuple[float | None, str | Non
             "asking at the end."
         )
         return None, note
+    seen = session.stream_time()  # a session resumed from --save DIR starts where it ended
+    if at is not None and at < seen:
+        note = (
+            f"note: the session saved in {session.config.save_dir} had already seen "
+            f"{format_clock(seen)}; asking there."
+        )
+        return at, note
     return at, None
 
 

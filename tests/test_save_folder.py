@@ -199,3 +199,19 @@ def test_ask_says_so_in_one_sentence(clip, bunny, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert "cannot be saved into /proc/streamer-test" in err and "\n" not in err
     assert time.monotonic() - t0 < 5.0  # before any replay, not after it
+
+
+def test_ask_continues_the_same_source_and_says_where_it_asks(clip, tmp_path, capsys):
+    from cli.main import main
+
+    path, _ = clip
+    folder = tmp_path / "saved"
+    ask = ["ask", str(path), "-q", "What did the card say?", "--quiet", "--save", str(folder)]
+    assert main([*ask, "--at", "7"]) == 0
+    assert read_manifest(folder).stream_time == pytest.approx(7.0)
+    capsys.readouterr()
+    assert main([*ask, "--at", "2"]) == 0  # resumed at 7 s: it cannot un-see 2-7 s
+    out = capsys.readouterr()
+    assert "had already seen 0:07; asking there." in out.err and "[0:07] Q:" in out.out
+    assert main([*ask, "--at", "10"]) == 0
+    assert read_manifest(folder).stream_time == pytest.approx(10.0)

@@ -65,3 +65,17 @@ def test_an_autosave_another_live_app_writes_is_not_recovered(make_controller):
     app.close()  # its lock is gone, as a killed app's is
     labels = [saved_label(s, other.autosaves) for s in other.saved_sessions()]
     assert labels[0].startswith("recovered autosave: "), labels
+
+
+def test_a_damaged_watches_file_is_a_note_when_reopened(make_controller):
+    app = make_controller()
+    app.start(StartRequest(str(DEMO_CLIP), "demo clip", speed=4.0))
+    app.watch("tell me when someone mentions the budget")
+    wait_for(lambda: stream_time(app) > 2.0, 60, "the demo to play")
+    name = app.save("watched")
+    app.close()
+    (app.sessions_dir / name / "watches.json").write_text('{"next_id":"x","watches":[1]}')
+    said = app.reopen(name)
+    assert said.startswith(f"Reopened {name}") and "watches" in said and "left out" in said
+    assert str(app.sessions_dir) not in said  # the page never shows the server's paths
+    assert app.watch_list() == [] and app.live().state == "reopened"
