@@ -34,7 +34,7 @@ from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet
 from streamer.perception import Perception
 from streamer.session_config import SessionConfig
-from streamer.session_files import MANIFEST_FILE, SAVING_MARK, changed_file
+from streamer.session_files import SAVING_MARK, changed_file
 from streamer.store import StoreError, remove_orphaned_temp_files, write_bytes_atomic
 from streamer.timeref import format_clock
 from streamer.watch import WATCHES_FILE
@@ -140,8 +140,7 @@ class SessionSaving:
         """The save in `folder` this session continues, or None (StoreError: refused)."""
         if not is_saved_session(folder):
             return None
-        if self.config.overwrite:
-            (folder / MANIFEST_FILE).unlink()  # the old files are overwritten by the first save
+        if self.config.overwrite:  # replaced by the first save: a source that fails keeps it
             return None
         source = self.config.source
         replace = "give another folder, or --overwrite to replace it"

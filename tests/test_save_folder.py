@@ -58,6 +58,14 @@ def test_another_source_never_replaces_a_saved_session(clip, bunny, tmp_path):
     assert (folder / MANIFEST_FILE).read_bytes() == before
     assert not is_locked(folder)  # the refusal let the folder go
 
+    broken = Session(SessionConfig("/etc/hostname", pace="none", save_dir=str(folder)))
+    broken.config.overwrite = True
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the source's own sentence
+        broken.start()
+        broken.run_until(None)
+    broken.stop()
+    assert (folder / MANIFEST_FILE).read_bytes() == before  # nothing played: nothing replaced
+
     s = Session(config(bunny, folder, overwrite=True)).start()
     try:
         s.run_until(None)
