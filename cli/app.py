@@ -12,7 +12,7 @@ import argparse
 import signal
 from pathlib import Path
 
-from cli.args import add_device, add_language, positive
+from cli.args import add_device, add_language, port, positive
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
@@ -22,7 +22,7 @@ DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
-        "--port", type=int, default=None, help="port (default: 7860, or the next free one)"
+        "--port", type=port, default=None, help="port (default: 7860, or the next free one)"
     )
     parser.add_argument("--share", action="store_true", help="a public Gradio link (needs --auth)")
     parser.add_argument("--auth", metavar="USER:PASS", help="require this login")

@@ -22,6 +22,17 @@ def add_device(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_save(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--save DIR` (`what` it does) and `--overwrite`: no save is replaced unasked."""
+    parser.add_argument("--save", metavar="DIR", help=what)
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --save: replace a session of another source saved in DIR (the same source "
+        "saved again is continued from where it ended)",
+    )
+
+
 def add_language(parser: argparse.ArgumentParser) -> None:
     """`--language CODE`: what is spoken in the stream (default: detected in each stream)."""
     parser.add_argument(
@@ -70,6 +81,19 @@ def non_negative(text: str) -> float:
     return value
 
 
+MAX_STREAM_S = 366 * 24 * 3600  # a year of stream: past it a time is a typo, not a stream
+
+
+def stream_time(text: str) -> float:
+    """A stream time in seconds: 0 to a year (1e308 printed as a 300-digit clock before)."""
+    value = non_negative(text)
+    if value > MAX_STREAM_S:
+        raise argparse.ArgumentTypeError(
+            f"{text} s is past any stream; give at most {MAX_STREAM_S} (a year)"
+        )
+    return value
+
+
 def count(text: str) -> int:
     """A whole number of 1 or more."""
     try:
@@ -78,6 +102,17 @@ def count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port number, 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port: give 1 to 65535")
     return value
 
 

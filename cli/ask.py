@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli.args import (
+    MAX_STREAM_S,
     add_device,
     add_kv_options,
     add_language,
+    add_save,
     kv_options,
-    non_negative,
     positive,
+    stream_time,
 )
 from cli.progress import StreamProgress
+from cli.terminal import printable
 from streamer.errors import StreamerError
 from streamer.eval.records import parse_json, read_text
 from streamer.timeref import format_clock
@@ -42,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--question", "-q", help="the question")
     parser.add_argument(
         "--at",
-        type=non_negative,
+        type=stream_time,
         default=None,
         help="ask at this stream time in seconds (default: the end)",
     )
@@ -58,9 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="frames perception samples per second of stream, plus cuts (default 1)",
     )
-    parser.add_argument(
-        "--save", metavar="DIR", help="autosave the session into DIR (and at the end): ask it later"
-    )
+    add_save(parser, "autosave the session into DIR (and at the end): ask it later")
     add_kv_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object per answer")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -79,6 +80,11 @@ def load_questions(args: argparse.Namespace) -> list[dict[str, Any]]:
                 if problem:
                     raise StreamerError(f"{path} line {n}: {problem}.")
                 out.append(record)
+        if not out:
+            raise StreamerError(
+                f'There are no questions in {path}; write one {{"question": "...", "at": 30}} '
+                "a line."
+            )
         return sorted(out, key=lambda q: float("inf") if q.get("at") is None else q["at"])
     if args.question is None:
         raise StreamerError("Give a question with --question or a file with --questions.")
@@ -94,9 +100,9 @@ def _bad_question(record: object) -> str | None:
     if not isinstance(question, str) or not question.strip():
         return 'it has no "question" text'
     if at is not None and (
-        isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 <= at < math.inf
+        isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 <= at <= MAX_STREAM_S
     ):
-        return f'"at" must be a stream time in seconds (0 or more), not {at!r}'
+        return f'"at" must be a stream time in seconds (0 to a year), not {at!r}'
     if options is not None and not (
         isinstance(options, list) and all(isinstance(o, str) for o in options)
     ):
@@ -131,9 +137,12 @@ def run(args: argparse.Namespace) -> int:
                 device=args.device,
                 perception=PerceptionConfig(sample_fps=args.sample_fps, language=args.language),
                 save_dir=args.save,
+                overwrite=args.overwrite,
             )
         ).start()
     told: set[str] = set()  # the stream's own note (an early end) is said once
+    for left_out in session.notes:  # what a reopen had to leave out
+        print(f"note: {left_out}", file=sys.stderr)
     try:
         for q in questions:
             if session.source is not None:
@@ -144,16 +153,26 @@ def run(args: argparse.Namespace) -> int:
                 _tell_stream_note(session, told)
             stream = session.ask(q["question"], q.get("options"))
             if not args.json:
-                print(f"[{format_clock(stream.question.asked_at)}] Q: {q['question']}")
-                print("A: ", end="", flush=True)
-                for token in stream:
-                    print(token, end="", flush=True)
-                print()
+                print(f"[{format_clock(stream.question.asked_at)}] Q: {printable(q['question'])}")
+                _print_answer(stream)
             answer = stream.result(timeout=600)
             _report(answer, args.json, q, next(iter(told), None))
     finally:
         session.stop()
     return 0
+
+
+def _print_answer(tokens: Iterable[str]) -> None:
+    """'A: ' and the tokens as they come, on one line.
+
+    'A: ' waits for the first token: a model that loads on the first question
+    draws its progress bar before the line, not through it.
+    """
+    started = False
+    for token in tokens:
+        print(("" if started else "A: ") + printable(token), end="", flush=True)
+        started = True
+    print("" if started else "A: ")
 
 
 def _within(session: Session, at: float | None) -> tuple[float | None, str | None]:
@@ -165,6 +184,13 @@ def _within(session: Session, at: float | None) -> tuple[float | None, str | Non
             "asking at the end."
         )
         return None, note
+    seen = session.stream_time()  # a session resumed from --save DIR starts where it ended
+    if at is not None and at < seen:
+        note = (
+            f"note: the session saved in {session.config.save_dir} had already seen "
+            f"{format_clock(seen)}; asking there."
+        )
+        return at, note
     return at, None
 
 
@@ -209,7 +235,8 @@ def _report(answer: Answer, as_json: bool, q: dict[str, Any], stream_note: str |
         print(json.dumps(out), flush=True)
         return
     for e in answer.evidence:
-        print(f"   evidence {format_clock(e.start)}–{format_clock(e.end)} {e.kind}: {e.text}")
+        span = f"{format_clock(e.start)}–{format_clock(e.end)}"
+        print(f"   evidence {span} {e.kind}: {printable(e.text)}")
     print(
         f"   ({answer.first_token_s * 1000:.0f} ms to first token, "
         f"{answer.total_s * 1000:.0f} ms in all)",

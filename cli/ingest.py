@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from cli.args import add_language, non_negative, positive
+from cli.args import add_language, add_save, positive, stream_time
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="none: as fast as possible (default); realtime: at the file's speed",
     )
     parser.add_argument("--speed", type=positive, default=1.0, help="replay speed (realtime)")
-    parser.add_argument("--start", type=non_negative, default=0.0, help="start at this time (s)")
+    parser.add_argument("--start", type=stream_time, default=0.0, help="start at this time (s)")
     parser.add_argument(
         "--capture-fps",
         type=positive,
@@ -48,9 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run perception and print the text timeline and stage timings",
     )
-    parser.add_argument(
-        "--save", metavar="DIR", help="with --perceive: autosave into DIR (and save at the end)"
-    )
+    add_save(parser, "with --perceive: autosave into DIR (and save at the end)")
     add_language(parser)
 
 
@@ -108,6 +106,7 @@ def _perceive(args: argparse.Namespace) -> int:
         loop=args.loop,
         perception=PerceptionConfig(sample_fps=args.sample_fps or 1.0, language=args.language),
         save_dir=args.save,
+        overwrite=args.overwrite,
     )
     with Session(cfg) as s:
         progress = StreamProgress(args.seconds or s.duration, enabled=not args.quiet)

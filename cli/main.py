@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -35,7 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# OpenCV logs its own warnings for a camera it cannot open (several lines, before our
+# one sentence says so); read when cv2 loads, so set before any command imports it.
+OPENCV_LOG_LEVEL = "FATAL"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("OPENCV_LOG_LEVEL", OPENCV_LOG_LEVEL)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):

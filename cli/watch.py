@@ -15,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cli.args import add_device, add_language, positive
+from cli.args import add_device, add_language, add_save, positive
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     add_device(parser)
     add_language(parser)
-    parser.add_argument("--save", metavar="DIR", help="autosave the session (and its watches)")
+    add_save(parser, "autosave the session (and its watches)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per alert")
 
 
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             perception=PerceptionConfig(language=args.language),
             save_dir=args.save,
+            overwrite=args.overwrite,
         )
     )
     watches = [session.watch(_as_watch(text)) for text in args.when]

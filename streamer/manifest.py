@@ -2,29 +2,39 @@
 
     folder/
       manifest.json         this module's `Manifest`: format, version, source, stream time,
-                            the session's config (written last: the commit point)
+                            the session's config, every other file with its size and
+                            checksum (streamer/session_files.py), and a checksum of
+                            itself (written last: the commit point)
       timeline.jsonl        the text timeline (streamer/memory/timeline.py)
       timeline.safetensors  its sentence vectors
       memory/               the visual memory (streamer/memory/state.py)
 
 Every file is written atomically (`streamer.store`); nothing is pickled. A
 manifest this version cannot read — a newer format, a key it does not know,
-a missing or mistyped field — raises `StoreError` with one sentence.
+a missing or mistyped field, a file it lists that is missing or changed —
+raises `StoreError` with one sentence. Format 1 (before the listing) still opens.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from streamer import __version__
+from streamer.session_files import MANIFEST_FILE, files_problem, list_files
 from streamer.store import StoreError, damaged, read_json, write_json_atomic
 
-MANIFEST_FILE = "manifest.json"
-FORMAT_VERSION = 1  # bump when a reader of the old format could misread the new one
+__all__ = ["MANIFEST_FILE", "Manifest", "SavedSession", "read_manifest", "write_manifest"]
+
+FORMAT_VERSION = 2  # bump when a reader of the old format could misread the new one
+READABLE = (1, 2)  # format 1: saved before the manifest listed the files
+CHECKSUM = "checksum"  # the manifest's own sha256, over its other keys
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class Manifest:
     format: int = FORMAT_VERSION
     app: str = "streamer"
     version: str = __version__  # the streamer that saved it
+    # relative path -> {"bytes", "sha256"}: every file of the session (None: format 1)
+    files: dict[str, Any] | None = None
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Manifest)}
@@ -58,6 +70,7 @@ TYPES: dict[str, tuple[type, ...]] = {
     "format": (int,),
     "app": (str,),
     "version": (str,),
+    "files": (dict,),
 }
 
 
@@ -66,9 +79,18 @@ def is_saved_session(folder: Path | str) -> bool:
     return (Path(folder) / MANIFEST_FILE).is_file()
 
 
-def write_manifest(folder: Path, manifest: Manifest) -> None:
-    """Write the manifest last: a session folder is complete once it is there."""
-    write_json_atomic(folder / MANIFEST_FILE, dataclasses.asdict(manifest))
+def write_manifest(folder: Path, manifest: Manifest) -> Manifest:
+    """Write the manifest last, listing the files now in `folder`: the session is complete."""
+    manifest = dataclasses.replace(manifest, files=list_files(folder), format=FORMAT_VERSION)
+    raw = dataclasses.asdict(manifest)
+    write_json_atomic(folder / MANIFEST_FILE, {**raw, CHECKSUM: digest(raw)})
+    return manifest
+
+
+def digest(raw: dict[str, Any]) -> str:
+    """sha256 of the manifest's keys in a canonical form (its own checksum left out)."""
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=True, allow_nan=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def read_manifest(folder: Path | str) -> Manifest:
@@ -86,6 +108,9 @@ def read_manifest(folder: Path | str) -> Manifest:
     fmt = raw.get("format")
     if isinstance(fmt, int) and fmt > FORMAT_VERSION:
         raise newer(folder, f"format {fmt}; this version reads format {FORMAT_VERSION}")
+    checksum = raw.pop(CHECKSUM, None)
+    if fmt != 1 and checksum != digest(raw):
+        raise damaged(path, "its checksum is missing or differs from its contents")
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
         raise newer(folder, f"{names(unknown)}, which this version does not know")
@@ -95,9 +120,27 @@ def read_manifest(folder: Path | str) -> Manifest:
     for name, value in raw.items():
         if not isinstance(value, TYPES[name]) or isinstance(value, bool):
             raise damaged(path, f"{name!r} is {type(value).__name__}")
-    if raw.get("format", FORMAT_VERSION) != FORMAT_VERSION:
+    if raw.get("format", FORMAT_VERSION) not in READABLE:
         raise damaged(path, f"format {raw['format']!r} is unknown")
+    problem = _value_problem(raw)
+    if problem:
+        raise damaged(path, problem)
     return Manifest(**raw)
+
+
+def _value_problem(raw: dict[str, Any]) -> str | None:
+    """Why well-typed manifest values still cannot be a save's, or None."""
+    for name in ("stream_time", "saved_at"):
+        value = raw.get(name, 0.0)
+        if not math.isfinite(value) or value < 0:
+            return f"{name!r} is {value!r}"
+    if raw["embedder_dim"] < 1:
+        return f"'embedder_dim' is {raw['embedder_dim']}"
+    if raw.get("format", FORMAT_VERSION) >= 2:
+        if "files" not in raw:
+            return "it lists no files"
+        return files_problem(raw["files"])
+    return None
 
 
 def names(keys: list[str]) -> str:

@@ -15,25 +15,16 @@ when the question is asked, while perception keeps going.
 
 from __future__ import annotations
 
-import logging
 import threading
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from streamer.capture import open_source
 from streamer.capture.base import JOIN_TIMEOUT, Source
-from streamer.errors import USER_ERRORS, StreamerError
-from streamer.manifest import (
-    Manifest,
-    read_manifest,
-    write_manifest,
-)
-from streamer.memory import (
-    Memory,
-    MemorySnapshot,
-    load_memory,
-    make_memory,
-)
+from streamer.errors import StreamerError
+from streamer.folder_lock import FolderLock
+from streamer.manifest import Manifest
+from streamer.memory import Memory, MemorySnapshot, make_memory
 from streamer.memory.kv import KV_FOLDER
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
@@ -43,16 +34,17 @@ from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import make_backend
 from streamer.session_catalogue import SessionCatalogue
 from streamer.session_config import AUTOSAVE_SECONDS, SessionConfig, SessionStats, saved_config
+from streamer.session_store import MEMORY_FOLDER, SessionSaving, read_checked
 from streamer.session_watches import SessionWatching
 from streamer.store import remove_orphaned_temp_files
 from streamer.types import Frame, FrameObjects, Observation, StatusEvent, TextEvent
 
-__all__ = ["AUTOSAVE_SECONDS", "Session", "SessionConfig", "SessionStats", "saved_config"]
+__all__ = [
+    "AUTOSAVE_SECONDS", "MEMORY_FOLDER", "Session", "SessionConfig", "SessionStats", "saved_config"
+]  # fmt: skip
 
-MEMORY_FOLDER = "memory"  # the memory's save inside a session folder
 
-
-class Session(SessionCatalogue, SessionWatching):
+class Session(SessionCatalogue, SessionWatching, SessionSaving):
     def __init__(self, config: SessionConfig, models: ModelSet | None = None) -> None:
         self.config = config
         self.models = models
@@ -70,6 +62,10 @@ class Session(SessionCatalogue, SessionWatching):
         self._save_lock = threading.Lock()
         self._ask_lock = threading.Lock()
         self._reasoner_live = False  # False after stop(): the next ask() restarts the reasoner
+        self.notes: list[str] = []  # what a reopen or resume left out, one sentence each
+        self._folder: FolderLock | None = None  # the save folder, locked while this writes it
+        self._resumed: Manifest | None = None  # the save in save_dir this session continues
+        self._save_error: str | None = None  # why autosave stopped the stream
         self.watches = self._make_watches()  # standing questions: may be set before start()
 
     # -- life cycle ----------------------------------------------------------------
@@ -79,11 +75,23 @@ class Session(SessionCatalogue, SessionWatching):
             raise StreamerError(
                 "This session has no source to watch; give a file, URL or webcam:N."
             )
+        if self.config.save_dir:  # a folder it cannot write fails now, not after the replay
+            self._claim_save_dir()
+        try:
+            self._start()
+        except BaseException:
+            self._release_save_dir()
+            raise
+        return self
+
+    def _start(self) -> None:
+        assert self.config.source is not None
+        resumed = self._resumed
         self.source = open_source(
             self.config.source,
             pace=self.config.pace,
             speed=self.config.speed,
-            start=self.config.start,
+            start=max(self.config.start, resumed.stream_time if resumed else 0.0),
             loop=self.config.loop,
         )
         self.models = self.models or load_models(
@@ -93,6 +101,9 @@ class Session(SessionCatalogue, SessionWatching):
         encoder = self._backend.frame_encoder()
         if encoder is not None:  # a backend that sees: its own vision side fills the memory
             self.models = replace(self.models, encoder=encoder)
+        if resumed is not None and self.config.save_dir:
+            folder = Path(self.config.save_dir)
+            self._load_saved(folder, *read_checked(folder), encoder)
         if self.memory is None:
             options = dict(self.config.memory_options)
             if self.config.memory == "kv":  # a replay waits for the LM prefill, live drops
@@ -127,7 +138,6 @@ class Session(SessionCatalogue, SessionWatching):
         if self.config.save_dir:
             self._saver = threading.Thread(target=self._autosave, name="autosave", daemon=True)
             self._saver.start()
-        return self
 
     def _start_reasoner(self) -> None:
         assert self.timeline is not None
@@ -152,10 +162,9 @@ class Session(SessionCatalogue, SessionWatching):
         self._stop_save.set()
         if self._saver is not None:
             self._saver.join(JOIN_TIMEOUT)
-        if self.config.save_dir and self.timeline is not None:
-            self.save(self.config.save_dir)
         if self.state in ("running", "paused"):
             self.state = "stopped"
+        self._last_save()
 
     def __enter__(self) -> Session:
         return self if self.state != "idle" else self.start()
@@ -181,7 +190,7 @@ class Session(SessionCatalogue, SessionWatching):
         if done:
             self.watches.settle()  # the alerts of the whole stream have fired
         if done and self.state == "running":
-            error = self.perception.stats().error
+            error = self._save_error or self.perception.stats().error
             self.state = "error" if error else "ended"
         return done
 
@@ -205,7 +214,7 @@ class Session(SessionCatalogue, SessionWatching):
                 f"The replay did not reach {t if t is not None else 'the end'} "
                 f"within {timeout} s; try a longer timeout."
             )
-        error = self.perception.stats().error
+        error = self._save_error or self.perception.stats().error
         if error:
             raise StreamerError(error)
         reached = self.perception.stats().stream_time if t is None else t
@@ -319,8 +328,9 @@ class Session(SessionCatalogue, SessionWatching):
 
     def stats(self) -> SessionStats:
         p = self.perception.stats() if self.perception is not None else None
+        error = self._save_error or (p.error if p is not None else None)
         if p is not None and p.ended and self.state in ("running", "paused"):
-            self.state = "error" if p.error else "ended"  # the stream has run out
+            self.state = "error" if error else "ended"  # the stream has run out
         r = self.reasoner
         return SessionStats(
             state=self.state,
@@ -331,62 +341,27 @@ class Session(SessionCatalogue, SessionWatching):
             timeline_events=len(self.timeline) if self.timeline is not None else 0,
             answered=r.answered if r else 0,
             latencies=list(r.latencies) if r else [],
-            error=p.error if p is not None else None,
+            error=error,
         )
 
     # -- persistence ---------------------------------------------------------------
-    def save(self, folder: str | Path | None = None) -> Path:
-        """Write the session (manifest, timeline, memory) atomically into `folder`."""
-        where = folder or self.config.save_dir
-        if not where:
-            raise StreamerError("No folder to save the session in; choose one.")
-        target = Path(where)
-        if self.timeline is None or self.memory is None:
-            raise StreamerError("Nothing to save yet: start the session first.")
-        with self._save_lock:
-            t = self.stream_time()
-            target.mkdir(parents=True, exist_ok=True)
-            remove_orphaned_temp_files(target)
-            self.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
-            self.timeline.save(target)
-            self._save_watches(target)
-            manifest = Manifest(
-                source=self.config.source,
-                stream_time=t,
-                memory=self.config.memory,
-                config=asdict(self.config),
-                embedder_dim=self.timeline.dim,
-            )
-            write_manifest(target, manifest)
-        return target
-
-    def _autosave(self) -> None:
-        assert self.config.save_dir is not None
-        while not self._stop_save.wait(self.config.autosave_seconds):
-            try:
-                self.save(self.config.save_dir)
-            except USER_ERRORS as e:  # a full disk: say so, keep watching, try again
-                logging.getLogger("streamer").warning("autosave failed: %s", e)
-
     @classmethod
     def open(cls, folder: str | Path, models: ModelSet | None = None) -> Session:
-        """Reopen a saved session read-only: ask about it without its source."""
+        """Reopen a saved session read-only: ask about it without its source.
+
+        What had to be left out (damaged watches) is in `notes`, one sentence each.
+        """
         folder = Path(folder)
-        manifest = read_manifest(folder)
+        manifest, note = read_checked(folder)  # before any model loads
         remove_orphaned_temp_files(folder)  # what a save killed mid-write left
         config = saved_config(folder, manifest.config)
         session = cls(config, models)
         session.models = models or load_models(ocr=False, speech=False)
-        session.timeline = Timeline.load(
-            folder, session.models.embedder.embed, session.models.embedder.dim
-        )
         model = None
         if manifest.memory == "kv":  # its blocks are the vlm's own cache: that model reads them
             session._backend = make_backend(config.backend, config.device)
             model = session._backend.frame_encoder()
-        session.memory = load_memory(folder / MEMORY_FOLDER, model)
-        session._load_watches(folder)
-        session._stream_time = float(manifest.stream_time)
+        session._load_saved(folder, manifest, note, model)
         session._start_reasoner()
         session.state = "reopened"
         return session

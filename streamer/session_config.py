@@ -31,6 +31,7 @@ class SessionConfig:
     perception: PerceptionConfig = field(default_factory=PerceptionConfig)
     save_dir: str | None = None  # where to autosave; None: only on save()
     autosave_seconds: float = AUTOSAVE_SECONDS
+    overwrite: bool = False  # replace a session of another source saved in save_dir
 
 
 @dataclass
@@ -57,9 +58,14 @@ def saved_config(folder: Path, saved: dict[str, Any]) -> SessionConfig:
     unknown = sorted(set(saved) - own) + sorted(set(perception) - known)
     if unknown:
         raise newer(folder, f"settings {names(unknown)}, which this version does not know")
+    for own_only in ("save_dir", "overwrite"):  # where and how it was saved: not carried on
+        saved.pop(own_only, None)
     try:
         return SessionConfig(
-            **{**saved, "perception": PerceptionConfig.from_dict(perception), "save_dir": None}
+            **saved,
+            perception=PerceptionConfig.from_dict(perception),
+            save_dir=None,  # a reopened session writes nowhere
+            overwrite=False,
         )
     except (TypeError, ValueError) as e:
         raise StoreError(f"Session {folder} has settings this version cannot use ({e}).") from None

@@ -18,7 +18,7 @@ from streamer.reasoning.backend import Backend
 from streamer.reasoning.registry import make_backend
 from streamer.reasoning.vlm import VlmBackend
 from streamer.session_config import SessionConfig
-from streamer.store import read_json, write_json_atomic
+from streamer.store import StoreError, read_json, write_json_atomic
 from streamer.watch import (
     WATCHES_FILE,
     Alert,
@@ -108,10 +108,20 @@ class SessionWatching:
     def _save_watches(self, folder: Path) -> None:
         write_json_atomic(folder / WATCHES_FILE, self.watches.records())
 
-    def _load_watches(self, folder: Path) -> None:
+    def _load_watches(self, folder: Path) -> str | None:
+        """Take back the saved watches; a damaged file leaves them out: returns that note."""
+        from streamer.session_store import watches_note
+
         path = folder / WATCHES_FILE
-        if path.exists():  # sessions saved before watches existed have none
+        if not path.exists():  # sessions saved before watches existed have none
+            return None
+        try:
             self.watches.restore(read_json(path))
+        except StoreError:
+            return watches_note(folder, "not valid JSON")
+        except ValueError as e:
+            return watches_note(folder, " ".join(str(e).split()))
+        return None
 
 
 def _what(target: str) -> int | str:

@@ -142,6 +142,11 @@ def test_ingest_perceive_with_capture_fps_is_refused(clip):
         (["bench", "memory", "--minutes", "-1"], "--minutes: -1 must be above 0"),
         (["ask", "x.mp4", "-q", "hi", "--language", "xx"], "does not know the language 'xx'"),
         (["watch", "x.mp4", "--when", "hi", "--language", "english"], "language 'english'"),
+        (["app", "--port", "99999"], "--port: 99999 is not a port: give 1 to 65535"),
+        (["app", "--port", "0"], "--port: 0 is not a port"),
+        (["app", "--port", "http"], "'http' is not a port number"),
+        (["ask", "x.mp4", "-q", "hi", "--at", "1e308"], "--at: 1e308 s is past any stream"),
+        (["ingest", "x.mp4", "--start", "1e20"], "--start: 1e20 s is past any stream"),
     ],
 )
 def test_bad_numbers_are_one_usage_line(argv, words, capsys):
@@ -162,6 +167,7 @@ def test_bad_numbers_are_one_usage_line(argv, words, capsys):
         ('{"question": "  ", "at": 3}', 'it has no "question" text'),
         ('{"question": "What?", "at": "abc"}', '"at" must be a stream time'),
         ('{"question": "What?", "at": -1}', '"at" must be a stream time'),
+        ('{"question": "What?", "at": 1e308}', '"at" must be a stream time'),
         ('{"question": "What?", "options": "A|B"}', '"options" must be a list'),
     ],
 )

@@ -27,7 +27,7 @@ from streamer.reasoning.reasoner import AnswerStream
 from streamer.session import AUTOSAVE_SECONDS, Session, SessionConfig, SessionStats
 from streamer.types import Frame, StatusKind, TextEvent
 from ui.model_loader import ModelLoader
-from ui.saved import autosave_name, offered_first, safe_name, saved_folder
+from ui.saved import autosave_name, free_name, offered_first, safe_name, saved_folder
 from ui.search import search_timeline
 from ui.uploads import UploadStore
 from ui.watch_control import WatchControl
@@ -131,7 +131,7 @@ class AppController(WatchControl):
         models = self.models.get(model_wait)
         folder = autosave_name(req.label if req.hide_path else req.source)
         if (self.sessions_dir / folder).exists():
-            folder = _free_name(self.sessions_dir, folder)
+            folder = free_name(self.sessions_dir, folder)
         config = SessionConfig(
             source=req.source,
             pace="realtime",
@@ -218,7 +218,8 @@ class AppController(WatchControl):
             with self._lock:
                 self._saved_as[self._generation] = folder.name
             self._forget_uploads()
-        return f"Reopened {folder.name}: ask about it below."
+        notes = [n.replace(str(folder), f"“{folder.name}”") for n in session.notes]  # no paths
+        return " ".join([f"Reopened {folder.name}: ask about it below.", *notes])
 
     def save(self, name: str | None = None) -> str:
         """Save the current session under the sessions directory; returns its folder name."""
@@ -228,7 +229,7 @@ class AppController(WatchControl):
                 previous = self._saved_as.get(generation)
             folder = safe_name(name or previous)
             if (self.sessions_dir / folder).exists() and previous != folder:
-                folder = _free_name(self.sessions_dir, folder)  # never mix two sessions
+                folder = free_name(self.sessions_dir, folder)  # never mix two sessions
             session.save(self.sessions_dir / folder)
             with self._lock:
                 self._saved_as[generation] = folder
@@ -383,13 +384,6 @@ def _reworded(e: Exception, req: StartRequest) -> Exception:
         return e
     text = str(e).replace(req.source, req.label)
     return SourceError(text[:1].upper() + text[1:])
-
-
-def _free_name(root: Path, name: str) -> str:
-    n = 2
-    while (root / f"{name}-{n}").exists():
-        n += 1
-    return f"{name}-{n}"
 
 
 def _stop_quietly(session: Session | None) -> None:

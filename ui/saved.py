@@ -5,7 +5,8 @@ A name typed in the page is turned into a safe folder name (letters, digits,
 sessions directory, never a path typed by a visitor.
 
 The running session autosaves into "autosave-<source>-<date>"; after a crash
-the next start offers it first, marked as recovered.
+the next start offers it first, marked as recovered. A source that never played
+leaves no autosave (streamer/session_store.py), so a failed Start lists nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from streamer.errors import StreamerError
+from streamer.folder_lock import is_locked
 from streamer.manifest import MANIFEST_FILE, SavedSession, is_saved_session
 from streamer.timeref import format_clock
 
@@ -42,14 +44,28 @@ def autosave_name(source_name: str) -> str:
     return safe_name(f"{AUTOSAVE_PREFIX}{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
 
 
+def free_name(root: Path, name: str) -> str:
+    """`name` with the first free "-N" suffix in `root`: "talk-2", "talk-3", ..."""
+    n = 2
+    while (root / f"{name}-{n}").exists():
+        n += 1
+    return f"{name}-{n}"
+
+
 def is_autosave(name: str) -> bool:
     return name.startswith(AUTOSAVE_PREFIX)
 
 
+def recovered(s: SavedSession, own: Collection[str]) -> bool:
+    """An autosave that no live session writes: neither this app's (`own`) nor one another
+    running app holds locked (streamer/folder_lock.py), so its writer died."""
+    return is_autosave(s.name) and s.name not in own and not is_locked(s.folder)
+
+
 def offered_first(saved: list[SavedSession], own: Collection[str]) -> list[SavedSession]:
-    """`saved` (newest first) with the autosaves of an earlier run, not in `own`, in front."""
-    recovered = [s for s in saved if is_autosave(s.name) and s.name not in own]
-    return recovered + [s for s in saved if s not in recovered]
+    """`saved` (newest first) with the autosaves of a run that died in front."""
+    first = [s for s in saved if recovered(s, own)]
+    return first + [s for s in saved if s not in first]
 
 
 def saved_label(s: SavedSession, own: Collection[str] = ()) -> str:
@@ -59,7 +75,7 @@ def saved_label(s: SavedSession, own: Collection[str] = ()) -> str:
     what = Path(m.source).name if m.source else "no source"
     mark = ""
     if is_autosave(s.name):
-        mark = "autosaving now: " if s.name in own else "recovered autosave: "
+        mark = "recovered autosave: " if recovered(s, own) else "autosaving now: "
     return f"{mark}{s.name} — {what}, {format_clock(m.stream_time)} seen, {when}"
 
 

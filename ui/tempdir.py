@@ -73,17 +73,44 @@ def remove_stale(base: Path) -> list[Path]:
             continue
         if not entry.is_dir() or entry.is_symlink() or st.st_uid != os.getuid():
             continue
-        if not _alive(int(m.group(2))):
+        if not _alive(int(m.group(2)), st.st_mtime):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, made: float) -> bool:
+    """Whether the app that made a folder (last changed at `made`, epoch s) still runs.
+
+    A killed app whose parent has not reaped it is a zombie, and a pid can be reused
+    by a later process: neither is the app that made the folder.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: alive
         return True
-    return True
+    started, zombie = _process(pid)
+    if zombie:
+        return False
+    return started is None or started <= made + CLOCK_SLACK_S
+
+
+CLOCK_SLACK_S = 2.0  # seconds: /proc start times are in clock ticks, folder times in ns
+
+
+def _process(pid: int) -> tuple[float | None, bool]:
+    """(start time in epoch seconds, is a zombie) from /proc; (None, False) where there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None, False
+    fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (name) "; name may hold spaces
+    state, ticks = fields[0], int(fields[19])  # fields 3 and 22 of proc(5)
+    return boot + ticks / os.sysconf("SC_CLK_TCK"), state == "Z"

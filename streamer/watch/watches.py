@@ -29,6 +29,7 @@ from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 from streamer.types import Evidence, FrameObjects, Observation, TextEvent
 from streamer.watch.check import FRAME_KINDS, FrameTrigger, Hit, SceneTrigger, TextTrigger
+from streamer.watch.records import alert_record, list_of, number, text, watch_from_record, whole
 from streamer.watch.understand import Condition, condition, understand
 
 log = logging.getLogger("streamer")
@@ -319,21 +320,33 @@ class Watches:
                     {"id": w.id, "text": w.text, "since": w.since} for w in self.watching()
                 ],
                 "alerts": [
-                    _alert_record(a, picture=i >= len(self._alerts) - THUMBNAILS_SAVED)
+                    alert_record(a, picture=i >= len(self._alerts) - THUMBNAILS_SAVED)
                     for i, a in enumerate(self._alerts)
                 ],
             }
 
-    def restore(self, records: dict[str, Any]) -> None:
-        """Take back what `records` wrote (each watch understood again from its text)."""
+    def restore(self, records: Any) -> None:
+        """Take back what `records` wrote (each watch understood again from its text).
+
+        Raises ValueError, saying what does not fit, for records `records()` cannot
+        have written; then nothing is taken back.
+        """
+        if not isinstance(records, dict):
+            raise ValueError("not a JSON object")
+        try:
+            saved = [watch_from_record(r) for r in list_of(records, "watches")]
+            alerts = [alert_from_record(r) for r in list_of(records, "alerts")]
+            next_id = whole(records.get("next_id", 1))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ValueError(f"{type(e).__name__}: {e}") from None
         with self._lock:
-            for r in records.get("watches", []):
-                cond = understand(r["text"], self.can_look) or condition(r["text"], self.can_look)
-                watch = Watch(int(r["id"]), r["text"], cond, float(r["since"]))
+            for id_, text, since in saved:
+                cond = understand(text, self.can_look) or condition(text, self.can_look)
+                watch = Watch(id_, text, cond, since)
                 self._armed[watch.id] = self._arm(watch)
-            self._alerts = [_alert(r) for r in records.get("alerts", [])]
+            self._alerts = alerts
             self._unpictured = []
-            self._next_id = max([int(records.get("next_id", 1)), *[w + 1 for w in self._armed]])
+            self._next_id = max([next_id, *[w + 1 for w in self._armed]])
 
 
 def _names(watch: Watch, which: str) -> bool:
@@ -341,33 +354,16 @@ def _names(watch: Watch, which: str) -> bool:
     return not which or which in watch.text.lower() or which in watch.description.lower()
 
 
-def _alert_record(a: Alert, picture: bool = True) -> dict[str, Any]:
-    e = a.evidence
-    thumb = e.thumbnail if picture else None
-    return {
-        "watch": a.watch,
-        "watch_text": a.watch_text,
-        "t": a.t,
-        "known": a.known,
-        "at": a.at,
-        "wall": a.wall,
-        "sentence": a.sentence,
-        "evidence": {
-            "start": e.start,
-            "end": e.end,
-            "kind": e.kind,
-            "text": e.text,
-            "thumbnail": base64.b64encode(thumb).decode() if thumb else None,
-        },
-    }
-
-
-def _alert(r: dict[str, Any]) -> Alert:
+def alert_from_record(r: Any) -> Alert:
+    """An alert as `alert_record` saved it (TypeError/ValueError when a field does not fit)."""
+    if not isinstance(r, dict) or not isinstance(r.get("evidence"), dict):
+        raise TypeError("an alert is not an object with evidence")
     e = r["evidence"]
-    thumb = base64.b64decode(e["thumbnail"]) if e.get("thumbnail") else None
-    evidence = Evidence(float(e["start"]), float(e["end"]), e["kind"], e["text"], 1.0, thumb)
+    thumb = base64.b64decode(text(e["thumbnail"]), validate=True) if e.get("thumbnail") else None
+    evidence = Evidence(
+        number(e["start"]), number(e["end"]), text(e["kind"]), text(e["text"]), 1.0, thumb
+    )
     return Alert(
-        int(r["watch"]), r["watch_text"], float(r["t"]), float(r["known"]), float(r["at"]),
-        float(r["wall"]),
-        r["sentence"], evidence,
+        whole(r["watch"]), text(r["watch_text"]), number(r["t"]), number(r["known"]),
+        number(r["at"]), number(r["wall"]), text(r["sentence"]), evidence,
     )  # fmt: skip

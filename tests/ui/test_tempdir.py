@@ -7,6 +7,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,25 @@ def test_app_temp_files_are_private_and_removed_at_exit(tmp_path):
         if app.poll() is None:
             app.kill()
             app.wait(10)
+
+
+def test_folders_of_killed_apps_are_removed_even_unreaped_or_under_a_reused_pid(tmp_path):
+    from ui.tempdir import remove_stale
+
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])  # exits; not waited for yet
+    wait_for(lambda: Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1][0] == "Z",
+             30, "the child to exit")  # fmt: skip
+    later = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        old, reused = tmp_path / folder_name(zombie.pid), tmp_path / folder_name(later.pid)
+        mine, alive = tmp_path / folder_name(os.getpid()), tmp_path / folder_name(os.getppid())
+        for folder in (old, reused, mine, alive):
+            (folder / "gradio").mkdir(parents=True)
+        hour_ago = time.time() - 3600
+        os.utime(reused, (hour_ago, hour_ago))  # made long before its pid's process started
+        assert sorted(remove_stale(tmp_path)) == sorted([old, reused])
+        assert mine.exists() and alive.exists()
+    finally:
+        later.kill()
+        later.wait(10)
+        zombie.wait(10)

@@ -1,0 +1,263 @@
+"""The saving side of a `Session`: its save folder, autosave, save, reopen and resume.
+
+A session with a save folder (`SessionConfig.save_dir`) claims it before its source
+opens: the folder must be one it can write (else one sentence, before any replay),
+it is locked for as long as the session writes it (streamer/folder_lock.py), and
+what it already holds decides what happens:
+
+    nothing, or --overwrite       a new session is saved there
+    a session of the same source  it is resumed: its memory, timeline and watches
+                                  are loaded and the source plays on from where it ended
+    a session of another source   refused in one sentence (the save is never replaced)
+
+A session that never perceived a frame or a sound leaves no save behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from streamer.capture import is_live
+from streamer.capture.base import Source
+from streamer.errors import USER_ERRORS, StreamerError
+from streamer.folder_lock import LOCK_FILE, FolderLock, is_locked
+from streamer.manifest import Manifest, is_saved_session, read_manifest, write_manifest
+from streamer.memory import Memory, load_memory
+from streamer.memory.timeline import Timeline
+from streamer.modelset import ModelSet
+from streamer.perception import Perception
+from streamer.session_config import SessionConfig
+from streamer.session_files import SAVING_MARK, changed_file
+from streamer.store import StoreError, remove_orphaned_temp_files, write_bytes_atomic
+from streamer.timeref import format_clock
+from streamer.watch import WATCHES_FILE
+
+MEMORY_FOLDER = "memory"  # the memory's save inside a session folder
+SAVE_RETRIES = 10  # reads of a folder a live session is saving into, 0.3 s apart (a save ~1 s)
+
+
+def same_source(a: str | None, b: str | None) -> bool:
+    """Whether two source specs name one stream (one file under two paths counts)."""
+    if a is None or b is None:
+        return False
+    with contextlib.suppress(OSError):
+        return os.path.samefile(a, b)
+    return a.strip() == b.strip()
+
+
+def check_files(folder: Path, manifest: Manifest) -> str | None:
+    """Refuse a save whose files are missing or changed; a damaged watches file is a note."""
+    note = None
+    for name, entry in (manifest.files or {}).items():
+        problem = changed_file(folder, name, entry)
+        if problem is None:
+            continue
+        if name != WATCHES_FILE:
+            raise problem
+        note = watches_note(folder, "it is missing or not as saved")
+    return note
+
+
+def watches_note(folder: Path, why: str) -> str:
+    return (
+        f"The watches of {folder} were left out ({WATCHES_FILE}: {why}); the rest of the "
+        "session is here, and 'tell me when …' starts a new watch."
+    )
+
+
+def read_checked(folder: Path) -> tuple[Manifest, str | None]:
+    """The manifest of `folder` and a note on its watches, once every file it lists checks out.
+
+    A folder a live session is saving into may be caught between its files and its
+    manifest: it is read again until that save has finished.
+    """
+    for attempt in range(SAVE_RETRIES):
+        manifest = read_manifest(folder)
+        try:
+            return manifest, check_files(folder, manifest)
+        except StoreError:
+            if is_locked(folder) and attempt < SAVE_RETRIES - 1:
+                time.sleep(0.3)  # a live writer is mid-save: read it again
+                continue
+            if (folder / SAVING_MARK).exists() and not is_locked(folder):
+                return manifest, interrupted_note(folder)
+            raise
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def interrupted_note(folder: Path) -> str:
+    return (
+        f"The last save of {folder} was cut off (its process stopped mid-save), so it "
+        "opens as its files stand, a few seconds newer than its manifest says."
+    )
+
+
+class SessionSaving:
+    """Mixed into `Session`: the save folder's claim, saves, autosave, reopening."""
+
+    config: SessionConfig
+    models: ModelSet | None
+    memory: Memory | None
+    timeline: Timeline | None
+    source: Source | None
+    perception: Perception | None
+    _stream_time: float
+    _save_lock: threading.Lock
+    _stop_save: threading.Event
+    notes: list[str]  # what a reopen or resume left out, one sentence each
+    _folder: FolderLock | None  # the save folder, locked while this session writes it
+    _resumed: Manifest | None  # the save this session continues
+    _save_error: str | None  # why autosave stopped the stream
+
+    def stream_time(self) -> float:
+        raise NotImplementedError
+
+    def _load_watches(self, folder: Path) -> str | None:
+        raise NotImplementedError
+
+    # -- the save folder -----------------------------------------------------------
+    def _claim_save_dir(self) -> None:
+        """Lock the save folder and decide what its earlier contents mean (before the source)."""
+        assert self.config.save_dir is not None
+        folder = Path(self.config.save_dir)
+        lock = FolderLock(folder)
+        lock.acquire()
+        try:
+            self._resumed = self._earlier(folder)
+        except BaseException:
+            lock.release(remove=True)
+            raise
+        self._folder = lock
+
+    def _earlier(self, folder: Path) -> Manifest | None:
+        """The save in `folder` this session continues, or None (StoreError: refused)."""
+        if not is_saved_session(folder):
+            return None
+        if self.config.overwrite:  # replaced by the first save: a source that fails keeps it
+            return None
+        source = self.config.source
+        replace = "give another folder, or --overwrite to replace it"
+        try:
+            manifest, _ = read_checked(folder)
+        except StoreError as e:
+            why = str(e).rstrip(".")
+            raise StoreError(
+                f"{folder} holds a saved session that cannot be continued ({why}); {replace}."
+            ) from None
+        if not same_source(manifest.source, source):
+            seen = format_clock(manifest.stream_time)
+            raise StoreError(
+                f"{folder} holds a saved session of {manifest.source} ({seen} seen); {replace}."
+            )
+        if source is not None and is_live(source):
+            raise StoreError(
+                f"{folder} holds an earlier session of {source}, which a live source cannot "
+                f"continue; {replace}."
+            )
+        if manifest.memory != self.config.memory:
+            raise StoreError(
+                f"{folder} holds a session of {source} kept in the {manifest.memory} memory; "
+                f"give --memory {manifest.memory} to continue it, or {replace}."
+            )
+        return manifest
+
+    def _release_save_dir(self) -> None:
+        if self._folder is not None:
+            self._folder.release(remove=not is_saved_session(self._folder.folder))
+            self._folder = None
+
+    def _load_saved(self, folder: Path, manifest: Manifest, note: str | None, model: Any) -> None:
+        """Take the timeline, memory and watches of a checked save (`model`: a kv memory's vlm)."""
+        assert self.models is not None
+        embedder = self.models.embedder
+        self.timeline = Timeline.load(folder, embedder.embed, embedder.dim)
+        self.memory = load_memory(folder / MEMORY_FOLDER, model)
+        note = note or self._load_watches(folder)
+        self.notes += [note] if note else []
+        self._stream_time = float(manifest.stream_time)
+
+    # -- saving --------------------------------------------------------------------
+    def _seen_anything(self) -> bool:
+        """Whether there is anything to autosave: a frame or a sound perceived, or a resume."""
+        p = self.perception.stats() if self.perception is not None else None
+        perceived = p is not None and (p.frames_in > 0 or p.audio_seconds > 0)
+        return perceived or self._resumed is not None
+
+    def save(self, folder: str | Path | None = None) -> Path:
+        """Write the session (manifest, timeline, memory) atomically into `folder`."""
+        where = folder or self.config.save_dir
+        if not where:
+            raise StreamerError("No folder to save the session in; choose one.")
+        target = Path(where)
+        if self.timeline is None or self.memory is None:
+            raise StreamerError("Nothing to save yet: start the session first.")
+        own = self._folder is not None and self._folder.folder == target
+        lock = None if own else FolderLock(target)
+        with self._save_lock:
+            if lock is not None:
+                lock.acquire()
+            try:
+                self._write(target)
+            except OSError as e:
+                raise StoreError(
+                    f"The session could not be saved into {target} "
+                    f"({e.strerror or type(e).__name__}); free some space or give another folder."
+                ) from None
+            finally:
+                if lock is not None:
+                    lock.release()
+        return target
+
+    def _write(self, target: Path) -> None:
+        assert self.timeline is not None and self.memory is not None
+        t = self.stream_time()
+        remove_orphaned_temp_files(target)
+        write_bytes_atomic(target / SAVING_MARK, b"")
+        self.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
+        self.timeline.save(target)
+        self._save_watches(target)
+        manifest = Manifest(
+            source=self.config.source,
+            stream_time=t,
+            memory=self.config.memory,
+            config=asdict(self.config),
+            embedder_dim=self.timeline.dim,
+        )
+        write_manifest(target, manifest)
+        (target / SAVING_MARK).unlink()
+
+    def _save_watches(self, folder: Path) -> None:
+        raise NotImplementedError
+
+    def _autosave(self) -> None:
+        """Save every few seconds; a save that fails stops the stream with its sentence."""
+        assert self.config.save_dir is not None
+        while not self._stop_save.wait(self.config.autosave_seconds):
+            if not self._seen_anything():
+                continue
+            try:
+                self.save(self.config.save_dir)
+            except USER_ERRORS as e:  # what is watched from now on could not be kept
+                self._save_error = str(e)
+                logging.getLogger("streamer").warning("autosave failed: %s", e)
+                if self.source is not None:
+                    self.source.stop()
+                return
+
+    def _last_save(self) -> None:
+        """The save at stop(): skipped when autosave already failed or nothing was perceived."""
+        try:
+            if self.config.save_dir and self._save_error is None and self._seen_anything():
+                self.save(self.config.save_dir)
+        finally:
+            self._release_save_dir()
+
+
+__all__ = ["LOCK_FILE", "MEMORY_FOLDER", "SessionSaving", "read_checked", "same_source"]
