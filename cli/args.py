@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 
 from models.vlm.device import DEVICES  # no torch at import
 
@@ -19,6 +20,17 @@ def add_device(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="where a vlm backend runs: cuda when there is a GPU (auto, the default), or cpu "
         "(its vision tower's linear layers in int8; cpu-float32: all float32)",
+    )
+
+
+def add_api_key(parser: argparse.ArgumentParser) -> None:
+    """`--api-key KEY` (or $STREAMER_API_KEY): a bearer token the /v1 API then requires."""
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("STREAMER_API_KEY") or None,
+        metavar="KEY",
+        help="require 'Authorization: Bearer KEY' (or the --auth login) on the API at /v1 "
+        "(default: $STREAMER_API_KEY; set there, it stays out of the process list)",
     )
 
 

@@ -27,7 +27,7 @@ from streamer.reasoning.reasoner import AnswerStream
 from streamer.session import AUTOSAVE_SECONDS, Session, SessionConfig, SessionStats
 from streamer.types import Frame, StatusKind, TextEvent
 from ui.model_loader import ModelLoader
-from ui.saved import autosave_name, offered_first, safe_name, saved_folder
+from ui.saved import autosave_name, free_name, offered_first, safe_name, saved_folder
 from ui.search import search_timeline
 from ui.uploads import UploadStore
 from ui.watch_control import WatchControl
@@ -131,7 +131,7 @@ class AppController(WatchControl):
         models = self.models.get(model_wait)
         folder = autosave_name(req.label if req.hide_path else req.source)
         if (self.sessions_dir / folder).exists():
-            folder = _free_name(self.sessions_dir, folder)
+            folder = free_name(self.sessions_dir, folder)
         config = SessionConfig(
             source=req.source,
             pace="realtime",
@@ -228,7 +228,7 @@ class AppController(WatchControl):
                 previous = self._saved_as.get(generation)
             folder = safe_name(name or previous)
             if (self.sessions_dir / folder).exists() and previous != folder:
-                folder = _free_name(self.sessions_dir, folder)  # never mix two sessions
+                folder = free_name(self.sessions_dir, folder)  # never mix two sessions
             session.save(self.sessions_dir / folder)
             with self._lock:
                 self._saved_as[generation] = folder
@@ -302,6 +302,11 @@ class AppController(WatchControl):
                 if words is not None:
                     self._status = words.format(message=e.message).strip(": ")
             return self._status
+
+    def backend(self) -> str | None:
+        """The reasoning backend of the current session (None before any)."""
+        session = self._current()
+        return session.config.backend if session is not None else None
 
     def memory_snapshot(self) -> Any:
         """The current session's MemorySnapshot (None before any session)."""
@@ -383,13 +388,6 @@ def _reworded(e: Exception, req: StartRequest) -> Exception:
         return e
     text = str(e).replace(req.source, req.label)
     return SourceError(text[:1].upper() + text[1:])
-
-
-def _free_name(root: Path, name: str) -> str:
-    n = 2
-    while (root / f"{name}-{n}").exists():
-        n += 1
-    return f"{name}-{n}"
 
 
 def _stop_quietly(session: Session | None) -> None:

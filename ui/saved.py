@@ -74,3 +74,11 @@ def saved_folder(root: Path, name: str) -> Path:
     if not name or not is_saved_session(folder):
         raise StreamerError(f"No saved session named {name!r}; pick one from the list.")
     return folder
+
+
+def free_name(root: Path, name: str) -> str:
+    """`name-2`, `name-3`, ...: the first folder name under `root` not taken."""
+    n = 2
+    while (root / f"{name}-{n}").exists():
+        n += 1
+    return f"{name}-{n}"
