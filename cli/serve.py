@@ -16,10 +16,14 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.app import parse_auth
 from cli.args import add_api_key, add_device, add_language, positive
 from streamer.errors import StreamerError
+
+if TYPE_CHECKING:
+    from ui.controller import AppController
 
 HELP = "watch a source headless and serve the API (no page)"
 PORT = 7860  # the app's port: a client points at either the same way
@@ -38,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)
+    parser.add_argument(
+        "--mcp-stdio",
+        action="store_true",
+        help="speak MCP over stdin/stdout instead of serving HTTP (an agent starts this command)",
+    )
     parser.add_argument(
         "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
     )
@@ -69,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     from ui.saved import default_sessions_dir
 
     auth = parse_auth(args.auth)
-    check_serving(args.host, args.port, auth, args.api_key)  # before loading anything
+    if not args.mcp_stdio:
+        check_serving(args.host, args.port, auth, args.api_key)  # before loading anything
     sessions = Path(args.sessions_dir).expanduser() if args.sessions_dir else None
     app = AppController(
         sessions or default_sessions_dir(), device=args.device, language=args.language
@@ -78,8 +88,11 @@ def run(args: argparse.Namespace) -> int:
     app.start_in_background(
         StartRequest(args.source, args.source, args.speed, args.loop, args.memory, args.backend)
     )
+    if args.mcp_stdio:
+        return _mcp_stdio(app)
+    access = Access(auth, args.api_key)
     root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # all of it under /v1
-    root.mount(API_PATH, build_api(app, Access(auth, args.api_key)))
+    root.mount(API_PATH, build_api(app, access))
     url = f"http://{args.host}:{args.port}{API_PATH}"
     print(f"Serving the streamer API on {url} (docs: {url}/docs); watching {args.source}.")
     sys.stdout.flush()
@@ -95,3 +108,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _stopping(signum: int, frame: object) -> None:
     print("Stopping: the stream is saved into the sessions folder.", file=sys.stderr)
+
+
+def _mcp_stdio(app: AppController) -> int:
+    """MCP on stdin/stdout until the client closes it; stdout carries nothing else."""
+    from ui.api.mcp_tools import build_mcp
+
+    print("Speaking MCP on stdin/stdout.", file=sys.stderr)
+    try:
+        build_mcp(app).run("stdio")
+    finally:
+        app.close()
+    return 0

@@ -109,3 +109,36 @@ def test_serve_beyond_this_machine_needs_a_login_and_a_free_port(clip):
         busy = launch("serve", str(clip[0]), "--port", port)
     assert busy.returncode == 2 and "pick another --port" in busy.stderr
     assert time.monotonic() - started < 60  # refused before any model loads
+
+
+@pytest.mark.timeout(400)
+def test_an_mcp_client_lists_the_tools_and_asks_over_stdio(clip, tmp_path):
+    import anyio
+    from mcp import Client, StdioServerParameters
+
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["launch.py", "serve", str(clip[0]), "--mcp-stdio", "--sessions-dir", str(tmp_path)],
+        cwd=str(ROOT),
+    )
+
+    async def session() -> tuple[list[str], dict, dict]:
+        async with Client(params, read_timeout_seconds=300) as client:
+            tools = sorted(t.name for t in (await client.list_tools()).tools)
+            watched = await client.call_tool("watch", {"text": "tell me when someone says van"})
+            assert not watched.is_error, watched
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                status = (await client.call_tool("status", {})).structured_content
+                if status and status["state"] == "ended":
+                    break
+                await anyio.sleep(0.5)
+            asked = await client.call_tool("ask", {"question": VAN})
+            assert asked.structured_content is not None
+            return tools, status or {}, asked.structured_content
+
+    tools, status, answer = anyio.run(session)
+    assert tools == ["ask", "search_timeline", "status", "unwatch", "watch"]
+    assert status["state"] == "ended" and status["watches"][0]["id"] == 1
+    assert "north entrance" in answer["answer"].lower()
+    assert any(e["kind"] == "speech" and e["start"] >= 8.0 for e in answer["evidence"])

@@ -62,7 +62,7 @@ def build_rest(app: AppController, thumbnails: Thumbnails) -> APIRouter:
     @router.post("/ask", summary="Ask now, or at a stream time the stream has yet to reach")
     def ask(body: AskRequest, request: Request) -> dict[str, Any]:
         if body.at is not None:
-            _wait_for(app, body.at, body.timeout)
+            wait_for_time(app, body.at, body.timeout)
         asked = app.ask(body.question, body.options, wait=body.timeout)
         answer = asked.stream.result(600)
         base = str(request.url_for("thumbnail", name="x"))[:-1]
@@ -121,7 +121,7 @@ def build_rest(app: AppController, thumbnails: Thumbnails) -> APIRouter:
     return router
 
 
-def _wait_for(app: AppController, at: float, timeout: float) -> None:
+def wait_for_time(app: AppController, at: float, timeout: float) -> None:
     """Until the current stream has been perceived up to `at` (s), at most `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
