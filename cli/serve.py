@@ -15,6 +15,8 @@ import argparse
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,9 @@ from cli.args import add_api_key, add_device, add_language, positive
 from streamer.errors import StreamerError
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from ui.api import Access
     from ui.controller import AppController
 
 HELP = "watch a source headless and serve the API (no page)"
@@ -71,9 +76,8 @@ def check_serving(host: str, port: int, auth: object, api_key: str | None) -> No
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
-    from fastapi import FastAPI
 
-    from ui.api import API_PATH, Access, build_api
+    from ui.api import API_PATH, Access
     from ui.controller import AppController, StartRequest
     from ui.saved import default_sessions_dir
 
@@ -90,11 +94,12 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.mcp_stdio:
         return _mcp_stdio(app)
-    access = Access(auth, args.api_key)
-    root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # all of it under /v1
-    root.mount(API_PATH, build_api(app, access))
+    root = _root_app(app, Access(auth, args.api_key), args.host)
     url = f"http://{args.host}:{args.port}{API_PATH}"
-    print(f"Serving the streamer API on {url} (docs: {url}/docs); watching {args.source}.")
+    print(
+        f"Serving the streamer API on {url} (docs: {url}/docs; MCP: "
+        f"http://{args.host}:{args.port}/mcp); watching {args.source}."
+    )
     sys.stdout.flush()
     config = uvicorn.Config(root, host=args.host, port=args.port, log_level="warning")
     for sig in (signal.SIGINT, signal.SIGTERM):  # uvicorn passes them on once it has shut down:
@@ -120,3 +125,26 @@ def _mcp_stdio(app: AppController) -> int:
     finally:
         app.close()
     return 0
+
+
+def _root_app(app: AppController, access: Access, host: str) -> FastAPI:
+    """The API at /v1 and MCP (streamable HTTP) at /mcp, both behind `access`."""
+    from fastapi import FastAPI
+
+    from ui.api import API_PATH, build_api
+    from ui.api.access import AccessMiddleware
+    from ui.api.mcp_tools import build_mcp
+
+    mcp = build_mcp(app)
+    mcp_app = mcp.streamable_http_app(host=host)  # its one route: /mcp
+    mcp_app.add_middleware(AccessMiddleware, access=access)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.session_manager.run():  # a mounted app's own lifespan never runs
+            yield
+
+    root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    root.mount(API_PATH, build_api(app, access))
+    root.mount("/", mcp_app)
+    return root

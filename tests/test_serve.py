@@ -83,6 +83,7 @@ def test_serve_answers_openai_and_curl_as_ask_does(clip, tmp_path):
         )  # fmt: skip
         assert json.loads(curl.stdout)["choices"][0]["message"]["content"] == expected["answer"]
 
+        assert mcp_over_http(f"http://127.0.0.1:{port}/mcp") == "ok"
         other = non_loopback_address()
         if other is not None:  # 127.0.0.1 unless told otherwise
             with pytest.raises(httpx.TransportError):
@@ -95,6 +96,27 @@ def test_serve_answers_openai_and_curl_as_ask_does(clip, tmp_path):
     assert "Traceback" not in err
     saved = [p for p in sessions.iterdir() if (p / "manifest.json").exists()]
     assert saved, "serve autosaves what it watched"
+
+
+def mcp_over_http(url: str) -> str:
+    """An MCP client session over streamable HTTP: 401 without the key, the tools with it."""
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    assert httpx.post(url, json={}).status_code == 401
+
+    async def session() -> str:
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+        async with Client(streamable_http_client(url, http_client=http)) as client:
+            tools = sorted(t.name for t in (await client.list_tools()).tools)
+            assert tools == ["ask", "search_timeline", "status", "unwatch", "watch"]
+            asked = await client.call_tool("ask", {"question": VAN})
+            assert "north entrance" in (asked.structured_content or {})["answer"].lower()
+        return "ok"
+
+    return anyio.run(session)
 
 
 def test_serve_beyond_this_machine_needs_a_login_and_a_free_port(clip):
