@@ -174,3 +174,23 @@ def test_rest_watches_alerts_ask_timeline_and_sessions(serve_api, clip):
     assert "north entrance" in again["answer"].lower()
     bad = http.post("/ask", json={"question": VAN, "at": -1})
     assert bad.status_code == 422 and bad.json()["error"]["message"].startswith("Bad request: at")
+
+
+def test_alerts_resume_after_the_last_event_id_of_the_same_session_only():
+    from ui.api.alerts import resume_point
+
+    assert resume_point("3-4", 3) == 5  # the client saw alert 4 of session 3
+    assert resume_point("2-4", 3) is None  # another session's alert: start afresh
+    assert resume_point(None, 3) is None and resume_point("junk", 3) is None
+
+
+def test_access_takes_the_bearer_key_or_the_basic_login_and_nothing_else():
+    import base64
+
+    access = Access(basic=LOGIN, api_key=KEY)
+    basic = "Basic " + base64.b64encode(b"ann:pw-7").decode()
+    assert access.allows(f"Bearer {KEY}") and access.allows(basic)
+    assert not access.allows(None) and not access.allows(f"Bearer {KEY}x")
+    assert not access.allows("Basic !!!") and not access.allows(f"Token {KEY}")
+    assert Access(api_key=KEY).allows(basic) is False  # no --auth: the login opens nothing
+    assert Access().allows(None)  # neither set: open (only a local bind allows that)
