@@ -6,8 +6,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from models.weights import ModelMissingError
-from streamer.errors import StreamerError
+from streamer.errors import USER_ERRORS, StreamerError
 from streamer.reasoning.question import QuestionError
 from streamer.reasoning.reasoner import BusyError
 from streamer.watch import WatchError
@@ -35,8 +34,8 @@ def build_api(app: AppController, access: Access | None = None) -> FastAPI:
     api.include_router(build_rest(app, thumbnails))
     api.include_router(build_alerts(app))
     api.add_middleware(AccessMiddleware, access=access or Access())
-    api.add_exception_handler(StreamerError, _user_error)
-    api.add_exception_handler(ModelMissingError, _model_missing)  # no StreamerError
+    for kind in USER_ERRORS:  # a missing model is no StreamerError: it is listed there too
+        api.add_exception_handler(kind, _user_error)
     api.add_exception_handler(HTTPException, _http_error)
     api.add_exception_handler(RequestValidationError, _bad_request)
     return api
@@ -50,11 +49,9 @@ def error(message: str, status: int) -> JSONResponse:
 
 
 async def _user_error(request: Request, e: Exception) -> JSONResponse:
+    if not isinstance(e, StreamerError):  # a model that is missing: the server cannot answer
+        return error(str(e), 503)
     return error(str(e), STATUS.get(type(e), 409))
-
-
-async def _model_missing(request: Request, e: Exception) -> JSONResponse:
-    return error(str(e), 503)
 
 
 async def _http_error(request: Request, e: Exception) -> JSONResponse:
