@@ -12,9 +12,9 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 UNAUTHORIZED = (
     "This API needs a login: send 'Authorization: Bearer <the --api-key>' or HTTP Basic "
@@ -49,19 +49,24 @@ class Access:
         return False
 
 
-class AccessMiddleware(BaseHTTPMiddleware):
-    """401 with an OpenAI-style error body on any request without the credentials."""
+class AccessMiddleware:
+    """401 with an OpenAI-style error body on any request without the credentials.
 
-    def __init__(self, app: object, access: Access) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
-        self.access = access
+    Plain ASGI (not BaseHTTPMiddleware), so streamed answers and the alerts'
+    event stream pass through untouched.
+    """
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if self.access.allows(request.headers.get("authorization")):
-            return await call_next(request)
+    def __init__(self, app: ASGIApp, access: Access) -> None:
+        self.app, self.access = app, access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.access.allows(Headers(scope=scope).get("authorization")):
+            await self.app(scope, receive, send)
+            return
         challenge = "Bearer" if self.access.api_key else 'Basic realm="streamer"'
-        return JSONResponse(
+        refused = JSONResponse(
             {"error": {"message": UNAUTHORIZED, "type": "invalid_request_error", "code": 401}},
             status_code=401,
             headers={"WWW-Authenticate": challenge},
         )
+        await refused(scope, receive, send)
