@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from streamer.errors import StreamerError
+
+try:
+    from mcp.server.mcpserver import MCPServer
+except ImportError as e:  # mcp 1.x (FastMCP) or none: one sentence, not a trace
+    raise StreamerError(
+        "The MCP server needs the mcp package, version 2: pip install 'mcp>=2.3,<3'."
+    ) from e
 
 from ui.api.rest import wait_for_time
 from ui.api.schemas import watch_json
