@@ -12,7 +12,7 @@ import argparse
 import signal
 from pathlib import Path
 
-from cli.args import add_device, add_language, port, positive
+from cli.args import add_api_key, add_device, add_language, port, positive
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--share", action="store_true", help="a public Gradio link (needs --auth)")
     parser.add_argument("--auth", metavar="USER:PASS", help="require this login")
+    add_api_key(parser)
     parser.add_argument(
         "--source",
         default=str(DEMO_CLIP),
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from ui.api import Access, build_api
     from ui.app import AppOptions, build_app, check_access, launch
     from ui.controller import DEMO_LABEL, AppController, StartRequest, is_demo
     from ui.saved import default_sessions_dir
@@ -70,6 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         share=args.share,
         auth=parse_auth(args.auth),
+        api_key=args.api_key,
         open_browser=not args.no_browser,
         memory=args.memory,
         backend=args.backend,
@@ -89,7 +92,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
     signal.signal(signal.SIGTERM, _interrupt)  # a session manager's stop cleans up like Ctrl-C
     try:
-        launch(build_app(app, options), options, block=True)
+        api = build_api(app, Access(options.auth, options.api_key))
+        launch(build_app(app, options), options, block=True, api=api)
     finally:
         app.close()
     return 0

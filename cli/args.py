@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 
 from models.vlm.device import DEVICES  # no torch at import
 
@@ -30,6 +31,17 @@ def add_save(parser: argparse.ArgumentParser, what: str) -> None:
         action="store_true",
         help="with --save: replace a session of another source saved in DIR (the same source "
         "saved again is continued from where it ended)",
+    )
+
+
+def add_api_key(parser: argparse.ArgumentParser) -> None:
+    """`--api-key KEY` (or $STREAMER_API_KEY): a bearer token the /v1 API then requires."""
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("STREAMER_API_KEY") or None,
+        metavar="KEY",
+        help="require 'Authorization: Bearer KEY' (or the --auth login) on the API at /v1 "
+        "(default: $STREAMER_API_KEY; set there, it stays out of the process list)",
     )
 
 

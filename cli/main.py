@@ -1,4 +1,4 @@
-"""The command line: `launch.py [app|ingest|ask|watch|eval|bench|models|devices] ...`.
+"""The command line: `launch.py [app|serve|ingest|ask|watch|eval|bench|models|devices] ...`.
 
 `app` is the default. Each command lives in `cli/<name>.py` with `HELP`, `add_arguments(parser)`
 and `run(args) -> int`; heavy imports happen inside `run`. Errors a user can meet are
@@ -17,7 +17,7 @@ from types import ModuleType
 from streamer.errors import USER_ERRORS
 
 EXIT_USER_ERROR = 2
-COMMANDS = ("app", "ingest", "ask", "watch", "eval", "bench", "models", "devices")
+COMMANDS = ("app", "serve", "ingest", "ask", "watch", "eval", "bench", "models", "devices")
 DEFAULT_COMMAND = "app"
 
 

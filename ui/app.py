@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
 
 from streamer.errors import StreamerError
 from streamer.session import Session
 from ui.alert_feed import AlertFeed
+from ui.api import API_PATH
 from ui.chat import ask_stream, select_answer, show_moment
 from ui.controller import MAX_SPEED, MIN_SPEED, AppController
 from ui.handlers import Handlers
@@ -59,6 +61,7 @@ class AppOptions:
     port: int | None = None  # None: 7860 or the next free port
     share: bool = False
     auth: tuple[str, str] | None = None
+    api_key: str | None = None  # bearer token the API at /v1 also accepts
     open_browser: bool = False
     memory: str = "pyramid"  # defaults of the settings panel
     backend: str = "extractive"
@@ -335,16 +338,18 @@ def _wire_refresh(demo: gr.Blocks, page: Page, h: Handlers) -> None:
     gr.api(h.status, api_name="status")
 
 
-def launch(demo: gr.Blocks, options: AppOptions, *, block: bool = True) -> Any:
-    """Serve the page; returns at once when `block` is False (tests)."""
+def launch(
+    demo: gr.Blocks, options: AppOptions, *, block: bool = True, api: FastAPI | None = None
+) -> Any:
+    """Serve the page (and `api` at /v1 beside it); returns at once when `block` is False."""
     check_access(options)
-    return demo.launch(
+    served = demo.launch(
         server_name=options.host,
         server_port=options.port,
         share=options.share,
         auth=options.auth,
         inbrowser=options.open_browser,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,  # blocked below, once the API is mounted
         ssr_mode=False,
         max_file_size=MAX_FILE_SIZE,
         theme=theme(),
@@ -352,3 +357,8 @@ def launch(demo: gr.Blocks, options: AppOptions, *, block: bool = True) -> Any:
         show_error=True,
         quiet=not block,
     )
+    if api is not None:  # Gradio's own FastAPI app: same host, port and process
+        demo.app.mount(API_PATH, api)
+    if block:
+        demo.block_thread()
+    return served

@@ -304,6 +304,11 @@ class AppController(WatchControl):
                     self._status = words.format(message=e.message).strip(": ")
             return self._status
 
+    def backend(self) -> str | None:
+        """The reasoning backend of the current session (None before any)."""
+        session = self._current()
+        return session.config.backend if session is not None else None
+
     def memory_snapshot(self) -> Any:
         """The current session's MemorySnapshot (None before any session)."""
         session = self._current()
