@@ -108,7 +108,7 @@ def test_a_time_of_day_stays_in_the_topic():
     from streamer.reasoning.question import parse_question
 
     q = parse_question("Which train leaves at 16:45?", 72.0)
-    assert q.window is None and q.topic == "train leave 16 45"
+    assert q.window is None and q.topic == "train leaves 16 45"
     q = parse_question("What does the sign say happens at 18:00?", 72.0)
     assert q.window is None and "18" in q.terms and q.wants == ("ocr",)
     q = parse_question("What was said at 0:30?", 72.0)

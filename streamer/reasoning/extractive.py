@@ -9,6 +9,7 @@ question against the evidence, and says plainly when it has nothing.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from streamer.perception.objects import plural
 from streamer.perception.ocr import believable
@@ -40,6 +41,7 @@ SIGHT = (
     r"|\b(anyone|anybody|someone|somebody)\b.*" + HOLDING  # "is anyone carrying a bag?"
 )
 COUNT_WORDS = 0.6  # share of a topic's words (two or more) an event needs to be counted
+NOW = r"\b(now|right now|currently|at the moment|at this moment)\b"  # timeref's "now" window
 MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
 
 
@@ -55,10 +57,18 @@ class ExtractiveBackend(Backend):
         scored = score_events(q, ctx.timeline)
         if q.topic:
             found = _nth_first([s for s in scored if _counts(q, s)], q.nth)
+            if not found and q.window is not None and re.search(NOW, q.text.lower()):
+                q, found = _latest_known(q, ctx)
         elif q.anchor is not None:
             found = scored[:1]
+        elif q.nth is not None:  # "what did the first sign say?"
+            found = _nth_first(_pool(scored, q.wants), q.nth)[:1]
+        elif q.kind == "count":  # "how many signs were shown?": every one of that kind
+            found = _pool(scored, q.wants)
         else:
             found = _summary(scored, q.wants)
+        if q.kind == "count":  # the times are told in time order: so is their evidence
+            found = sorted(found, key=lambda s: s.event.start)
         evidence = to_evidence(found[:MAX_SUMMARY], ctx.view.items, q.asked_at)
         return Reply.text(self._compose(q, found, ctx), Grounds(evidence))
 
@@ -168,8 +178,17 @@ def _nth_first(found: list[Scored], nth: int | None) -> list[Scored]:
     return [pick, *(s for s in found if s is not pick)]
 
 
-def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
-    """Moments for a question with no topic: the latest of the kinds it names, in time order.
+def _latest_known(q: Question, ctx: Context) -> tuple[Question, list[Scored]]:
+    """For "which room is the meeting in now?" when the last seconds hold nothing about it:
+    what holds now is the latest word on it, however long ago it came."""
+    whole = replace(q, window=None)
+    found = [s for s in score_events(whole, ctx.timeline) if _counts(whole, s)]
+    return (whole, sorted(found, key=lambda s: -s.event.start)) if found else (q, [])
+
+
+def _pool(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
+    """Moments for a question with no topic, in time order: those of the kinds it names
+    ("said", "sign"), or, when it names none, all but the classifier's tags.
 
     On-screen text read as noise (a lone glyph, a low score: a session saved before such lines
     were dropped) is never one of them."""
@@ -180,4 +199,9 @@ def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
     if not pool and {"speech", "ocr"} & set(wants):
         return []  # "what did the sign say?" with no text read: say so, list no objects
     pool = pool or [s for s in scored if s.event.kind != "tags"] or scored
-    return sorted(pool, key=lambda s: s.event.start)[-MAX_SUMMARY:]
+    return sorted(pool, key=lambda s: s.event.start)
+
+
+def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
+    """The latest moments of `_pool`, in time order."""
+    return _pool(scored, wants)[-MAX_SUMMARY:]
