@@ -42,7 +42,6 @@ SIGHT = (
 )
 COUNT_WORDS = 0.6  # share of a topic's words (two or more) an event needs to be counted
 NOW = r"\b(now|right now|currently|at the moment|at this moment)\b"  # timeref's "now" window
-MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
 
 
 class ExtractiveBackend(Backend):
@@ -147,8 +146,7 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
         for s in score_events(q, ctx.timeline)
     ):
         return None
-    moment = q.window is not None and q.window[1] - q.window[0] <= MOMENT_SPAN
-    text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, moment, ctx.view.items)
+    text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, q.at, ctx.view.items)
     return Reply.text(text, Grounds(evidence))
 
 

@@ -33,10 +33,10 @@ def answer_objects(
     log: ObjectLog,
     window: tuple[float, float],
     asked_at: float,
-    moment: bool,
+    at: float | None,
     frames: Sequence[MemoryItem],
 ) -> tuple[str, list[Evidence]]:
-    """The answer's text and evidence; `moment`: the window names one moment ("at 0:30")."""
+    """The answer's text and evidence; `at`: the one moment the question names ("at 0:30")."""
     lo, hi = window
     # an event's last frame stands until the next sample: never tell a time past the question
     events = [
@@ -47,7 +47,7 @@ def answer_objects(
     tracks = [t for t in log.tracks(lo, hi) if t.label in oq.labels and t.first <= asked_at]
     about = [e for e in events if _count(e, oq.labels)]
     if oq.asks == "count":
-        text, used = _how_many(oq, events, tracks, window, asked_at, moment)
+        text, used = _how_many(oq, events, tracks, window, asked_at, at)
     elif oq.asks == "yesno":
         text, used = _is_there(oq, about, events, log.tracks(lo, hi), asked_at)
     elif oq.asks == "when":
@@ -89,7 +89,7 @@ def _how_many(
     tracks: list[ObjectTrack],
     window: tuple[float, float],
     asked_at: float,
-    moment: bool,
+    at: float | None,
 ) -> tuple[str, list[ObjectEvent]]:
     if not events:
         return f"I have not looked for objects in that time, so I cannot count {_noun(oq, 2)}.", []
@@ -102,11 +102,11 @@ def _how_many(
     most_text = f"at most {most} at once ({_span(peak)})"
     if oq.mode == "distinct":
         return f"{distinct_text.capitalize()}. Also: {most_text}.", [peak]
-    if moment:  # the frame nearest the named moment
-        mid = (events[0].start + events[-1].end) / 2
-        at = min(events, key=lambda e: 0.0 if e.start <= mid < e.end else abs(e.start - mid))
-        n = _count(at, oq.labels)
-        return f"{n} {_noun(oq, n)} {_span(at)}. Also: {most_text}.", [at]
+    if at is not None:  # the sample nearest the named moment
+        t = at
+        near = min(events, key=lambda e: 0.0 if e.start <= t < e.end else abs(e.start - t))
+        n = _count(near, oq.labels)
+        return f"{n} {_noun(oq, n)} {_span(near)}. Also: {most_text}.", [near]
     if oq.mode == "most":
         lead = f"At most {most} {_noun(oq, most)} at once, {_span(peak)}."
         return f"{lead} Also: {distinct_text}.", [peak]

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from streamer.errors import StreamerError
-from streamer.timeref import parse_window, strip_time_phrases
+from streamer.timeref import parse_moment, parse_window, strip_time_phrases
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut here (a 10,000-character paste still works)
 MAX_OPTIONS = 26
@@ -69,6 +69,7 @@ class Question:
     options: tuple[str, ...] = ()
     anchor: tuple[str, str] | None = None  # ("before" | "after", what) for "before X" questions
     nth: int | None = None  # "the second time ...": 2; "the last time ...": -1
+    at: float | None = None  # the one moment it names ("at 0:40": 40.0), within `window`
 
     @property
     def terms(self) -> list[str]:
@@ -122,4 +123,5 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
         options=opts,
         anchor=anchor,
         nth=NTH[nth.group(1)] if nth else None,
+        at=parse_moment(text, asked_at),
     )
