@@ -142,3 +142,13 @@ def test_a_count_at_a_moment_is_the_sample_nearest_it() -> None:
     assert q.window is not None and oq is not None
     text, _ = answer_objects(oq, log, q.window, q.asked_at, q.at, [])
     assert text.startswith("2 people at 0:00–0:39"), text
+
+
+def test_two_samples_at_a_cut_are_not_persistence() -> None:
+    # bikes.mp4's taxi roof: a "mouse" in two samples 0.08 s apart at a cut, then gone
+    log = ObjectLog()
+    for t, objects in ((2.72, (seen("mouse", 6),)), (2.80, (seen("mouse", 6),)), (3.8, ())):
+        log.add(FrameObjects(t, t + 1.0, objects))
+    (mouse,) = log.tracks()
+    assert mouse.run == 2 and not mouse.persists
+    assert all("mouse" not in e.counts for e in log.events(persistent=True))

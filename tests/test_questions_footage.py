@@ -121,6 +121,15 @@ ROWS = [
     Row(
         "bikes",
         END,
+        "Did you see a mouse?",
+        "No.",
+        ("mice",),
+        ("yes",),
+        "no mouse: a taxi's roof close up, called a mouse in two samples 0.08 s apart at a cut",
+    ),
+    Row(
+        "bikes",
+        END,
         "Is anyone riding a bicycle?",
         "Yes",
         ("bicycle",),
