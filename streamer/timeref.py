@@ -5,7 +5,7 @@ parse_window("anything in the last 30 s?", now=300)          -> (270.0, 300.0)
 parse_window("between 2:00 and 3:00", now=300)               -> (120.0, 180.0)
 parse_window("what is on screen now?", now=300)              -> (290.0, 300.0)
 parse_window("which train leaves at 16:45?", now=72)          -> None (a time of day, content)
-parse_window("about 3 minutes in", now=600)                  -> (165.0, 195.0)
+parse_window("about 3 minutes in", now=600)                  -> (150.0, 240.0)
 parse_window("in the tenth minute", now=900)                 -> (540.0, 600.0)
 parse_window("towards the end", now=600)                     -> (540.0, 600.0)
 """
@@ -17,7 +17,9 @@ import re
 NOW_SPAN = 10.0  # seconds that "now" / "right now" / "currently" cover
 JUST_NOW_SPAN = 30.0  # seconds that "just now" / "a moment ago" cover
 START_SPAN = 30.0  # seconds that "at the start" / "at the beginning" cover
-ABOUT_SPAN = 30.0  # seconds that "about 3 minutes in" covers, centred on the moment
+ABOUT_SPAN = 30.0  # seconds that "at minute 3" covers, centred on the moment
+MINUTE_SPAN = 60.0  # seconds after "about 3 minutes in" it covers (ABOUT_SPAN before it)
+MOMENT_HALF = 2.0  # seconds either side of a named moment: "at 0:40" is 0:38-0:42
 PART_SHARE = 0.1  # share of the stream so far that "near the start" / "towards the end" cover
 MIDDLE_SHARE = 0.2  # share of the stream so far, centred, that "in the middle" covers
 
@@ -78,7 +80,8 @@ Window = tuple[float, float]
 _MINUTES_IN = (
     r"(?:(?:about|around|roughly|some)\s+)?" + _NUM + r"\s+" + _UNIT + r"\s+in(?:to)?\b"
     r"(?:\s+(?:the\s+)?(?:video|stream|clip|recording))?"
-    r"|\bat\s+(?:the\s+)?(?:minute\s+" + _NUM + r"|" + _NUM + r"[\s-]+minute\s+mark)\b"
+    r"|\b(?:at|around|about|roughly|near|by)\s+(?:the\s+)?"
+    r"(?:minute\s+" + _NUM + r"|" + _NUM + r"[\s-]+minute\s+mark)\b"
 )
 # "in the tenth minute", "during the 3rd minute", "in minute 10"
 _NTH_MINUTE = r"\b(?:in|during)\s+(?:the\s+" + _ORDINAL + r"\s+minute|minute\s+(\d+))\b"
@@ -193,10 +196,9 @@ def _named_window(q: str, now: float) -> Window | None:
     if m:
         t = now - _amount(m.group(1), m.group(2))
         return (max(0.0, t - JUST_NOW_SPAN / 2), max(0.0, min(now, t + JUST_NOW_SPAN / 2)))
-    m = re.search(r"\bat\s+" + _CLOCK, q)
-    if m:
-        t = parse_clock(m.group(1))
-        return (max(0.0, t - 2.0), min(now, t + 2.0))
+    at = _clock_moment(q)
+    if at is not None:
+        return (max(0.0, at - MOMENT_HALF), min(now, at + MOMENT_HALF))
     window = _said_moment(q, now)
     if window is not None:
         return window
@@ -209,6 +211,18 @@ def _named_window(q: str, now: float) -> Window | None:
     return None
 
 
+def _clock_moment(q: str) -> float | None:
+    m = re.search(r"\bat\s+" + _CLOCK, q)
+    return parse_clock(m.group(1)) if m else None
+
+
+def parse_moment(text: str, now: float) -> float | None:
+    """The one stream time `text` names ("at 0:40" -> 40.0), or None when it names a span
+    or no time; a time of day ("leaves at 16:45") is content, not a moment."""
+    t = _clock_moment(_stream_part(text, now))
+    return None if t is None else min(max(0.0, t), max(0.0, now))
+
+
 def _ordinal(word: str) -> int:
     return _ORDINALS[word] if word in _ORDINALS else int(re.sub(r"\D", "", word))
 
@@ -219,6 +233,10 @@ def _said_moment(q: str, now: float) -> Window | None:
     if m:
         if m.group(1) is not None:
             t = _amount(m.group(1), m.group(2))
+            if _UNITS[m.group(2) if m.group(2) == "m" else m.group(2).rstrip("s")] == 60:
+                # people count whole minutes, rounding down or up: a sentence at 5:37 is
+                # "about 5 minutes in" and "about 6 minutes in" alike
+                return (t - ABOUT_SPAN, t + MINUTE_SPAN)
         else:
             t = 60 * float(_WORDS.get(m.group(3) or m.group(4), m.group(3) or m.group(4)))
         return (t - ABOUT_SPAN / 2, t + ABOUT_SPAN / 2)

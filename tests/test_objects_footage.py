@@ -97,8 +97,10 @@ def test_distinct_people_and_the_most_at_once(vtest_answers: dict[str, Answer]) 
     most = vtest_answers["What was the most people at once?"]
     at_once = first_number(most.text)
     assert 7 <= at_once <= 10, most.text  # 8 counted at 70 s
-    # each walker crosses the frame in 10-30 s of the 80 s, so far fewer ids than detections
-    assert at_once < distinct < 60, distinct
+    # each walker crosses the frame in 10-30 s of the 80 s, so far fewer ids than detections;
+    # the IoU tracker still splits walkers who cross (41 ids before persistence, 38 after)
+    by_eye = LABELS["videos"]["vtest.avi"]["distinct_persons"]["by_eye"]
+    assert at_once < distinct <= 2 * by_eye, (distinct, by_eye)
 
 
 def test_vtest_has_no_bicycle_but_vehicles(vtest_answers: dict[str, Answer]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streamer.timeref import format_clock, parse_clock, parse_window
+from streamer.timeref import format_clock, parse_clock, parse_moment, parse_window
 
 
 @pytest.mark.parametrize(
@@ -30,8 +30,12 @@ def test_windows(question, window):
 @pytest.mark.parametrize(
     "question, window",
     [
-        ("what was shown about 3 minutes in?", (165.0, 195.0)),
-        ("what was on screen 3 min into the video", (165.0, 195.0)),
+        ("what was shown about 3 minutes in?", (150.0, 240.0)),
+        ("what was on screen 3 min into the video", (150.0, 240.0)),
+        ("which secret word was said about 5 minutes in?", (270.0, 360.0)),
+        ("which secret word was said about 6 minutes in?", (330.0, 420.0)),
+        ("what was said around minute 1?", (45.0, 75.0)),
+        ("what was shown near the 2-minute mark?", (105.0, 135.0)),
         ("what did he say at minute 7", (405.0, 435.0)),
         ("what was shown at the 5 minute mark", (285.0, 315.0)),
         ("what was said in the tenth minute?", (540.0, 600.0)),
@@ -108,8 +112,24 @@ def test_a_time_of_day_stays_in_the_topic():
     from streamer.reasoning.question import parse_question
 
     q = parse_question("Which train leaves at 16:45?", 72.0)
-    assert q.window is None and q.topic == "train leave 16 45"
+    assert q.window is None and q.topic == "train leaves 16 45"
     q = parse_question("What does the sign say happens at 18:00?", 72.0)
     assert q.window is None and "18" in q.terms and q.wants == ("ocr",)
     q = parse_question("What was said at 0:30?", 72.0)
     assert q.window == (28.0, 32.0) and "30" not in q.terms
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "at"),
+    [
+        ("How many people were there at 0:40?", 80.0, 40.0),
+        ("what was said at 5:37?", 1800.0, 337.0),
+        ("what did the screen say at 1:02:03", 4000.0, 3723.0),
+        ("what is on screen at 500 s", 100.0, 100.0),  # not yet streamed: now
+        ("which train leaves at 16:45?", 72.0, None),  # a time of day, not a moment
+        ("what was said about 5 minutes in?", 1800.0, None),  # a span
+        ("how many people are there now?", 80.0, None),
+    ],
+)
+def test_the_one_moment_a_question_names(text: str, now: float, at: float | None) -> None:
+    assert parse_moment(text, now) == at

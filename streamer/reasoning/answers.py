@@ -70,9 +70,13 @@ def nothing_about(q: Question, ctx: Context) -> str:
     """The answer when nothing seen or heard bears on the question."""
     if not len(ctx.timeline) and not ctx.view.frames_seen:
         return "I have not seen or heard anything yet."
-    topic = q.topic or "that"
     when = " in that time" if q.window is not None or q.anchor is not None else ""
     lead = "No. " if q.kind == "yesno" else ""
+    if not q.topic and "ocr" in q.wants:
+        return f"{lead}I have not read any text on screen{when}."
+    if not q.topic and "speech" in q.wants:
+        return f"{lead}I have not heard anything said{when}."
+    topic = q.topic or "that"
     return f"{lead}{NOT_SEEN} {topic}{when}."
 
 

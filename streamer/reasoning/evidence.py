@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from streamer.memory.items import MemoryItem
 from streamer.memory.timeline import Hit, Timeline
 from streamer.reasoning.question import Question, terms
+from streamer.reasoning.stems import share, stem, stems
 from streamer.types import Evidence, TextEvent
 
 MEANING_WEIGHT = 0.55  # share of relevance from embedding cosine
@@ -38,11 +39,8 @@ class Scored:
 
 
 def overlap(wanted: Sequence[str], text: str) -> float:
-    """Share of `wanted` words found in `text` (0..1)."""
-    if not wanted:
-        return 0.0
-    have = set(terms(text))
-    return sum(1 for w in wanted if w in have) / len(wanted)
+    """Share of `wanted` words found in `text` in any form (0..1)."""
+    return share(wanted, text)
 
 
 def question_window(q: Question, timeline: Timeline) -> tuple[float, float]:
@@ -93,8 +91,11 @@ def score_events(
         rel = _mix(h.score, ov, bonus) if words or text.strip() else 0.5 + bonus
         rel *= _number_factor(q.terms, h.event.text)
         out.append(Scored(h.event, rel, h.score, ov))
-    if not words:  # nothing to match ("what was said right before X"): latest first
-        out.sort(key=lambda s: (-(s.event.kind in q.wants), -s.event.start))
+    if not words:  # nothing to match: nearest the anchor first ("right after X": earliest)
+        after = q.anchor is not None and q.anchor[0] == "after"
+        out.sort(
+            key=lambda s: (-(s.event.kind in q.wants), s.event.start if after else -s.event.start)
+        )
     else:
         out.sort(key=lambda s: -s.relevance)
     return out
@@ -113,8 +114,8 @@ def _number_factor(topic_terms: Sequence[str], text: str) -> float:
     ]
     if not named:
         return 1.0
-    have = set(terms(text))
-    found = any(n in have and (w is None or w in have) for w, n in named)
+    have = set(stems(text))
+    found = any(n in have and (w is None or stem(w) in have) for w, n in named)
     return 1.0 if found else NUMBER_MISS
 
 
@@ -137,6 +138,15 @@ def to_evidence(
         )
         for s in scored
     ]
+
+
+def answer_first(quoted: Sequence[Evidence], frames: Sequence[Evidence]) -> list[Evidence]:
+    """Evidence in the order the answer rests on it: the moments it quotes, in the order it
+    quotes them, then the frames nearest the first of them (in time order when none)."""
+    if not quoted:
+        return sorted(frames, key=lambda e: e.start)
+    at = quoted[0].start
+    return [*quoted, *sorted(frames, key=lambda e: (abs(e.start - at), e.start))]
 
 
 def nearest_thumbnail(frames: Sequence[MemoryItem], start: float, end: float) -> bytes | None:

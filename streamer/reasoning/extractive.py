@@ -9,7 +9,9 @@ question against the evidence, and says plainly when it has nothing.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from streamer.perception.objects import plural
 from streamer.perception.ocr import believable
 from streamer.reasoning.answers import (
     choice_text,
@@ -20,8 +22,13 @@ from streamer.reasoning.answers import (
 )
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
 from streamer.reasoning.evidence import FOUND, Scored, question_window, score_events, to_evidence
-from streamer.reasoning.object_answers import answer_objects
-from streamer.reasoning.object_words import object_query
+from streamer.reasoning.object_answers import answer_objects, known_classes, seen_classes
+from streamer.reasoning.object_words import (
+    HOLDING,
+    asks_for_classes,
+    object_query,
+    unrecognised_thing,
+)
 from streamer.reasoning.question import Question
 from streamer.reasoning.values import asked_value
 from streamer.timeref import format_clock
@@ -29,9 +36,12 @@ from streamer.timeref import format_clock
 MAX_STATEMENTS = 3  # supporting statements quoted in one answer
 MAX_SUMMARY = 4  # moments listed for "what happened in the first minute?"
 VERBS = {"speech": "said", "ocr": "shown"}  # how a value's source is told; else "seen"
-SIGHT = r"(?i)\b(is there|are there|was there|were there|do you see|can you see|did you see)\b"
+SIGHT = (
+    r"(?i)\b(is there|are there|was there|were there|do you see|can you see|did you see)\b"
+    r"|\b(anyone|anybody|someone|somebody)\b.*" + HOLDING  # "is anyone carrying a bag?"
+)
 COUNT_WORDS = 0.6  # share of a topic's words (two or more) an event needs to be counted
-MOMENT_SPAN = 5.0  # seconds: a window this short names one moment ("at 0:30" is 4 s)
+NOW = r"\b(now|right now|currently|at the moment|at this moment)\b"  # timeref's "now" window
 
 
 class ExtractiveBackend(Backend):
@@ -46,10 +56,18 @@ class ExtractiveBackend(Backend):
         scored = score_events(q, ctx.timeline)
         if q.topic:
             found = _nth_first([s for s in scored if _counts(q, s)], q.nth)
+            if not found and q.window is not None and re.search(NOW, q.text.lower()):
+                q, found = _latest_known(q, ctx)
         elif q.anchor is not None:
             found = scored[:1]
+        elif q.nth is not None:  # "what did the first sign say?"
+            found = _nth_first(_pool(scored, q.wants), q.nth)[:1]
+        elif q.kind == "count":  # "how many signs were shown?": every one of that kind
+            found = _pool(scored, q.wants)
         else:
             found = _summary(scored, q.wants)
+        if q.kind == "count":  # the times are told in time order: so is their evidence
+            found = sorted(found, key=lambda s: s.event.start)
         evidence = to_evidence(found[:MAX_SUMMARY], ctx.view.items, q.asked_at)
         return Reply.text(self._compose(q, found, ctx), Grounds(evidence))
 
@@ -111,12 +129,16 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
 
     Not when it asks what was said or shown, nor when the log holds nothing of those
     objects while speech or on-screen text speaks of them ("the delivery van arrived")."""
+    if asks_for_classes(q.text):
+        return Reply.text(known_classes(), Grounds([]))
     oq = object_query(q.text, q.kind)
     log = ctx.timeline.objects
-    if oq is None or not len(log) or "speech" in q.wants or "ocr" in q.wants:
+    if not len(log) or "speech" in q.wants or "ocr" in q.wants:
         return None
     lo, hi = question_window(q, ctx.timeline)
-    seen = any(oq.labels & e.counts.keys() for e in log.events(lo, hi))
+    if oq is None:
+        return _unrecognised(q, ctx, (lo, hi))
+    seen = any(oq.labels & e.counts.keys() for e in log.events(lo, hi, persistent=True))
     if not seen and (oq.asks == "when" or (oq.asks == "yesno" and not re.search(SIGHT, q.text))):
         return None  # "when did the delivery van arrive?": a van never seen may have been heard of
     if not seen and any(
@@ -124,9 +146,23 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
         for s in score_events(q, ctx.timeline)
     ):
         return None
-    moment = q.window is not None and q.window[1] - q.window[0] <= MOMENT_SPAN
-    text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, moment, ctx.view.items)
+    text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, q.at, ctx.view.items)
     return Reply.text(text, Grounds(evidence))
+
+
+def _unrecognised(q: Question, ctx: Context, window: tuple[float, float]) -> Reply | None:
+    """ "I can't recognise flags; ..." for a thing asked about by sight that no class names,
+    unless something said or shown speaks of it."""
+    thing = unrecognised_thing(q.text)
+    if not thing or any(s.relevance >= FOUND for s in score_events(q, ctx.timeline)):
+        return None
+    seen = seen_classes(ctx.timeline.objects, *window)
+    also = f"; I saw {join_words(seen)}" if seen else ""
+    return Reply.text(
+        f"I can't recognise {plural(thing)}, so I cannot tell{also}. "
+        "Ask “What can you recognise?” for the kinds of object I know.",
+        Grounds([]),
+    )
 
 
 def _nth_first(found: list[Scored], nth: int | None) -> list[Scored]:
@@ -140,17 +176,30 @@ def _nth_first(found: list[Scored], nth: int | None) -> list[Scored]:
     return [pick, *(s for s in found if s is not pick)]
 
 
-def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
-    """Moments for a question with no topic: the latest of the kinds it names, in time order.
+def _latest_known(q: Question, ctx: Context) -> tuple[Question, list[Scored]]:
+    """For "which room is the meeting in now?" when the last seconds hold nothing about it:
+    what holds now is the latest word on it, however long ago it came."""
+    whole = replace(q, window=None)
+    found = [s for s in score_events(whole, ctx.timeline) if _counts(whole, s)]
+    return (whole, sorted(found, key=lambda s: -s.event.start)) if found else (q, [])
+
+
+def _pool(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
+    """Moments for a question with no topic, in time order: those of the kinds it names
+    ("said", "sign"), or, when it names none, all but the classifier's tags.
 
     On-screen text read as noise (a lone glyph, a low score: a session saved before such lines
     were dropped) is never one of them."""
     scored = [
         s for s in scored if s.event.kind != "ocr" or believable(s.event.text, s.event.confidence)
     ]
-    pool = (
-        [s for s in scored if s.event.kind in wants]
-        or [s for s in scored if s.event.kind != "tags"]
-        or scored
-    )
-    return sorted(pool, key=lambda s: s.event.start)[-MAX_SUMMARY:]
+    pool = [s for s in scored if s.event.kind in wants]
+    if not pool and {"speech", "ocr"} & set(wants):
+        return []  # "what did the sign say?" with no text read: say so, list no objects
+    pool = pool or [s for s in scored if s.event.kind != "tags"] or scored
+    return sorted(pool, key=lambda s: s.event.start)
+
+
+def _summary(scored: list[Scored], wants: tuple[str, ...]) -> list[Scored]:
+    """The latest moments of `_pool`, in time order."""
+    return _pool(scored, wants)[-MAX_SUMMARY:]

@@ -1,15 +1,17 @@
 """Answers about the objects the detector saw: how many, is there, when, where, what colour.
 
-Counts read the object log: "now" is the latest frame before the question, "at
-most" the largest count of one frame in the window, "different" the distinct
-tracked objects seen in two sampled frames or more (one-frame tracks are
-mostly detector noise). The first sentence answers the question asked; other
-counts that help follow as "Also: ...". Evidence is the object event each
+Counts read the object log, and only objects that persisted over consecutive
+samples (`ObjectTrack.persists`: one-sample detections are mostly detector
+noise): "now" is the latest frame before the question, "at most" the largest
+count of one frame in the window, "different" the distinct tracked objects.
+The first sentence answers the question asked; other counts that help follow
+as "Also: ...". Evidence is the object event each
 statement rests on, its thumbnail with the boxes drawn.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -19,11 +21,10 @@ from streamer.perception.objects import distance, plural, side
 from streamer.perception.thumbnail import draw_boxes
 from streamer.reasoning.answers import join_words
 from streamer.reasoning.evidence import nearest_thumbnail
-from streamer.reasoning.object_words import ObjectQuery
+from streamer.reasoning.object_words import LABELS, ObjectQuery
 from streamer.timeref import format_clock
 from streamer.types import Evidence
 
-MIN_TRACK_FRAMES = 2  # a distinct object must be seen in this many sampled frames
 NOW_GAP = 3.0  # seconds: the latest object frame this close to the question is "now"
 
 
@@ -32,19 +33,21 @@ def answer_objects(
     log: ObjectLog,
     window: tuple[float, float],
     asked_at: float,
-    moment: bool,
+    at: float | None,
     frames: Sequence[MemoryItem],
 ) -> tuple[str, list[Evidence]]:
-    """The answer's text and evidence; `moment`: the window names one moment ("at 0:30")."""
+    """The answer's text and evidence; `at`: the one moment the question names ("at 0:30")."""
     lo, hi = window
     # an event's last frame stands until the next sample: never tell a time past the question
     events = [
-        replace(e, end=min(e.end, asked_at)) for e in log.events(lo, hi) if e.start <= asked_at
+        replace(e, end=min(e.end, asked_at))
+        for e in log.events(lo, hi, persistent=True)
+        if e.start <= asked_at
     ]
     tracks = [t for t in log.tracks(lo, hi) if t.label in oq.labels and t.first <= asked_at]
     about = [e for e in events if _count(e, oq.labels)]
     if oq.asks == "count":
-        text, used = _how_many(oq, events, tracks, window, asked_at, moment)
+        text, used = _how_many(oq, events, tracks, window, asked_at, at)
     elif oq.asks == "yesno":
         text, used = _is_there(oq, about, events, log.tracks(lo, hi), asked_at)
     elif oq.asks == "when":
@@ -86,11 +89,11 @@ def _how_many(
     tracks: list[ObjectTrack],
     window: tuple[float, float],
     asked_at: float,
-    moment: bool,
+    at: float | None,
 ) -> tuple[str, list[ObjectEvent]]:
     if not events:
         return f"I have not looked for objects in that time, so I cannot count {_noun(oq, 2)}.", []
-    distinct = [t for t in tracks if t.frames >= MIN_TRACK_FRAMES]
+    distinct = [t for t in tracks if t.persists]
     peak = max(events, key=lambda e: _count(e, oq.labels))
     most = _count(peak, oq.labels)
     lo, hi = window
@@ -99,11 +102,11 @@ def _how_many(
     most_text = f"at most {most} at once ({_span(peak)})"
     if oq.mode == "distinct":
         return f"{distinct_text.capitalize()}. Also: {most_text}.", [peak]
-    if moment:  # the frame nearest the named moment
-        mid = (events[0].start + events[-1].end) / 2
-        at = min(events, key=lambda e: 0.0 if e.start <= mid < e.end else abs(e.start - mid))
-        n = _count(at, oq.labels)
-        return f"{n} {_noun(oq, n)} {_span(at)}. Also: {most_text}.", [at]
+    if at is not None:  # the sample nearest the named moment
+        t = at
+        near = min(events, key=lambda e: 0.0 if e.start <= t < e.end else abs(e.start - t))
+        n = _count(near, oq.labels)
+        return f"{n} {_noun(oq, n)} {_span(near)}. Also: {most_text}.", [near]
     if oq.mode == "most":
         lead = f"At most {most} {_noun(oq, most)} at once, {_span(peak)}."
         return f"{lead} Also: {distinct_text}.", [peak]
@@ -125,8 +128,8 @@ def _is_there(
     asked_at: float,
 ) -> tuple[str, list[ObjectEvent]]:
     if not about:
-        seen = sorted({t.label for t in all_tracks if t.frames >= MIN_TRACK_FRAMES})
-        also = f" (I saw {join_words([plural(s) for s in seen])})" if seen else ""
+        seen = _seen(all_tracks)
+        also = f" (I saw {join_words(seen)})" if seen else ""
         return f"No. I have not seen any {_noun(oq, 2)}{also}.", []
     now = _latest(events, asked_at)
     first, last = about[0], about[-1]
@@ -136,6 +139,25 @@ def _is_there(
         return f"Yes: {n} {_noun(oq, n)} in view now ({_described(now, oq.labels)}).", [now]
     n = _count(last, oq.labels)
     return f"Yes: {n} {_noun(oq, n)} {times} ({_described(last, oq.labels)}), not now.", [first]
+
+
+def seen_classes(log: ObjectLog, lo: float, hi: float) -> list[str]:
+    """'people', 'cars', 'a truck': the kinds of object seen in [lo, hi], most tracks first."""
+    return _seen(log.tracks(lo, hi))
+
+
+def _seen(tracks: list[ObjectTrack]) -> list[str]:
+    by_label = Counter(t.label for t in tracks if t.persists)
+    return [
+        plural(label) if n > 1 else f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+        for label, n in sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def known_classes() -> str:
+    """The kinds of object the detector knows, as a sentence."""
+    names = sorted(plural(label) for label in LABELS)
+    return f"I can recognise {len(names)} kinds of object: {join_words(names)}."
 
 
 def _runs(about: list[ObjectEvent]) -> list[ObjectEvent]:
@@ -206,7 +228,7 @@ def _list(
 ) -> tuple[str, list[ObjectEvent]]:
     by_label: dict[str, list[ObjectTrack]] = {}
     for t in tracks:
-        if t.frames >= MIN_TRACK_FRAMES:
+        if t.persists:
             by_label.setdefault(t.label, []).append(t)
     if not by_label:
         return f"I have not seen any {_noun(oq, 2)}.", []

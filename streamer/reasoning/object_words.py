@@ -72,31 +72,72 @@ class ObjectQuery:
     named: str  # the words it used for them: "people", "vehicles", "objects"
 
 
-def named_labels(text: str) -> tuple[frozenset[str], str]:
-    """The COCO classes `text` names (lower case), and the word it used; empty if none."""
-    found: set[str] = set()
-    word = ""
+# A person named before one of these and another object after it is who holds the object,
+# not what is asked about: "Is anyone holding an umbrella?" asks about umbrellas.
+HOLDING = (
+    r"\b(holding|holds|held|carrying|carries|carried|with|wearing|wears|wore|riding|rides|rode"
+    r"|pushing|pushed|pulling|pulled|has|have|had|using|uses|used)\b"
+)
+# "Is there a flag?", "Is anyone carrying a guitar?": a thing asked about by sight; the noun
+# phrase ends at a preposition or the question mark, its last word is the thing.
+SIGHT_THING = (
+    r"\b(?:is there|are there|was there|were there|did you see|do you see|can you see"
+    r"|have you seen|(?:anyone|anybody|someone|somebody)\s+(?:\w+\s+)?" + HOLDING + r")"
+    r"\s+(?:an?|any|some|the)\s+(?P<thing>(?:[a-z]+\s+){0,2}?[a-z]+)"
+    r"(?=\s+(?:in|on|at|near|by|with|from|during|before|after|around|about|now|today)\b|\s*[?.!]|$)"
+)
+CLASSES = r"\b(what|which)\b.*\b(can|do) you\s+(recogni[sz]e|detect|identify|spot|tell apart)\b"
+
+
+def _matches(text: str) -> list[tuple[int, frozenset[str], str]]:
+    """(position, COCO classes, the word used) for each class word in `text`, in text order."""
+    found: list[tuple[int, frozenset[str], str]] = []
     for label in sorted(LABELS, key=len, reverse=True):  # "traffic light" before "light"
         m = re.search(rf"\b({re.escape(label)}|{re.escape(plural(label))})\b", text)
-        if m and not any(label in f for f in found):
-            found.add(label)
-            word = word or m.group(1)
+        if m and not any(label in other for _, ls, _ in found for other in ls):
+            found.append((m.start(), frozenset({label}), m.group(1)))
     for pattern, labels in SYNONYMS.items():
         m = re.search(rf"\b({pattern})\b", text)
         if m:
-            found |= labels
-            word = word or m.group(1)
+            found.append((m.start(), frozenset(labels), m.group(1)))
     for group, members in GROUPS.items():
         m = re.search(rf"\b({group}s?)\b", text)
         if m:
-            found |= members
-            word = word or m.group(1)
-    return frozenset(found), word
+            found.append((m.start(), members, m.group(1)))
+    return sorted(found, key=lambda f: f[0])
+
+
+def named_labels(text: str) -> tuple[frozenset[str], str]:
+    """The COCO classes `text` names (lower case), and the word it used; empty if none."""
+    found = _matches(text)
+    people = [f for f in found if f[1] == {"person"}]
+    things = [f for f in found if f[1] != {"person"}]
+    if people and things and re.search(HOLDING, text[people[0][0] : things[0][0]]):
+        found = things  # the person holds, carries or rides what is asked about
+    if not found:
+        return frozenset(), ""
+    return frozenset().union(*(ls for _, ls, _ in found)), found[0][2]
+
+
+def unrecognised_thing(text: str) -> str:
+    """The thing a sight question asks about that no COCO class names ("flag"), else ''."""
+    low = text.lower()
+    m = re.search(SIGHT_THING, low)
+    if m is None or named_labels(m.group("thing"))[0]:
+        return ""
+    return m.group("thing").split()[-1]
+
+
+def asks_for_classes(text: str) -> bool:
+    """Whether `text` asks which kinds of object the detector knows ("What can you recognise?")."""
+    return re.search(CLASSES, text.lower()) is not None
 
 
 def object_query(text: str, kind: str) -> ObjectQuery | None:
     """What `text` (a question of `kind`, see Question.kind) asks about objects, or None."""
     low = text.lower()
+    if unrecognised_thing(low):
+        return None  # "is anyone holding a flag?" is not asking about people
     labels, word = named_labels(low)
     generic = re.search(ANY_OBJECT, low)
     if not labels:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from streamer.errors import StreamerError
-from streamer.timeref import parse_window, strip_time_phrases
+from streamer.timeref import parse_moment, parse_window, strip_time_phrases
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut here (a 10,000-character paste still works)
 MAX_OPTIONS = 26
@@ -27,7 +27,8 @@ saying see saw seen seeing show shown showed shows screen happen happened happen
 times moment video stream clip frame one someone somebody anyone mention mentioned read
 written write wrote appear appeared appearing visible display displayed many often
 first last minute minutes second seconds hour hours ago start beginning end between earlier
-later recently currently right just sign signs card text caption title label
+later recently currently right just sign signs card text caption title label thing things
+latest final previous
 """.split()
 )
 
@@ -37,11 +38,19 @@ KIND_PATTERNS = (
     ("yesno", r"^\s*(did|does|do|is|are|was|were|has|have|had|can|could|will)\b"),
 )
 SPEECH_WORDS = r"\b(say|said|says|saying|tell|told|mention|mentioned|speak|spoke|talk|hear|heard)\b"
-SCREEN_WORDS = r"\b(sign|screen|read|reads|written|text|card|caption|display|displayed|title)\b"
+SCREEN_WORDS = (
+    r"\b(signs?|screens?|read|reads|written|texts?|cards?|captions?|display|displayed|titles?)\b"
+)
 SPEAKER_WORDS = r"\b(someone|somebody|anyone|he|she|they|person|people|man|woman|voice|speaker)\b"
 ANCHOR_PATTERN = r"\b(right before|just before|before|right after|just after|after)\s+(.+?)[?.!]*$"
-NTH_PATTERN = r"\bthe\s+(first|second|third|fourth|fifth|last|latest)\s+time\b"
-NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1, "latest": -1}
+# "the second time ...", "the first sign", "the last thing she said"; not "the last 30 s",
+# "the first minute" (time windows, timeref.py) nor "the second half".
+NTH_PATTERN = (
+    r"\bthe\s+(first|second|third|fourth|fifth|last|latest|final|previous)\b(?:\s+time\b)?"
+    r"(?!\s+(?:\d|few|couple|half|minutes?|mins?|seconds?|secs?|hours?|[smh]\b))"
+)
+NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+NTH |= {"last": -1, "latest": -1, "final": -1, "previous": -1}
 SIGHT_WORDS = r"\b(see|saw|seen|visible|look|looks|object|objects|color|colour|shape|shown)\b"
 
 
@@ -60,6 +69,7 @@ class Question:
     options: tuple[str, ...] = ()
     anchor: tuple[str, str] | None = None  # ("before" | "after", what) for "before X" questions
     nth: int | None = None  # "the second time ...": 2; "the last time ...": -1
+    at: float | None = None  # the one moment it names ("at 0:40": 40.0), within `window`
 
     @property
     def terms(self) -> list[str]:
@@ -67,13 +77,10 @@ class Question:
 
 
 def terms(text: str) -> list[str]:
-    """Content words, lower case, light plural folding: 'Closes at NOON' -> ['close', 'noon']."""
-    out = []
-    for w in re.findall(r"[a-z0-9]+", text.lower()):
-        if w in STOPWORDS:
-            continue
-        out.append(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
-    return out
+    """Content words, lower case, as written: 'Closes at NOON' -> ['closes', 'noon'].
+
+    Matching compares their stems (reasoning/stems.py), so any form meets any other."""
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
 
 
 def parse_question(text: str, asked_at: float, options: list[str] | None = None) -> Question:
@@ -116,4 +123,5 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
         options=opts,
         anchor=anchor,
         nth=NTH[nth.group(1)] if nth else None,
+        at=parse_moment(text, asked_at),
     )

@@ -100,8 +100,9 @@ def cited_evidence(
     text: str, scored: Sequence[Scored], frames: Sequence[MemoryItem], now: float
 ) -> list[Evidence]:
     """The moments an answer rests on: the events whose times it names, else the relevant ones."""
-    times = set(re.findall(r"\b\d+:\d\d(?::\d\d)?\b", text))
+    times = re.findall(r"\b\d+:\d\d(?::\d\d)?\b", text)  # in the order the answer names them
     cited = [s for s in scored if format_clock(s.event.start) in times]
+    cited.sort(key=lambda s: times.index(format_clock(s.event.start)))
     if not cited and NOT_SEEN in text:
         return []  # "I have not seen or heard anything about that": it rests on nothing
     chosen = cited or [s for s in scored if s.relevance >= FOUND]

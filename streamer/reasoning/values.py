@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from streamer.reasoning.question import STOPWORDS, terms
+from streamer.reasoning.question import STOPWORDS
+from streamer.reasoning.stems import stems
 
 MAX_VALUE_WORDS = 5  # a line leaving more words than this is quoted, not cut to a value
 ASKS_FOR_WORDS = (  # "what did she say (about X)?": the words themselves are the answer
@@ -28,11 +29,11 @@ def asked_value(question: str, line: str) -> str | None:
     low = question.lower()
     if not re.search(ASKS_FOR_VALUE, low) or re.search(ASKS_FOR_WORDS, low):
         return None
-    asked = set(terms(question))
+    asked = set(stems(question))
     runs: list[list[str]] = [[]]
     for word in re.findall(r"[\w:,.'-]+", line):
         bare = word.strip(".,:'-")
-        folded = terms(bare)
+        folded = stems(bare)
         if not bare or bare.lower() in STOPWORDS or (folded and folded[0] in asked):
             runs.append([])
         else:

@@ -39,6 +39,7 @@ from streamer.memory.items import MemoryItem
 from streamer.memory.kv import KvMemory
 from streamer.reasoning.answers import LETTERS, model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
+from streamer.reasoning.evidence import answer_first
 from streamer.reasoning.question import Question
 from streamer.reasoning.timeline_prompt import (
     CHOICE_RULE,
@@ -110,8 +111,10 @@ class VlmBackend(Backend):
             letters = [f"{LETTERS[i]}." for i in range(len(q.options))]
             scores = memory.option_scores(text, letters, q.asked_at)
             option = max(range(len(scores)), key=scores.__getitem__)
-        evidence = frame_evidence(used, q.asked_at)
-        evidence += cited_evidence(reply, scored, ctx.view.items, q.asked_at)
+        evidence = answer_first(
+            cited_evidence(reply, scored, ctx.view.items, q.asked_at),
+            frame_evidence(used, q.asked_at),
+        )
         return Grounds(evidence, option)
 
     def fed_frames(self, q: Question, ctx: Context) -> list[MemoryItem]:
@@ -143,8 +146,10 @@ class VlmBackend(Backend):
                     for i in range(len(q.options))
                 ]
                 option = max(range(len(scores)), key=scores.__getitem__)
-        evidence = frame_evidence(frames, q.asked_at)
-        evidence += cited_evidence(text, scored, ctx.view.items, q.asked_at)
+        evidence = answer_first(
+            cited_evidence(text, scored, ctx.view.items, q.asked_at),
+            frame_evidence(frames, q.asked_at),
+        )
         return Grounds(evidence, option)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from streamer.perception.objects import describe_objects
-from streamer.reasoning.question import terms
+from streamer.reasoning.stems import holds
 from streamer.timeref import format_clock
 from streamer.types import FrameObjects, Observation, SeenObject, TextEvent
 from streamer.watch.understand import Condition
@@ -38,18 +38,9 @@ class Hit:
     text: str  # the event's own text
 
 
-def fold(word: str) -> str:
-    """'moved' -> 'mov', 'moving' -> 'mov': the light stemming both sides of a match get."""
-    for end in ("ing", "ed", "es"):
-        if len(word) > len(end) + 3 and word.endswith(end):
-            return word[: -len(end)]
-    return word
-
-
 def words_in(words: tuple[str, ...], text: str) -> bool:
-    """True when every one of `words` (already `terms`) is in `text`."""
-    have = {fold(w) for w in terms(text)}
-    return all(fold(w) in have for w in words)
+    """True when every one of `words` (already `terms`) is in `text`, in any form."""
+    return holds(words, text)
 
 
 class TextTrigger:

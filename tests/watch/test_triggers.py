@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from streamer.types import FrameObjects, Observation, SeenObject, TextEvent
 from streamer.watch import Watches, understand
@@ -33,8 +34,22 @@ def test_words_fire_once_per_occurrence_and_survive_revision():
 def test_words_must_all_be_there():
     trig = TextTrigger(understand("tell me when someone says the van arrived"))
     assert trig.on_text(0, TextEvent("speech", "The van left at noon", 1.0, 2.0)) is None
-    assert trig.on_text(1, TextEvent("speech", "The van arrives at noon", 9.0, 10.0)) is None
-    assert trig.on_text(2, TextEvent("speech", "The van arrived", 20.0, 21.0)) is not None
+    assert trig.on_text(1, TextEvent("speech", "The bus arrives at noon", 9.0, 10.0)) is None
+    assert trig.on_text(2, TextEvent("speech", "The vans are arriving", 20.0, 21.0)) is not None
+
+
+@pytest.mark.parametrize(
+    ("watched", "said"),
+    [
+        ("the garden is watered", "Remember watering the garden"),
+        ("boxes", "Put the box down"),
+        ("the city", "Two cities were named"),
+        ("a budget", "Budgets were cut"),
+    ],
+)
+def test_a_watch_meets_a_word_in_any_form(watched: str, said: str) -> None:
+    trig = TextTrigger(understand(f"tell me when someone says {watched}"))
+    assert trig.on_text(0, TextEvent("speech", said, 1.0, 2.0)) is not None, (watched, said)
 
 
 def test_a_sign_change_needs_a_different_text():
