@@ -16,11 +16,11 @@ autosave would read gigabytes.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from models.atomic import TMP_MARK
+from models.weights import sha256_file
 from streamer.folder_lock import LOCK_FILE
 from streamer.store import StoreError, damaged
 
@@ -29,15 +29,6 @@ MANIFEST_FILE = "manifest.json"
 # writer died holding it was caught mid-save, so its files may be newer than its manifest.
 SAVING_MARK = ".saving"
 APPEND_ONLY_SUFFIX = ".kv"  # the kv memory's layer files: size checked, not hashed
-CHUNK = 1 << 20  # bytes hashed at a time
-
-
-def _hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _listed(path: Path, folder: Path) -> bool:
@@ -58,7 +49,7 @@ def list_files(folder: Path) -> dict[str, dict[str, Any]]:
         name = path.relative_to(folder).as_posix()
         entry: dict[str, Any] = {"bytes": path.stat().st_size}
         if not name.endswith(APPEND_ONLY_SUFFIX):
-            entry["sha256"] = _hash(path)
+            entry["sha256"] = sha256_file(path)
         out[name] = entry
     return out
 
@@ -92,6 +83,6 @@ def changed_file(folder: Path, name: str, entry: dict[str, Any]) -> StoreError |
         return None
     if size != entry["bytes"]:
         return damaged(path, f"{size} bytes, but {entry['bytes']} were saved")
-    if "sha256" in entry and _hash(path) != entry["sha256"]:
+    if "sha256" in entry and sha256_file(path) != entry["sha256"]:
         return damaged(path, "its checksum differs from the one saved")
     return None

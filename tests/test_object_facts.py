@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from models.protocols import Detection
@@ -19,24 +18,13 @@ from streamer.perception.objects import believable_detection, drawn
 from streamer.reasoning.object_words import asks_for_classes, object_query, unrecognised_thing
 from streamer.types import FrameObjects, SeenObject
 from tests.conftest import DEMO
+from tests.models.test_detector import frame_at
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 
 
 def seen(label: str, track: int, x: float = 0.1) -> SeenObject:
     return SeenObject(label, 0.8, (x, 0.3, x + 0.05, 0.45), "", track)
-
-
-def frame_at(path: Path, t: float) -> np.ndarray:
-    """The first frame at or after `t` seconds, (H, W, 3) uint8 RGB."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        for frame in container.decode(stream):
-            if frame.pts is not None and float(frame.pts * stream.time_base) >= t - 1e-3:
-                return frame.to_ndarray(format="rgb24")
-    raise AssertionError(f"{path} has no frame at {t} s")
 
 
 def test_a_one_sample_detection_is_no_fact_until_it_persists() -> None:
