@@ -124,8 +124,10 @@ def stream_lanes(video: EvalVideo, config: RunConfig, lanes: Sequence[Lane]) -> 
         _ask_all(session, video, config, list(zip(lanes, memories, strict=True)))
         stats = session.stats()
         p = stats.perception
+        note = stats.source.note if stats.source is not None else None
         for record, memory in zip(records, memories, strict=True):
             record.stream_time = stats.stream_time
+            record.stream_note = note
             record.memory = asdict(memory.stats()) if memory is not None else None
             record.x_realtime = round(p.x_realtime, 2) if p is not None else 0.0
     except USER_ERRORS as e:

@@ -162,6 +162,8 @@ class VideoRecord:
     memory: dict[str, Any] | None = None  # MemoryStats at the last question
     x_realtime: float = 0.0  # stream seconds perceived per wall second
     error: str | None = None  # one sentence when the video could not be streamed
+    # the source's own word on how it ended early: a cut file, a stream that stopped
+    stream_note: str | None = None
     # the other strategies fed by the same replay (eval --compare): wall_s is that replay's
     shared_with: list[str] | None = None
 
