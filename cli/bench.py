@@ -1,10 +1,11 @@
-"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|alerts|all`.
+"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|alerts|page|all`.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
 is a median (or percentile) over repeated runs in one invocation. `vlm` and `kv`
 (a full-size model with random weights, minutes of work), `soak` (one session
 for `--minutes`, 120 by default; it also writes a PNG plot) and `alerts` (a generated
-30-minute stream followed in real time at 1x and 4x) are not part of `all`.
+30-minute stream followed in real time at 1x and 4x) and `page` (a browser tab beside API
+clients, one app per load level) are not part of `all`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 from cli.args import add_device, count, non_negative, positive
 
 HELP = (
-    "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak, alerts) "
+    "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak, alerts, "
+    "page) "
     "and write JSON + Markdown tables"
 )
 KINDS = ("decode", "perception", "memory", "latency", "timeline")
@@ -25,7 +27,9 @@ VLM_ANSWERS = 2  # vlm: answers timed per (strategy, length); one is seconds on 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "kind", choices=(*KINDS, "vlm", "kv", "soak", "alerts", "all"), help="which benchmark"
+        "kind",
+        choices=(*KINDS, "vlm", "kv", "soak", "alerts", "page", "all"),
+        help="which benchmark",
     )
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
     parser.add_argument(
@@ -84,6 +88,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=(1.0, 4.0),
         help="alerts: real-time replay speeds (1 4)",
     )
+    parser.add_argument(
+        "--clients",
+        type=_clients,
+        nargs="+",
+        default=(0, 8),
+        help="page: API clients asking through /ask beside the browser tab, per level (0 8)",
+    )
+    parser.add_argument(
+        "--seconds", type=positive, default=30.0, help="page: seconds measured per level (30)"
+    )
+
+
+def _clients(text: str) -> int:
+    """0 or more API clients."""
+    return 0 if text.strip() == "0" else count(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -169,6 +188,12 @@ def _alerts(args: argparse.Namespace) -> None:
     minutes = args.minutes[0] if args.minutes else 30.0
     events = args.events[0] if args.events else 40
     bench_alerts(minutes, events, tuple(args.speeds), out_dir=args.out)
+
+
+def _page(args: argparse.Namespace) -> None:
+    from streamer.bench.page import bench_page
+
+    bench_page(tuple(args.clients), args.seconds, out_dir=args.out)
 
 
 def _timeline(args: argparse.Namespace) -> None:

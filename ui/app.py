@@ -12,6 +12,7 @@ twice a second, the panels every two seconds.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,12 @@ from ui.watch_panel import (
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 LIVE_TICK, PANEL_TICK = 0.5, 2.0  # seconds between refreshes of the live view / the panels
+# Questions from the page and from API clients wait in queues of their own: API load
+# cannot hold back a viewer's question. API answers run at most one per core at a
+# time: more would only share the cores (and the interpreter lock) with the page's
+# live view, which then freezes (`bench page` measures it).
+PAGE_ASKS = 8
+API_ASKS = max(1, min(8, os.cpu_count() or 1))
 DELETE_CACHE = (1800, 3600)  # every 30 min, delete Gradio temp files older than 1 h
 MAX_FILE_SIZE = "2gb"
 EXAMPLES = [
@@ -307,17 +314,19 @@ def _wire_chat(page: Page, h: Handlers) -> None:
         return gr.update(value=image, visible=image is not None), text
 
     outputs = [chatbot, question, gallery, shown, by_message, page.notice]
-    kw: dict[str, Any] = {"concurrency_limit": 8, "concurrency_id": "ask"}
     assert page.watches is not None
     inputs = [question, chatbot, by_message, page.watches.feed]
     then: dict[str, Any] = {"show_progress": "hidden", "api_visibility": "private"}
     feed = [chatbot, page.watches.feed]  # alerts held back while it answered
-    ask.click(answer, inputs, outputs, api_name="ask", **kw).then(
-        post_alerts, feed, chatbot, **then
-    )
-    question.submit(answer, inputs, outputs, api_visibility="private", **kw).then(
-        post_alerts, feed, chatbot, **then
-    )
+    mine: dict[str, Any] = {
+        "concurrency_limit": PAGE_ASKS, "concurrency_id": "page-ask", "api_visibility": "private"
+    }  # fmt: skip
+    for event in (ask.click, question.submit):
+        event(answer, inputs, outputs, **mine).then(post_alerts, feed, chatbot, **then)
+    # `/ask` for API clients: the same answer, from a button the page never shows
+    api = gr.Button(visible=False)
+    queue: dict[str, Any] = {"concurrency_limit": API_ASKS, "concurrency_id": "api-ask"}
+    api.click(answer, inputs, outputs, api_name="ask", **queue)
     chatbot.select(select_answer, by_message, [gallery, shown], api_visibility="private")
     gallery.select(moment_of, shown, [moment, caption], api_visibility="private")
 

@@ -8,6 +8,7 @@ captions) are in test_browser.py.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -93,3 +94,20 @@ def test_reopening_a_folder_without_a_manifest_says_so(tmp_path):
     text = str(e.value)
     assert "not a saved session" in text and "manifest.json" in text
     assert text.count(".") <= 2 and "\n" not in text  # one sentence (manifest.json has a dot)
+
+
+def test_api_questions_queue_apart_from_the_pages_and_one_per_core(make_controller):
+    """API load cannot hold back a viewer's question, nor run more answers than cores.
+
+    Before, the page's Ask and API `/ask` shared one queue of 8: eight API clients
+    took every slot and the tab's question waited (issue 24; `bench page` measures it).
+    """
+    demo = build_app(make_controller(), AppOptions())
+    fns = list(demo.fns.values())
+    api = [f for f in fns if f.api_name == "ask"]
+    page = [f for f in fns if f.fn is not None and f.api_name != "ask"
+            and f.concurrency_id in {a.concurrency_id for a in api} | {"page-ask"}]  # fmt: skip
+    assert len(api) == 1 and api[0].concurrency_limit == max(1, min(8, os.cpu_count() or 1))
+    assert len(page) == 2  # the Ask button and the question box's Enter
+    assert all(p.concurrency_id != api[0].concurrency_id for p in page)
+    assert all(p.concurrency_limit == 8 for p in page)

@@ -1,10 +1,12 @@
-"""Load-test clients, run as their own process as browser tabs would be.
+"""API clients that load the app, run as their own process as browser tabs would be.
 
-    python -m tests.ui.load_clients URL CLIENTS QUESTIONS DOWNLOAD_DIR
+    python -m streamer.bench.api_clients URL CLIENTS QUESTIONS DOWNLOAD_DIR [SECONDS]
 
-Each client asks its questions one after another through `gradio_client` and
-downloads the evidence images of each answer; prints one JSON line:
+Each client asks its questions one after another through `gradio_client` (all
+QUESTIONS of them, or as many as fit in SECONDS when given) and downloads the
+evidence images of each answer; prints one JSON line:
 {"latencies": [s per answered question], "failures": [what went wrong]}.
+The load test (tests/ui/test_load.py) and `bench page` both run it.
 In their own process the clients' threads (SSE readers, heartbeats, cancel
 polls) do not compete with the server for its interpreter lock.
 """
@@ -36,8 +38,11 @@ def message_text(message: dict[str, Any]) -> str:
     return "".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
-def run(url: str, clients: int, each: int, downloads: Path) -> dict[str, list[Any]]:
+def run(
+    url: str, clients: int, each: int, downloads: Path, seconds: float | None = None
+) -> dict[str, list[Any]]:
     lock, latencies, failures = threading.Lock(), [], []
+    deadline = time.monotonic() + seconds if seconds else float("inf")
 
     def one_client(i: int) -> None:
         # plain http on the loopback: no TLS context (and CA bundle) built per request
@@ -45,6 +50,8 @@ def run(url: str, clients: int, each: int, downloads: Path) -> dict[str, list[An
         client = Client(url, verbose=False, download_files=folder, ssl_verify=False)
         for k in range(each):
             t0 = time.monotonic()
+            if t0 >= deadline:
+                break
             try:
                 chat, _, gallery, notice = client.submit(
                     QUESTIONS[(i + k) % len(QUESTIONS)], [], api_name="/ask"
@@ -67,4 +74,5 @@ def run(url: str, clients: int, each: int, downloads: Path) -> dict[str, list[An
 
 if __name__ == "__main__":
     url, n, each, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-    print(json.dumps(run(url, n, each, folder)))
+    seconds = float(sys.argv[5]) if len(sys.argv) > 5 else None
+    print(json.dumps(run(url, n, each, folder, seconds)))
