@@ -246,7 +246,7 @@ class KvMemory(Memory):
         """
         upto = len(self.blocks_until(asked_at))
         chosen = self.retrieve(question, upto)
-        return [self.stream.option_logprob(question, x, chosen, upto) for x in letters]
+        return self.stream.option_logprobs(question, letters, chosen, upto)
 
     def retrieve(self, question: str, upto: int) -> list[list[int]]:
         """Per layer, the blocks (ids, time order) an answer to `question` reads, of the first
