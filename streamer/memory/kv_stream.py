@@ -144,14 +144,16 @@ class KvStream:
         self._ends.append(place[1])
         self._next = place[1]
 
-    def add_block(self, keys: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> int:
-        """Store a block computed elsewhere, as the next frame's (a benchmark fills long
-        streams this way); its tokens take the next positions. Its id."""
+    def add_block(
+        self, keys: Sequence[np.ndarray], values: Sequence[np.ndarray], t: float | None = None
+    ) -> int:
+        """Store a block computed elsewhere, as the next frame's, seen at stream time `t` (a
+        benchmark fills long streams this way); its tokens take the next positions. Its id."""
         with self._lock:
             grid = (1, int(keys[0].shape[1]))
-            place = self._place(grid, None, grid[1])
+            place = self._place(grid, t, grid[1])
             block = self.store.add(keys, values)
-            self._commit(place, grid, None)
+            self._commit(place, grid, t)
             return block
 
     def retrieve(

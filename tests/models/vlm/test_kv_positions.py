@@ -209,3 +209,19 @@ def test_qwen_an_hour_of_stream_stays_under_the_trained_context(  # type: ignore
     assert read.start == n_head + int(2 * MAX_GAP_S * qwen.tokens_per_second) + 1
     assert_answer_reads(stream, qwen, every)
     stream.close()
+
+
+def test_kv_bench_runs_a_vlm_folder(tmp_path: Path, tiny_qwen: Path) -> None:
+    """`--model FOLDER`: any vlm folder the kv memory reads, M-RoPE's time included."""
+    from streamer.bench.kv import bench_kv
+
+    result = bench_kv(
+        minutes=(2, 40), answers=1, tokens=2, device="cpu", out_dir=tmp_path, model=tiny_qwen
+    )
+    short, long = result["runs"]
+    assert result["model"] == tiny_qwen.name and result["max_position_embeddings"] == 4096
+    # at the stream's positions the question follows the last frame's t: 2 tokens a second
+    # x (2,398 - 118) s later after 40 minutes than after 2, past the LM's 4,096
+    assert long["last_position_before"] - short["last_position_before"] == 2 * 2280
+    assert long["last_position_before"] > 4096
+    assert long["last_position"] < 1000  # 16 blocks, gaps of at most 30 s: 60 positions
