@@ -1,6 +1,6 @@
 """kv memory positions: retrieved blocks re-indexed into one compact range before the question.
 
-On the tiny LLaVA-OneVision (1-D RoPE) and Qwen2.5-VL (M-RoPE): a stored key
+On the tiny LLaVA-OneVision (1-D RoPE), Qwen2.5-VL (M-RoPE) and SmolVLM2: a stored key
 turned by d equals the key encoded d further on, at every layer; a one-layer LM
 (where a block's keys and values depend on nothing but its own tokens and
 positions) answers over sinks + retrieved blocks exactly as one full pass over
@@ -129,6 +129,32 @@ def test_one_layer_answer_equals_one_pass_over_the_retrieved_frames(  # type: ig
     first = next(iter(vlm.generate([frames[0], frames[2], QUESTION], max_new_tokens=3)), "")
     assert "".join(stream.answer(QUESTION, max_new_tokens=3, blocks=chosen)).startswith(first)
     stream.reindex = False  # the stream positions: block 2 and the question 196 further on
+    assert logit_diff(stream.answer_logits(QUESTION, chosen), theirs) > 1e-3
+    stream.close()
+
+
+def test_one_layer_smolvlm_blocks_move_with_their_stamps(  # type: ignore[no-untyped-def]
+    tiny_smolvlm, demo_frames, tmp_path: Path
+) -> None:
+    """SmolVLM2 (a Llama LM; blocks of unequal length, each its "Frame from MM:SS:" stamp
+    and image block): blocks 0 and 2 back to back, the stamps still giving the times."""
+    from models.vlm.smolvlm import KV_INTRO, SmolVLM2, video_prompt
+
+    vlm = one_layer(SmolVLM2.load, tiny_smolvlm)
+    frames = [f.tokens for f in vlm.encode(demo_frames)]
+    times = [5.0, 20.0, 40.0]
+    stream = KvStream(vlm, tmp_path, ram_bytes=1 << 30, window=0)
+    ids = [stream.add_frame(f, t) for f, t in zip(frames, times)]
+    chosen = [[ids[0], ids[2]]]
+    ours = stream.answer_logits(QUESTION, chosen)
+    stamps = video_prompt(times, times[-1])[1:-1]
+    parts = [KV_INTRO, stamps[0], frames[0], stamps[2], frames[2], "\n\n" + QUESTION]
+    with torch.inference_mode():
+        ref = vlm.model(inputs_embeds=vlm.prompt_embeds(parts))
+    theirs = ref.logits[0, -len(ours) :].numpy()
+    print(f"one layer SmolVLM2, blocks 0 and 2: max |logit diff| {logit_diff(ours, theirs):.2e}")
+    assert logit_diff(ours, theirs) < ATOL and ours[-1].argmax() == theirs[-1].argmax()
+    stream.reindex = False
     assert logit_diff(stream.answer_logits(QUESTION, chosen), theirs) > 1e-3
     stream.close()
 
