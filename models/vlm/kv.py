@@ -262,7 +262,13 @@ def turn_keys(keys: np.ndarray, shift: np.ndarray, rotary: Rotary) -> np.ndarray
 
 
 def rotary_of(rotary_emb: Any) -> Rotary:
-    """The `Rotary` of a transformers rotary embedding module (Qwen2's, Qwen2.5-VL's, Llama's)."""
+    """The `Rotary` of a transformers rotary embedding module (Qwen2's, Qwen2.5-VL's, Llama's).
+
+    Exact for RoPE types whose frequencies the config fixes (default, linear, yarn, llama3:
+    their cos/sin scaling is in the stored key already, and a turn is a pure rotation);
+    a "dynamic" RoPE changes its frequencies with the sequence's length, which no family
+    here uses.
+    """
     inv_freq = rotary_emb.inv_freq.detach().double().cpu().numpy()  # (head_dim/2,)
     sections = getattr(rotary_emb, "mrope_section", None)
     if sections is None:

@@ -237,6 +237,28 @@ def test_qwen_an_hour_of_stream_stays_under_the_trained_context(  # type: ignore
     stream.close()
 
 
+def test_the_positions_are_a_kv_setting(llava) -> None:  # type: ignore[no-untyped-def]
+    """`ask --memory kv --kv-positions stream` keeps the stream positions (to compare a real
+    LM's answers before and after); compact is the default; a typo is one sentence."""
+    import argparse
+
+    from cli.args import add_kv_options, kv_options
+    from streamer.memory.items import MemoryConfigError
+    from streamer.memory.kv import KvConfig, KvMemory
+
+    parser = argparse.ArgumentParser()
+    add_kv_options(parser)
+    args = parser.parse_args(["--kv-positions", "stream"])
+    args.memory = "kv"
+    assert kv_options(args) == {"positions": "stream"}
+    for options, reindex in ((kv_options(args), False), ({}, True)):
+        memory = KvMemory(KvConfig(**options), llava.info, llava)  # type: ignore[arg-type]
+        assert memory.stream.reindex is reindex
+        memory.finish()
+    with pytest.raises(MemoryConfigError, match="compact or stream, not 'absolute'"):
+        KvConfig(positions="absolute")
+
+
 def test_kv_bench_runs_a_vlm_folder(tmp_path: Path, tiny_qwen: Path) -> None:
     """`--model FOLDER`: any vlm folder the kv memory reads, M-RoPE's time included."""
     from streamer.bench.kv import bench_kv
