@@ -146,6 +146,14 @@ def add_kv_options(parser: argparse.ArgumentParser) -> None:
         help="kv memory: blocks chosen by the question's attention queries (internal, ReKV) "
         "or by its mean token embedding against each frame's mean visual token",
     )
+    parser.add_argument(
+        "--kv-positions",
+        choices=("compact", "stream"),
+        default=None,
+        help="kv memory: an answer reads the retrieved blocks re-indexed right after the "
+        "attention sinks (compact) or at their stream positions, past the LM's context on "
+        "long streams (stream: to compare)",
+    )
 
 
 def kv_options(args: argparse.Namespace) -> dict[str, object]:
@@ -156,5 +164,6 @@ def kv_options(args: argparse.Namespace) -> dict[str, object]:
         "ram_mb": args.kv_ram_gb * 1024 if args.kv_ram_gb is not None else None,
         "top_k": args.kv_top_k,
         "retrieve": args.kv_retrieve,
+        "positions": args.kv_positions,
     }
     return {k: v for k, v in given.items() if v is not None}

@@ -59,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="vlm, kv: the published shape, random weights (llava-onevision-0.5b, -7b, "
         "smolvlm2-256m, -500m, qwen2.5-vl-3b, -7b, tiny; kv: the llava-onevision ones)",
     )
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="kv: a vlm folder (or cached id) to run instead of --family's random shape",
+    )
     add_device(parser)
     parser.add_argument(
         "--kv-ram-gb",
@@ -168,6 +173,7 @@ def _kv(args: argparse.Namespace) -> None:
         ram_gb=args.kv_ram_gb,
         device=args.device,
         out_dir=args.out,
+        model=args.model,
     )
 
 

@@ -107,6 +107,12 @@ def test_kv_bench_writes_json_and_markdown(tmp_path):
     assert "random weights: speed is real, words are nonsense" in md and "| 60 |" in md
     assert result["reopened_blocks"] == 60 and result["reopen_retrieves_the_same"] is True
     assert "reopened (60 blocks)" in md
+    # the answer reads the retrieved blocks right after the sinks: its last position is
+    # the same at 1 and 2 minutes, while at the stream's positions it grows with the stream
+    assert one["last_position"] == two["last_position"] < one["last_position_before"]
+    assert two["last_position_before"] > one["last_position_before"] + 29 * 4
+    assert two["reindex_ms"] >= 0 and two["ttft_before_s"] > 0
+    assert result["max_position_embeddings"] and "last position" in md
 
 
 def test_soak_bench_samples_the_process_and_plots_it(tmp_path):

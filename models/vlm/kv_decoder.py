@@ -37,6 +37,10 @@ class KvDecoder:
             text.num_hidden_layers, text.num_attention_heads, text.num_key_value_heads, head_dim
         )
 
+    @property
+    def kv_rotary(self) -> kv.Rotary:
+        return kv.rotary_of(self._kv_lm().rotary_emb)
+
     def kv_frame_rows(self, tokens: np.ndarray, t: float) -> np.ndarray:
         """The (n, D) rows of the block of a frame seen at stream time `t`: its tokens."""
         return tokens.reshape(-1, tokens.shape[-1])

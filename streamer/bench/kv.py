@@ -10,7 +10,10 @@ Random weights: speed is real, words are nonsense. One run measures
   query pass + scoring every block's mean key), time to the first token
   (retrieval + the cache of sinks and retrieved blocks assembled + the
   question's prefill) and the whole answer, the store's RAM and disk, the
-  process RSS;
+  process RSS; and the position of the answer's last token against the LM's
+  `max_position_embeddings`, with the retrieved blocks re-indexed right after
+  the sinks (`KvStream.compact`, the default) and before, at their stream
+  positions (the TTFT of both, and the re-indexing's own ms);
 - KV GiB per hour of stream (every block, at the sampled fps), the disk's growth
   per hour once the RAM budget is full, and RSS(longest) / RSS(the length
   before): the RAM budget keeps it flat;
@@ -23,7 +26,12 @@ model's exact geometry (keys and values of the right shape and dtype, random),
 written through the same store: retrieval, offload and answers cost the same as
 with encoded ones, and a 60-minute stream fits a small CPU machine.
 
+`--model FOLDER` runs any vlm folder the kv memory reads instead of a random
+published shape (e.g. the reference models: a real LM with a random vision tower);
+the stream's blocks are still random, so its words are not to be read either.
+
     python launch.py bench kv --family llava-onevision-0.5b --minutes 1 10 60 --out bench
+    python launch.py bench kv --model path/to/vlm-folder --minutes 1 10 60
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from streamer.errors import StreamerError
 FPS = 0.5  # frames a second of stream (ReKV's setting)
 QUESTION = "What is shown in the video?"
 NOTE = "random weights: speed is real, words are nonsense"
+FOLDER_NOTE = "the folder's weights over random KV blocks: speed and positions are real, words not"
 # the families the kv memory runs (Qwen2.5-VL with its M-RoPE positions)
 KV_FAMILIES = (
     "llava-onevision-0.5b", "llava-onevision-7b", "qwen2.5-vl-3b", "qwen2.5-vl-7b",
@@ -58,27 +67,25 @@ def bench_kv(
     ram_gb: float = 1.0,
     device: str = "auto",
     out_dir: Path | str = "bench",
+    model: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Run the benchmark and write `kv.json` and `kv.md` into `out_dir`."""
+    """Run the benchmark and write `kv.json` and `kv.md` into `out_dir`.
+
+    `model`: a vlm folder (or cached id) to run instead of `family`'s random shape.
+    """
     from models.vlm.device import DeviceError, placement
-    from models.vlm.synthetic import build_random, published_id
     from streamer.memory.kv_stream import TOP_K, WINDOW, KvStream
 
-    if family not in KV_FAMILIES:
-        raise StreamerError(
-            f"The kv memory runs LLaVA-OneVision, Qwen2.5-VL and SmolVLM2; use --family "
-            f"{' or '.join(KV_FAMILIES)}."
-        )
     try:
         where = placement(device)
     except DeviceError as e:
         raise StreamerError(str(e)) from None
-    vlm = build_random(family, where.device, where.dtype)
+    vlm, name, note = _model(family, model, device, where)
     grid, dim = vlm.info.grid, vlm.info.dim
     rng = np.random.default_rng(0)
     folder = Path(tempfile.mkdtemp(prefix="streamer-bench-kv-"))
     try:
-        stream = KvStream(vlm, folder, int(ram_gb * 2**30), WINDOW, TOP_K)  # type: ignore[arg-type]
+        stream = KvStream(vlm, folder, int(ram_gb * 2**30), WINDOW, TOP_K)
         encode_s = []
         for k in range(WINDOW + 3):  # the last frames attend to a full window
             frame = rng.standard_normal((*grid, dim), dtype=np.float32)
@@ -95,9 +102,10 @@ def bench_kv(
     span_h = (longest["minutes"] - before["minutes"]) / 60
     disk_rate = (longest["disk_bytes"] - before["disk_bytes"]) / 2**30 / span_h if span_h else 0.0
     result = {
-        "note": NOTE,
-        "family": family,
-        "model": published_id(family),
+        "note": note,
+        "family": family if model is None else None,
+        "model": name,
+        "max_position_embeddings": _max_positions(vlm),
         "device": where.device,
         "dtype": where.dtype,
         "fps": FPS,
@@ -122,16 +130,52 @@ def bench_kv(
     return result
 
 
-def _at(stream: Any, minutes: float, answers: int, tokens: int, rng: Any) -> dict[str, Any]:
-    """Fill `stream` to `minutes` of stream, then time retrieval and `answers` answers."""
+def _model(family: str, model: str | Path | None, device: str, where: Any) -> tuple[Any, str, str]:
+    """(the vlm, its name in the report, the report's note) of `model` or `family`."""
+    from models.vlm.kv import KvLanguageModel
+    from models.vlm.synthetic import build_random, published_id
+
+    if model is None:
+        if family not in KV_FAMILIES:
+            raise StreamerError(
+                f"The kv memory runs LLaVA-OneVision, Qwen2.5-VL and SmolVLM2; use --family "
+                f"{' or '.join(KV_FAMILIES)}, or --model with a folder of one."
+            )
+        return build_random(family, where.device, where.dtype), published_id(family), NOTE
+    from models.vlm.loader import load_vlm
+
+    vlm = load_vlm(model, device)  # its errors are one sentence (ModelMissingError, ...)
+    if not isinstance(vlm, KvLanguageModel):
+        raise StreamerError(
+            f"{model} is a {type(vlm).__name__}; the kv memory runs LLaVA-OneVision, "
+            f"Qwen2.5-VL and SmolVLM2 folders."
+        )
+    return vlm, Path(model).name or str(model), FOLDER_NOTE
+
+
+def _max_positions(vlm: Any) -> int | None:
+    """The LM's trained context (`max_position_embeddings`), where its config says."""
+    text = getattr(getattr(getattr(vlm, "model", None), "config", None), "text_config", None)
+    value = getattr(text, "max_position_embeddings", None)
+    return int(value) if value else None
+
+
+def _fill(stream: Any, minutes: float, rng: Any) -> None:
+    """Random blocks of the model's geometry up to `minutes` of stream at FPS."""
     target = max(1, round(minutes * 60 * FPS))
     geometry = stream.store.get([0], 0)[0][0]  # (kv_heads, n, head_dim) of one block
     n_layers = stream.layout.n_layers
     while len(stream.store) < target:
         keys = [rng.standard_normal(geometry.shape, dtype=np.float32) for _ in range(n_layers)]
         values = [rng.standard_normal(geometry.shape, dtype=np.float32) for _ in range(n_layers)]
-        stream.add_block(keys, values)
-    retrieve, first, total = [], [], []
+        stream.add_block(keys, values, len(stream.store) / FPS)  # M-RoPE: t counts time
+
+
+def _at(stream: Any, minutes: float, answers: int, tokens: int, rng: Any) -> dict[str, Any]:
+    """Fill `stream` to `minutes` of stream, then time retrieval and `answers` answers, and
+    the first token with the blocks at their stream positions (before re-indexing)."""
+    _fill(stream, minutes, rng)
+    retrieve, first, total, before, compact = [], [], [], [], []
     for _ in range(answers):
         t0 = time.perf_counter()
         chosen = stream.retrieve(QUESTION)
@@ -141,9 +185,22 @@ def _at(stream: Any, minutes: float, answers: int, tokens: int, rng: Any) -> dic
         for _piece in stream.answer(QUESTION, tokens, blocks=chosen):
             pass
         t3 = time.perf_counter()
+        stream.compact(chosen)
+        t4 = time.perf_counter()
+        stream.reindex = False
+        try:
+            stream.answer_logits(QUESTION, chosen)
+        finally:
+            stream.reindex = True
+        before.append(t1 - t0 + time.perf_counter() - t4)
         retrieve.append(t1 - t0)
         first.append(t2 - t0)
         total.append(t1 - t0 + t3 - t2)
+        compact.append(t4 - t3)
+    last = len(stream.model.kv_tail(QUESTION)) + tokens - 1  # the answer's last token
+    stream.reindex = False
+    at_stream = stream.compact(chosen).start + last
+    stream.reindex = True
     store = stream.store
     return {
         "minutes": minutes,
@@ -151,6 +208,10 @@ def _at(stream: Any, minutes: float, answers: int, tokens: int, rng: Any) -> dic
         "retrieval_ms": round(median(retrieve) * 1000, 1),
         "ttft_s": round(median(first), 3),
         "answer_s": round(median(total), 3),
+        "last_position": stream.compact(chosen).start + last,
+        "last_position_before": at_stream,
+        "ttft_before_s": round(median(before), 3),
+        "reindex_ms": round(median(compact) * 1000, 1),
         "ram_bytes": store.ram_bytes,
         "disk_bytes": store.disk_bytes,
         "ram_mb": round(store.ram_bytes / 2**20, 1),
@@ -222,10 +283,17 @@ def render(result: dict[str, Any]) -> str:
         f"{'the same' if result['reopen_retrieves_the_same'] else 'OTHER'} blocks.\n\n"
     )
     headers = ["min", "blocks", "retrieval ms", "TTFT s", "answer s", "RAM MiB", "disk GiB"]
-    headers.append("RSS MiB")
+    headers += ["RSS MiB", "last position", "before", "TTFT before s", "re-index ms"]
     rows = [
         [r["minutes"], r["blocks"], r["retrieval_ms"], r["ttft_s"], r["answer_s"], r["ram_mb"],
-         r["disk_gib"], r["rss_mb"]]
+         r["disk_gib"], r["rss_mb"], r["last_position"], r["last_position_before"],
+         r["ttft_before_s"], r["reindex_ms"]]
         for r in result["runs"]
     ]  # fmt: skip
-    return head + table(headers, rows)
+    trained = result["max_position_embeddings"]
+    positions = (
+        f"Positions: the answer's last token with the retrieved blocks re-indexed right after "
+        f"the sinks (last position), and at their stream positions (before); the LM was "
+        f"trained on {trained if trained else 'an unstated number of'} positions.\n\n"
+    )
+    return head + positions + table(headers, rows)

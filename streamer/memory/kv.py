@@ -70,6 +70,7 @@ QUEUE_FRAMES = 8  # frames waiting for the prefill: 4 s of 2 fps video
 DISPLAY_GRID = 2  # side of the token map an item shows; the model reads its KV block instead
 RAM_MB = 512  # blocks in RAM before the oldest go to disk: ~550 frames at LLaVA-OV-0.5B
 RETRIEVERS = ("internal", "embedding")
+POSITIONS = ("compact", "stream")  # where an answer reads the retrieved blocks (KvStream.compact)
 JOIN_TIMEOUT = 30.0  # s for the worker to finish the frames queued when it is told to stop
 
 
@@ -84,6 +85,9 @@ class KvConfig:
     # (ReKV); "embedding": the question's mean token embedding against each frame's mean
     # visual token (both in the LM's input space), one choice for every layer
     retrieve: str = "internal"
+    # "compact": an answer reads the retrieved blocks re-indexed right after the sinks;
+    # "stream": at their stream positions (past the LM's context on long streams: to compare)
+    positions: str = "compact"
 
     def __post_init__(self) -> None:
         if self.when_busy not in ("wait", "drop"):
@@ -91,6 +95,10 @@ class KvConfig:
         if self.retrieve not in RETRIEVERS:
             raise MemoryConfigError(
                 f"kv retrieval is {' or '.join(RETRIEVERS)}, not {self.retrieve!r}."
+            )
+        if self.positions not in POSITIONS:
+            raise MemoryConfigError(
+                f"kv positions are {' or '.join(POSITIONS)}, not {self.positions!r}."
             )
         if self.ram_mb < 0 or self.window < 0 or self.top_k < 1:
             raise MemoryConfigError("The kv memory needs ram_mb >= 0, window >= 0, top_k >= 1.")
@@ -135,6 +143,7 @@ class KvMemory(Memory):
             int(self.config.ram_mb * 2**20),
             self.config.window,
             self.config.top_k,
+            reindex=self.config.positions == "compact",
         )
         self._blocks: list[MemoryItem] = []  # one per encoded block, block id = index
         self._jobs: queue.Queue[tuple[np.ndarray, MemoryItem] | None] = queue.Queue(QUEUE_FRAMES)
@@ -246,7 +255,7 @@ class KvMemory(Memory):
         """
         upto = len(self.blocks_until(asked_at))
         chosen = self.retrieve(question, upto)
-        return [self.stream.option_logprob(question, x, chosen, upto) for x in letters]
+        return self.stream.option_logprobs(question, letters, chosen, upto)
 
     def retrieve(self, question: str, upto: int) -> list[list[int]]:
         """Per layer, the blocks (ids, time order) an answer to `question` reads, of the first

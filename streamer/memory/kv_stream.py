@@ -20,34 +20,66 @@ A question is answered in three steps:
 3. answer: sinks + retrieved blocks (+ the tail) are the cache the answer is
    greedily decoded over.
 
-Positions: every token keeps the absolute position it was encoded at, so
-retrieved blocks keep their original positions and the tail follows the last
-frame. The model places each block (`kv_block_positions`): 1-D RoPE after the
-previous block; Qwen2.5-VL's M-RoPE at (t, h, w) of one video, t from the
-frame's stream time. Keys are stored already rotated, and RoPE depends only on position
-differences, so a block reads exactly as it did when it was encoded; with a
-window that covers every block and all blocks retrieved, the answer's logits
-equal one full-attention pass over the whole turn (tests/models/vlm/test_kv.py).
-The cost: for a stream longer than the LM's context the tail's positions go past
-what it was trained on; re-indexing the retrieved blocks (rotating each key by
-its new minus old position, exact for RoPE) is the remedy, left for later.
+Positions: every token is encoded at the absolute position it has in the stream,
+and its keys are stored rotated there. The model places each block
+(`kv_block_positions`): 1-D RoPE after the previous block; Qwen2.5-VL's M-RoPE at
+(t, h, w) of one video, t from the frame's stream time. Retrieval scores the
+stored keys as they are, with the question's queries at the position after the
+last frame (ReKV's choice, unchanged by what follows).
+
+An answer does not read the blocks there: a long stream puts them, and the
+question after them, past the positions the LM was trained on (32,768 for
+Qwen2-0.5B: 6 minutes at 0.5 fps of LLaVA-OV's 196-token frames), and a real LM
+then answers garbage from the right blocks. So before the question each layer's
+retrieved blocks are re-indexed into one compact range right after the sinks
+(`compact`), in time order: each key is turned by its new minus old position
+(`models.vlm.kv.turn_keys`, exact for RoPE), values are untouched, and the question
+and the answer's tokens follow the last block. 1-D RoPE: the blocks lie back to
+back. M-RoPE: what is kept is the time axis's order and each gap between two
+retrieved frames up to `MAX_GAP_S` of stream (a longer gap, frames retrieval
+skipped, is cut to it); only t moves, a frame's h and w positions stay as encoded.
+Either way the question sits under sinks + top_k blocks (+ their gaps) positions
+at any stream length.
+
+Exact where nothing moves: with a window that covers every block and all blocks
+retrieved, 1-D blocks are already back to back and the answer's logits equal one
+full-attention pass over the whole turn (tests/models/vlm/test_kv.py). A moved
+block's keys are exactly the keys its layer-0 tokens would have at the new
+positions (so a one-layer LM answers exactly as one pass over sinks + retrieved
+frames + question: tests/models/vlm/test_kv_positions.py); deeper layers also
+carry what the block saw when encoded (its distance to the sinks, its window),
+which is ReKV's approximation, not the positions'.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from models.vlm.kv import KvLanguageModel, LayerKV, block_scores
+from models.vlm.kv import KvLanguageModel, LayerKV, block_scores, turn_keys
 from streamer.memory.kv_store import KvStore
 
-__all__ = ["KvStream"]
+__all__ = ["Compacted", "KvStream"]
 
 WINDOW = 8  # blocks in the local window while encoding: 8 x 196 = 1568 tokens at LLaVA-OV
 TOP_K = 16  # blocks retrieved per layer for an answer (ReKV's setting for 1 fps video is 64)
+# M-RoPE: the longest stream time kept between two retrieved frames when they are
+# re-indexed; 30 s is 60 temporal positions at Qwen2.5-VL's 2 tokens a second, so 16
+# blocks span under 1,000 positions however long the stream
+MAX_GAP_S = 30.0
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """What an answer reads: per layer, sinks + the chosen blocks at their answer positions."""
+
+    context: list[LayerKV]  # per layer (kv_heads, n, head_dim) keys and values
+    start: int  # the question's first position; the answer's tokens follow it
+    moved: int  # blocks whose keys were turned to a new position, over all layers
 
 
 class KvStream:
@@ -60,10 +92,12 @@ class KvStream:
         ram_bytes: int,
         window: int = WINDOW,
         top_k: int = TOP_K,
+        reindex: bool = True,
     ) -> None:
         if window < 0 or top_k < 1:
             raise ValueError("window >= 0 and top_k >= 1")
         self.model, self.window, self.top_k = model, window, top_k
+        self.reindex = reindex  # False: blocks at their stream positions (the bench's "before")
         self.layout = model.kv_layout
         self.store = KvStore(self.layout.n_layers, folder, ram_bytes)
         self._lock = threading.Lock()  # one pass at a time over the shared state
@@ -110,14 +144,16 @@ class KvStream:
         self._ends.append(place[1])
         self._next = place[1]
 
-    def add_block(self, keys: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> int:
-        """Store a block computed elsewhere, as the next frame's (a benchmark fills long
-        streams this way); its tokens take the next positions. Its id."""
+    def add_block(
+        self, keys: Sequence[np.ndarray], values: Sequence[np.ndarray], t: float | None = None
+    ) -> int:
+        """Store a block computed elsewhere, as the next frame's, seen at stream time `t` (a
+        benchmark fills long streams this way); its tokens take the next positions. Its id."""
         with self._lock:
             grid = (1, int(keys[0].shape[1]))
-            place = self._place(grid, None, grid[1])
+            place = self._place(grid, t, grid[1])
             block = self.store.add(keys, values)
-            self._commit(place, grid, None)
+            self._commit(place, grid, t)
             return block
 
     def retrieve(
@@ -159,33 +195,45 @@ class KvStream:
         The last row is the answer's first token.
         """
         tail = self.model.kv_tail(question)
-        with self._lock:
-            at = np.arange(self._next, self._next + len(tail))  # after every block
-            out = self.model.kv_pass(tail, self._context(blocks), at, logits=True)
+        read = self.compact(blocks)
+        at = np.arange(read.start, read.start + len(tail))
+        out = self.model.kv_pass(tail, read.context, at, logits=True)
         assert out.logits is not None
         return out.logits
+
+    def option_logprobs(
+        self,
+        question: str,
+        texts: Sequence[str],
+        blocks: Sequence[Sequence[int]],
+        upto: int | None = None,
+    ) -> list[float]:
+        """Sum log-probability of each of `texts` as the answer's start, over sinks + `blocks`.
+
+        The tail and a text's tokens in one pass at the positions the answer gets (after
+        the compacted blocks; `upto` as in `compact`): the multiple-choice fallback when a
+        reply names no option, scoring each option's letter. One compaction serves all.
+        """
+        tail = self.model.kv_tail(question)
+        read = self.compact(blocks, upto)
+        out = []
+        for text in texts:
+            ids, rows = self.model.kv_text(text)
+            x = np.concatenate([tail, rows])
+            at = np.arange(read.start, read.start + len(x))
+            scored = self.model.kv_pass(x, read.context, at, logits=True).logits
+            assert scored is not None
+            scores = scored[len(tail) - 1 : len(tail) - 1 + len(ids)].astype(np.float64)
+            top = scores.max(axis=1, keepdims=True)
+            logp = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+            out.append(float(logp[np.arange(len(ids)), ids].sum()))
+        return out
 
     def option_logprob(
         self, question: str, text: str, blocks: Sequence[Sequence[int]], upto: int | None = None
     ) -> float:
-        """Sum log-probability of `text` as the answer's start, over sinks + `blocks`.
-
-        The tail and `text`'s tokens in one pass at the positions the answer gets
-        (after the first `upto` blocks): the multiple-choice fallback when a reply
-        names no option, scoring each option's letter.
-        """
-        tail = self.model.kv_tail(question)
-        ids, rows = self.model.kv_text(text)
-        with self._lock:
-            _, start = self._upto(upto)
-        context = self._context(blocks)
-        x = np.concatenate([tail, rows])
-        out = self.model.kv_pass(x, context, np.arange(start, start + len(x)), logits=True)
-        assert out.logits is not None
-        scores = out.logits[len(tail) - 1 : len(tail) - 1 + len(ids)].astype(np.float64)
-        top = scores.max(axis=1, keepdims=True)
-        logp = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
-        return float(logp[np.arange(len(ids)), ids].sum())
+        """`option_logprobs` of one text."""
+        return self.option_logprobs(question, [text], blocks, upto)[0]
 
     def answer(
         self,
@@ -201,10 +249,50 @@ class KvStream:
         """
         chosen = self.retrieve(question, upto=upto) if blocks is None else blocks
         tail = self.model.kv_tail(question)
-        with self._lock:
-            _, start = self._upto(upto)
-        context = self._context(chosen)  # blocks never change once stored: no lock needed
-        yield from self.model.kv_generate(tail, context, start, max_new_tokens, stop)
+        read = self.compact(chosen, upto)
+        yield from self.model.kv_generate(tail, read.context, read.start, max_new_tokens, stop)
+
+    def compact(self, blocks: Sequence[Sequence[int]], upto: int | None = None) -> Compacted:
+        """Per layer, sinks + that layer's `blocks` (time order) re-indexed right after the
+        sinks, and the question's start after them; see the module's docstring.
+
+        With `reindex` off: the blocks at their stream positions and the question after
+        the first `upto` blocks (all when None), as before re-indexing existed.
+        """
+        with self._lock:  # blocks never change once stored; their places are read here
+            places, positions = list(self.places), list(self.positions)
+            _, after_all = self._upto(upto)
+        if not self.reindex:
+            return Compacted(self._context(blocks), after_all, 0)
+        rotary = self.model.kv_rotary
+        context, start, moved = [], self._sink_len, 0
+        for layer, ids in enumerate(blocks):
+            order = sorted(ids)
+            shifts, end = self._shifts(order, places, positions)
+            keys, values = [self.sinks[layer][0]], [self.sinks[layer][1]]
+            for (k, v), shift in zip(self.store.get(order, layer), shifts):
+                if shift.any():
+                    k, moved = turn_keys(k, shift, rotary), moved + 1
+                keys.append(k)
+                values.append(v)
+            context.append((np.concatenate(keys, 1), np.concatenate(values, 1)))
+            start = max(start, end)  # layers may read different blocks: one start for all
+        return Compacted(context, start, moved)
+
+    def _shifts(
+        self, order: Sequence[int], places: Sequence[list[float]], positions: Sequence[np.ndarray]
+    ) -> tuple[list[np.ndarray], int]:
+        """Per block of `order`, its new minus old positions; the first position after them."""
+        after, shifts = self._sink_len, []
+        seconds = last = 0.0
+        for i, b in enumerate(order):
+            _, h, w, t, n = places[b]
+            seconds = 0.0 if i == 0 else seconds + min(t - last, MAX_GAP_S)  # M-RoPE's t only
+            last = t
+            grid = (int(h), int(w))
+            new, after = self.model.kv_block_positions(after, self._sink_len, grid, seconds, int(n))
+            shifts.append(new - positions[b])
+        return shifts, after
 
     def _context(self, blocks: Sequence[Sequence[int]]) -> list[LayerKV]:
         """Per layer: sinks, then that layer's `blocks` in time order, along the token axis."""
