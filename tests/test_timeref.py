@@ -133,3 +133,27 @@ def test_a_time_of_day_stays_in_the_topic():
 )
 def test_the_one_moment_a_question_names(text: str, now: float, at: float | None) -> None:
     assert parse_moment(text, now) == at
+
+
+def test_before_a_time_is_a_window_and_before_a_thing_an_anchor() -> None:
+    from streamer.reasoning.question import parse_question
+
+    q = parse_question("What was said before 2:00?", 300.0)
+    assert q.anchor is None and q.window == (0.0, 120.0) and q.topic == ""
+    q = parse_question("What was said after the 3-minute mark?", 300.0)
+    assert q.anchor is None and q.window == (180.0, 300.0)
+    q = parse_question("What was said right before the sign about the gate?", 300.0)
+    assert q.anchor == ("before", "the sign about the gate") and q.window is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Were there about 5 people?",  # a number of things
+        "Did the car stay for about 5 minutes?",  # a length
+        "What was the first thing she said?",  # an nth, not the start
+        "Is there a car in the middle of the road?",  # a place
+    ],
+)
+def test_numbers_and_words_that_are_not_times(question: str) -> None:
+    assert parse_window(question, now=900.0) is None

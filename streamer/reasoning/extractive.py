@@ -179,7 +179,7 @@ def _nth_first(found: list[Scored], nth: int | None) -> list[Scored]:
 def _latest_known(q: Question, ctx: Context) -> tuple[Question, list[Scored]]:
     """For "which room is the meeting in now?" when the last seconds hold nothing about it:
     what holds now is the latest word on it, however long ago it came."""
-    whole = replace(q, window=None)
+    whole = replace(q, time=None)
     found = [s for s in score_events(whole, ctx.timeline) if _counts(whole, s)]
     return (whole, sorted(found, key=lambda s: -s.event.start)) if found else (q, [])
 
