@@ -157,3 +157,19 @@ def test_before_a_time_is_a_window_and_before_a_thing_an_anchor() -> None:
 )
 def test_numbers_and_words_that_are_not_times(question: str) -> None:
     assert parse_window(question, now=900.0) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "nth"),
+    [
+        ("What was said in the last ten minutes?", None),  # a window, not the last one
+        ("What did the sign say in the first five minutes?", None),
+        ("What was the last thing she said?", -1),
+        ("What was the first thing she said?", 1),  # the first one, not the first 30 s
+    ],
+)
+def test_the_nth_one_is_not_a_time_window(question: str, nth: int | None) -> None:
+    from streamer.reasoning.question import parse_question
+
+    q = parse_question(question, 1800.0)
+    assert q.nth == nth and (q.window is None) == (nth is not None)

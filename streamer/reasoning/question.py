@@ -121,7 +121,7 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
     anchor = None
     if m:
         anchor = ("before" if "before" in m.group(1) else "after", m.group(2))
-    nth = re.search(NTH_PATTERN, low)
+    nth = re.search(NTH_PATTERN, strip_time_phrases(low, asked_at))  # not "the last ten minutes"
     topic_text = strip_time_phrases(low[: m.start()] if m else low, asked_at)
     topic_text = re.sub(NTH_PATTERN, " ", topic_text)
     return Question(
