@@ -208,9 +208,11 @@ def _at(toks: list[Token], i: int, now: float) -> tuple[TimeRef, int] | None:
     p = _point(toks, j)
     if p is not None and word(toks, p[2], *LENGTH_WORDS) is None:
         return moment(p[0], p[1], hedged), _media(toks, p[2])
-    n = number(toks, j) if hedged else None
+    # "what was said about 7?" asks about the number 7: "about" and "some" lead a bare number
+    # as the topic, the other hedges as a time
+    n = number(toks, j) if hedged and toks[i].text not in ("about", "some") else None
     if n is None or (n[1] < len(toks) and toks[n[1]].kind in ("word", "number", "clock")):
-        return None  # "about 5 people": a number of things, not a time
+        return None  # "around 5 people": a number of things, not a time
     # "around 1": a bare number names minutes when the stream has reached them, else seconds
     scale = 60.0 if 60.0 * n[0] <= now else 1.0
     return moment(scale * n[0], scale, True), n[1]

@@ -61,7 +61,8 @@ def _moments() -> Iterator[Row]:
             for hedge in HEDGES:
                 yield Row(f"{hedge} {spelled} minutes in", t - 30, t + 60)
                 yield Row(f"{hedge} minute {spelled}", t - 15, t + 15, t)
-            yield Row(f"{HEDGES[len(spelled) % len(HEDGES)]} {spelled}", t - 15, t + 15, t)
+            bare = [h for h in HEDGES if h != "about"]  # "about 7" is the topic 7
+            yield Row(f"{bare[len(spelled) % len(bare)]} {spelled}", t - 15, t + 15, t)
 
 
 def _clocks() -> Iterator[Row]:

@@ -150,6 +150,7 @@ def test_before_a_time_is_a_window_and_before_a_thing_an_anchor() -> None:
     "question",
     [
         "Were there about 5 people?",  # a number of things
+        "What was said about 7?",  # the number 7 is what is asked about
         "Did the car stay for about 5 minutes?",  # a length
         "What was the first thing she said?",  # an nth, not the start
         "Is there a car in the middle of the road?",  # a place
