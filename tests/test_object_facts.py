@@ -115,6 +115,7 @@ def test_a_thing_no_class_names_is_beyond_the_detector() -> None:
 def test_a_count_at_a_moment_is_the_sample_nearest_it() -> None:
     from streamer.reasoning.object_answers import answer_objects
     from streamer.reasoning.question import parse_question
+    from streamer.timeref import TimeRef
 
     log = ObjectLog()
     for t in range(61):  # two people until 0:39, three from 0:39
@@ -123,12 +124,12 @@ def test_a_count_at_a_moment_is_the_sample_nearest_it() -> None:
         log.add(FrameObjects(float(t), t + 1.0, people))
     q = parse_question("How many people were there at 0:40?", 60.0)
     oq = object_query(q.text, q.kind)
-    assert q.at == 40.0 and q.window == (38.0, 42.0) and oq is not None
-    text, _ = answer_objects(oq, log, q.window, q.asked_at, q.at, [])
+    assert q.time == TimeRef(38.0, 42.0, 40.0) and oq is not None
+    text, _ = answer_objects(oq, log, q.time, q.asked_at, [])
     assert text.startswith("3 people at 0:39"), text
     q = parse_question("How many people were there at 0:38?", 60.0)
-    assert q.window is not None and oq is not None
-    text, _ = answer_objects(oq, log, q.window, q.asked_at, q.at, [])
+    assert q.time is not None and oq is not None
+    text, _ = answer_objects(oq, log, q.time, q.asked_at, [])
     assert text.startswith("2 people at 0:00–0:39"), text
 
 

@@ -133,3 +133,44 @@ def test_a_time_of_day_stays_in_the_topic():
 )
 def test_the_one_moment_a_question_names(text: str, now: float, at: float | None) -> None:
     assert parse_moment(text, now) == at
+
+
+def test_before_a_time_is_a_window_and_before_a_thing_an_anchor() -> None:
+    from streamer.reasoning.question import parse_question
+
+    q = parse_question("What was said before 2:00?", 300.0)
+    assert q.anchor is None and q.window == (0.0, 120.0) and q.topic == ""
+    q = parse_question("What was said after the 3-minute mark?", 300.0)
+    assert q.anchor is None and q.window == (180.0, 300.0)
+    q = parse_question("What was said right before the sign about the gate?", 300.0)
+    assert q.anchor == ("before", "the sign about the gate") and q.window is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Were there about 5 people?",  # a number of things
+        "What was said about 7?",  # the number 7 is what is asked about
+        "Did the car stay for about 5 minutes?",  # a length
+        "What was the first thing she said?",  # an nth, not the start
+        "Is there a car in the middle of the road?",  # a place
+    ],
+)
+def test_numbers_and_words_that_are_not_times(question: str) -> None:
+    assert parse_window(question, now=900.0) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "nth"),
+    [
+        ("What was said in the last ten minutes?", None),  # a window, not the last one
+        ("What did the sign say in the first five minutes?", None),
+        ("What was the last thing she said?", -1),
+        ("What was the first thing she said?", 1),  # the first one, not the first 30 s
+    ],
+)
+def test_the_nth_one_is_not_a_time_window(question: str, nth: int | None) -> None:
+    from streamer.reasoning.question import parse_question
+
+    q = parse_question(question, 1800.0)
+    assert q.nth == nth and (q.window is None) == (nth is not None)

@@ -14,7 +14,7 @@ from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
 from streamer.reasoning.evidence import FOUND, Scored, score_events
 from streamer.reasoning.question import Question, terms
-from streamer.timeref import format_clock
+from streamer.timeref import TimeRef, format_clock
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # option labels: A. B. C. ...
 NOT_SEEN = "I have not seen or heard anything about"
@@ -31,17 +31,21 @@ def describe(s: Scored) -> str:
     return f"I saw {quoted}"
 
 
-def choose_option(q: Question, timeline: Timeline) -> tuple[int, Scored | None, float]:
+def choose_option(
+    q: Question, timeline: Timeline, time: TimeRef | None = None
+) -> tuple[int, Scored | None, float]:
     """The option best supported by the timeline: (index, its best event, that relevance).
 
     Ties go to the earlier option (see `option_support`).
     """
-    support = option_support(q, timeline)
+    support = option_support(q, timeline, time)
     i = max(range(len(support)), key=lambda k: (support[k][1], -k))
     return i, support[i][0], support[i][1]
 
 
-def option_support(q: Question, timeline: Timeline) -> list[tuple[Scored | None, float]]:
+def option_support(
+    q: Question, timeline: Timeline, time: TimeRef | None = None
+) -> list[tuple[Scored | None, float]]:
     """Each option's best supporting event and its relevance (0.0 with no event).
 
     Each option is searched with the question's topic and scored by its words and the
@@ -52,7 +56,7 @@ def option_support(q: Question, timeline: Timeline) -> list[tuple[Scored | None,
     support: list[tuple[Scored | None, float]] = []
     for option in q.options:
         wanted = list(dict.fromkeys([*terms(option), *q.terms]))
-        scored = score_events(q, timeline, query=f"{q.topic} {option}".strip(), wanted=wanted)
+        scored = score_events(q, timeline, f"{q.topic} {option}".strip(), wanted, time)
         top = scored[0] if scored else None
         support.append((top, top.relevance if top is not None else 0.0))
     return support

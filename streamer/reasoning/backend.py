@@ -27,7 +27,9 @@ from models.protocols import FrameEncoder
 from streamer.memory.base import Memory
 from streamer.memory.items import MemoryView
 from streamer.memory.timeline import Timeline
+from streamer.reasoning.evidence import question_time
 from streamer.reasoning.question import Question
+from streamer.timeref import TimeRef
 from streamer.types import Evidence
 
 
@@ -38,6 +40,13 @@ class Context:
     timeline: Timeline
     view: MemoryView  # the memory read for this question: never past `asked_at`
     memory: Memory | None = None  # the memory itself, for a backend that reads it its own way (kv)
+    # The question's time, resolved once (Reasoner.context: its anchor found, cut at asked_at):
+    # the one window and moment every answerer reads, through `time_of`.
+    time: TimeRef | None = None
+
+    def time_of(self, q: Question) -> TimeRef:
+        """The time `q` is about: the one carried, or (a Context built by hand) resolved now."""
+        return self.time if self.time is not None else question_time(q, self.timeline)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from streamer.memory.items import MemoryItem
 from streamer.memory.timeline import Hit, Timeline
 from streamer.reasoning.question import Question, terms
 from streamer.reasoning.stems import share, stem, stems
+from streamer.timeref import TimeRef
 from streamer.types import Evidence, TextEvent
 
 MEANING_WEIGHT = 0.55  # share of relevance from embedding cosine
@@ -43,8 +44,10 @@ def overlap(wanted: Sequence[str], text: str) -> float:
     return share(wanted, text)
 
 
-def question_window(q: Question, timeline: Timeline) -> tuple[float, float]:
-    """The stream-time window to search: the one named, or around an anchor, never past now."""
+def question_time(q: Question, timeline: Timeline) -> TimeRef:
+    """The stream time to search: the one the question names, or around its anchor, never past
+    now; with the moment it names (`at`). Reasoner.context resolves it once, and the Context
+    carries it to the answerer (`Context.time`)."""
     lo, hi = q.window if q.window is not None else (0.0, q.asked_at)
     if q.anchor is not None and len(timeline):
         side, what = q.anchor
@@ -65,16 +68,21 @@ def question_window(q: Question, timeline: Timeline) -> tuple[float, float]:
                 if side == "before"
                 else (a.end + 1e-3, a.end + ANCHOR_SPAN)
             )
-    return lo, min(hi, q.asked_at)
+    return TimeRef(lo, min(hi, q.asked_at), q.at)
 
 
 def score_events(
-    q: Question, timeline: Timeline, query: str | None = None, wanted: Sequence[str] | None = None
+    q: Question,
+    timeline: Timeline,
+    query: str | None = None,
+    wanted: Sequence[str] | None = None,
+    time: TimeRef | None = None,
 ) -> list[Scored]:
-    """Timeline events inside the question's window, most relevant first."""
+    """Timeline events inside the question's time (`time`, else `question_time`), most
+    relevant first."""
     if not len(timeline):
         return []
-    lo, hi = question_window(q, timeline)
+    lo, hi = (time if time is not None else question_time(q, timeline)).window
     if hi < lo:
         return []
     text = query if query is not None else (q.topic or q.text)

@@ -21,7 +21,7 @@ from streamer.reasoning.answers import (
     nothing_about,
 )
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
-from streamer.reasoning.evidence import FOUND, Scored, question_window, score_events, to_evidence
+from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
 from streamer.reasoning.object_answers import answer_objects, known_classes, seen_classes
 from streamer.reasoning.object_words import (
     HOLDING,
@@ -53,7 +53,7 @@ class ExtractiveBackend(Backend):
         about_objects = _about_objects(q, ctx)
         if about_objects is not None:
             return about_objects
-        scored = score_events(q, ctx.timeline)
+        scored = score_events(q, ctx.timeline, time=ctx.time_of(q))
         if q.topic:
             found = _nth_first([s for s in scored if _counts(q, s)], q.nth)
             if not found and q.window is not None and re.search(NOW, q.text.lower()):
@@ -107,7 +107,7 @@ class ExtractiveBackend(Backend):
         return text
 
     def _choose(self, q: Question, ctx: Context) -> Reply:
-        i, best, score = choose_option(q, ctx.timeline)
+        i, best, score = choose_option(q, ctx.timeline, ctx.time_of(q))
         supported = best is not None and score >= FOUND
         evidence = to_evidence([best], ctx.view.items, q.asked_at) if supported and best else []
         return Reply.text(choice_text(q, i, best, score), Grounds(evidence, i))
@@ -135,7 +135,8 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
     log = ctx.timeline.objects
     if not len(log) or "speech" in q.wants or "ocr" in q.wants:
         return None
-    lo, hi = question_window(q, ctx.timeline)
+    time = ctx.time_of(q)
+    lo, hi = time.window
     if oq is None:
         return _unrecognised(q, ctx, (lo, hi))
     seen = any(oq.labels & e.counts.keys() for e in log.events(lo, hi, persistent=True))
@@ -143,10 +144,10 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
         return None  # "when did the delivery van arrive?": a van never seen may have been heard of
     if not seen and any(
         s.relevance >= FOUND and s.event.kind in ("speech", "ocr")
-        for s in score_events(q, ctx.timeline)
+        for s in score_events(q, ctx.timeline, time=time)
     ):
         return None
-    text, evidence = answer_objects(oq, log, (lo, hi), q.asked_at, q.at, ctx.view.items)
+    text, evidence = answer_objects(oq, log, time, q.asked_at, ctx.view.items)
     return Reply.text(text, Grounds(evidence))
 
 
@@ -154,7 +155,8 @@ def _unrecognised(q: Question, ctx: Context, window: tuple[float, float]) -> Rep
     """ "I can't recognise flags; ..." for a thing asked about by sight that no class names,
     unless something said or shown speaks of it."""
     thing = unrecognised_thing(q.text)
-    if not thing or any(s.relevance >= FOUND for s in score_events(q, ctx.timeline)):
+    found = score_events(q, ctx.timeline, time=ctx.time_of(q))
+    if not thing or any(s.relevance >= FOUND for s in found):
         return None
     seen = seen_classes(ctx.timeline.objects, *window)
     also = f"; I saw {join_words(seen)}" if seen else ""
@@ -179,7 +181,7 @@ def _nth_first(found: list[Scored], nth: int | None) -> list[Scored]:
 def _latest_known(q: Question, ctx: Context) -> tuple[Question, list[Scored]]:
     """For "which room is the meeting in now?" when the last seconds hold nothing about it:
     what holds now is the latest word on it, however long ago it came."""
-    whole = replace(q, window=None)
+    whole = replace(q, time=None)
     found = [s for s in score_events(whole, ctx.timeline) if _counts(whole, s)]
     return (whole, sorted(found, key=lambda s: -s.event.start)) if found else (q, [])
 

@@ -93,7 +93,7 @@ class LlmBackend(Backend):
         return grounds
 
     def _choose(self, q: Question, ctx: Context) -> TokenStream:
-        support = option_support(q, ctx.timeline)
+        support = option_support(q, ctx.timeline, ctx.time_of(q))
         scores = [score for _, score in support]
         posterior = None
         if model_decides(scores) and isinstance(self.model, LikelihoodModel):
@@ -115,5 +115,5 @@ class LlmBackend(Backend):
 
 def choice_lines(q: Question, ctx: Context, tops: Sequence[Scored]) -> list[str]:
     """The events a choice is read from: the related ones and each option's best, in time order."""
-    scored = {id(s.event): s for s in [*select_events(q, ctx.timeline), *tops]}
+    scored = {id(s.event): s for s in [*select_events(q, ctx.timeline, ctx.time_of(q)), *tops]}
     return timeline_lines(list(scored.values()), ctx.view.items, q.asked_at)

@@ -22,7 +22,7 @@ from streamer.perception.thumbnail import draw_boxes
 from streamer.reasoning.answers import join_words
 from streamer.reasoning.evidence import nearest_thumbnail
 from streamer.reasoning.object_words import LABELS, ObjectQuery
-from streamer.timeref import format_clock
+from streamer.timeref import TimeRef, format_clock
 from streamer.types import Evidence
 
 NOW_GAP = 3.0  # seconds: the latest object frame this close to the question is "now"
@@ -31,13 +31,13 @@ NOW_GAP = 3.0  # seconds: the latest object frame this close to the question is 
 def answer_objects(
     oq: ObjectQuery,
     log: ObjectLog,
-    window: tuple[float, float],
+    time: TimeRef,
     asked_at: float,
-    at: float | None,
     frames: Sequence[MemoryItem],
 ) -> tuple[str, list[Evidence]]:
-    """The answer's text and evidence; `at`: the one moment the question names ("at 0:30")."""
-    lo, hi = window
+    """The answer's text and evidence about the question's `time`: its window, and the one
+    moment it names (`time.at`, "at 0:30"), whose count is the sample nearest it."""
+    window = lo, hi = time.window
     # an event's last frame stands until the next sample: never tell a time past the question
     events = [
         replace(e, end=min(e.end, asked_at))
@@ -47,7 +47,7 @@ def answer_objects(
     tracks = [t for t in log.tracks(lo, hi) if t.label in oq.labels and t.first <= asked_at]
     about = [e for e in events if _count(e, oq.labels)]
     if oq.asks == "count":
-        text, used = _how_many(oq, events, tracks, window, asked_at, at)
+        text, used = _how_many(oq, events, tracks, window, asked_at, time.at)
     elif oq.asks == "yesno":
         text, used = _is_there(oq, about, events, log.tracks(lo, hi), asked_at)
     elif oq.asks == "when":

@@ -68,7 +68,7 @@ class ObjectQuery:
 
     labels: frozenset[str]  # the COCO classes it is about (all of them for "what objects")
     asks: str  # "count" | "yesno" | "when" | "where" | "colour" | "list"
-    mode: str  # for counts: "now" | "most" | "distinct" | "moment"; when: "first" | "last"
+    mode: str  # for counts: "now" | "most" | "distinct" (a moment is the question's time.at)
     named: str  # the words it used for them: "people", "vehicles", "objects"
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from streamer.errors import StreamerError
-from streamer.timeref import parse_moment, parse_window, strip_time_phrases
+from streamer.timeref import TimeRef, parse_time, strip_time_phrases, time_spans
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut here (a 10,000-character paste still works)
 MAX_OPTIONS = 26
@@ -64,16 +64,25 @@ class Question:
     asked_at: float  # stream time, seconds
     kind: str  # "what" | "when" | "yesno" | "count" | "choice"
     topic: str  # content words of the question: what to look for
-    window: tuple[float, float] | None  # stream-time window the question names
+    time: TimeRef | None  # the stream time it names (timeref.py), None: the stream so far
     wants: tuple[str, ...]  # evidence kinds the wording points at: speech, ocr, tags
     options: tuple[str, ...] = ()
     anchor: tuple[str, str] | None = None  # ("before" | "after", what) for "before X" questions
     nth: int | None = None  # "the second time ...": 2; "the last time ...": -1
-    at: float | None = None  # the one moment it names ("at 0:40": 40.0), within `window`
 
     @property
     def terms(self) -> list[str]:
         return terms(self.topic)
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        """The stream-time window the question names, or None."""
+        return None if self.time is None else self.time.window
+
+    @property
+    def at(self) -> float | None:
+        """The one moment it names ("at 0:40": 40.0), within `window`, or None."""
+        return None if self.time is None else self.time.at
 
 
 def terms(text: str) -> list[str]:
@@ -99,6 +108,8 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
         "choice" if opts else next((k for k, pat in KIND_PATTERNS if re.search(pat, low)), "what")
     )
     m = re.search(ANCHOR_PATTERN, low)
+    if m and any(lo <= m.start() < hi for lo, hi in time_spans(low, asked_at)):
+        m = None  # "before 2:00" names a time (timeref.py), not a moment to find
     asked = low[: m.start()] if m else low  # "what was said" in "... right before the sign?"
     wants = tuple(
         k
@@ -110,7 +121,7 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
     anchor = None
     if m:
         anchor = ("before" if "before" in m.group(1) else "after", m.group(2))
-    nth = re.search(NTH_PATTERN, low)
+    nth = re.search(NTH_PATTERN, strip_time_phrases(low, asked_at))  # not "the last ten minutes"
     topic_text = strip_time_phrases(low[: m.start()] if m else low, asked_at)
     topic_text = re.sub(NTH_PATTERN, " ", topic_text)
     return Question(
@@ -118,10 +129,9 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
         asked_at=asked_at,
         kind=kind,
         topic=" ".join(terms(topic_text)),
-        window=parse_window(text, asked_at),
+        time=parse_time(text, asked_at),
         wants=wants,
         options=opts,
         anchor=anchor,
         nth=NTH[nth.group(1)] if nth else None,
-        at=parse_moment(text, asked_at),
     )

@@ -21,7 +21,7 @@ from streamer.memory.base import Memory
 from streamer.memory.items import MemoryQuery, MemoryView
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Backend, Context, Reply
-from streamer.reasoning.evidence import question_window
+from streamer.reasoning.evidence import question_time
 from streamer.reasoning.question import Question, parse_question
 from streamer.types import Answer
 
@@ -177,13 +177,14 @@ class Reasoner:
         query vector when it has one.
         """
         memory = memory if memory is not None else self.memory
+        time = question_time(q, self.timeline)
         if memory is None:
-            return Context(self.timeline, MemoryView(items=(), tokens=0, frames_seen=0))
-        lo, hi = question_window(q, self.timeline)
+            return Context(self.timeline, MemoryView(items=(), tokens=0, frames_seen=0), time=time)
+        lo, hi = time.window
         query = MemoryQuery(
             vector=self.backend.query_vector(q),
             window=(lo, max(lo, hi)),
             now=q.asked_at,
             text=q.text,
         )
-        return Context(self.timeline, memory.read(query), memory)
+        return Context(self.timeline, memory.read(query), memory, time)

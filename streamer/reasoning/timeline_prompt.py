@@ -23,7 +23,7 @@ from streamer.memory.timeline import Timeline
 from streamer.reasoning.answers import LETTERS, NOT_SEEN
 from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
 from streamer.reasoning.question import Question, terms
-from streamer.timeref import format_clock
+from streamer.timeref import TimeRef, format_clock
 from streamer.types import Evidence
 
 MAX_LINES = 8  # timeline lines in a prompt: ~20 tokens each; 20 lines took 7-9 s to first token
@@ -46,7 +46,7 @@ CHOICE_RULE = "Reply with the right option only: its letter, a full stop and its
 CHOICE_STOP = ("\n", *STOP)  # the chosen option is the whole answer
 
 
-def select_events(q: Question, timeline: Timeline) -> list[Scored]:
+def select_events(q: Question, timeline: Timeline, time: TimeRef | None = None) -> list[Scored]:
     """The events worth showing the model: those near the best match, or the latest few.
 
     A small model copies from whatever lines it is shown, so weakly related
@@ -55,7 +55,7 @@ def select_events(q: Question, timeline: Timeline) -> list[Scored]:
     """
     words = terms(" ".join([q.topic, *q.options]))
     query = " ".join([q.topic, *q.options]).strip() if q.options else None
-    scored = score_events(q, timeline, query=query, wanted=words if q.options else None)
+    scored = score_events(q, timeline, query, words if q.options else None, time)
     if not words:
         return scored[:MAX_LINES]
     if not scored:

@@ -100,7 +100,7 @@ class VlmBackend(Backend):
         The question text is what `prompt_parts` writes after the frames (timeline lines,
         question, options); the evidence is the retrieved blocks' frames.
         """
-        scored = select_events(q, ctx.timeline)
+        scored = select_events(q, ctx.timeline, ctx.time_of(q))
         (text,) = prompt_parts(q, timeline_lines(scored, ctx.view.items, q.asked_at))
         assert isinstance(text, str)
         stop = CHOICE_STOP if q.options else STOP
@@ -132,7 +132,7 @@ class VlmBackend(Backend):
 
     def _generate(self, q: Question, ctx: Context) -> TokenStream:
         frames = self.fed_frames(q, ctx)
-        scored = select_events(q, ctx.timeline)
+        scored = select_events(q, ctx.timeline, ctx.time_of(q))
         lines = timeline_lines(scored, ctx.view.items, q.asked_at)
         parts, times = model_prompt(self.model, q, frames, lines)
         stop = CHOICE_STOP if q.options else STOP
