@@ -2,11 +2,11 @@
 
 The prompt is one user turn: the frames of the memory view in time order, as
 the model's family writes the frames of a video (`video_parts`: LLaVA-OneVision
-a "[0:03]" stamp before each frame's tokens, SmolVLM2 its processor's intro and
-"Frame from 00:03:" lines, Qwen2.5-VL one video whose M-RoPE positions carry
-the frames' stream times),
+one video of the frames back to back, then their times in words; SmolVLM2 its
+processor's intro and "Frame from 00:03:" lines; Qwen2.5-VL one video whose
+M-RoPE positions carry the frames' stream times),
 
-    [0:03] <196 tokens of that frame>  [0:08] <196 tokens> ...
+    <196 tokens of a frame><196 tokens> ... The video lasts 1:12, and 3 frames ...
 
 then the relevant timeline lines (chosen and written as the llm backend writes
 them), then the question and its options. The answer streams as the model

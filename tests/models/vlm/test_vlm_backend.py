@@ -42,7 +42,9 @@ def test_answer_streams_from_the_frames_it_was_fed(llava, demo_frames) -> None: 
     fed = backend.fed_frames(q, ctx)
     assert [f.t for f in fed] == sorted(FRAME_TIMES)
     parts, _ = model_prompt(llava, q, fed, [])
-    assert parts[0] == "[0:05]"  # each frame after its stamp
+    # one video first, then the frames' times in words
+    assert all(isinstance(p, np.ndarray) for p in parts[: len(FRAME_TIMES)])
+    assert isinstance(parts[len(FRAME_TIMES)], str) and "at 0:05, " in parts[len(FRAME_TIMES)]
     assert sum(p.shape[0] * p.shape[1] for p in parts if isinstance(p, np.ndarray)) == view.tokens
     reply = backend.respond(q, ctx)
     pieces = list(reply)
