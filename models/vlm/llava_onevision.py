@@ -37,7 +37,14 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, as_token_rows, clock, frames_per_pass
+from models.vlm.base import (
+    Part,
+    TimedTokens,
+    answer_ids,
+    as_token_rows,
+    clock,
+    frames_per_pass,
+)
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import LLAVA_ONEVISION_0_5B
 from models.vlm.kv_decoder import KvDecoder
@@ -49,6 +56,7 @@ FAMILY = Family("LLaVA-OneVision", MODEL_TYPE, LLAVA_ONEVISION_0_5B.model_id)
 # LLaVA-OneVision's conversation format ("qwen_1_5") and the check in transformers'
 # conversion script both open with this system line.
 DEFAULT_SYSTEM = "You are a helpful assistant."
+GENERATION_PROMPT = "<|im_start|>assistant\n"  # what the template adds for the answer
 
 
 def render_turn(body: str, system: str | None) -> str:
@@ -58,7 +66,7 @@ def render_turn(body: str, system: str | None) -> str:
     writes a video item (before the texts); text parts are written as they are.
     """
     head = f"<|im_start|>system\n{system}<|im_end|>\n" if system else ""
-    return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
+    return f"{head}<|im_start|>user\n{body}<|im_end|>\n{GENERATION_PROMPT}"
 
 
 class LlavaOneVision(KvDecoder):
@@ -244,8 +252,15 @@ class LlavaOneVision(KvDecoder):
     def option_logprob(
         self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
     ) -> float:
-        """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
-        return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
+        """Sum log-probability of the answer `option_text`, as the chat template writes it."""
+        return decoding.option_logprob(
+            self._model, self._embeds(parts), self.answer_ids(option_text)
+        )
+
+    def answer_ids(self, text: str) -> list[int]:
+        """The tokens the template writes for the assistant message `text`: right after
+        "<|im_start|>assistant\\n", as they are."""
+        return answer_ids(self._tok, GENERATION_PROMPT, text)
 
     # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
 
