@@ -37,14 +37,7 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import (
-    Part,
-    TimedTokens,
-    answer_ids,
-    as_token_rows,
-    clock,
-    frames_per_pass,
-)
+from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import LLAVA_ONEVISION_0_5B
 from models.vlm.kv_decoder import KvDecoder
@@ -174,8 +167,9 @@ class LlavaOneVision(KvDecoder):
 
     # ---- prompts -------------------------------------------------------------------------
 
-    def _embeds(self, parts: Sequence[Part]) -> Any:
-        """(1, L, D) inputs_embeds of the rendered user turn: its one video, then its texts."""
+    def _turn_ids(self, parts: Sequence[Part]) -> tuple[Any, np.ndarray | None]:
+        """(L,) ids of the rendered user turn (its one video, then its texts) and the video's
+        (n, D) frame rows back to back (None without frames)."""
         import torch
 
         frames = [
@@ -188,17 +182,34 @@ class LlavaOneVision(KvDecoder):
             body = self.video_token + "\n" + body
         text = render_turn(body, self.system)
         ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
-        where = (ids == self.video_token_id).nonzero().flatten().tolist()
-        if len(where) != (1 if frames else 0):  # the tokenizer split the placeholder
-            raise RuntimeError(f"{self.name}: one video but {len(where)} placeholders")
+        found = int((ids == self.video_token_id).sum())
+        if found != (1 if frames else 0):  # the tokenizer split the placeholder
+            raise RuntimeError(f"{self.name}: one video but {found} placeholders")
+        return ids, np.concatenate(frames) if frames else None
+
+    def prompt_ids(self, parts: Sequence[Part]) -> list[int]:
+        """The turn's ids with the video placeholder expanded as the processor expands it:
+        one per frame row, + 1 for the newline (what `generate` feeds, as ids)."""
+        ids, video = self._turn_ids(parts)
+        out: list[int] = []
+        for i in ids.tolist():
+            n = len(video) + 1 if i == self.video_token_id and video is not None else 1
+            out += [i] * n
+        return out
+
+    def _embeds(self, parts: Sequence[Part]) -> Any:
+        """(1, L, D) inputs_embeds of the rendered user turn: its one video, then its texts."""
+        import torch
+
+        ids, video = self._turn_ids(parts)
         table = self._model.get_input_embeddings()
         with torch.inference_mode():
-            if not frames:
+            if video is None:
                 return table(ids.to(self._model.device))[None]
             newline = self._model.model.image_newline[None, :]  # (1, D)
-            video = torch.from_numpy(np.concatenate(frames)).to(newline.device, newline.dtype)
-            at = where[0]
-            pieces = [table(ids[:at].to(self._model.device)), video, newline]
+            rows = torch.from_numpy(video).to(newline.device, newline.dtype)
+            at = int((ids == self.video_token_id).nonzero()[0])
+            pieces = [table(ids[:at].to(self._model.device)), rows, newline]
             pieces.append(table(ids[at + 1 :].to(self._model.device)))
             return torch.cat(pieces)[None]  # (1, L, D)
 

@@ -49,14 +49,7 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm.base import (
-    Part,
-    TimedTokens,
-    answer_ids,
-    as_token_rows,
-    clock,
-    frames_per_pass,
-)
+from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
 from models.vlm.llava_onevision import _features
@@ -110,8 +103,7 @@ class Qwen25VL(QwenKv):
         self._info = EncoderInfo(f"qwen2.5-vl:{name}", model.config.text_config.hidden_size, grid)
         self.tokens_per_second = float(vision.tokens_per_second)
         self.video_token_id = int(model.config.video_token_id)
-        # the video item as the template writes it, its strings the tokenizer's names for
-        # the config's ids (the published ones are VISION_START, VIDEO_PAD, VISION_END)
+        # the video item as the template writes it, named by the tokenizer from the config's ids
         start = _token(tokenizer, model.config, "vision_start_token_id", VISION_START)
         end = _token(tokenizer, model.config, "vision_end_token_id", VISION_END)
         pad = _token(tokenizer, model.config, "video_token_id", VIDEO_PAD)
@@ -285,6 +277,15 @@ class Qwen25VL(QwenKv):
         positions = torch.from_numpy(position_ids(segments))[:, None].to(self._model.device)
         return embeds, positions  # (1, L, D), (3, 1, L)
 
+    def prompt_ids(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> list[int]:
+        """The turn's ids, each video pad expanded as the processor does: one per merged token."""
+        text, videos, _ = self._layout(parts, times)
+        rows = iter(len(v) for v in videos)
+        out: list[int] = []
+        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
+            out += [i] * (next(rows) if i == self.video_token_id else 1)
+        return out
+
     def prompt_inputs(
         self, parts: Sequence[Part], times: Sequence[float] | None = None
     ) -> tuple[Any, Any]:
@@ -362,8 +363,7 @@ class Qwen25VL(QwenKv):
             yield rest
 
     def answer_ids(self, text: str) -> list[int]:
-        """The tokens the template writes for the assistant message `text`: right after
-        "<|im_start|>assistant\\n", as they are."""
+        """The tokens the template writes for the assistant message `text` (as they are)."""
         return answer_ids(self._tok, GENERATION_PROMPT, text)
 
     def option_logprob(
@@ -391,5 +391,4 @@ class Qwen25VL(QwenKv):
 def _token(tokenizer: Any, config: Any, key: str, published: str) -> str:
     """The tokenizer's name for the token id `config.<key>`; `published` where it has none."""
     at = getattr(config, key, None)
-    name = tokenizer.convert_ids_to_tokens(int(at)) if isinstance(at, int) else None
-    return str(name) if name else published
+    return str(tokenizer.convert_ids_to_tokens(at) if isinstance(at, int) else published)

@@ -250,6 +250,17 @@ class SmolVLM2(KvDecoder):
             pieces.append(table(ids[start:].to(self._model.device)))
             return torch.cat(pieces)[None]  # (1, L, D)
 
+    def prompt_ids(self, parts: Sequence[Part]) -> list[int]:
+        """The turn's ids with each `<image>` expanded as the processor expands an untiled
+        image: one per frame row (what `generate` feeds, as ids)."""
+        items, frames = self.content(parts)
+        text = render_turn(items, self.system, self._image_block)
+        rows = iter(len(f) for f in frames)
+        out: list[int] = []
+        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
+            out += [i] * (next(rows) if i == self.image_token_id else 1)
+        return out
+
     def prompt_embeds(self, parts: Sequence[Part]) -> Any:
         """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
         return self._embeds(parts)
