@@ -74,7 +74,7 @@ class LlavaOneVision(KvDecoder):
         vision = config.vision_config
         side = math.ceil((vision.image_size // vision.patch_size) / 2)  # 2x2 pooling, rounded up
         self._info = EncoderInfo(
-            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side)
+            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side), True
         )
         self._input_size = (int(vision.image_size), int(vision.image_size))
         self.video_token_id = int(config.video_token_id)

@@ -100,7 +100,8 @@ class Qwen25VL(QwenKv):
             raise ValueError(f"input_size must be multiples of {side} px, not {input_size}")
         self.input_size = input_size
         grid = (input_size[0] // side, input_size[1] // side)
-        self._info = EncoderInfo(f"qwen2.5-vl:{name}", model.config.text_config.hidden_size, grid)
+        dim = model.config.text_config.hidden_size
+        self._info = EncoderInfo(f"qwen2.5-vl:{name}", dim, grid, read_by_lm=True)
         self.tokens_per_second = float(vision.tokens_per_second)
         self.video_token_id = int(model.config.video_token_id)
         # the video item as the template writes it, named by the tokenizer from the config's ids

@@ -110,10 +110,11 @@ class SmolVLM2(KvDecoder):
         # And as the connector is one bias-free linear map, the mean of projected tokens is
         # the projection of the slot-wise mean of their patches. But the LM was trained on
         # unpooled tokens only (unlike LLaVA-OneVision's 2 x 2 pooled video tokens), so a
-        # pooled token is a blend it never saw; at 64 tokens a frame, merge frames over time
-        # before merging space.
+        # pooled token is a blend it never saw: memories keep its frames whole
+        # (`EncoderInfo.read_by_lm`, `streamer.memory.registry.scaled_grids`).
         side = (vision.image_size // vision.patch_size) // config.scale_factor  # 32 // 4 = 8
-        self._info = EncoderInfo(f"smolvlm2:{name}", config.text_config.hidden_size, (side, side))
+        dim = config.text_config.hidden_size
+        self._info = EncoderInfo(f"smolvlm2:{name}", dim, (side, side), read_by_lm=True)
         self._input_size = int(vision.image_size)
         sampling = getattr(processor, "video_sampling", None) or {}
         video_size = sampling.get("video_size", {}).get("longest_edge", self._input_size)

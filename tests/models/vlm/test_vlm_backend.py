@@ -61,3 +61,21 @@ def test_a_choice_is_always_an_option(llava, demo_frames) -> None:  # type: igno
     reply = VlmBackend(llava, max_tokens=4).respond(q, Context(Timeline(), view))
     list(reply)
     assert reply.grounds.option_index in (0, 1, 2)
+
+
+def test_a_pooled_level_is_not_what_the_model_reads(llava, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    """A memory may keep a coarser level (for retrieval, or set by hand): the model never saw
+    such a grid, so only the whole frames are fed; the pooled one is left to the timeline."""
+    import dataclasses
+
+    from streamer.memory import make_memory
+    from streamer.memory.pooling import area_pool
+
+    assert make_memory("pyramid", encoder=llava.info).config.grids == (14, 14, 14)
+    view = view_of(llava, demo_frames)
+    coarse = dataclasses.replace(view.items[0], tokens=area_pool(view.items[0].tokens, 4))
+    mixed = dataclasses.replace(view, items=(coarse, *view.items[1:]))
+    q = parse_question("What is shown in the video?", ASKED_AT)
+    fed = VlmBackend(llava).fed_frames(q, Context(Timeline(), mixed))
+    assert [f.t for f in fed] == sorted(FRAME_TIMES)[:-1]  # all but the pooled newest
+    assert all(f.tokens.shape[:2] == llava.info.grid for f in fed)
