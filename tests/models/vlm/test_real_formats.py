@@ -111,3 +111,38 @@ def test_qwen2_5_vl_prompt_is_the_real_template_and_expansion(qwen, tok) -> None
     ours = real.prompt_ids(parts, list(TIMES))
     assert ours == theirs
     assert ours.count(VIDEO_PAD) == per_video
+
+
+def test_smolvlm2_prompt_is_the_published_template_and_video_expansion(smolvlm) -> None:  # type: ignore[no-untyped-def]
+    """The processor's video text (intro, "Frame from MM:SS:" + one 64-token image block a
+    frame, a blank line) inside the published template's user turn, then "Assistant:"."""
+    from types import SimpleNamespace
+
+    import torch
+    from transformers.models.smolvlm.processing_smolvlm import SmolVLMProcessor
+    from transformers.video_utils import VideoMetadata
+
+    from tests.models.vlm import smolvlm2_published as published
+
+    seq_len = published.PROCESSOR_CONFIG["image_seq_len"]
+    assert isinstance(seq_len, int) and seq_len == smolvlm.info.grid[0] * smolvlm.info.grid[1]
+    fps = 10.0  # the demo clip's: frame indices of 5, 20 and 40 s
+    meta = VideoMetadata(720, fps=fps, duration=72.0, frames_indices=[int(t * fps) for t in TIMES])
+    names = SimpleNamespace(
+        image_seq_len=seq_len,
+        image_token="<image>",
+        fake_image_token="<fake_token_around_image>",
+        global_image_token="<global-img>",
+    )
+    video = {"pixel_values": torch.zeros(1, len(TIMES), 3, 2, 2), "video_metadata": [meta]}
+    expanded = SmolVLMProcessor.replace_video_token(names, video, 0)
+    messages = [{"role": "user", "content": [{"type": "text", "text": expanded + QUESTION}]}]
+    rendered = smolvlm.tokenizer.apply_chat_template(
+        messages, chat_template=published.CHAT_TEMPLATE, add_generation_prompt=True, tokenize=False
+    )
+    theirs = smolvlm.tokenizer(rendered, add_special_tokens=False)["input_ids"]
+    parts = [*smolvlm.video_parts(blank_frames(smolvlm.info.grid, smolvlm.info.dim), 72.0)]
+    ours = smolvlm.prompt_ids([*parts, QUESTION])
+    assert ours == theirs
+    assert rendered.endswith("<end_of_utterance>\nAssistant:") and "three frames" in rendered
+    assert ours.count(smolvlm.image_token_id) == len(TIMES) * seq_len
