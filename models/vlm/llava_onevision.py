@@ -7,7 +7,7 @@ embedding space, then the model's own 2x2 bilinear pooling
 the published checkpoints.
 
 A prompt is rendered the way the family's chat template renders one user turn
-(`<|im_start|>user\n<video>\n...<|im_end|>\n<|im_start|>assistant\n`, with the
+(`<|im_start|>user\\n<video>\\n...<|im_end|>\\n<|im_start|>assistant\\n`, with the
 system line of LLaVA-OneVision's own conversation format first): the template
 writes a turn's videos first and its texts after them, so every visual part of a
 prompt is a frame of its one video, whatever text stood between, and the texts
@@ -74,7 +74,7 @@ class LlavaOneVision(KvDecoder):
         vision = config.vision_config
         side = math.ceil((vision.image_size // vision.patch_size) / 2)  # 2x2 pooling, rounded up
         self._info = EncoderInfo(
-            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side), True
+            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side), read_by_lm=True
         )
         self._input_size = (int(vision.image_size), int(vision.image_size))
         self.video_token_id = int(config.video_token_id)
