@@ -229,7 +229,7 @@ def test_option_logprob_scores_the_answer_as_the_template_writes_it(
         full = answered_ids(smolvlm, content, option)
         assert full[: ids.shape[1]] == ids[0].tolist()  # the prompt is the template's
         opt = full[ids.shape[1] : full.index(end, ids.shape[1])]
-        assert opt == smolvlm.answer_ids(option)
+        assert opt == smolvlm.answer_ids(option) == smolvlm.kv_text(option)[0].tolist()  # kv too
         assert opt != smolvlm.tokenizer(option, add_special_tokens=False)["input_ids"]
         logits = library_logits(smolvlm, (torch.tensor([full]), pixels, mask), encoded)
         logp = torch.log_softmax(logits[ids.shape[1] - 1 :].float(), dim=-1)
