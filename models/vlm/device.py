@@ -5,8 +5,9 @@
 - cpu-int8: the same with the vision tower's linear layers in int8
   (`models/vlm/quantize.py`: 1.4-1.6x faster frames). Not the default: its error
   (tokens within about 5 % of float32's) was measured on random weights only, and a
-  real SigLIP tower's outlier activations are what per-tensor int8 inputs handle badly;
-  `bench vlm --fidelity` on the real weights is what would show it safe;
+  real SigLIP tower's outlier activations are what per-tensor int8 inputs handle badly,
+  so it waits for a fidelity check on the real weights (int8 vs float32 tokens and
+  answers);
 - cuda: bfloat16 where the GPU supports it (Ampere and newer), else float16;
 - auto: cuda when torch sees a GPU, else cpu.
 
