@@ -1,4 +1,4 @@
-"""Where a vision-language model runs and in which float type: `--device auto|cpu|cuda`.
+"""Where a vision-language model runs and in which float type: `--device auto|cpu|cpu-int8|cuda`.
 
 - cpu: float32 (bf16 matmuls are slow on most CPUs), exactly the published weights,
   torch using every core this process may run on;
