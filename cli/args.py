@@ -13,13 +13,14 @@ from models.vlm.device import DEVICES  # no torch at import
 
 
 def add_device(parser: argparse.ArgumentParser) -> None:
-    """`--device auto|cpu|cpu-float32|cuda`: where a vlm backend runs (others ignore it)."""
+    """`--device auto|cpu|cpu-int8|cuda`: where a vlm backend runs (others ignore it)."""
     parser.add_argument(
         "--device",
         choices=DEVICES,
         default="auto",
         help="where a vlm backend runs: cuda when there is a GPU (auto, the default), or cpu "
-        "(its vision tower's linear layers in int8; cpu-float32: all float32)",
+        "(float32; cpu-int8: its vision tower's linear layers in int8, faster, checked on "
+        "random weights only)",
     )
 
 

@@ -22,6 +22,9 @@ class EncoderInfo:
     space: str  # e.g. "efficientnet-lite0@224"; a VLM's vision tower names its model
     dim: int  # D, the feature and token size
     grid: tuple[int, int]  # (h, w) of the token map of one frame
+    # the tokens are what a language model reads (a VLM's own): a memory keeps each frame
+    # at `grid`, the grid the model was trained on, and trades frames, not tokens per frame
+    read_by_lm: bool = False
 
 
 @dataclass(frozen=True, eq=False)

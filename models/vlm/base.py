@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,6 +27,7 @@ __all__ = [
     "TimedTokens",
     "UnsupportedModelError",
     "VisionLanguageModel",
+    "answer_ids",
     "as_token_rows",
     "clock",
     "frames_per_pass",
@@ -73,6 +74,22 @@ def as_token_rows(block: np.ndarray, dim: int) -> np.ndarray:
     if block.ndim == 2 and block.shape[1] == dim:
         return block
     raise ValueError(f"a visual part must be (h, w, {dim}) or (n, {dim}), not {block.shape}")
+
+
+def answer_ids(tokenizer: Any, generation_prompt: str, answer: str) -> list[int]:
+    """The token ids a chat template writes for the assistant message `answer`.
+
+    `generation_prompt` ends the rendered turn (what the model continues from) and
+    `answer` is the message's text as the template renders it after that prompt
+    (SmolVLM2's "Assistant:" is followed by " " + the content). Tokenized together,
+    as the template's text is, so a merge across the boundary is what it would be.
+    """
+    head: list[int] = tokenizer(generation_prompt, add_special_tokens=False)["input_ids"]
+    full: list[int] = tokenizer(generation_prompt + answer, add_special_tokens=False)["input_ids"]
+    same = 0
+    while same < min(len(head), len(full)) and head[same] == full[same]:
+        same += 1
+    return full[same:]
 
 
 @runtime_checkable

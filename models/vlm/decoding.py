@@ -70,15 +70,17 @@ def greedy_pieces(
         yield rest
 
 
-def option_logprob(model: Any, tokenizer: Any, prompt: Any, option_text: str) -> float:
-    """Sum log-probability of `option_text`'s tokens right after the prompt `prompt` (1, L, D)."""
+def option_logprob(model: Any, prompt: Any, option: Sequence[int]) -> float:
+    """Sum log-probability of the token ids `option` right after the prompt `prompt` (1, L, D).
+
+    `option`: the tokens the chat template writes for the answer (the family's `answer_ids`).
+    """
     import torch
 
-    option = tokenizer(option_text, add_special_tokens=False)["input_ids"]
     if not option:
-        raise ValueError("option_text has no tokens")
+        raise ValueError("the option has no tokens")
     with torch.inference_mode():
-        ids = torch.tensor(option, device=model.device)
+        ids = torch.tensor(list(option), device=model.device)
         full = torch.cat([prompt, model.get_input_embeddings()(ids)[None]], dim=1)  # (1, L+k, D)
         logits = model(inputs_embeds=full).logits[0].float()  # (L + k, V)
         n = prompt.shape[1]

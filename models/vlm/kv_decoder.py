@@ -62,8 +62,12 @@ class KvDecoder:
         lm, head = self._kv_lm(), self._model.lm_head
         return kv.run(lm, head, embeds, context, positions, logits, queries)
 
+    def answer_ids(self, text: str) -> list[int]:
+        """The tokens the family's template writes for the assistant message `text`."""
+        raise NotImplementedError
+
     def kv_text(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        ids = self._tok(text, add_special_tokens=False)["input_ids"]
+        ids = self.answer_ids(text)  # as the answer would be written (SmolVLM2: " " + text)
         if not ids:
             raise ValueError(f"{text!r} has no tokens")
         return np.asarray(ids, np.int64), self._kv_embed(ids)

@@ -8,11 +8,14 @@ the published checkpoints.
 
 A prompt is rendered the way the family's chat template renders one user turn
 (`<|im_start|>user\\n<video>\\n...<|im_end|>\\n<|im_start|>assistant\\n`, with the
-system line of LLaVA-OneVision's own conversation format first). Each run of
-visual parts is one video: one `<video>` placeholder, replaced in
-`inputs_embeds` by the run's tokens, frame after frame, then the learned
-`image_newline` embedding, exactly where and how the model's `forward` places
-video features for an expanded `<video>` (n_frames x 196 + 1 placeholders).
+system line of LLaVA-OneVision's own conversation format first): the template
+writes a turn's videos first and its texts after them, so every visual part of a
+prompt is a frame of its one video, whatever text stood between, and the texts
+follow in order. The `<video>` placeholder is replaced in `inputs_embeds` by the
+frames' tokens back to back, then the learned `image_newline` embedding once,
+exactly where and how the model's `forward` places the features of an expanded
+`<video>` (n_frames x 196 + 1 placeholders). The placeholder's string is the
+tokenizer's name for `config.video_token_id`, whatever the tokenizer calls it.
 
 Weights are read only from a local folder or the Hugging Face cache
 (`local_files_only=True`); nothing is downloaded here.
@@ -34,7 +37,7 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, as_token_rows, clock, frames_per_pass
+from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import LLAVA_ONEVISION_0_5B
 from models.vlm.kv_decoder import KvDecoder
@@ -46,16 +49,17 @@ FAMILY = Family("LLaVA-OneVision", MODEL_TYPE, LLAVA_ONEVISION_0_5B.model_id)
 # LLaVA-OneVision's conversation format ("qwen_1_5") and the check in transformers'
 # conversion script both open with this system line.
 DEFAULT_SYSTEM = "You are a helpful assistant."
+GENERATION_PROMPT = "<|im_start|>assistant\n"  # what the template adds for the answer
 
 
-def render_turn(body: str, system: str | None, video_token: str = "<video>") -> str:
+def render_turn(body: str, system: str | None) -> str:
     """The chat-template text of one user turn whose content is `body`, ready for the answer.
 
-    `body` already holds one `video_token` + "\\n" per video, where the family's
-    template writes a video item; text parts are written as they are.
+    `body` already holds the video placeholder + "\\n" where the family's template
+    writes a video item (before the texts); text parts are written as they are.
     """
     head = f"<|im_start|>system\n{system}<|im_end|>\n" if system else ""
-    return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
+    return f"{head}<|im_start|>user\n{body}<|im_end|>\n{GENERATION_PROMPT}"
 
 
 class LlavaOneVision(KvDecoder):
@@ -70,12 +74,16 @@ class LlavaOneVision(KvDecoder):
         vision = config.vision_config
         side = math.ceil((vision.image_size // vision.patch_size) / 2)  # 2x2 pooling, rounded up
         self._info = EncoderInfo(
-            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side)
+            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side), read_by_lm=True
         )
         self._input_size = (int(vision.image_size), int(vision.image_size))
-        self.video_token = str(getattr(tokenizer, "video_token", None) or "<video>")
         self.video_token_id = int(config.video_token_id)
-        self._blocked = ("<video>", "<image>")  # never let user text add placeholders
+        # the placeholders' strings are the tokenizer's names for the config's ids: a
+        # checkpoint's tokenizer need not set `video_token` (a Qwen2 tokenizer names its
+        # pad `<|video_pad|>`)
+        self.video_token = str(tokenizer.convert_ids_to_tokens(self.video_token_id))
+        image = tokenizer.convert_ids_to_tokens(int(config.image_token_id))
+        self._blocked = (self.video_token, str(image))  # never let user text add placeholders
         stops = {tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.eos_token_id}
         self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
 
@@ -159,40 +167,57 @@ class LlavaOneVision(KvDecoder):
 
     # ---- prompts -------------------------------------------------------------------------
 
-    def _embeds(self, parts: Sequence[Part]) -> Any:
-        """(1, L, D) inputs_embeds of the rendered user turn, videos spliced in."""
+    def _turn_ids(self, parts: Sequence[Part]) -> tuple[Any, np.ndarray | None]:
+        """(L,) ids of the rendered user turn (its one video, then its texts) and the video's
+        (n, D) frame rows back to back (None without frames)."""
         import torch
 
-        body: list[str] = []
-        runs: list[np.ndarray] = []  # (n, D) tokens of each video
-        run: list[np.ndarray] = []  # frames of the video being gathered
-        for part in [*parts, ""]:  # a closing "" flushes a trailing run
-            if isinstance(part, str):
-                if run:
-                    runs.append(np.concatenate(run))
-                    body.append(self.video_token + "\n")
-                    run = []
-                for token in self._blocked:
-                    part = part.replace(token, "")
-                body.append(part)
-            else:
-                run.append(as_token_rows(np.asarray(part, np.float32), self._info.dim))
-        text = render_turn("".join(body), self.system, self.video_token)
+        frames = [
+            as_token_rows(np.asarray(p, np.float32), self._info.dim)
+            for p in parts
+            if not isinstance(p, str)
+        ]
+        body = "".join(self._clean(p) for p in parts if isinstance(p, str))
+        if frames:  # where the template writes a video item: before every text
+            body = self.video_token + "\n" + body
+        text = render_turn(body, self.system)
         ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
-        where = (ids == self.video_token_id).nonzero().flatten().tolist()
-        if len(where) != len(runs):  # the tokenizer split "<video>": a broken checkpoint
-            raise RuntimeError(f"{self.name}: {len(runs)} videos but {len(where)} placeholders")
+        found = int((ids == self.video_token_id).sum())
+        if found != (1 if frames else 0):  # the tokenizer split the placeholder
+            raise RuntimeError(f"{self.name}: one video but {found} placeholders")
+        return ids, np.concatenate(frames) if frames else None
+
+    def prompt_ids(self, parts: Sequence[Part]) -> list[int]:
+        """The turn's ids with the video placeholder expanded as the processor expands it:
+        one per frame row, + 1 for the newline (what `generate` feeds, as ids)."""
+        ids, video = self._turn_ids(parts)
+        out: list[int] = []
+        for i in ids.tolist():
+            n = len(video) + 1 if i == self.video_token_id and video is not None else 1
+            out += [i] * n
+        return out
+
+    def _embeds(self, parts: Sequence[Part]) -> Any:
+        """(1, L, D) inputs_embeds of the rendered user turn: its one video, then its texts."""
+        import torch
+
+        ids, video = self._turn_ids(parts)
         table = self._model.get_input_embeddings()
-        newline = self._model.model.image_newline[None, :]  # (1, D)
-        pieces, start = [], 0
         with torch.inference_mode():
-            for at, tokens in zip(where, runs):
-                pieces.append(table(ids[start:at].to(self._model.device)))
-                pieces.append(torch.from_numpy(tokens).to(newline.device, newline.dtype))
-                pieces.append(newline)
-                start = at + 1
-            pieces.append(table(ids[start:].to(self._model.device)))
+            if video is None:
+                return table(ids.to(self._model.device))[None]
+            newline = self._model.model.image_newline[None, :]  # (1, D)
+            rows = torch.from_numpy(video).to(newline.device, newline.dtype)
+            at = int((ids == self.video_token_id).nonzero()[0])
+            pieces = [table(ids[:at].to(self._model.device)), rows, newline]
+            pieces.append(table(ids[at + 1 :].to(self._model.device)))
             return torch.cat(pieces)[None]  # (1, L, D)
+
+    def _clean(self, text: str) -> str:
+        """`text` without the placeholder strings (user text must not add a video)."""
+        for token in self._blocked:
+            text = text.replace(token, "")
+        return text
 
     def prompt_embeds(self, parts: Sequence[Part]) -> Any:
         """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
@@ -201,16 +226,23 @@ class LlavaOneVision(KvDecoder):
     # ---- generation ----------------------------------------------------------------------
 
     def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
-        """Each frame after its "[0:05]" stamp: one single-frame video each, in time order.
+        """The frames back to back (one video), then their times in words.
 
-        The family has no time convention of its own; the stamps say when each frame
-        was seen, and the `image_newline` the model writes after each video separates
-        a frame from the next stamp. `duration` is not written.
+        The family writes a video with no stamps of its own; the line after it is
+        LLaVA-Video's time instruction (the same group's video training: "The video
+        lasts for ... seconds, and N frames are uniformly sampled from it. These
+        frames are located at ..."), in the stream clock the timeline lines use.
         """
-        parts: list[Part] = []
-        for t, tokens in frames:
-            parts += [f"[{clock(t)}]", tokens]
-        return parts
+        if not frames:
+            return []
+        stamps = [clock(t) for t, _ in frames]
+        at = stamps[0] if len(stamps) == 1 else ", ".join(stamps[:-1]) + " and " + stamps[-1]
+        n = len(frames)
+        line = (
+            f"The video lasts {clock(duration)}, and {n} frame{'s' * (n != 1)} "
+            f"{'are' if n != 1 else 'is'} taken from it, at {at}.\n"
+        )
+        return [*(tokens for _, tokens in frames), line]
 
     def generate(
         self,
@@ -231,8 +263,15 @@ class LlavaOneVision(KvDecoder):
     def option_logprob(
         self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
     ) -> float:
-        """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
-        return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
+        """Sum log-probability of the answer `option_text`, as the chat template writes it."""
+        return decoding.option_logprob(
+            self._model, self._embeds(parts), self.answer_ids(option_text)
+        )
+
+    def answer_ids(self, text: str) -> list[int]:
+        """The tokens the template writes for the assistant message `text`: right after
+        "<|im_start|>assistant\\n", as they are."""
+        return answer_ids(self._tok, GENERATION_PROMPT, text)
 
     # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
 
@@ -244,9 +283,7 @@ class LlavaOneVision(KvDecoder):
         """
         import torch
 
-        for token in self._blocked:
-            question = question.replace(token, "")
-        text = render_turn(self.video_token + "\n" + question, self.system, self.video_token)
+        text = render_turn(self.video_token + "\n" + self._clean(question), self.system)
         ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
         at = int((ids == self.video_token_id).nonzero().flatten()[0])
         table = self._model.get_input_embeddings()

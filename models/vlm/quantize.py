@@ -6,7 +6,8 @@ per call; attention products, norms, the patch embedding and the projector stay
 float32, and so does the language model. On the 2-core CPU it took the
 SmolVLM2-256M-sized tower from about 2.0 to 1.35 s a frame; the tokens it gives
 differ from float32 ones by about 5 % (relative norm; cosine 0.998) at random
-weights. `--device cpu-float32` keeps the tower in float32.
+weights. Only `--device cpu-int8` asks for it: random weights say nothing of a real
+SigLIP tower's outlier activations, which one scale per input handles badly.
 
 Example:
     >>> layers = int8_vision(vlm.model)  # doctest: +SKIP

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
-from models.vlm.base import Part, TimedTokens, as_token_rows, clock, frames_per_pass
+from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
 from models.vlm.llava_onevision import _features
@@ -62,8 +62,10 @@ MODEL_TYPE = "qwen2_5_vl"  # config.json "model_type"
 FAMILY = Family("Qwen2.5-VL", MODEL_TYPE, QWEN2_5_VL_3B.model_id)
 # The system line Qwen2.5-VL's chat template writes when a conversation has none.
 DEFAULT_SYSTEM = "You are a helpful assistant."
+GENERATION_PROMPT = "<|im_start|>assistant\n"  # what the template adds for the answer
 INPUT_SIZE = (252, 448)  # px (H, W), 16:9: 18 x 32 patches of 14 px -> 9 x 16 = 144 tokens
 VISION_START, VIDEO_PAD, VISION_END = "<|vision_start|>", "<|video_pad|>", "<|vision_end|>"
+# strings user text may not carry: each would open, close or fill a vision block
 _BLOCKED = (VISION_START, VISION_END, VIDEO_PAD, "<|image_pad|>", "<|vision_pad|>")
 
 
@@ -74,7 +76,7 @@ def render_turn(body: str, system: str | None) -> str:
     writes a video item (one pad per video, before expansion).
     """
     head = f"<|im_start|>system\n{system}<|im_end|>\n" if system else ""
-    return f"{head}<|im_start|>user\n{body}<|im_end|>\n<|im_start|>assistant\n"
+    return f"{head}<|im_start|>user\n{body}<|im_end|>\n{GENERATION_PROMPT}"
 
 
 class Qwen25VL(QwenKv):
@@ -98,9 +100,16 @@ class Qwen25VL(QwenKv):
             raise ValueError(f"input_size must be multiples of {side} px, not {input_size}")
         self.input_size = input_size
         grid = (input_size[0] // side, input_size[1] // side)
-        self._info = EncoderInfo(f"qwen2.5-vl:{name}", model.config.text_config.hidden_size, grid)
+        dim = model.config.text_config.hidden_size
+        self._info = EncoderInfo(f"qwen2.5-vl:{name}", dim, grid, read_by_lm=True)
         self.tokens_per_second = float(vision.tokens_per_second)
         self.video_token_id = int(model.config.video_token_id)
+        # the video item as the template writes it, named by the tokenizer from the config's ids
+        start = _token(tokenizer, model.config, "vision_start_token_id", VISION_START)
+        end = _token(tokenizer, model.config, "vision_end_token_id", VISION_END)
+        pad = _token(tokenizer, model.config, "video_token_id", VIDEO_PAD)
+        self._video_item = f"{start}{pad}{end}"
+        self._blocked = tuple(dict.fromkeys((*_BLOCKED, start, pad, end)))
         ends = ("<|im_end|>", "<|endoftext|>")
         stops = {*(tokenizer.convert_tokens_to_ids(t) for t in ends), tokenizer.eos_token_id}
         self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
@@ -199,9 +208,9 @@ class Qwen25VL(QwenKv):
         """Token ids of the turn [one video, `question`] and where its video pad is."""
         import torch
 
-        for token in _BLOCKED:
+        for token in self._blocked:
             question = question.replace(token, "")
-        body = VISION_START + VIDEO_PAD + VISION_END + question
+        body = self._video_item + question
         text = render_turn(body, self.system)
         ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
         return ids, int((ids == self.video_token_id).nonzero().flatten()[0])
@@ -233,9 +242,9 @@ class Qwen25VL(QwenKv):
                     videos.append(np.concatenate([f[0] for f in frames]))
                     offsets = temporal_offsets([f[2] for f in frames], self.tokens_per_second)
                     runs.append(VisualRun(tuple(f[1] for f in frames), offsets))
-                    body.append(VISION_START + VIDEO_PAD + VISION_END)
+                    body.append(self._video_item)
                     frames = []
-                for token in _BLOCKED:
+                for token in self._blocked:
                     part = part.replace(token, "")
                 body.append(part)
             else:
@@ -268,6 +277,15 @@ class Qwen25VL(QwenKv):
             embeds = torch.cat(pieces)[None]  # (1, L, D)
         positions = torch.from_numpy(position_ids(segments))[:, None].to(self._model.device)
         return embeds, positions  # (1, L, D), (3, 1, L)
+
+    def prompt_ids(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> list[int]:
+        """The turn's ids, each video pad expanded as the processor does: one per merged token."""
+        text, videos, _ = self._layout(parts, times)
+        rows = iter(len(v) for v in videos)
+        out: list[int] = []
+        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
+            out += [i] * (next(rows) if i == self.video_token_id else 1)
+        return out
 
     def prompt_inputs(
         self, parts: Sequence[Part], times: Sequence[float] | None = None
@@ -345,13 +363,17 @@ class Qwen25VL(QwenKv):
         if rest:
             yield rest
 
+    def answer_ids(self, text: str) -> list[int]:
+        """The tokens the template writes for the assistant message `text` (as they are)."""
+        return answer_ids(self._tok, GENERATION_PROMPT, text)
+
     def option_logprob(
         self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
     ) -> float:
-        """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
+        """Sum log-probability of the answer `option_text`, as the chat template writes it."""
         import torch
 
-        option = self._tok(option_text, add_special_tokens=False)["input_ids"]
+        option = self.answer_ids(option_text)
         if not option:
             raise ValueError("option_text has no tokens")
         prompt, positions = self._prompt(parts, times)
@@ -365,3 +387,9 @@ class Qwen25VL(QwenKv):
             n = prompt.shape[1]
             logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
             return float(logp[torch.arange(len(option)), ids].sum())
+
+
+def _token(tokenizer: Any, config: Any, key: str, published: str) -> str:
+    """The tokenizer's name for the token id `config.<key>`; `published` where it has none."""
+    at = getattr(config, key, None)
+    return str(tokenizer.convert_ids_to_tokens(at) if isinstance(at, int) else published)

@@ -38,7 +38,7 @@ import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, as_token_rows, frames_per_pass
+from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import SMOLVLM2_256M
 from models.vlm.kv_decoder import KvDecoder
@@ -55,19 +55,23 @@ IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_im
 BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>", "<end_of_utterance>")
 # The kv memory's stream opening: SmolVLM2's video intro without its count and length.
 KV_INTRO = "You are provided the following series of frames from a video."
+GENERATION_PROMPT = "Assistant:"  # what the template adds for the answer
 
 
-def render_turn(items: Sequence[str | None], system: str | None = None) -> str:
+def render_turn(
+    items: Sequence[str | None], system: str | None = None, image_block: str = IMAGE_BLOCK
+) -> str:
     """The chat-template text of one user turn, ready for the answer.
 
     `items` is the turn's content in order: a text, or None for an image, which is
-    written as `IMAGE_BLOCK`. The template puts ": " after the role, or ":" alone
-    when the content opens with an image (SmolVLM2's chat_template.jinja).
+    written as `image_block` (`IMAGE_BLOCK` with the checkpoint's image token). The
+    template puts ": " after the role, or ":" alone when the content opens with an
+    image (SmolVLM2's chat_template.jinja).
     """
     head = f"System: {system}<end_of_utterance>\n" if system else ""
     colon = ":" if items and items[0] is None else ": "
-    body = "".join(IMAGE_BLOCK if item is None else item for item in items)
-    return f"<|im_start|>{head}User{colon}{body}<end_of_utterance>\nAssistant:"
+    body = "".join(image_block if item is None else item for item in items)
+    return f"<|im_start|>{head}User{colon}{body}<end_of_utterance>\n{GENERATION_PROMPT}"
 
 
 def video_prompt(times: Sequence[float], duration: float) -> list[str]:
@@ -106,15 +110,20 @@ class SmolVLM2(KvDecoder):
         # And as the connector is one bias-free linear map, the mean of projected tokens is
         # the projection of the slot-wise mean of their patches. But the LM was trained on
         # unpooled tokens only (unlike LLaVA-OneVision's 2 x 2 pooled video tokens), so a
-        # pooled token is a blend it never saw; at 64 tokens a frame, merge frames over time
-        # before merging space.
+        # pooled token is a blend it never saw: memories keep its frames whole
+        # (`EncoderInfo.read_by_lm`, `streamer.memory.registry.scaled_grids`).
         side = (vision.image_size // vision.patch_size) // config.scale_factor  # 32 // 4 = 8
-        self._info = EncoderInfo(f"smolvlm2:{name}", config.text_config.hidden_size, (side, side))
+        dim = config.text_config.hidden_size
+        self._info = EncoderInfo(f"smolvlm2:{name}", dim, (side, side), read_by_lm=True)
         self._input_size = int(vision.image_size)
         sampling = getattr(processor, "video_sampling", None) or {}
         video_size = sampling.get("video_size", {}).get("longest_edge", self._input_size)
         self._video_edge = int(video_size)  # px: a frame's longest edge before squashing
         self.image_token_id = int(config.image_token_id)
+        # the tokenizer's name for the config's image token id (published: "<image>")
+        image = str(tokenizer.convert_ids_to_tokens(self.image_token_id))
+        self._image_block = IMAGE_BLOCK.replace("<image>", image)
+        self._blocked = tuple(dict.fromkeys((*BLOCKED, image)))
         stops = {tokenizer.convert_tokens_to_ids("<end_of_utterance>"), tokenizer.eos_token_id}
         self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
 
@@ -212,7 +221,7 @@ class SmolVLM2(KvDecoder):
         frames: list[np.ndarray] = []
         for part in parts:
             if isinstance(part, str):
-                for token in BLOCKED:
+                for token in self._blocked:
                     part = part.replace(token, "")
                 if part:  # an empty text is no item (the template would see one)
                     items.append(part)
@@ -227,7 +236,7 @@ class SmolVLM2(KvDecoder):
         import torch
 
         items, frames = self.content(parts)
-        text = render_turn(items, self.system)
+        text = render_turn(items, self.system, self._image_block)
         ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
         where = (ids == self.image_token_id).nonzero().flatten().tolist()
         if len(where) != len(frames):  # the tokenizer split "<image>": a broken checkpoint
@@ -241,6 +250,17 @@ class SmolVLM2(KvDecoder):
                 start = at + 1
             pieces.append(table(ids[start:].to(self._model.device)))
             return torch.cat(pieces)[None]  # (1, L, D)
+
+    def prompt_ids(self, parts: Sequence[Part]) -> list[int]:
+        """The turn's ids with each `<image>` expanded as the processor expands an untiled
+        image: one per frame row (what `generate` feeds, as ids)."""
+        items, frames = self.content(parts)
+        text = render_turn(items, self.system, self._image_block)
+        rows = iter(len(f) for f in frames)
+        out: list[int] = []
+        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
+            out += [i] * (next(rows) if i == self.image_token_id else 1)
+        return out
 
     def prompt_embeds(self, parts: Sequence[Part]) -> Any:
         """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
@@ -281,8 +301,19 @@ class SmolVLM2(KvDecoder):
     def option_logprob(
         self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
     ) -> float:
-        """Sum log-probability of `option_text`'s tokens right after the prompt of `parts`."""
-        return decoding.option_logprob(self._model, self._tok, self._embeds(parts), option_text)
+        """Sum log-probability of the answer `option_text`, as the chat template writes it."""
+        return decoding.option_logprob(
+            self._model, self._embeds(parts), self.answer_ids(option_text)
+        )
+
+    def answer_ids(self, text: str) -> list[int]:
+        """The tokens the template writes for the assistant message `text`.
+
+        Its generation prompt ends "Assistant:" and an assistant message is written
+        "Assistant: " + text, so an answer's first token carries the space (SmolLM2's
+        " Yes", not "Yes": another token, with another probability).
+        """
+        return answer_ids(self._tok, GENERATION_PROMPT, " " + text)
 
     # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
     # A stream is one video after the sinks: the turn's start and a count-free intro
@@ -302,7 +333,7 @@ class SmolVLM2(KvDecoder):
         return self._kv_embed(self._kv_ids(turn[: turn.index(KV_INTRO) + len(KV_INTRO)]))
 
     def kv_tail(self, question: str) -> np.ndarray:
-        for token in BLOCKED:
+        for token in self._blocked:
             question = question.replace(token, "")
         turn = render_turn([KV_INTRO, "\n\n" + question], self.system)
         return self._kv_embed(self._kv_ids(turn[turn.index(KV_INTRO) + len(KV_INTRO) :]))
@@ -311,7 +342,7 @@ class SmolVLM2(KvDecoder):
         import torch
 
         stamp = video_prompt([t], t)[1]  # "\nFrame from MM:SS:"
-        ids = torch.tensor(self._kv_ids(stamp + IMAGE_BLOCK))
+        ids = torch.tensor(self._kv_ids(stamp + self._image_block))
         at = int((ids == self.image_token_id).nonzero().flatten()[0])
         rows = as_token_rows(np.asarray(tokens, np.float32), self._info.dim)
         return np.concatenate([self._kv_embed(ids[:at]), rows, self._kv_embed(ids[at + 1 :])])

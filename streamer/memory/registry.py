@@ -64,18 +64,22 @@ BASE_GRID = 7  # every strategy's default grids are set for EfficientNet-Lite0's
 def scaled_grids(
     cls: type[Memory], given: Mapping[str, Any], encoder: EncoderInfo | None
 ) -> dict[str, Any]:
-    """The grid settings not given, scaled from 7x7 to the encoder's grid side.
+    """The grid settings not given, for the encoder's frames.
 
-    So a level keeps the same share of a frame whatever the encoder: pyramid's
-    (7, 4, 2) = full, about 1/4 and 1/16 of the tokens, is (14, 8, 4) on
-    LLaVA-OneVision's 14x14 frames and (8, 5, 2) on SmolVLM2's 8x8.
+    For a frame encoder's features, scaled from 7x7 to the encoder's grid side, so a
+    level keeps the same share of a frame: pyramid's (7, 4, 2) = full, about 1/4 and
+    1/16 of the tokens, is (14, 8, 4) on a 14x14 map. For a vision-language model's
+    own tokens (`EncoderInfo.read_by_lm`), every level is the model's full frame: a
+    pooled token is a blend the language model never saw (SmolVLM2's 8x8 -> 2x2 puts
+    4 tokens in a 64-token image block), so the memory keeps whole frames and its
+    budget is a count of frames (README, "token budget per family").
     """
-    if encoder is None or min(encoder.grid) == BASE_GRID:
+    if encoder is None or (min(encoder.grid) == BASE_GRID and not encoder.read_by_lm):
         return {}
     side = min(encoder.grid)
 
     def scale(g: int) -> int:
-        return max(1, round(g * side / BASE_GRID))
+        return side if encoder.read_by_lm else max(1, round(g * side / BASE_GRID))
 
     defaults = dataclasses.asdict(cls.config_class())
     out: dict[str, Any] = {}

@@ -2,11 +2,11 @@
 
 The prompt is one user turn: the frames of the memory view in time order, as
 the model's family writes the frames of a video (`video_parts`: LLaVA-OneVision
-a "[0:03]" stamp before each frame's tokens, SmolVLM2 its processor's intro and
-"Frame from 00:03:" lines, Qwen2.5-VL one video whose M-RoPE positions carry
-the frames' stream times),
+one video of the frames back to back, then their times in words; SmolVLM2 its
+processor's intro and "Frame from 00:03:" lines; Qwen2.5-VL one video whose
+M-RoPE positions carry the frames' stream times),
 
-    [0:03] <196 tokens of that frame>  [0:08] <196 tokens> ...
+    <196 tokens of a frame><196 tokens> ... The video lasts 1:12, and 3 frames ...
 
 then the relevant timeline lines (chosen and written as the llm backend writes
 them), then the question and its options. The answer streams as the model
@@ -77,9 +77,7 @@ class VlmBackend(Backend):
 
         `frames`: the newest (stream time, tokens) observations, in this model's space.
         """
-        ours = [
-            (t, tok) for t, tok in frames if tok.ndim == 3 and tok.shape[2] == self.model.info.dim
-        ]
+        ours = [(t, tok) for t, tok in frames if self.reads(tok)]
         if not ours:
             return False
         parts = [*self.model.video_parts(ours, now), f"Question: {question}\n{YES_NO_RULE}"]
@@ -117,14 +115,23 @@ class VlmBackend(Backend):
         )
         return Grounds(evidence, option)
 
+    def reads(self, tokens: np.ndarray) -> bool:
+        """Whether the model reads a held frame's `tokens`: its own space, at its own grid.
+
+        A coarser level a memory keeps (for retrieval, or set by hand) is a blend of tokens
+        the model never saw; it is left to the timeline, not fed.
+        """
+        info = self.model.info
+        return tokens.ndim == 3 and tokens.shape[2] == info.dim and tokens.shape[:2] == info.grid
+
     def fed_frames(self, q: Question, ctx: Context) -> list[MemoryItem]:
-        """The view's items the model reads: its own space, not after `asked_at`, in time order."""
-        dim = self.model.info.dim
+        """The view's items the model reads (`reads`), not after `asked_at`, in time order."""
         items = [i for i in ctx.view.items if i.t <= q.asked_at]
-        ours = [i for i in items if i.tokens.ndim == 3 and i.tokens.shape[2] == dim]
+        ours = [i for i in items if self.reads(i.tokens)]
         if len(ours) < len(items):
             log.warning(
-                "%d held frames are not in %s's space; the vlm reads the timeline for them.",
+                "%d held frames are not %s's own whole frames; the vlm reads the timeline "
+                "for them.",
                 len(items) - len(ours),
                 self.model.info.space,
             )

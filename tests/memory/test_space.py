@@ -53,3 +53,25 @@ def test_grids_scale_to_the_encoders_frame(side, pyramid, budgets):
     assert {n: make_memory(n, encoder=encoder).budget_tokens for n in MEMORY_NAMES} == budgets
     chosen = make_memory("pyramid", {"grids": (3, 2, 1)}, encoder)  # a setting given wins
     assert chosen.config.grids == (3, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "grid, budgets",
+    [
+        ((14, 14), {"pyramid": 3136, "star": 5880, "window": 784, "uniform": 2352}),  # LLaVA-OV
+        ((8, 8), {"pyramid": 1024, "star": 1920, "window": 256, "uniform": 768}),  # SmolVLM2
+        ((9, 16), {"pyramid": 2304, "star": 4320, "window": 576, "uniform": 1728}),  # Qwen2.5-VL
+    ],
+)
+def test_a_vlms_frames_stay_at_the_grid_it_was_trained_on(grid, budgets):
+    """A vlm reads the tokens a memory holds: every level keeps its whole frame (the budget is
+    a count of frames), never a pooled grid like (8, 5, 2) inside a 64-token image block."""
+    encoder = EncoderInfo("vlm", DIM, grid, read_by_lm=True)
+    assert make_memory("pyramid", encoder=encoder).config.grids == (min(grid),) * 3
+    star = make_memory("star", encoder=encoder).config
+    assert {star.spatial_grid, star.temporal_grid, star.abstract_grid, star.retrieved_grid} == {
+        min(grid)
+    }
+    assert {n: make_memory(n, encoder=encoder).budget_tokens for n in MEMORY_NAMES} == budgets
+    chosen = make_memory("pyramid", {"grids": (3, 2, 1)}, encoder)  # a setting given still wins
+    assert chosen.config.grids == (3, 2, 1)

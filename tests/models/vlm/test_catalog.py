@@ -120,8 +120,8 @@ def test_cpu_is_float32_and_a_missing_gpu_is_one_sentence(tiny_llava):
 def test_every_command_that_answers_takes_a_device(command):
     args = build_parser().parse_args([*command.split(), "--device", "cpu"])
     assert args.device == "cpu"
-    exact = build_parser().parse_args([*command.split(), "--device", "cpu-float32"])
-    assert exact.device == "cpu-float32"
+    fast = build_parser().parse_args([*command.split(), "--device", "cpu-int8"])
+    assert fast.device == "cpu-int8"
 
 
 def test_the_backend_picker_offers_the_found_models_or_the_way_to_get_one():

@@ -107,19 +107,59 @@ def test_first_token_logits_match_library(llava, video) -> None:  # type: ignore
     assert first < ATOL and every < ATOL
 
 
-def test_stamped_frames_match_library_multi_video(llava, tiny_llava, demo_frames) -> None:  # type: ignore[no-untyped-def]
-    """Text between frames makes each frame its own video, newline and all."""
+def test_frames_are_one_video_first_then_their_times(llava, tiny_llava, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    """The template writes a turn's video before its texts: the frames are one video (one
+    newline after the last), and their times follow in words."""
     feats = llava.encode(demo_frames[:2])
-    parts = ["[0:05]", feats[0].tokens, "[0:20]", feats[1].tokens.reshape(-1, 64), QUESTION]
-    body = "[0:05]<video>\n[0:20]<video>\n" + QUESTION
-    ids = library_ids(llava, render_turn(body, DEFAULT_SYSTEM), 1)
-    pixels = library_pixels(tiny_llava, demo_frames[:2])[:, None]  # (2 videos, 1 frame, ...)
+    timed = [(5.0, feats[0].tokens), (20.0, feats[1].tokens.reshape(-1, 64))]
+    parts = [*llava.video_parts(timed, 72.0), QUESTION]
+    assert not isinstance(parts[0], str) and not isinstance(parts[1], str)
+    line = "The video lasts 1:12, and 2 frames are taken from it, at 0:05 and 0:20.\n"
+    assert parts[2] == line
+    ids = library_ids(llava, template_prompt(llava, line + QUESTION), 2)
+    pixels = library_pixels(tiny_llava, demo_frames[:2])[None]  # (1 video, 2 frames, ...)
     with torch.inference_mode():
         ours = llava.model(inputs_embeds=llava.prompt_embeds(parts)).logits[0]
         theirs = llava.model(input_ids=ids, pixel_values_videos=pixels).logits[0]
+    assert ours.shape == theirs.shape
     diff = float((ours - theirs).abs().max())
-    print(f"two stamped one-frame videos, L={ids.shape[1]}: max |diff| all positions {diff:.1e}")
+    print(f"one two-frame video then its times, L={ids.shape[1]}: max |diff| {diff:.1e}")
     assert diff < ATOL
+
+
+def test_text_between_frames_goes_after_the_video(llava) -> None:  # type: ignore[no-untyped-def]
+    """As the template renders [video, text, video, text]: one video, the texts in order."""
+    a, b = np.ones((GRID, GRID, 64), np.float32), np.zeros((GRID, GRID, 64), np.float32)
+    mixed = llava.prompt_embeds(["first ", a, "then ", b, QUESTION])
+    ordered = llava.prompt_embeds([a, b, "first then " + QUESTION])
+    assert torch.equal(mixed, ordered)
+
+
+def test_the_placeholder_is_the_configs_token_whatever_the_tokenizer_calls_it(
+    llava, tiny_llava, demo_frames
+) -> None:  # type: ignore[no-untyped-def]
+    """A tokenizer that sets no `video_token` and names the video token otherwise (a Qwen2
+    tokenizer's `<|video_pad|>`) still gets its video placed (it failed with "1 videos but
+    0 placeholders")."""
+    from transformers import AutoImageProcessor, PreTrainedTokenizerFast
+
+    from models.vlm.synthetic import train_bpe
+    from tests.models.vlm.conftest import SENTENCES, SPECIAL_TOKENS
+
+    renamed = ["<|video_pad|>" if t == "<video>" else t for t in SPECIAL_TOKENS]
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=train_bpe(SENTENCES, renamed, 600),
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+    )
+    assert getattr(tok, "video_token", None) is None
+    assert tok.convert_tokens_to_ids("<|video_pad|>") == llava.video_token_id
+    processor = AutoImageProcessor.from_pretrained(tiny_llava, local_files_only=True)
+    other = LlavaOneVision(llava.model, tok, processor, "renamed", DEFAULT_SYSTEM)
+    parts = [f.tokens for f in llava.encode(demo_frames[:1])] + [QUESTION]
+    assert other.prompt_embeds(parts).shape == llava.prompt_embeds(parts).shape
+    # and user text cannot add that placeholder
+    assert other.prompt_embeds(["say <|video_pad|>"]).shape == other.prompt_embeds(["say "]).shape
 
 
 def test_greedy_generate_streams_the_librarys_greedy_text(llava, video) -> None:  # type: ignore[no-untyped-def]

@@ -202,20 +202,39 @@ def test_generate_stops_before_a_stop_string(smolvlm, stamped) -> None:  # type:
     assert cut == full[: full.find(stop)]
 
 
-def test_option_logprob_matches_library(smolvlm, stamped, encoded) -> None:  # type: ignore[no-untyped-def]
+def answered_ids(smolvlm, content, answer: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """The expanded ids of the chat template's conversation: the user turn, then `answer`."""
+    items = [{"type": "image"} if c is None else {"type": "text", "text": c} for c in content]
+    messages = [
+        {"role": "user", "content": items},
+        {"role": "assistant", "content": [{"type": "text", "text": answer}]},
+    ]
+    text = smolvlm.tokenizer.apply_chat_template(messages, tokenize=False)
+    ids: list[int] = smolvlm.tokenizer(expand(text), add_special_tokens=False)["input_ids"]
+    return ids
+
+
+def test_option_logprob_scores_the_answer_as_the_template_writes_it(
+    smolvlm, stamped, encoded
+) -> None:  # type: ignore[no-untyped-def]
+    """The generation prompt ends "Assistant:" and the template writes "Assistant: Yes": the
+    answer's tokens are those after the prompt in the template's own conversation."""
     parts, (ids, pixels, mask) = stamped
-    first = int(library_logits(smolvlm, (ids, pixels, mask), encoded)[-1].argmax())
-    options = [smolvlm.tokenizer.decode([first]), " rabbit", " gate seven", "B"]
+    content = ["[0:05]", None, "[0:20]", None, "[0:40]", None, "\n" + QUESTION]
+    end = smolvlm.tokenizer.convert_tokens_to_ids("<end_of_utterance>")
+    options = ["Yes", "No", "rabbit", "gate seven", "B."]
     ours = [smolvlm.option_logprob(parts, o) for o in options]
     theirs = []
     for option in options:
-        opt = smolvlm.tokenizer(option, add_special_tokens=False)["input_ids"]
-        full = torch.cat([ids, torch.tensor([opt])], dim=1)
-        logits = library_logits(smolvlm, (full, pixels, mask), encoded)
-        logp = torch.log_softmax(logits[ids.shape[1] - 1 : -1].float(), dim=-1)
+        full = answered_ids(smolvlm, content, option)
+        assert full[: ids.shape[1]] == ids[0].tolist()  # the prompt is the template's
+        opt = full[ids.shape[1] : full.index(end, ids.shape[1])]
+        assert opt == smolvlm.answer_ids(option) == smolvlm.kv_text(option)[0].tolist()  # kv too
+        assert opt != smolvlm.tokenizer(option, add_special_tokens=False)["input_ids"]
+        logits = library_logits(smolvlm, (torch.tensor([full]), pixels, mask), encoded)
+        logp = torch.log_softmax(logits[ids.shape[1] - 1 :].float(), dim=-1)
         theirs.append(float(logp[torch.arange(len(opt)), torch.tensor(opt)].sum()))
     np.testing.assert_allclose(ours, theirs, atol=ATOL)
-    assert int(np.argmax(ours)) == 0  # the model's own first token is its likeliest answer
 
 
 def test_the_comparison_has_teeth(smolvlm, stamped, encoded) -> None:  # type: ignore[no-untyped-def]

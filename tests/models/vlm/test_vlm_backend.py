@@ -42,7 +42,9 @@ def test_answer_streams_from_the_frames_it_was_fed(llava, demo_frames) -> None: 
     fed = backend.fed_frames(q, ctx)
     assert [f.t for f in fed] == sorted(FRAME_TIMES)
     parts, _ = model_prompt(llava, q, fed, [])
-    assert parts[0] == "[0:05]"  # each frame after its stamp
+    # one video first, then the frames' times in words
+    assert all(isinstance(p, np.ndarray) for p in parts[: len(FRAME_TIMES)])
+    assert isinstance(parts[len(FRAME_TIMES)], str) and "at 0:05, " in parts[len(FRAME_TIMES)]
     assert sum(p.shape[0] * p.shape[1] for p in parts if isinstance(p, np.ndarray)) == view.tokens
     reply = backend.respond(q, ctx)
     pieces = list(reply)
@@ -59,3 +61,21 @@ def test_a_choice_is_always_an_option(llava, demo_frames) -> None:  # type: igno
     reply = VlmBackend(llava, max_tokens=4).respond(q, Context(Timeline(), view))
     list(reply)
     assert reply.grounds.option_index in (0, 1, 2)
+
+
+def test_a_pooled_level_is_not_what_the_model_reads(llava, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    """A memory may keep a coarser level (for retrieval, or set by hand): the model never saw
+    such a grid, so only the whole frames are fed; the pooled one is left to the timeline."""
+    import dataclasses
+
+    from streamer.memory import make_memory
+    from streamer.memory.pooling import area_pool
+
+    assert make_memory("pyramid", encoder=llava.info).config.grids == (14, 14, 14)
+    view = view_of(llava, demo_frames)
+    coarse = dataclasses.replace(view.items[0], tokens=area_pool(view.items[0].tokens, 4))
+    mixed = dataclasses.replace(view, items=(coarse, *view.items[1:]))
+    q = parse_question("What is shown in the video?", ASKED_AT)
+    fed = VlmBackend(llava).fed_frames(q, Context(Timeline(), mixed))
+    assert [f.t for f in fed] == sorted(FRAME_TIMES)[:-1]  # all but the pooled newest
+    assert all(f.tokens.shape[:2] == llava.info.grid for f in fed)
