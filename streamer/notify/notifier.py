@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamer")
 
-BACKOFF_S = (0.5, 30.0)  # seconds before a retry: the first, doubled up to the longest
+BACKOFF_S = (0.5, 10.0)  # seconds before a retry: the first, doubled up to the longest
 IDLE_S = 5.0  # a worker with nothing to send looks again this often (another process's alerts)
 JOIN_S = 2.0
 

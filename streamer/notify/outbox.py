@@ -64,6 +64,8 @@ class Outbox:
 
     def add(self, notice: Notice, channels: Sequence[str]) -> bool:
         """Hold `notice` for `channels`; False when an alert of that id was held already."""
+        if not channels:
+            return False  # no one to wait for: a row nothing would ever remove
         with self._lock, self._db:
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute("SELECT seq FROM alerts WHERE id = ?", (notice.id,)).fetchone()

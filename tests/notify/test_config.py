@@ -63,3 +63,12 @@ def test_a_broker_down_at_start_is_one_sentence_with_no_password_in_it(homes, ca
     assert PASSWORD not in shown and "cam" not in shown
     assert notifier.close() == 0
     assert stat.S_IMODE(outbox_path().stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("command", [["serve", "assets/demo.mp4"], ["app", "--no-browser"]])
+def test_app_and_serve_refuse_an_unknown_channel_before_loading_anything(command, homes, capsys):
+    from cli.main import EXIT_USER_ERROR, main
+
+    assert main([*command, "--notify", "gopher://h/x"]) == EXIT_USER_ERROR
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "gopher" in err and err.count(". ") == 0

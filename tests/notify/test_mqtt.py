@@ -6,39 +6,13 @@ The gate clip (tests/conftest.py): card "GATE 7 CLOSES AT NOON" 3-6 s, "… nort
 from __future__ import annotations
 
 import json
-import threading
 import time
 
-from paho.mqtt.client import Client, MQTTMessage
-from paho.mqtt.enums import CallbackAPIVersion
-
 from cli.main import EXIT_USER_ERROR, main
-from tests.notify.conftest import free_port
+from streamer.bench.peers import Subscriber, free_port
 
 EVENT_KEYS = {"name", "unique_id", "state_topic", "event_types", "device", "availability_topic"}
 IMAGE_KEYS = {"name", "unique_id", "image_topic", "content_type", "device"}
-
-
-class Subscriber:
-    """A paho client that records (topic, payload, retained) of what it is sent, in order."""
-
-    def __init__(self, port: int, *topics: str) -> None:
-        self.got: list[tuple[str, bytes, bool]] = []
-        self._ready = threading.Event()
-        self.client = Client(CallbackAPIVersion.VERSION2)
-        self.client.on_message = self._message
-        self.client.on_subscribe = lambda *a: self._ready.set()
-        self.client.connect("127.0.0.1", port)
-        self.client.subscribe([(t, 1) for t in topics])
-        self.client.loop_start()
-        assert self._ready.wait(5)
-
-    def _message(self, _c: Client, _u: object, m: MQTTMessage) -> None:
-        self.got.append((m.topic, m.payload, bool(m.retain)))
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def test_every_alert_of_a_watch_run_reaches_the_broker_in_order_retained_and_discovered(
@@ -59,26 +33,28 @@ def test_every_alert_of_a_watch_run_reaches_the_broker_in_order_retained_and_dis
         time.sleep(0.3)  # the last status message on its way to the subscriber
     finally:
         live.close()
+    got = [(t, p, r) for _, t, p, r in live.got]
     out, err = capsys.readouterr()
     assert code == 0
     printed = [json.loads(line) for line in out.splitlines() if '"alert"' in line]
     assert sorted(a["alert"] for a in printed) == [1, 2]
     assert err.count("not reachable yet") == 1 and "still pending" in err
-    alerts = [(t, json.loads(p), r) for t, p, r in live.got if t.startswith("gate/gate7-mp4/")
+    alerts = [(t, json.loads(p), r) for t, p, r in got if t.startswith("gate/gate7-mp4/")
               and not t.endswith("/image")]  # fmt: skip
     assert [t for t, _, _ in alerts] == [f"gate/gate7-mp4/watch/{a['alert']}" for a in printed]
     assert [a["t"] for _, a, _ in alerts] == [a["t"] for a in printed]  # in the order fired
     assert [a["sentence"] for _, a, _ in alerts] == [a["sentence"] for a in printed]
     assert all(a["event_type"] == "alert" and len(a["id"]) == 20 for _, a, _ in alerts)
-    images = [p for t, p, _ in live.got if t.endswith("/image")]
+    images = [p for t, p, _ in got if t.endswith("/image")]
     assert len(images) == 2 and all(p.startswith(b"\xff\xd8") for p in images)  # JPEGs
-    statuses = [p for t, p, _ in live.got if t == "gate/status"]
+    statuses = [p for t, p, _ in got if t == "gate/status"]
     assert statuses[0] == b"online" and statuses[-1] == b"offline"
-    _check_discovery(live.got)
+    _check_discovery(got)
     later = Subscriber(broker, "gate/+/watch/+")  # comes after the run: gets what was retained
     time.sleep(0.3)
     later.close()
-    assert sorted((t, json.loads(p)["id"], r) for t, p, r in later.got) == sorted(
+    later_got = [(t, p, r) for _, t, p, r in later.got]
+    assert sorted((t, json.loads(p)["id"], r) for t, p, r in later_got) == sorted(
         (t, a["id"], True) for t, a, _ in alerts
     )
 
