@@ -146,7 +146,7 @@ def markdown(delivery: dict[str, Any]) -> str:
     ]
     o = delivery.get("outage")
     lines = [
-        f"\n## Delivery of the 1x run's {delivery['alerts']} alerts (fired -> received, wall s)\n\n",
+        f"\n## Delivery of the first run's {delivery['alerts']} alerts (fired -> received, s)\n\n",
         table(["channel", "delivered", "duplicates", "p50 s", "p95 s", "max s"], rows),
     ]
     if o:

@@ -84,3 +84,24 @@ def test_ntfy_gets_title_message_tags_and_the_frame_attached(homes):
     assert text("Message") == notice.sentence  # “quotes” are not ASCII: encoded
     assert text("Title") == "streamer: watch 1, tell me when someone mentions the budget"
     assert r.headers["Tags"] == "bell,speech_balloon" and r.headers["Filename"].endswith(".jpg")
+
+
+def test_a_sessions_stats_show_each_channel(homes):
+    from streamer.session import Session, SessionConfig
+
+    receiver = Receiver().start()
+    try:
+        notifier = Notifier.for_urls([f"http://127.0.0.1:{receiver.port}/hook"])
+        notifier.start()
+        session = Session(SessionConfig())
+        session.notify_to(notifier, "door")
+        for listener in session.watches._listeners:  # as the watches' worker calls them
+            listener(alert(1))
+        receiver.wait_for(1)
+        notifier.wait(5.0)
+        (stats,) = session.stats().notify
+        assert (stats.kind, stats.delivered, stats.pending) == ("webhook", 1, 0)
+        assert stats.channel == f"http://127.0.0.1:{receiver.port}/hook"
+        notifier.close()
+    finally:
+        receiver.stop()
