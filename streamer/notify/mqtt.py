@@ -5,6 +5,8 @@ Topics under the URL's prefix (default `streamer`):
     <prefix>/status                          online | offline (retained; offline is the last will)
     <prefix>/<session>/watch/<n>             the last alert of watch n, JSON (retained)
     <prefix>/<session>/watch/<n>/image       its frame, JPEG (retained)
+    <prefix>/<session>/watch/<n>/event       the same alert, not retained: Home Assistant's
+                                             event entity, which a reconnect must not fire again
     homeassistant/event/streamer_<session>_w<n>/config   discovery: an event entity per watch
     homeassistant/image/streamer_<session>_w<n>/config   discovery: the watch's last frame
 
@@ -94,10 +96,12 @@ class MqttChannel(Channel):
             self._announced.add((notice.session, notice.watch))
         if notice.jpeg:  # the picture first: an automation woken by the alert finds it there
             self._publish(f"{topic}/image", notice.jpeg)
-        self._publish(topic, json.dumps({"event_type": "alert", **notice.body(picture=False)}))
+        payload = json.dumps({"event_type": "alert", **notice.body(picture=False)})
+        self._publish(topic, payload)
+        self._publish(f"{topic}/event", payload, retain=False)
 
-    def _publish(self, topic: str, payload: str | bytes) -> None:
-        info = self._client.publish(topic, payload, qos=1, retain=True)
+    def _publish(self, topic: str, payload: str | bytes, retain: bool = True) -> None:
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
         try:
             info.wait_for_publish(ACK_WAIT_S)
         except (ValueError, RuntimeError) as e:
@@ -135,7 +139,7 @@ def discovery(channel: MqttChannel, notice: Notice) -> list[tuple[str, dict[str,
         **common,
         "name": name,
         "unique_id": uid,
-        "state_topic": channel.topic(notice),
+        "state_topic": f"{channel.topic(notice)}/event",
         "event_types": ["alert"],
         "icon": "mdi:bell-ring",
     }

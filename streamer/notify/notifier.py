@@ -187,5 +187,6 @@ class Notifier:
             t.join(JOIN_S)
         for c in self.channels:
             c.close()
-        self.outbox.close()
+        if not any(t.is_alive() for t in self._threads):  # one stuck in a send still needs it
+            self.outbox.close()
         return left

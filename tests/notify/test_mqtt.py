@@ -40,12 +40,14 @@ def test_every_alert_of_a_watch_run_reaches_the_broker_in_order_retained_and_dis
     assert sorted(a["alert"] for a in printed) == [1, 2]
     assert err.count("not reachable yet") == 1 and "still pending" in err
     alerts = [(t, json.loads(p), r) for t, p, r in got if t.startswith("gate/gate7-mp4/")
-              and not t.endswith("/image")]  # fmt: skip
+              and not t.endswith(("/image", "/event"))]  # fmt: skip
     assert [t for t, _, _ in alerts] == [f"gate/gate7-mp4/watch/{a['alert']}" for a in printed]
     assert [a["t"] for _, a, _ in alerts] == [a["t"] for a in printed]  # in the order fired
     assert [a["sentence"] for _, a, _ in alerts] == [a["sentence"] for a in printed]
     assert all(a["event_type"] == "alert" and len(a["id"]) == 20 for _, a, _ in alerts)
     images = [p for t, p, _ in got if t.endswith("/image")]
+    events = [(t, json.loads(p), r) for t, p, r in got if t.endswith("/event")]
+    assert [(t + "/event", a, False) for t, a, _ in alerts] == events  # HA's, not retained
     assert len(images) == 2 and all(p.startswith(b"\xff\xd8") for p in images)  # JPEGs
     statuses = [p for t, p, _ in got if t == "gate/status"]
     assert statuses[0] == b"online" and statuses[-1] == b"offline"
@@ -68,10 +70,12 @@ def _check_discovery(got: list[tuple[str, bytes, bool]]) -> None:
         assert EVENT_KEYS <= set(c) and c["event_types"] == ["alert"], c
         assert topic == f"homeassistant/event/{c['unique_id']}/config"
         assert c["state_topic"].startswith("gate/gate7-mp4/watch/")
+        assert c["state_topic"].endswith("/event")
         assert c["availability_topic"] == "gate/status" and c["device"]["identifiers"]
     for c in images.values():
         assert IMAGE_KEYS <= set(c) and c["content_type"] == "image/jpeg"
-        assert c["image_topic"] in {f"{e['state_topic']}/image" for e in events.values()}
+        watch = {e["state_topic"].removesuffix("/event") for e in events.values()}
+        assert c["image_topic"] in {f"{w}/image" for w in watch}
     assert {c["name"] for c in events.values()} == {
         "Watch 1: tell me when the sign says gate 7",
         "Watch 2: tell me when someone mentions the north entrance",
