@@ -12,7 +12,8 @@ import argparse
 import signal
 from pathlib import Path
 
-from cli.args import add_api_key, add_device, add_language, port, positive
+from cli.args import add_api_key, add_device, add_language, add_notify, port, positive
+from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
     )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    add_notify(parser)
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -84,6 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
     app = AppController(
         sessions or default_sessions_dir(), device=args.device, language=args.language
     )
+    app.notifier = open_notifier(args.notify)
     app.models.start()
     if args.source and args.source.lower() != "none":
         label = DEMO_LABEL if is_demo(args.source) else args.source
@@ -96,6 +99,7 @@ def _serve(args: argparse.Namespace) -> int:
         launch(build_app(app, options), options, block=True, api=api)
     finally:
         app.close()
+        finish_notifier(app.notifier, args.notify_wait)  # the Watches tab may have added one
     return 0
 
 

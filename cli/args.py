@@ -46,6 +46,26 @@ def add_api_key(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_notify(parser: argparse.ArgumentParser) -> None:
+    """`--notify URL` (repeatable) and `--notify-wait S`: where alerts go (cli/notify.py)."""
+    parser.add_argument(
+        "--notify",
+        action="append",
+        metavar="URL",
+        help="deliver each alert there too (repeatable): mqtt://host:1883/topic-prefix, "
+        "https://… (a webhook), ntfy://host/topic; logins and secrets go in "
+        "~/.config/streamer/notify.json (chmod 600)",
+    )
+    parser.add_argument(
+        "--notify-wait",
+        type=non_negative,
+        default=10.0,
+        metavar="S",
+        help="at exit, wait up to S seconds for pending deliveries (10); the rest go out at "
+        "the next start",
+    )
+
+
 def add_language(parser: argparse.ArgumentParser) -> None:
     """`--language CODE`: what is spoken in the stream (default: detected in each stream)."""
     parser.add_argument(

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.app import parse_auth
-from cli.args import add_api_key, add_device, add_language, port, positive
+from cli.args import add_api_key, add_device, add_language, add_notify, port, positive
+from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
     )
+    add_notify(parser)
 
 
 def check_serving(host: str, port: int, auth: object, api_key: str | None) -> None:
@@ -75,19 +77,30 @@ def check_serving(host: str, port: int, auth: object, api_key: str | None) -> No
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from ui.api import API_PATH, Access
-    from ui.controller import AppController, StartRequest
+    from ui.controller import AppController
     from ui.saved import default_sessions_dir
 
     auth = parse_auth(args.auth)
     if not args.mcp_stdio:
         check_serving(args.host, args.port, auth, args.api_key)  # before loading anything
     sessions = Path(args.sessions_dir).expanduser() if args.sessions_dir else None
+    notifier = open_notifier(args.notify)  # a bad URL: refused before any model loads
     app = AppController(
         sessions or default_sessions_dir(), device=args.device, language=args.language
     )
+    app.notifier = notifier
+    try:
+        return _serve(args, app, auth)
+    finally:
+        finish_notifier(app.notifier, args.notify_wait)  # after the stream's last alert
+
+
+def _serve(args: argparse.Namespace, app: AppController, auth: tuple[str, str] | None) -> int:
+    import uvicorn
+
+    from ui.api import API_PATH, Access
+    from ui.controller import StartRequest
+
     app.models.start()
     app.start_in_background(
         StartRequest(args.source, args.source, args.speed, args.loop, args.memory, args.backend)

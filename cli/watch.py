@@ -15,11 +15,13 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cli.args import add_device, add_language, add_save, positive
+from cli.args import add_device, add_language, add_notify, add_save, positive
+from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 
 if TYPE_CHECKING:
+    from streamer.notify import Notifier
     from streamer.session import Session
     from streamer.watch import Alert, Watch
 
@@ -52,9 +54,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_language(parser)
     add_save(parser, "autosave the session (and its watches)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per alert")
+    add_notify(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    notifier = open_notifier(args.notify)  # a bad URL is refused before any model loads
+    try:
+        return _watch(args, notifier)
+    finally:
+        finish_notifier(notifier, args.notify_wait)
+
+
+def _watch(args: argparse.Namespace, notifier: Notifier | None) -> int:
     from streamer.capture import is_live
     from streamer.perception import PerceptionConfig
     from streamer.session import Session, SessionConfig
@@ -78,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     for w in watches:
         _say({"watch": w.id, "text": w.text, "watching_for": w.description}, args.json, out)
     session.watches.on_alert(lambda a: _say(_alert_record(a), args.json, out, a))
+    if notifier is not None:
+        session.notify_to(notifier, _session_name(args))
     t0 = time.monotonic()
     session.start()
     try:
@@ -87,6 +100,13 @@ def run(args: argparse.Namespace) -> int:
     summary = _summary(session, watches, time.monotonic() - t0)
     _say({"summary": summary}, args.json, out)
     return 0
+
+
+def _session_name(args: argparse.Namespace) -> str:
+    """What names this run in MQTT topics: its save folder, or its source's file name."""
+    from pathlib import Path
+
+    return Path(args.save or args.source.rstrip("/")).name or "watch"
 
 
 def _as_watch(text: str) -> str:

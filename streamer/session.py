@@ -342,6 +342,7 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             answered=r.answered if r else 0,
             latencies=list(r.latencies) if r else [],
             error=error,
+            notify=self.notifier.stats() if self.notifier is not None else [],
         )
 
     # -- persistence ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from streamer.manifest import names, newer
 from streamer.memory.items import MemoryStats
+from streamer.notify.notifier import ChannelStats
 from streamer.perception import PerceptionConfig, PerceptionStats
 from streamer.store import StoreError
 from streamer.types import SourceStats
@@ -45,6 +46,7 @@ class SessionStats:
     answered: int
     latencies: list[tuple[float, float]]  # (first token s, total s) per answer
     error: str | None = None
+    notify: list[ChannelStats] = field(default_factory=list)  # per channel alerts go to
 
 
 def saved_config(folder: Path, saved: dict[str, Any]) -> SessionConfig:

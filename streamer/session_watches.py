@@ -14,6 +14,7 @@ import numpy as np
 
 from streamer.capture.base import Source
 from streamer.memory.timeline import Timeline
+from streamer.notify import Notifier
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.registry import make_backend
 from streamer.reasoning.vlm import VlmBackend
@@ -39,6 +40,7 @@ class SessionWatching:
     timeline: Timeline | None
     _backend: Backend | None
     watches: Watches
+    notifier: Notifier | None = None  # where alerts are delivered beyond the session
 
     def stream_time(self) -> float:
         raise NotImplementedError
@@ -85,6 +87,11 @@ class SessionWatching:
 
     def watch_list(self) -> list[Watch]:
         return self.watches.watching()
+
+    def notify_to(self, notifier: Notifier, name: str) -> None:
+        """Deliver each alert from now on through `notifier`, as session `name` (MQTT topics)."""
+        self.notifier = notifier
+        self.watches.on_alert(notifier.listener(name))
 
     def alerts(self, since: int = 0) -> list[Alert]:
         """The alerts fired so far, oldest first (from the `since`-th)."""

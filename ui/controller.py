@@ -146,6 +146,7 @@ class AppController(WatchControl):
         )
         with self._control:
             session = Session(config, models=models)
+            self._notify(session, folder)
             try:
                 self._carry_watches(session, self._current())  # before its first event
                 session.start()

@@ -12,7 +12,10 @@ source opens, so its first events are checked too.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+from streamer.notify import ChannelStats, Notifier, parse_channel
+from streamer.notify.config import load_secrets, remember
 from streamer.session import Session
 from streamer.watch import Alert, Watch
 
@@ -24,6 +27,7 @@ class WatchControl:
     _session: Session | None
     _generation: int
     _standby: Session  # made by AppController.__init__: Session(SessionConfig())
+    notifier: Notifier | None = None  # alerts beyond the page: --notify, or the Watches tab
 
     def watch_command(self, text: str) -> str | None:
         """The chat's reply to a line that registers, lists or removes watches; None otherwise.
@@ -47,6 +51,37 @@ class WatchControl:
         """(the generation of their session, its alerts from the `since`-th on, oldest first)."""
         session, generation = self._watched()
         return generation, session.alerts(since)
+
+    def notify_add(self, url: str, secret: str = "") -> str:
+        """Send the alerts fired from now on to `url` too; the reply in words.
+
+        A login in the URL and a webhook secret go into the user's notify config
+        (chmod 600), never into a saved session or the page.
+        """
+        key = remember(url, secret or None)
+        channel = parse_channel(key, load_secrets())
+        with self._lock:
+            if self.notifier is None:
+                from streamer.notify import Outbox
+                from streamer.notify.config import outbox_path
+
+                self.notifier = Notifier([], Outbox(outbox_path()))
+                self.notifier.start()
+                if self._session is not None:  # the playing session's alerts from now on
+                    folder = self._session.config.save_dir or "session"
+                    self._notify(self._session, Path(folder).name)
+            notifier = self.notifier
+        note = notifier.add(channel)
+        return note or f"Alerts go to {key} from now on."
+
+    def _notify(self, session: Session, name: str) -> None:
+        """Deliver `session`'s alerts through the notifier, if any, as `name` (MQTT topics)."""
+        if self.notifier is not None:
+            session.notify_to(self.notifier, name)
+
+    def notify_stats(self) -> list[ChannelStats]:
+        notifier = self.notifier
+        return notifier.stats() if notifier is not None else []
 
     def _watched(self) -> tuple[Session, int]:
         with self._lock:

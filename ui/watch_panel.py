@@ -19,6 +19,7 @@ from streamer.session_watches import registered_sentence
 from ui.alert_feed import AlertFeed, alert_message
 from ui.controller import AppController
 from ui.html import notice_html
+from ui.notify_panel import NotifyPanel, build_notify_panel, wire_notify_panel
 from ui.watch_view import alert_items, render_watches, watch_choices
 
 # Runs in the page on each new batch of alerts: (signal JSON, notify?, sound?).
@@ -66,6 +67,7 @@ class WatchPanel:
     signal: Any  # hidden: the newest alerts as JSON, for ALERT_JS
     feed: Any  # gr.State(AlertFeed): this tab's alerts into its chat
     last: Any  # gr.State: what the panel shows now (skip sending it again)
+    channels: NotifyPanel  # where alerts go beyond the page (--notify)
 
 
 def build_watch_panel() -> WatchPanel:
@@ -90,7 +92,7 @@ def build_watch_panel() -> WatchPanel:
     signal = gr.Textbox(visible="hidden", elem_id="sv-alert-signal")
     return WatchPanel(
         table, text, add, pick, remove, notify, sound, alerts, signal,
-        gr.State(AlertFeed()), gr.State(None),
+        gr.State(AlertFeed()), gr.State(None), build_notify_panel(),
     )  # fmt: skip
 
 
@@ -158,3 +160,4 @@ def wire_watch_panel(
     panel.signal.change(None, [panel.signal, panel.notify, panel.sound], None, js=ALERT_JS)
     panel.notify.input(None, panel.notify, None, js=ASK_PERMISSION_JS)
     panel.sound.input(None, panel.sound, None, js=UNLOCK_AUDIO_JS)
+    wire_notify_panel(panel.channels, h.app, timer, notice)

@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from streamer.bench.delivery import SESSION, Probe, outage
+from streamer.bench.delivery import markdown as delivery_markdown
+from streamer.bench.peers import MOSQUITTO
 from streamer.bench.report import percentile, table, write
 from streamer.session import Session, SessionConfig
 from streamer.store import read_json, write_json_atomic
@@ -38,6 +41,7 @@ WATCHES = (SPEECH_WATCH, SIGN_WATCH, RED_WATCH)
 TOLERANCE = 2.0  # stream seconds between an alert's time and its event's
 CARD_SECONDS = 3.0
 LEAD_S = 3.0  # seconds of plain scene before the first slot
+OUTAGE_S = 60.0  # the webhook's outage after the replays: the backlog it leaves
 TARGETS = {"recall": 0.95, "precision": 0.95, "p95_delay_s": 2.0}  # the delay at 1x
 
 SENTENCES = (
@@ -152,10 +156,17 @@ def score(
     }
 
 
-def replay(path: Path, speed: float) -> list[dict[str, Any]]:
-    """Follow the clip in real time at `speed` with the three watches; the alerts fired."""
+def replay(
+    path: Path, speed: float, probe: Probe | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Follow the clip in real time at `speed` with the three watches; the alerts fired.
+
+    With a `probe`, each alert is delivered to its broker and webhook too: (alerts, delivery).
+    """
     session = Session(SessionConfig(str(path), pace="realtime", speed=speed))
     ids = {session.watch(w).id: w for w in WATCHES}
+    if probe is not None:
+        session.notify_to(probe.notifier, SESSION)
     session.start()
     t0 = time.time()
     try:
@@ -163,9 +174,10 @@ def replay(path: Path, speed: float) -> list[dict[str, Any]]:
             pass
     finally:
         session.stop()
-    return [
+    fired = [
         {"watch": ids[a.watch], "t": a.t, "at": a.at, "wall": a.wall - t0} for a in session.alerts()
     ]
+    return fired, probe.result(session.alerts()) if probe is not None else None
 
 
 def bench_alerts(
@@ -189,15 +201,27 @@ def bench_alerts(
         write_json_atomic(known, facts)
     truth = planted(items, facts)
     rows: dict[str, Any] = {}
+    delivery = None
     for speed in speeds:
         progress(f"replaying at {speed:g}x ({minutes / speed:.1f} wall minutes)")
-        alerts = replay(clip, speed)
+        if speed == speeds[0] and Path(MOSQUITTO).exists():  # delivery measured on the first
+            with Probe(out / "outbox-bench.sqlite") as probe:
+                alerts, delivery = replay(clip, speed, probe)
+        else:
+            alerts, _ = replay(clip, speed)
         result = score(truth, alerts, speed)
         result["fired"] = alerts  # every alert, for a look at the slow ones
         rows[f"{speed:g}x"] = result
         progress(f"{speed:g}x: {_line(result)}")
     result = {"minutes": minutes, "events": events, "seed": seed, "targets": TARGETS, "runs": rows}
-    write(out, "alerts", result, markdown(result))
+    if delivery is not None:
+        seconds = min(OUTAGE_S, minutes * 20.0)  # 60 s, shorter for a run of a few minutes
+        progress(f"delivery: {delivery}; now a {seconds:g} s webhook outage")
+        delivery["outage"] = outage(seconds, out / "outbox-outage.sqlite")
+        progress(f"outage: {delivery['outage']}")
+        result["delivery"] = delivery
+    text = markdown(result) + (delivery_markdown(delivery) if delivery is not None else "")
+    write(out, "alerts", result, text)
     return result
 
 
