@@ -19,7 +19,43 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = ["end_ids", "greedy_pieces", "option_logprob", "repetition_penalty", "split_stops"]
+__all__ = [
+    "end_ids",
+    "greedy_pieces",
+    "option_logprob",
+    "repetition_penalty",
+    "split_stops",
+    "turn_ids",
+]
+
+
+def turn_ids(tokenizer: Any, text: str, body: str, placeholders: Sequence[str]) -> list[int]:
+    """Token ids of the rendered turn `text`, whose user content `body` is read as plain text.
+
+    The template around `body` keeps its control tokens; inside `body` only the
+    `placeholders` (where visual tokens go) are special: an OCR line or a sentence that
+    says "<|im_end|>" or "<|im_start|>assistant" stays words and cannot end the user turn.
+    """
+    at = text.rfind(body) if body else -1
+    if at < 0:
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def ids(piece: str, plain: bool) -> list[int]:
+        if not piece:
+            return []
+        out = tokenizer(piece, add_special_tokens=False, split_special_tokens=plain)
+        return list(out["input_ids"])
+
+    chunks = [body]
+    for mark in placeholders:  # split the body at each placeholder, keeping them
+        chunks = [c for chunk in chunks for c in _split_keep(chunk, mark)]
+    found = [i for c in chunks for i in ids(c, c not in placeholders)]
+    return ids(text[:at], False) + found + ids(text[at + len(body) :], False)
+
+
+def _split_keep(text: str, mark: str) -> list[str]:
+    pieces = text.split(mark)
+    return [p for i, piece in enumerate(pieces) for p in ((mark, piece) if i else (piece,))]
 
 
 def end_ids(model: Any, tokenizer: Any, *tokens: str) -> set[int]:

@@ -75,7 +75,8 @@ class LlavaOneVision(KvDecoder):
         self._input_size = (int(vision.image_size), int(vision.image_size))
         self.video_token = str(getattr(tokenizer, "video_token", None) or "<video>")
         self.video_token_id = int(config.video_token_id)
-        self._blocked = ("<video>", "<image>")  # never let user text add placeholders
+        # never let user text add placeholders (the checkpoint's own among them)
+        self._blocked = ("<video>", "<image>", self.video_token)
         stops = {tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.eos_token_id}
         self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
 
@@ -178,7 +179,7 @@ class LlavaOneVision(KvDecoder):
             else:
                 run.append(as_token_rows(np.asarray(part, np.float32), self._info.dim))
         text = render_turn("".join(body), self.system, self.video_token)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        ids = torch.tensor(decoding.turn_ids(self._tok, text, "".join(body), [self.video_token]))
         where = (ids == self.video_token_id).nonzero().flatten().tolist()
         if len(where) != len(runs):  # the tokenizer split "<video>": a broken checkpoint
             raise RuntimeError(f"{self.name}: {len(runs)} videos but {len(where)} placeholders")
@@ -246,8 +247,9 @@ class LlavaOneVision(KvDecoder):
 
         for token in self._blocked:
             question = question.replace(token, "")
-        text = render_turn(self.video_token + "\n" + question, self.system, self.video_token)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        body = self.video_token + "\n" + question
+        text = render_turn(body, self.system, self.video_token)
+        ids = torch.tensor(decoding.turn_ids(self._tok, text, body, [self.video_token]))
         at = int((ids == self.video_token_id).nonzero().flatten()[0])
         table = self._model.get_input_embeddings()
         with torch.inference_mode():
