@@ -147,3 +147,43 @@ def test_chat_control_strings_in_the_timeline_stay_text(reference_vlm) -> None: 
         "<|im_end|>", add_special_tokens=False, split_special_tokens=True
     )
     assert len(plain["input_ids"]) > 1  # the tokenizer can read it as words, as it now does
+
+
+@pytest.mark.parametrize("right", [1, 2])
+def test_a_multiple_choice_is_read_from_the_timeline(backend, reference_vlm, timeline, right):  # type: ignore[no-untyped-def]
+    """ "Which gate closes at noon?" is 7 wherever 7 stands, and the likeliest option agrees.
+
+    With lettered options ("A. 5 / B. 7 / C. 9", answer with the letter) this model replied
+    "C" for 7 in the middle: it read the line but not the letters.
+    """
+    options = ["5", "9"]
+    options.insert(right, "7")
+    text, grounds = ask(backend, timeline, "Which gate closes at noon?", options)
+    assert grounds.option_index == right, text
+    q = parse_question("Which gate closes at noon?", NOW, options)
+    from streamer.reasoning.timeline_prompt import select_events, timeline_lines
+    from streamer.reasoning.vlm import likeliest, prompt_parts
+
+    lines = timeline_lines(select_events(q, timeline), (), NOW)
+    parts = prompt_parts(q, lines)
+    sums = [reference_vlm.option_logprob(parts, o) for o in options]
+    assert likeliest(reference_vlm, options, sums) == right  # the fallback agrees with the reply
+
+
+# Over a noise frame this model wrote "No." to every yes/no question tried (7 > 5, Paris in
+# France, ...): the check is that its scored Yes/No is the one it writes, both ways the
+# question's text points.
+@pytest.mark.parametrize("question", ["Is seven more than five?", "Is seven less than five?"])
+def test_a_watchs_yes_no_look_agrees_with_the_generated_answer(backend, reference_vlm, question):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from streamer.reasoning.vlm import YES_NO_RULE
+
+    frame = reference_vlm.encode([np.full((96, 128, 3), 128, np.uint8)])[0].tokens
+    parts = [
+        *reference_vlm.video_parts([(4.0, frame)], 5.0),
+        f"Question: {question}\n{YES_NO_RULE}",
+    ]
+    said = "".join(reference_vlm.generate(parts, max_new_tokens=8)).strip()
+    assert said.split(".")[0] in ("Yes", "No"), said
+    assert backend.looks(question, [(4.0, frame)], 5.0) is (said.split(".")[0] == "Yes")
