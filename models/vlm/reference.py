@@ -31,7 +31,14 @@ from models.atomic import atomic_dir
 from models.loading import loads
 from models.weights import QWEN_CODER_0_5B, WeightSpec, cache_dir, ensure
 
-__all__ = ["LLAVA_ONEVISION_REFERENCE", "NOTE", "REFERENCES", "Reference", "reference_folder"]
+__all__ = [
+    "LLAVA_ONEVISION_REFERENCE",
+    "NOTE",
+    "REFERENCES",
+    "Reference",
+    "reference_folder",
+    "reference_note",
+]
 
 log = logging.getLogger("streamer")
 
@@ -87,6 +94,16 @@ def reference_folder(ref: Reference = LLAVA_ONEVISION_REFERENCE) -> Path:
     log.info("Building the reference model %s (%s) once, into %s", ref.label, NOTE, folder)
     _build(ref, gguf, folder)
     return folder
+
+
+def reference_note(path_or_id: str | Path) -> str | None:
+    """ "<label>: real language model, random vision" for a reference folder, else None."""
+    marker = Path(path_or_id).expanduser() / MARKER
+    try:
+        found = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return None
+    return f"{found.get('label', marker.parent.name)}: {found.get('note', NOTE)}"
 
 
 @loads("reference model's language model")

@@ -25,6 +25,7 @@ from models.vlm.reference import (
     NOTE,
     Reference,
     reference_folder,
+    reference_note,
 )
 from models.weights import ModelMissingError, PackagedFile
 from streamer.memory.items import MemoryView
@@ -85,6 +86,8 @@ def test_the_folder_is_a_checkpoint_built_once(reference_model: Path, monkeypatc
     generation = json.loads((reference_model / "generation_config.json").read_text())
     assert set(generation["eos_token_id"]) == END_TOKENS
     assert (reference_model / "model.safetensors").is_file()
+    assert reference_note(reference_model).endswith(": real language model, random vision")
+    assert reference_note(reference_model.parent) is None  # not a reference folder
 
 
 def test_a_missing_language_model_is_one_sentence(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
