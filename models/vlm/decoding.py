@@ -5,6 +5,13 @@ visual tokens spliced in); what follows is the same for every model whose
 `forward` takes `inputs_embeds` and whose text positions are 1-D (LLaVA-OneVision,
 SmolVLM2): a KV-cached greedy loop that yields whole characters, and the summed
 log-probability of a given answer.
+
+The loop ends where the checkpoint says an answer ends: every id of its
+`generation_config.json` `eos_token_id` (Qwen2.5 lists both `<|im_end|>` and
+`<|endoftext|>`), and any stop string that is one of the tokenizer's special
+tokens (decoded text skips those, so only the id can match). Other stop strings
+are matched in the decoded text. The checkpoint's `repetition_penalty` applies
+unless the caller gives one.
 """
 
 from __future__ import annotations
@@ -12,7 +19,85 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = ["greedy_pieces", "option_logprob"]
+__all__ = [
+    "end_ids",
+    "greedy_pieces",
+    "option_logprob",
+    "repetition_penalty",
+    "split_stops",
+    "turn_ids",
+]
+
+
+def turn_ids(tokenizer: Any, text: str, body: str, placeholders: Sequence[str]) -> list[int]:
+    """Token ids of the rendered turn `text`, whose user content `body` is read as plain text.
+
+    The template around `body` keeps its control tokens; inside `body` only the
+    `placeholders` (where visual tokens go) are special: an OCR line or a sentence that
+    says "<|im_end|>" or "<|im_start|>assistant" stays words and cannot end the user turn.
+    """
+    at = text.rfind(body) if body else -1
+    if at < 0:
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def ids(piece: str, plain: bool) -> list[int]:
+        if not piece:
+            return []
+        out = tokenizer(piece, add_special_tokens=False, split_special_tokens=plain)
+        return list(out["input_ids"])
+
+    chunks = [body]
+    for mark in placeholders:  # split the body at each placeholder, keeping them
+        chunks = [c for chunk in chunks for c in _split_keep(chunk, mark)]
+    found = [i for c in chunks for i in ids(c, c not in placeholders)]
+    return ids(text[:at], False) + found + ids(text[at + len(body) :], False)
+
+
+def _split_keep(text: str, mark: str) -> list[str]:
+    pieces = text.split(mark)
+    return [p for i, piece in enumerate(pieces) for p in ((mark, piece) if i else (piece,))]
+
+
+def end_ids(model: Any, tokenizer: Any, *tokens: str) -> set[int]:
+    """Ids that end an answer: `tokens`, the tokenizer's eos, every generation_config eos id."""
+    found: list[Any] = [tokenizer.convert_tokens_to_ids(t) for t in tokens]
+    found.append(tokenizer.eos_token_id)
+    eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    found += eos if isinstance(eos, list) else [eos]
+    return {int(i) for i in found if isinstance(i, int) and i >= 0}
+
+
+def split_stops(tokenizer: Any, stop: Sequence[str]) -> tuple[set[int], tuple[str, ...]]:
+    """(ids of the stop strings that are special tokens, the stop strings left to match as text)."""
+    special = set(getattr(tokenizer, "all_special_tokens", ()))
+    special |= {str(t) for t in getattr(tokenizer, "added_tokens_decoder", {}).values()}
+    ids = {int(tokenizer.convert_tokens_to_ids(s)) for s in stop if s in special}
+    return ids, tuple(s for s in stop if s not in special)
+
+
+def repetition_penalty(model: Any, given: float | None = None) -> float:
+    """`given`, else the checkpoint's generation_config `repetition_penalty`, else 1.0 (none)."""
+    if given is not None:
+        return float(given)
+    value = getattr(getattr(model, "generation_config", None), "repetition_penalty", None)
+    return float(value) if isinstance(value, int | float) and value > 0 else 1.0
+
+
+def penalised(logits: Any, ids: Sequence[int], penalty: float) -> Any:
+    """`logits` (V,) with the tokens already generated made less likely, as transformers does.
+
+    A positive logit is divided by `penalty`, a negative one multiplied (CTRL's rule, the
+    `RepetitionPenaltyLogitsProcessor` of `generate`).
+    """
+    if penalty == 1.0 or not ids:
+        return logits
+    import torch
+
+    seen = torch.tensor(sorted(set(ids)), device=logits.device)
+    out = logits.clone()
+    picked = out[seen]
+    out[seen] = torch.where(picked > 0, picked / penalty, picked * penalty)
+    return out
 
 
 def greedy_pieces(
@@ -24,16 +109,23 @@ def greedy_pieces(
     stop: Sequence[str] = (),
     cache: Any = None,
     start: int | None = None,
+    penalty: float | None = None,
 ) -> Iterator[str]:
     """Greedy answer to the prompt `embeds` (1, L, D), yielded as text becomes complete.
 
-    Ends at a token of `stop_ids`, after `max_new_tokens`, or before the first of the
-    `stop` strings (which is not yielded). With `cache` (a transformers Cache) the prompt
-    continues it; `start` then gives the prompt's first position (the cache may hold a
-    subset of earlier tokens at their own positions, so its length does not tell).
+    Ends at a token of `stop_ids` or of the model's generation_config eos ids, after
+    `max_new_tokens`, or before the first of the `stop` strings (not yielded).
+    `penalty`: the repetition penalty, over the generated tokens (as transformers' `generate`
+    applies it from `inputs_embeds`); None: the checkpoint's. With `cache` (a transformers
+    Cache) the prompt continues it; `start` then gives the prompt's first position (the
+    cache may hold a subset of earlier tokens at their own positions, so its length does
+    not tell).
     """
     import torch
 
+    ends, stop = split_stops(tokenizer, stop)
+    ends |= stop_ids | end_ids(model, tokenizer)
+    rule = repetition_penalty(model, penalty)
     ids: list[int] = []
     sent = ""
     hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
@@ -44,8 +136,8 @@ def greedy_pieces(
             where["position_ids"] = torch.arange(start, start + n, device=model.device)[None]
         out = model(inputs_embeds=embeds, cache=cache, use_cache=True, **where)
         for step_index in range(max_new_tokens):
-            next_id = int(out.logits[0, -1].argmax())
-            if next_id in stop_ids:
+            next_id = int(penalised(out.logits[0, -1], ids, rule).argmax())
+            if next_id in ends:
                 break
             ids.append(next_id)
             text = tokenizer.decode(ids, skip_special_tokens=True)

@@ -181,7 +181,7 @@ class LlavaOneVision(KvDecoder):
         if frames:  # where the template writes a video item: before every text
             body = self.video_token + "\n" + body
         text = render_turn(body, self.system)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        ids = torch.tensor(decoding.turn_ids(self._tok, text, body, [self.video_token]))
         found = int((ids == self.video_token_id).sum())
         if found != (1 if frames else 0):  # the tokenizer split the placeholder
             raise RuntimeError(f"{self.name}: one video but {found} placeholders")
@@ -283,8 +283,9 @@ class LlavaOneVision(KvDecoder):
         """
         import torch
 
-        text = render_turn(self.video_token + "\n" + self._clean(question), self.system)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        body = self.video_token + "\n" + self._clean(question)
+        text = render_turn(body, self.system)
+        ids = torch.tensor(decoding.turn_ids(self._tok, text, body, [self.video_token]))
         at = int((ids == self.video_token_id).nonzero().flatten()[0])
         table = self._model.get_input_embeddings()
         with torch.inference_mode():

@@ -8,6 +8,7 @@ that family loads it, from a local folder or the Hugging Face cache only
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 from typing import cast
 
@@ -15,6 +16,9 @@ from models.vlm.base import UnsupportedModelError, VisionLanguageModel
 from models.vlm.checkpoint import locate
 from models.vlm.device import placement
 from models.vlm.quantize import int8_vision
+from models.vlm.reference import reference_note
+
+log = logging.getLogger("streamer")
 
 # config.json "model_type" -> "module:class" of its adapter (imported only when used)
 ADAPTERS: dict[str, str] = {
@@ -43,6 +47,9 @@ def load_vlm(path_or_id: str | Path, device: str = "auto") -> VisionLanguageMode
     module, _, cls = target.partition(":")
     adapter = getattr(importlib.import_module(module), cls)
     loaded = adapter.load(path_or_id, device=where.device, dtype=where.dtype)
+    note = reference_note(path_or_id)
+    if note:  # its answers from text are real, what it says about pixels is not
+        log.warning("%s is a reference model (%s).", ckpt.name, note)
     if where.vision_int8:  # `--device cpu-int8`: frames encode 1.4-1.6x faster
         int8_vision(loaded.model)
     return cast(VisionLanguageModel, loaded)

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from models.protocols import EncoderInfo, FrameFeatures
+from models.vlm import decoding
 from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
 from models.vlm.families import QWEN2_5_VL_3B
@@ -331,14 +332,17 @@ class Qwen25VL(QwenKv):
 
         embeds, positions = self._prompt(parts, times)
         nxt = next_position(positions.cpu().numpy())
+        ends, stop = decoding.split_stops(self._tok, stop)  # the checkpoint's ends, as the others
+        ends |= self._stop_ids | decoding.end_ids(self._model, self._tok)
+        rule = decoding.repetition_penalty(self._model)
         ids: list[int] = []
         sent = ""
         hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
         with torch.inference_mode():
             out = self._model(inputs_embeds=embeds, position_ids=positions, use_cache=True)
             for _ in range(max_new_tokens):
-                next_id = int(out.logits[0, -1].argmax())
-                if next_id in self._stop_ids:
+                next_id = int(decoding.penalised(out.logits[0, -1], ids, rule).argmax())
+                if next_id in ends:
                     break
                 ids.append(next_id)
                 text = self._tok.decode(ids, skip_special_tokens=True)

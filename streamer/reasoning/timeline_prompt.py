@@ -42,8 +42,16 @@ KIND_PHRASES = {
 }
 STOP = ("\n\n", "<|im_end|>", "<|endoftext|>")
 
-CHOICE_RULE = "Reply with the right option only: its letter, a full stop and its text."
+# Options are listed unlettered and answered in their own words, as the llm backend asks: given
+# "A. 5 / B. 7 / C. 9" and the line "GATE 7 CLOSES AT NOON", a real 0.5B LM (the reference
+# model) replied "C" or "C. 9", and found the last letter likeliest; asked for the words, "7".
+CHOICE_RULE = "Answer with the words of one option only."
 CHOICE_STOP = ("\n", *STOP)  # the chosen option is the whole answer
+
+
+def options_line(options: Sequence[str]) -> str:
+    """The options as a prompt lists them: "Options: 5; 7; 9"."""
+    return "Options: " + "; ".join(options)
 
 
 def select_events(q: Question, timeline: Timeline, time: TimeRef | None = None) -> list[Scored]:

@@ -11,9 +11,11 @@ M-RoPE positions carry the frames' stream times),
 then the relevant timeline lines (chosen and written as the llm backend writes
 them), then the question and its options. The answer streams as the model
 writes it. Its evidence is the frames it was fed (kind "frame") and the
-timeline events the answer cites. A multiple-choice answer is the option the
-reply names; when none can be read, the option whose letter the model finds
-likeliest (`option_logprob`).
+timeline events the answer cites. A multiple-choice question lists its options
+unlettered and asks for an option's words; the answer is the option the reply
+names, and when none can be read, the option whose words the model finds
+likeliest (`option_logprob`, per token: a longer option does not lose for its
+length).
 
 Frames are fed only when their tokens are in the model's own space (the
 session's encoder is the model's vision tower); a memory of another encoder
@@ -22,7 +24,7 @@ gives the model the timeline alone.
 With the kv memory the frames are not fed again: the model answers over the
 memory's own KV cache (the attention sinks, the blocks retrieved for the
 question among those at or before its time), and those blocks are the evidence.
-A multiple-choice reply whose option cannot be read is the letter the model
+A multiple-choice reply whose option cannot be read is the option the model
 finds likeliest over those same blocks.
 """
 
@@ -37,7 +39,7 @@ from models.protocols import FrameEncoder
 from models.vlm.base import Part, VisionLanguageModel
 from streamer.memory.items import MemoryItem
 from streamer.memory.kv import KvMemory
-from streamer.reasoning.answers import LETTERS, model_text, nothing_about
+from streamer.reasoning.answers import model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.evidence import answer_first
 from streamer.reasoning.question import Question
@@ -46,6 +48,7 @@ from streamer.reasoning.timeline_prompt import (
     CHOICE_STOP,
     STOP,
     cited_evidence,
+    options_line,
     parse_option,
     select_events,
     timeline_lines,
@@ -105,10 +108,9 @@ class VlmBackend(Backend):
         used, pieces = memory.answer(text, q.asked_at, self.max_tokens, stop)
         reply = yield from model_text(pieces)
         option = parse_option(reply, q.options) if q.options else None
-        if q.options and option is None:  # unreadable reply: the likeliest letter, over the cache
-            letters = [f"{LETTERS[i]}." for i in range(len(q.options))]
-            scores = memory.option_scores(text, letters, q.asked_at)
-            option = max(range(len(scores)), key=scores.__getitem__)
+        if q.options and option is None:  # unreadable reply: the likeliest option, over the cache
+            sums = memory.option_scores(text, q.options, q.asked_at)
+            option = likeliest(self.model, q.options, sums)
         evidence = answer_first(
             cited_evidence(reply, scored, ctx.view.items, q.asked_at),
             frame_evidence(used, q.asked_at),
@@ -147,12 +149,9 @@ class VlmBackend(Backend):
         option = None
         if q.options:
             option = parse_option(text, q.options)
-            if option is None:  # unreadable reply: the likeliest letter
-                scores = [
-                    self.model.option_logprob(parts, f"{LETTERS[i]}.", times)
-                    for i in range(len(q.options))
-                ]
-                option = max(range(len(scores)), key=scores.__getitem__)
+            if option is None:  # unreadable reply: the likeliest option
+                sums = [self.model.option_logprob(parts, o, times) for o in q.options]
+                option = likeliest(self.model, q.options, sums)
         evidence = answer_first(
             cited_evidence(text, scored, ctx.view.items, q.asked_at),
             frame_evidence(frames, q.asked_at),
@@ -177,11 +176,27 @@ def prompt_parts(q: Question, lines: list[str]) -> list[Part]:
     text = ["Timeline:", *lines, ""] if lines else []
     text += [f"Question: {q.text}"]
     if q.options:
-        text += [f"{LETTERS[i]}. {o}" for i, o in enumerate(q.options)]
-        text.append(CHOICE_RULE)
+        text += [options_line(q.options), CHOICE_RULE]
     else:
         text.append(INSTRUCTION)
     return ["\n".join(text)]
+
+
+def likeliest(model: VisionLanguageModel, options: Sequence[str], sums: Sequence[float]) -> int:
+    """The option of the highest mean log-probability per token (ties: the earlier one).
+
+    `sums`: each option's summed log-probability; its token count comes from the model's
+    tokenizer where it has one (else the sum decides).
+    """
+    tokenizer = getattr(model, "tokenizer", None)
+
+    def count(text: str) -> int:
+        if tokenizer is None:
+            return 1
+        return max(1, len(tokenizer(text, add_special_tokens=False)["input_ids"]))
+
+    means = [s / count(o) for o, s in zip(options, sums)]
+    return max(range(len(means)), key=lambda i: (means[i], -i))
 
 
 def frame_evidence(frames: Sequence[MemoryItem], now: float) -> list[Evidence]:

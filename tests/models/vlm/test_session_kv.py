@@ -65,7 +65,7 @@ def test_a_replay_answers_from_its_kv_blocks(clip, request, family):
         assert used and all(it.t <= 3.0 for it in used) and isinstance("".join(text), str)
 
         choice = s.ask("What is in view?", ["a card", "a gate", "a bird"]).result(120)
-        assert choice.error is None and choice.option_index in (0, 1, 2)  # letter scoring
+        assert choice.error is None and choice.option_index in (0, 1, 2)  # option scoring
     finally:
         s.stop()
     assert not prefill_threads()  # the worker ended with the session
