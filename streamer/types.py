@@ -126,7 +126,7 @@ class SeenObject:
     score: float  # detector score, 0..1
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the frame (0..1)
     colour: str  # dominant colour named from a small palette: "red", "grey", ...
-    track: int  # id given by the IoU tracker: the same object keeps it from frame to frame
+    track: int  # id given by the tracker: the same object keeps it from frame to frame
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 from models.protocols import Detection, ObjectDetector
 from streamer.perception.colours import box_colour, dominant_colour
 from streamer.perception.sampler import Sample
-from streamer.perception.tracker import IouTracker, iou
+from streamer.perception.tracker import ObjectTracker, iou
 from streamer.types import FrameObjects, SeenObject
 
 DUPLICATE_IOU = 0.7  # a box this much inside a better one of another class is the same object
@@ -127,7 +127,7 @@ class ObjectStage:
     ) -> None:
         self.detector, self.every, self.sample_period = detector, every, sample_period
         self.min_score = min_score
-        self.tracker = IouTracker()
+        self.tracker = ObjectTracker()
         self._next: float | None = None  # stream time the next detection is due
 
     def step(self, samples: Sequence[Sample]) -> list[FrameObjects | None]:
