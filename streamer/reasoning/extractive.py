@@ -144,10 +144,7 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
     lo, hi = question_window(q, ctx.timeline)
     if oq is None:
         return _unrecognised(q, ctx, (lo, hi))
-    seen = any(
-        oq.labels & e.counts.keys() or (oq.mode == "shown" and e.shown)
-        for e in log.events(lo, hi, persistent=True)
-    )
+    seen = any(oq.labels & e.counts.keys() for e in log.events(lo, hi, persistent=True))
     if not seen and (oq.asks == "when" or (oq.asks == "yesno" and not re.search(SIGHT, q.text))):
         return None  # "when did the delivery van arrive?": a van never seen may have been heard of
     if not seen and any(
