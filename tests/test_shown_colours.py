@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from streamer.memory.objects import ObjectLog
 from streamer.perception import PerceptionConfig
 from streamer.perception.colours import shown_shapes
 from streamer.session import Session, SessionConfig
 from streamer.synth import COLORS, Card, ClipScript, Shape, draw_frame, render
-from streamer.types import Answer
+from streamer.types import Answer, FrameObjects, ShownShape
 from tests.conftest import DEMO
 from tests.models.test_detector import frame_at
 
@@ -68,6 +69,24 @@ def test_letters_and_streets_are_no_shapes() -> None:
 def test_the_demo_shapes(t: float, words: str) -> None:
     (shape,) = shown_shapes(frame_at(DEMO, t))
     assert shape.words == words
+
+
+def test_a_new_shape_starts_a_new_event_and_shapes_are_saved(tmp_path: Path) -> None:
+    red, blue = (
+        ShownShape("red", "circle", (0.4, 0.3, 0.6, 0.7)),
+        ShownShape("blue", "circle", (0.4, 0.3, 0.6, 0.7)),
+    )
+    log = ObjectLog()
+    for t, shown in ((0.0, (red,)), (1.0, (red,)), (2.0, (blue,)), (3.0, ())):
+        log.add(FrameObjects(t, t + 1.0, (), "white", shown))
+    assert [(e.start, e.end, e.text) for e in log.events()] == [
+        (0.0, 2.0, "a red circle (centre)"),
+        (2.0, 3.0, "a blue circle (centre)"),
+        (3.0, 4.0, ""),
+    ]
+    path = tmp_path / "objects.jsonl"
+    path.write_text(log.lines())
+    assert [e.shown for e in ObjectLog.load(path).events()] == [(red,), (blue,), ()]
 
 
 def ask(s: Session, question: str, options: list[str] | None = None) -> Answer:
