@@ -126,7 +126,21 @@ class SeenObject:
     score: float  # detector score, 0..1
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the frame (0..1)
     colour: str  # dominant colour named from a small palette: "red", "grey", ...
-    track: int  # id given by the IoU tracker: the same object keeps it from frame to frame
+    track: int  # id given by the tracker: the same object keeps it from frame to frame
+
+
+@dataclass(frozen=True)
+class ShownShape:
+    """A region that stands out from a plain backdrop (a drawn shape, a sign), by colour."""
+
+    colour: str  # palette name of its pixels: "red", "yellow", ...
+    shape: str  # "circle" | "square" | "rectangle" | "triangle" | "" (another outline)
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the frame (0..1)
+
+    @property
+    def words(self) -> str:
+        """'red circle', 'green shape'."""
+        return f"{self.colour} {self.shape or 'shape'}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,7 @@ class FrameObjects:
     end: float  # stream time the frame stands for until (the next sample), seconds
     objects: tuple[SeenObject, ...]
     scene_colour: str = ""  # dominant colour of the whole frame
+    shown: tuple[ShownShape, ...] = ()  # salient regions on a plain backdrop, largest first
 
 
 TEXT_KINDS = ("speech", "ocr", "tags", "objects")

@@ -14,7 +14,7 @@ from streamer.memory.timeline import Timeline
 from streamer.perception.colours import box_colour, dominant_colour
 from streamer.perception.objects import describe_objects, plural, side, without_duplicates
 from streamer.perception.thumbnail import draw_boxes, thumbnail
-from streamer.perception.tracker import IouTracker, iou
+from streamer.perception.tracker import ObjectTracker, iou
 from streamer.reasoning.object_words import object_query
 from streamer.types import FrameObjects, SeenObject
 
@@ -30,7 +30,7 @@ def test_iou_of_boxes() -> None:
 
 
 def test_a_walker_keeps_one_id_while_a_newcomer_gets_another() -> None:
-    tracker = IouTracker()
+    tracker = ObjectTracker()
     ids = []
     for t in range(6):  # 0.04 of the frame a second: boxes 0.05 wide barely overlap
         walker = Detection("person", 0.9, (0.1 + 0.04 * t, 0.3, 0.15 + 0.04 * t, 0.45))
@@ -43,8 +43,25 @@ def test_a_walker_keeps_one_id_while_a_newcomer_gets_another() -> None:
     assert tracker.update(20.0, [Detection("person", 0.9, (0.3, 0.3, 0.35, 0.45))]) == [3]
 
 
+def test_walkers_who_cross_keep_their_ids_at_one_sample_a_second() -> None:
+    tracker = ObjectTracker()
+    seen: dict[int, list[float]] = {}
+    for t in range(12):  # they pass each other at t = 5.5; one sample missed at t = 6
+        x_east, x_west = 0.1 + 0.06 * t, 0.76 - 0.06 * t
+        found = [
+            Detection("person", 0.9, (x_east, 0.40, x_east + 0.05, 0.55)),
+            Detection("person", 0.8, (x_west, 0.42, x_west + 0.05, 0.57)),
+        ]
+        for track, d in zip(tracker.update(float(t), found if t != 6 else []), found):
+            seen.setdefault(track, []).append(d.box[0])
+    assert len(seen) == 2, seen  # two people, not four pieces of them
+    for xs in seen.values():  # and no swap: each id only ever moves one way
+        steps = np.sign(np.diff(xs))
+        assert (steps == steps[0]).all(), xs
+
+
 def test_classes_never_share_a_track() -> None:
-    tracker = IouTracker()
+    tracker = ObjectTracker()
     box = (0.4, 0.4, 0.6, 0.6)
     assert tracker.update(0.0, [Detection("car", 0.9, box)]) == [1]
     assert tracker.update(1.0, [Detection("truck", 0.9, box)]) == [2]

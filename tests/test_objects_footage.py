@@ -23,6 +23,9 @@ LABELS = json.loads((Path(__file__).parent / "assets" / "object-labels.json").re
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 # Objects only: neither clip holds text or speech, and the object answers read neither.
 OBJECTS_ONLY = PerceptionConfig(ocr=False, speech=False)
+# Distinct people may be off the eye count by a quarter: at 1 sample a second the detector
+# misses walkers behind others, and one seen again after `MAX_GAP_S` is a new track.
+DISTINCT_TOLERANCE = 5
 
 
 def first_number(text: str) -> int:
@@ -98,9 +101,9 @@ def test_distinct_people_and_the_most_at_once(vtest_answers: dict[str, Answer]) 
     at_once = first_number(most.text)
     assert 7 <= at_once <= 10, most.text  # 8 counted at 70 s
     # each walker crosses the frame in 10-30 s of the 80 s, so far fewer ids than detections;
-    # the IoU tracker still splits walkers who cross (41 ids before persistence, 38 after)
+    # the hand-written IoU tracker this replaced split walkers who cross into 38 people
     by_eye = LABELS["videos"]["vtest.avi"]["distinct_persons"]["by_eye"]
-    assert at_once < distinct <= 2 * by_eye, (distinct, by_eye)
+    assert abs(distinct - by_eye) <= DISTINCT_TOLERANCE, (distinct, by_eye)
 
 
 def test_vtest_has_no_bicycle_but_vehicles(vtest_answers: dict[str, Answer]) -> None:

@@ -17,8 +17,9 @@ Questions come later in the stream, each with its exact answer:
     yesno                         "Was there a sign about gate 23?"         yes / no
     colour                        "What colour was the most recent circle?" multiple choice
 
-Perception reads text and hears speech but has no colour detector, so `colour`
-questions measure chance; they are reported apart like every other type.
+Perception names the colour and outline of shapes on a plain backdrop
+(perception/colours.py `shown_shapes`), which `colour` questions ask about;
+they are reported apart like every other type.
 The same spec and seed give the same stream and questions.
 """
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from streamer.perception.objects import counts, describe_objects
-from streamer.types import FrameObjects, SeenObject
+from streamer.perception.objects import counts, describe_objects, describe_shown
+from streamer.types import FrameObjects, SeenObject, ShownShape
 
 MERGE_GAP = 3.0  # seconds: frames this close with the same objects extend one event
 # An object counts once the tracker has it in this many consecutive detection samples: on
@@ -41,6 +41,7 @@ class ObjectEvent:
     end: float  # stream time, seconds
     objects: tuple[SeenObject, ...]  # as detected in the event's first frame
     scene_colour: str = ""
+    shown: tuple[ShownShape, ...] = ()  # shapes on a plain backdrop in its first frame
 
     @property
     def counts(self) -> dict[str, int]:
@@ -48,7 +49,14 @@ class ObjectEvent:
 
     @property
     def text(self) -> str:
-        return describe_objects(self.objects)
+        """'2 people (left, centre); shown: a red circle (centre)'."""
+        parts = [describe_objects(self.objects), describe_shown(self.shown)]
+        return "; shown: ".join(p for p in parts if p) if parts[1] else parts[0]
+
+    def alike(self, objects: tuple[SeenObject, ...], shown: tuple[ShownShape, ...]) -> bool:
+        """Whether a frame with `objects` and `shown` looks the same (it extends this event)."""
+        same_shown = [s.words for s in self.shown] == [s.words for s in shown]
+        return counts(self.objects) == counts(objects) and same_shown
 
 
 @dataclass
@@ -115,15 +123,13 @@ class ObjectLog:
             last = self._events[-1] if self._events else None
             if (
                 last is not None
-                and counts(last.objects) == counts(found.objects)
+                and last.alike(found.objects, found.shown)
                 and found.t - last.end <= MERGE_GAP
             ):
-                merged = ObjectEvent(
-                    last.start, max(last.end, found.end), last.objects, last.scene_colour
-                )
+                merged = replace(last, end=max(last.end, found.end))
                 self._events[-1] = merged
                 return merged
-            event = ObjectEvent(found.t, found.end, found.objects, found.scene_colour)
+            event = ObjectEvent(found.t, found.end, found.objects, found.scene_colour, found.shown)
             self._events.append(event)
             return event
 
@@ -146,13 +152,11 @@ class ObjectLog:
         for e in found:
             objects = tuple(o for o in e.objects if o.track in keep)
             last = out[-1] if out else None
-            if last is not None and counts(last.objects) == counts(objects):
+            if last is not None and last.alike(objects, e.shown):
                 if e.start - last.end <= MERGE_GAP:
-                    out[-1] = ObjectEvent(
-                        last.start, max(last.end, e.end), last.objects, last.scene_colour
-                    )
+                    out[-1] = replace(last, end=max(last.end, e.end))
                     continue
-            out.append(ObjectEvent(e.start, e.end, objects, e.scene_colour))
+            out.append(replace(e, objects=objects))
         return out
 
     def tracks(self, lo: float = 0.0, hi: float = float("inf")) -> list[ObjectTrack]:
@@ -204,12 +208,22 @@ def _box(values: list[Any]) -> tuple[float, float, float, float]:
 
 def _event_record(e: ObjectEvent) -> dict[str, Any]:
     objects = [_object_record(o) for o in e.objects]
-    return {"start": e.start, "end": e.end, "objects": objects, "scene_colour": e.scene_colour}
+    shown = [[s.colour, s.shape, list(s.box)] for s in e.shown]
+    return {
+        "start": e.start,
+        "end": e.end,
+        "objects": objects,
+        "scene_colour": e.scene_colour,
+        "shown": shown,
+    }
 
 
 def _event(r: dict[str, Any]) -> ObjectEvent:
     objects = tuple(_object(o) for o in r["objects"])
-    return ObjectEvent(float(r["start"]), float(r["end"]), objects, str(r.get("scene_colour", "")))
+    # a log saved before shapes were kept has no "shown"
+    shown = tuple(ShownShape(str(c), str(k), _box(b)) for c, k, b in r.get("shown", []))
+    scene = str(r.get("scene_colour", ""))
+    return ObjectEvent(float(r["start"]), float(r["end"]), objects, scene, shown)
 
 
 def _track_record(t: ObjectTrack) -> dict[str, Any]:

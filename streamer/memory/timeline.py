@@ -124,8 +124,9 @@ class Timeline:
     def add_objects(self, found: FrameObjects) -> ObjectEvent:
         """Log one frame's objects; a frame with any becomes (or extends) an "objects" event."""
         event = self.objects.add(found)
-        if event.objects:
-            score = sum(o.score for o in event.objects) / len(event.objects)
+        if event.objects or event.shown:
+            scores = [o.score for o in event.objects]
+            score = sum(scores) / len(scores) if scores else 1.0  # a drawn shape is measured
             self.add(TextEvent("objects", event.text, found.t, found.end, round(score, 3)))
         return event
 

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from models.protocols import Detection, ObjectDetector
-from streamer.perception.colours import box_colour, dominant_colour
+from streamer.perception.colours import box_colour, dominant_colour, shown_shapes
 from streamer.perception.sampler import Sample
-from streamer.perception.tracker import IouTracker, iou
-from streamer.types import FrameObjects, SeenObject
+from streamer.perception.tracker import ObjectTracker, iou
+from streamer.types import FrameObjects, SeenObject, ShownShape
 
 DUPLICATE_IOU = 0.7  # a box this much inside a better one of another class is the same object
 # Per-class score floors above `min_score`: on vtest.avi at 1 sample a second the SSD put
@@ -82,6 +82,11 @@ def describe_objects(objects: Sequence[SeenObject]) -> str:
     return ", ".join(parts)
 
 
+def describe_shown(shown: Sequence[ShownShape]) -> str:
+    """'a red circle (centre), a blue square (left)': shapes shown, largest first; '' for none."""
+    return ", ".join(f"a {s.words} ({side(s.box)})" for s in shown)
+
+
 def counts(objects: Sequence[SeenObject]) -> tuple[tuple[str, int], ...]:
     """(label, how many) of a frame's objects, sorted by label: what stays the same in a scene."""
     return tuple(sorted(Counter(o.label for o in objects).items()))
@@ -127,7 +132,7 @@ class ObjectStage:
     ) -> None:
         self.detector, self.every, self.sample_period = detector, every, sample_period
         self.min_score = min_score
-        self.tracker = IouTracker()
+        self.tracker = ObjectTracker()
         self._next: float | None = None  # stream time the next detection is due
 
     def step(self, samples: Sequence[Sample]) -> list[FrameObjects | None]:
@@ -152,5 +157,6 @@ class ObjectStage:
                 for d, track in zip(detections, ids)
             )
             span = max(self.every, self.sample_period)
-            out[i] = FrameObjects(frame.t, frame.t + span, objects, dominant_colour(frame.image))
+            scene, shown = dominant_colour(frame.image), shown_shapes(frame.image)
+            out[i] = FrameObjects(frame.t, frame.t + span, objects, scene, shown)
         return out

@@ -14,6 +14,7 @@ from dataclasses import replace
 from streamer.perception.objects import plural
 from streamer.perception.ocr import believable
 from streamer.reasoning.answers import (
+    LETTERS,
     choice_text,
     choose_option,
     describe,
@@ -22,7 +23,12 @@ from streamer.reasoning.answers import (
 )
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply
 from streamer.reasoning.evidence import FOUND, Scored, score_events, to_evidence
-from streamer.reasoning.object_answers import answer_objects, known_classes, seen_classes
+from streamer.reasoning.object_answers import (
+    answer_objects,
+    known_classes,
+    seen_classes,
+    shown_colour,
+)
 from streamer.reasoning.object_words import (
     HOLDING,
     asks_for_classes,
@@ -49,7 +55,7 @@ class ExtractiveBackend(Backend):
 
     def respond(self, q: Question, ctx: Context) -> Reply:
         if q.kind == "choice":
-            return self._choose(q, ctx)
+            return _shown_choice(q, ctx) or self._choose(q, ctx)
         about_objects = _about_objects(q, ctx)
         if about_objects is not None:
             return about_objects
@@ -147,8 +153,25 @@ def _about_objects(q: Question, ctx: Context) -> Reply | None:
         for s in score_events(q, ctx.timeline, time=time)
     ):
         return None
-    text, evidence = answer_objects(oq, log, time, q.asked_at, ctx.view.items)
+    text, evidence = answer_objects(oq, log, time, q.asked_at, ctx.view.items, q.nth)
     return Reply.text(text, Grounds(evidence))
+
+
+def _shown_choice(q: Question, ctx: Context) -> Reply | None:
+    """ "What colour was the most recent circle?" with colours to choose from: the option
+    naming the colour of the shape shown, when one was (perception/colours.py)."""
+    oq = object_query(q.text, "what")
+    if oq is None or oq.mode != "shown":
+        return None
+    time = ctx.time_of(q)
+    found = shown_colour(oq, ctx.timeline.objects.events(*time.window), q.asked_at, q.nth)
+    options = [o.lower() for o in q.options]
+    if found is None or found[0] not in options:
+        return None
+    i = options.index(found[0])
+    evidence = answer_objects(oq, ctx.timeline.objects, time, q.asked_at, ctx.view.items, q.nth)[1]
+    when = f" — the {oq.named} shown at {format_clock(found[1].start)}"
+    return Reply.text(f"{LETTERS[i]}. {q.options[i]}{when}.", Grounds(evidence, i))
 
 
 def _unrecognised(q: Question, ctx: Context, window: tuple[float, float]) -> Reply | None:

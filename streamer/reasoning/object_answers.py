@@ -34,9 +34,11 @@ def answer_objects(
     time: TimeRef,
     asked_at: float,
     frames: Sequence[MemoryItem],
+    nth: int | None = None,
 ) -> tuple[str, list[Evidence]]:
     """The answer's text and evidence about the question's `time`: its window, and the one
-    moment it names (`time.at`, "at 0:30"), whose count is the sample nearest it."""
+    moment it names (`time.at`, "at 0:30"), whose count is the sample nearest it; `nth`:
+    which showing a shape's colour is asked of (1 the first, -1 or None the latest)."""
     window = lo, hi = time.window
     # an event's last frame stands until the next sample: never tell a time past the question
     events = [
@@ -54,6 +56,8 @@ def answer_objects(
         text, used = _when(oq, about, tracks)
     elif oq.asks == "where":
         text, used = _where(oq, about)
+    elif oq.asks == "colour" and oq.mode == "shown":
+        text, used = _shown_colour(oq, log.events(lo, hi), asked_at, nth)
     elif oq.asks == "colour":
         text, used = _colour(oq, about, tracks)
     else:
@@ -220,6 +224,38 @@ def _colour(
     return lead + (f" Also: {join_words(others)}." if others else ""), used
 
 
+def shown_colour(
+    oq: ObjectQuery, events: Sequence[ObjectEvent], asked_at: float, nth: int | None = None
+) -> tuple[str, ObjectEvent] | None:
+    """(colour, its event) of the shape `oq` asks about, at its `nth` showing (latest: None)."""
+    showings = [
+        (s.colour, e)
+        for e in events
+        if e.start <= asked_at
+        for s in e.shown[:1]  # the largest region: what the frame shows
+        if oq.named == "shape" or s.shape == oq.named
+    ]
+    runs: list[tuple[str, ObjectEvent]] = []  # one per showing: a shape split into events
+    for colour, e in showings:  # (a person walked by) is still one showing
+        if not runs or runs[-1][0] != colour or e.start - runs[-1][1].end > NOW_GAP:
+            runs.append((colour, e))
+    if not runs:
+        return None
+    k = (nth - 1 if nth > 0 else nth) if nth is not None else -1
+    return runs[k] if -len(runs) <= k < len(runs) else None
+
+
+def _shown_colour(
+    oq: ObjectQuery, events: Sequence[ObjectEvent], asked_at: float, nth: int | None
+) -> tuple[str, list[ObjectEvent]]:
+    found = shown_colour(oq, events, asked_at, nth)
+    if found is None:
+        return f"I have not seen a {oq.named} shown on a plain background.", []
+    colour, e = found
+    shape = e.shown[0].shape or "shape"
+    return f"{colour.capitalize()}: the {shape} shown {_span(e)}.", [e]
+
+
 def _list(
     oq: ObjectQuery,
     events: list[ObjectEvent],
@@ -251,6 +287,7 @@ def _evidence(
 ) -> Evidence:
     thumb = nearest_thumbnail(frames, e.start, e.start)  # the frame the boxes were found in
     boxes = [o.box for o in e.objects if o.label in labels]
+    boxes = boxes if labels else [s.box for s in e.shown[:1]]  # a shape's colour: its box
     if thumb is not None and boxes:
         thumb = draw_boxes(thumb, boxes)
     text = e.text or "no objects detected"  # a frame with nobody in it is evidence too

@@ -57,6 +57,8 @@ MOST = r"\b(at most|at once|at the same time|at one time|maximum|max|the most|pe
 NOW = r"\b(now|right now|currently|at the moment|still)\b"
 PRESENT = r"\b(are|is|do you see|can you see|there are|is there|are there)\b"
 COLOUR = r"\b(colou?r|colou?red)\b"
+# Shapes on a plain backdrop (perception/colours.py `shown_shapes`): no COCO class, a colour.
+SHAPES = r"\b(shape|circle|square|rectangle|triangle)s?\b"
 WHERE = r"^\s*where\b"
 LEAVE = r"\b(leave|left|disappear|disappeared|go away|gone|exit|exited|last)\b"
 FIRST = r"\b(first|appear|appeared|arrive|arrived|come|came|show up|showed up|enter|entered)\b"
@@ -68,7 +70,9 @@ class ObjectQuery:
 
     labels: frozenset[str]  # the COCO classes it is about (all of them for "what objects")
     asks: str  # "count" | "yesno" | "when" | "where" | "colour" | "list"
-    mode: str  # for counts: "now" | "most" | "distinct" (a moment is the question's time.at)
+    # for counts: "now" | "most" | "distinct" (a moment is the question's time.at); when:
+    # "first" | "last"; colour: "shown" (of a shape shown, `named` its outline or "shape") or ""
+    mode: str
     named: str  # the words it used for them: "people", "vehicles", "objects"
 
 
@@ -136,9 +140,12 @@ def asks_for_classes(text: str) -> bool:
 def object_query(text: str, kind: str) -> ObjectQuery | None:
     """What `text` (a question of `kind`, see Question.kind) asks about objects, or None."""
     low = text.lower()
+    labels, word = named_labels(low)
+    shape = re.search(SHAPES, low)
+    if shape and re.search(COLOUR, low) and not labels:  # "what colour was the circle?"
+        return ObjectQuery(frozenset(), "colour", "shown", shape.group(1))
     if unrecognised_thing(low):
         return None  # "is anyone holding a flag?" is not asking about people
-    labels, word = named_labels(low)
     generic = re.search(ANY_OBJECT, low)
     if not labels:
         if not generic:
