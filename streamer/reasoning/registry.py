@@ -68,7 +68,13 @@ def _openai(arg: str | None, device: str = "auto") -> Backend:
     from streamer.reasoning.openai_chat import OpenAIBackend
     from streamer.reasoning.openai_prompt import parse_endpoint
 
-    return OpenAIBackend(parse_endpoint(arg))
+    endpoint = parse_endpoint(arg)
+    try:
+        return OpenAIBackend(endpoint)
+    except ImportError:
+        raise StreamerError(
+            "The openai backend needs OpenAI's client: pip install -e '.[openai]'."
+        ) from None
 
 
 FACTORIES: dict[str, Callable[[str | None, str], Backend]] = {
