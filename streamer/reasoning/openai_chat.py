@@ -171,10 +171,29 @@ class OpenAIBackend(Backend):
                 log.info("%s answered %s to images; asking with text alone", url, e.status_code)
                 raise _Refused from None
             raise ServerError(
-                f"The model server at {url} answered with an error ({e.status_code}); see its log."
+                f"The model server at {url} refused the request ({e.status_code}: "
+                f"{short(server_says(e))}); see its log."
             ) from None
         except openai.APIError as e:  # an error inside the stream (e.g. the server ran out)
             raise ServerError(f"The model server at {url} stopped answering: {e.message}") from None
+
+
+def server_says(e: Any) -> str:
+    """The message in an error answer's body ({"error": {"message"}}, {"detail"}), else its text.
+
+    `e`: an openai.APIStatusError.
+    """
+    body = e.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        said = inner.get("message") or inner.get("detail") if isinstance(inner, dict) else inner
+        if said:
+            return str(said)
+    try:
+        text = e.response.text
+    except Exception:  # a streamed answer whose body was not read
+        text = ""
+    return str(text or e.message)
 
 
 def short(message: str, limit: int = 160) -> str:
