@@ -32,13 +32,14 @@ from streamer.reasoning.reasoner import Reasoner
 from streamer.reasoning.timeline_prompt import parse_option
 from streamer.session import Session, SessionConfig
 from streamer.types import Answer
-from tests.conftest import DEMO
+from tests.conftest import DEMO, ROOT
 from tests.reasoning.served_model import served_folder
 from tests.ui.conftest import free_port, wait_for
 
 pytestmark = pytest.mark.timeout(900)  # the first test waits for the server
 
 GATE = "When does gate 7 close?"
+KEY = "sk-streamer-test"  # never in an answer, a log or a saved session
 AT = 12.0  # s: the gate 7 card shows 3-6 s into the demo
 START_S = 300.0  # s: imports and a 1 GB folder; minutes only when the cores are shared
 
@@ -186,16 +187,42 @@ def test_an_error_from_the_server_is_one_sentence_after_one_text_only_try(demo, 
     assert posts >= 2  # the request with images, then the one without
 
 
-def test_a_model_that_refuses_images_is_asked_again_text_only(demo, oai_server):
+def test_a_model_that_refuses_images_is_asked_again_text_only(demo, oai_server, monkeypatch):
     """llama-server without a vision projector answers HTTP 500 "image input is not
     supported" to a request with images; `refusing_images` puts those words in front of
-    the real server (text requests pass through to it)."""
-    with refusing_images(oai_server.url) as url:
+    the real server (text requests pass through to it). The key from the environment
+    is sent as a bearer token."""
+    monkeypatch.setenv("STREAMER_OPENAI_API_KEY", KEY)
+    with refusing_images(oai_server.url) as (url, keys):
         backend = OpenAIBackend(Endpoint(model_id(oai_server), url))
         a = ask(backend, demo, GATE)
+    assert keys == [f"Bearer {KEY}"] * 2  # the request with images, then the text-only one
+    assert KEY not in a.text
     assert a.text.endswith(TEXT_ONLY_NOTE.format(url=url)), a.text
     assert "noon" in a.text.lower() and FALLBACK not in a.text
     assert not any(e.kind == "frame" for e in a.evidence)  # no frame was read
+
+
+def test_ask_on_the_command_line_names_the_backend_and_survives_a_server_that_is_down(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    saved = tmp_path / "saved"
+    argv = ["ask", str(DEMO), "--at", "8", "-q", GATE, "--backend", f"openai:m@{url}"]
+    r = subprocess.run(
+        [sys.executable, "launch.py", *argv, "--save", str(saved), "--json", "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "STREAMER_OPENAI_API_KEY": KEY},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    answer = json.loads(r.stdout.splitlines()[-1])
+    assert answer["backend"] == "openai" and "did not answer" in answer["answer"]
+    assert "NOON" in answer["answer"].upper() and "Traceback" not in r.stderr
+    manifest = (saved / "manifest.json").read_text()
+    assert f"openai:m@{url}" in manifest  # the backend is saved, its key is not
+    saved_text = [f.read_bytes() for f in saved.rglob("*") if f.is_file()]
+    assert not any(KEY.encode() in b for b in saved_text) and KEY not in r.stdout + r.stderr
 
 
 def test_pyramid_levels_are_sent_at_full_half_and_quarter_size(demo):
@@ -224,11 +251,16 @@ REFUSAL = {
 
 
 @contextlib.contextmanager
-def refusing_images(upstream: str) -> Iterator[str]:
-    """A relay to `upstream` that refuses requests with images as llama-server does."""
+def refusing_images(upstream: str) -> Iterator[tuple[str, list[str]]]:
+    """A relay to `upstream` that refuses requests with images as llama-server does.
+
+    Yields its URL and the Authorization header of each request it got.
+    """
+    keys: list[str] = []
 
     class Relay(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            keys.append(str(self.headers.get("Authorization")))
             body = self.rfile.read(int(self.headers["Content-Length"]))
             if b'"image_url"' in body:
                 self.reply(500, json.dumps(REFUSAL).encode())
@@ -263,7 +295,7 @@ def refusing_images(upstream: str) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", keys
     finally:
         server.shutdown()
         server.server_close()
