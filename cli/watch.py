@@ -15,7 +15,14 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cli.args import add_device, add_language, add_save, positive
+from cli.args import (
+    add_device,
+    add_language,
+    add_network,
+    add_save,
+    network_options,
+    positive,
+)
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 
@@ -50,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     add_device(parser)
     add_language(parser)
+    add_network(parser)
     add_save(parser, "autosave the session (and its watches)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per alert")
 
@@ -71,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             perception=PerceptionConfig(language=args.language),
             save_dir=args.save,
             overwrite=args.overwrite,
+            source_options=network_options(args),
         )
     )
     watches = [session.watch(_as_watch(text)) for text in args.when]

@@ -93,6 +93,7 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             speed=self.config.speed,
             start=max(self.config.start, resumed.stream_time if resumed else 0.0),
             loop=self.config.loop,
+            **self.config.source_options,  # a network stream's rtsp_transport, max_attempts
         )
         self.models = self.models or load_models(
             self.config.perception.ocr, self.config.perception.speech
