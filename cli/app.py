@@ -12,7 +12,15 @@ import argparse
 import signal
 from pathlib import Path
 
-from cli.args import add_api_key, add_device, add_language, port, positive
+from cli.args import (
+    add_api_key,
+    add_device,
+    add_language,
+    add_network,
+    network_options,
+    port,
+    positive,
+)
 from streamer.errors import StreamerError
 
 HELP = "open the app in a browser (the default command)"
@@ -39,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)
+    add_network(parser)
     parser.add_argument(
         "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
     )
@@ -88,7 +97,14 @@ def _serve(args: argparse.Namespace) -> int:
     if args.source and args.source.lower() != "none":
         label = DEMO_LABEL if is_demo(args.source) else args.source
         app.start_in_background(
-            StartRequest(args.source, label, args.speed, memory=args.memory, backend=args.backend)
+            StartRequest(
+                args.source,
+                label,
+                args.speed,
+                memory=args.memory,
+                backend=args.backend,
+                source_options=network_options(args),
+            )
         )
     signal.signal(signal.SIGTERM, _interrupt)  # a session manager's stop cleans up like Ctrl-C
     try:

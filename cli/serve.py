@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.app import parse_auth
-from cli.args import add_api_key, add_device, add_language, port, positive
+from cli.args import (
+    add_api_key,
+    add_device,
+    add_language,
+    add_network,
+    network_options,
+    port,
+    positive,
+)
 from streamer.errors import StreamerError
 
 if TYPE_CHECKING:
@@ -47,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)
+    add_network(parser)
     parser.add_argument(
         "--mcp-stdio",
         action="store_true",
@@ -90,7 +99,15 @@ def run(args: argparse.Namespace) -> int:
     )
     app.models.start()
     app.start_in_background(
-        StartRequest(args.source, args.source, args.speed, args.loop, args.memory, args.backend)
+        StartRequest(
+            args.source,
+            args.source,
+            args.speed,
+            args.loop,
+            args.memory,
+            args.backend,
+            source_options=network_options(args),
+        )
     )
     if args.mcp_stdio:
         return _mcp_stdio(app)

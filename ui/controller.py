@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class StartRequest:
     memory: str = "pyramid"
     backend: str = "extractive"
     hide_path: bool = False  # replace the path by `label` in error messages (uploads)
+    source_options: dict[str, Any] = field(default_factory=dict)  # --rtsp-transport, --max-attempts
 
 
 STATUS_WORDS = {  # how the live view's status line says what the source reported
@@ -143,6 +144,7 @@ class AppController(WatchControl):
             perception=PerceptionConfig(language=self.language),
             save_dir=str(self.sessions_dir / folder),  # a killed app loses a few seconds
             autosave_seconds=self.autosave_seconds,
+            source_options=dict(req.source_options),
         )
         with self._control:
             session = Session(config, models=models)

@@ -38,6 +38,8 @@ def test_max_attempts_ends_a_stream_that_does_not_come_back(tmp_path):
 
 
 def test_bad_values_are_a_usage_line_not_a_traceback():
-    for flag, value in (("--rtsp-transport", "sctp"), ("--max-attempts", "0")):
-        r = launch("ingest", "rtsp://127.0.0.1:9/cam", flag, value)
-        assert r.returncode == 2 and flag in r.stderr and "Traceback" not in r.stderr
+    for command in ("ingest", "ask", "watch", "serve", "app"):
+        for flag, value in (("--rtsp-transport", "sctp"), ("--max-attempts", "0")):
+            r = launch(command, "rtsp://127.0.0.1:9/cam", flag, value)
+            assert r.returncode == 2 and flag in r.stderr, (command, r.stderr[-500:])
+            assert "Traceback" not in r.stderr
