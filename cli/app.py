@@ -12,7 +12,16 @@ import argparse
 import signal
 from pathlib import Path
 
-from cli.args import add_api_key, add_device, add_language, add_notify, port, positive
+from cli.args import (
+    add_api_key,
+    add_device,
+    add_language,
+    add_network,
+    add_notify,
+    network_options,
+    port,
+    positive,
+)
 from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
 
@@ -40,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)
+    add_network(parser)
     parser.add_argument(
         "--sessions-dir", help="where sessions are saved (default ~/.local/share/streamer/sessions)"
     )
@@ -91,7 +101,14 @@ def _serve(args: argparse.Namespace) -> int:
     if args.source and args.source.lower() != "none":
         label = DEMO_LABEL if is_demo(args.source) else args.source
         app.start_in_background(
-            StartRequest(args.source, label, args.speed, memory=args.memory, backend=args.backend)
+            StartRequest(
+                args.source,
+                label,
+                args.speed,
+                memory=args.memory,
+                backend=args.backend,
+                source_options=network_options(args),
+            )
         )
     signal.signal(signal.SIGTERM, _interrupt)  # a session manager's stop cleans up like Ctrl-C
     try:

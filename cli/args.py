@@ -149,6 +149,30 @@ def port(text: str) -> int:
     return value
 
 
+def add_network(parser: argparse.ArgumentParser) -> None:
+    """`--rtsp-transport tcp|udp` and `--max-attempts N` for a network stream that stops."""
+    parser.add_argument(
+        "--rtsp-transport",
+        choices=("tcp", "udp"),
+        default=None,
+        help="how an rtsp:// stream is carried (default tcp: no lost packets behind a NAT)",
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=count,
+        default=None,
+        metavar="N",
+        help="reconnect attempts in a row before a network stream is taken as gone (default 8, "
+        "about 27 s of waits)",
+    )
+
+
+def network_options(args: argparse.Namespace) -> dict[str, object]:
+    """The source options `add_network` gave, only those set (the source's defaults stand)."""
+    given = {"rtsp_transport": args.rtsp_transport, "max_attempts": args.max_attempts}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def add_kv_options(parser: argparse.ArgumentParser) -> None:
     """The kv memory's settings (`--memory kv`); the other strategies ignore them."""
     parser.add_argument(

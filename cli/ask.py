@@ -20,8 +20,10 @@ from cli.args import (
     add_device,
     add_kv_options,
     add_language,
+    add_network,
     add_save,
     kv_options,
+    network_options,
     positive,
     stream_time,
 )
@@ -55,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)
+    add_network(parser)
     parser.add_argument(
         "--sample-fps",
         type=positive,
@@ -138,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
                 perception=PerceptionConfig(sample_fps=args.sample_fps, language=args.language),
                 save_dir=args.save,
                 overwrite=args.overwrite,
+                source_options=network_options(args),
             )
         ).start()
     told: set[str] = set()  # the stream's own note (an early end) is said once

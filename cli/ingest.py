@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from cli.args import add_language, add_save, positive, stream_time
+from cli.args import add_language, add_network, add_save, network_options, positive, stream_time
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
@@ -50,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_save(parser, "with --perceive: autosave into DIR (and save at the end)")
     add_language(parser)
+    add_network(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         start=args.start,
         fps=args.capture_fps,
         loop=args.loop,
+        **network_options(args),
     )
     progress = StreamProgress(args.seconds, enabled=not args.quiet)
 
@@ -107,6 +109,7 @@ def _perceive(args: argparse.Namespace) -> int:
         perception=PerceptionConfig(sample_fps=args.sample_fps or 1.0, language=args.language),
         save_dir=args.save,
         overwrite=args.overwrite,
+        source_options=network_options(args),
     )
     with Session(cfg) as s:
         progress = StreamProgress(args.seconds or s.duration, enabled=not args.quiet)

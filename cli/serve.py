@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.app import parse_auth
-from cli.args import add_api_key, add_device, add_language, add_notify, port, positive
+from cli.args import (
+    add_api_key,
+    add_device,
+    add_language,
+    add_network,
+    add_notify,
+    network_options,
+    port,
+    positive,
+)
 from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
 
@@ -48,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)
+    add_network(parser)
     parser.add_argument(
         "--mcp-stdio",
         action="store_true",
@@ -103,7 +113,15 @@ def _serve(args: argparse.Namespace, app: AppController, auth: tuple[str, str] |
 
     app.models.start()
     app.start_in_background(
-        StartRequest(args.source, args.source, args.speed, args.loop, args.memory, args.backend)
+        StartRequest(
+            args.source,
+            args.source,
+            args.speed,
+            args.loop,
+            args.memory,
+            args.backend,
+            source_options=network_options(args),
+        )
     )
     if args.mcp_stdio:
         return _mcp_stdio(app)

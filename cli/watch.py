@@ -15,7 +15,15 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cli.args import add_device, add_language, add_notify, add_save, positive
+from cli.args import (
+    add_device,
+    add_language,
+    add_network,
+    add_notify,
+    add_save,
+    network_options,
+    positive,
+)
 from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
@@ -52,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", default="pyramid", help="memory strategy")
     add_device(parser)
     add_language(parser)
+    add_network(parser)
     add_save(parser, "autosave the session (and its watches)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per alert")
     add_notify(parser)
@@ -82,6 +91,7 @@ def _watch(args: argparse.Namespace, notifier: Notifier | None) -> int:
             perception=PerceptionConfig(language=args.language),
             save_dir=args.save,
             overwrite=args.overwrite,
+            source_options=network_options(args),
         )
     )
     watches = [session.watch(_as_watch(text)) for text in args.when]

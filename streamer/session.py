@@ -93,6 +93,7 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             speed=self.config.speed,
             start=max(self.config.start, resumed.stream_time if resumed else 0.0),
             loop=self.config.loop,
+            **self.config.source_options,  # a network stream's rtsp_transport, max_attempts
         )
         self.models = self.models or load_models(
             self.config.perception.ocr, self.config.perception.speech
@@ -119,12 +120,16 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         if self.config.pace != "none":  # a stream that plays on: nothing may load once it has
             self.models.load_all()
         self.source.start()
+        perception = self.config.perception
+        side = self._backend.frame_side()
+        if side is not None and side > perception.thumb_side:  # the frames a server is sent
+            perception = replace(perception, thumb_side=side)
         self.perception = Perception(
             self.source,
             self.models.perception(self.config.perception.language),
             self._observe,
             self._text,
-            self.config.perception,
+            perception,
             on_objects=self._objects_seen,
             # a watch for words in a stream that plays on hears sentences as they go
             drafts=self.watches.listens if self.config.pace != "none" else None,

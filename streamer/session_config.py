@@ -33,6 +33,7 @@ class SessionConfig:
     save_dir: str | None = None  # where to autosave; None: only on save()
     autosave_seconds: float = AUTOSAVE_SECONDS
     overwrite: bool = False  # replace a session of another source saved in save_dir
+    source_options: dict[str, Any] = field(default_factory=dict)  # rtsp_transport, max_attempts
 
 
 @dataclass

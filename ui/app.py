@@ -98,9 +98,10 @@ def check_access(options: AppOptions) -> None:
 def backend_choices(default: str, vision_models: list[str]) -> list[str]:
     """The dropdown's backends: each kind that runs as it is, each `vlm:ID` found, the default.
 
-    A bare "vlm" needs a model to read, so the found models stand in for it.
+    A bare "vlm" needs a model to read, so the found models stand in for it; a bare
+    "openai" needs a server, so only an `openai:MODEL@URL` given as the default is listed.
     """
-    kinds = [k for k in Session.backend_names() if k != "vlm"]
+    kinds = [k for k in Session.backend_names() if k not in ("vlm", "openai")]
     return list(dict.fromkeys([*kinds, *vision_models, default]))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class StartRequest:
     memory: str = "pyramid"
     backend: str = "extractive"
     hide_path: bool = False  # replace the path by `label` in error messages (uploads)
+    source_options: dict[str, Any] = field(default_factory=dict)  # --rtsp-transport, --max-attempts
 
 
 STATUS_WORDS = {  # how the live view's status line says what the source reported
@@ -143,6 +144,7 @@ class AppController(WatchControl):
             perception=PerceptionConfig(language=self.language),
             save_dir=str(self.sessions_dir / folder),  # a killed app loses a few seconds
             autosave_seconds=self.autosave_seconds,
+            source_options=dict(req.source_options),
         )
         with self._control:
             session = Session(config, models=models)
@@ -352,12 +354,10 @@ class AppController(WatchControl):
 
     def _retire(self, old: Session | None) -> None:
         """Stop a replaced session in the background: the new one shows at once."""
-        if old is None:
-            return
-        self._retiring = [t for t in self._retiring if t.is_alive()]
-        thread = threading.Thread(target=_stop_quietly, args=(old,), name="ui-retire", daemon=True)
-        thread.start()
-        self._retiring.append(thread)
+        if old is not None:
+            thread = threading.Thread(target=_stop_quietly, args=(old,), name="retire", daemon=True)
+            thread.start()
+            self._retiring = [t for t in self._retiring if t.is_alive()] + [thread]
 
     def _forget_uploads(self) -> None:
         session = self._current()

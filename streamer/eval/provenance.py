@@ -121,6 +121,11 @@ def backend_models(backend: str) -> list[dict[str, Any]]:
         from models.vlm.fingerprint import fingerprint
 
         return [{"role": "vision-language model", **fingerprint(arg)}]
+    if kind == "openai" and arg:  # a model on the user's server: its name and where (no key)
+        from streamer.reasoning.openai_prompt import parse_endpoint
+
+        endpoint = parse_endpoint(arg)
+        return [{"role": "model on a server", "name": endpoint.model, "url": endpoint.base_url}]
     return []
 
 

@@ -110,6 +110,14 @@ class Backend(abc.ABC):
         """
         return None
 
+    def frame_side(self) -> int | None:
+        """Longest side, px, of the frame JPEGs the memory keeps, when this backend sends them.
+
+        A backend that sends images to a model server reads the held frames' JPEGs
+        (normally small thumbnails); the others return None and keep the default.
+        """
+        return None
+
     def query_vector(self, q: Question) -> np.ndarray | None:
         """(D,) vector in the memory's feature space to rank held frames by, if any.
 

@@ -1,4 +1,5 @@
-"""Reasoning backends by name: `make_backend("extractive" | "llm[:PATH.gguf]" | "vlm:ID")`.
+"""Reasoning backends by name: `make_backend("extractive" | "llm[:PATH.gguf]" | "vlm:ID" |
+"openai:MODEL@URL")`.
 
 A name is `KIND` or `KIND:ARGUMENT` (a model path or id). The UI's backend list
 and the command line's choices are `BACKEND_NAMES`, plus `vision_models()`: the
@@ -62,12 +63,27 @@ def _vlm(arg: str | None, device: str = "auto") -> Backend:
         raise StreamerError(str(e)) from None
 
 
+def _openai(arg: str | None, device: str = "auto") -> Backend:
+    """A model on a server the user runs: `arg` is `MODEL@URL` (the key from the environment)."""
+    from streamer.reasoning.openai_chat import OpenAIBackend
+    from streamer.reasoning.openai_prompt import parse_endpoint
+
+    endpoint = parse_endpoint(arg)
+    try:
+        return OpenAIBackend(endpoint)
+    except ImportError:
+        raise StreamerError(
+            "The openai backend needs OpenAI's client: pip install -e '.[openai]'."
+        ) from None
+
+
 FACTORIES: dict[str, Callable[[str | None, str], Backend]] = {
     "extractive": _extractive,
     "llm": _llm,
     "vlm": _vlm,
+    "openai": _openai,
 }
-BACKEND_NAMES: tuple[str, ...] = tuple(FACTORIES)  # ("extractive", "llm", "vlm")
+BACKEND_NAMES: tuple[str, ...] = tuple(FACTORIES)  # ("extractive", "llm", "vlm", "openai")
 
 
 def backend_kind(name: str) -> str:
@@ -85,7 +101,8 @@ def make_backend(name: str, device: str = "auto") -> Backend:
     if factory is None:
         raise StreamerError(
             f"Unknown backend {name!r}; use one of {', '.join(BACKEND_NAMES)} "
-            "(llm:PATH for another .gguf model, vlm:ID_OR_FOLDER for a vision-language model)."
+            "(llm:PATH for another .gguf model, vlm:ID_OR_FOLDER for a vision-language model, "
+            "openai:MODEL@URL for a model on an OpenAI-compatible server)."
         )
     return factory(arg.strip() or None, device)
 

@@ -17,7 +17,7 @@ from tests.memory.helpers import stream
 
 
 def test_registry_names_and_errors():
-    assert BACKEND_NAMES == ("extractive", "llm", "vlm")
+    assert BACKEND_NAMES == ("extractive", "llm", "vlm", "openai")
     assert make_backend("extractive").name == "extractive"
     for bad in ("nope", "vision:some/model", ""):
         with pytest.raises(StreamerError, match="Unknown backend") as e:
