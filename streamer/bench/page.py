@@ -34,6 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-s
 TAB_QUESTION = "What does the gate sign say?"
 START_TIMEOUT = 120.0  # s for the app to answer its first request
 WAIT_MS = 120_000
+ANSWER_TIMEOUT = 60.0  # s for the tab's own question
 # Counts frames as the tab shows them: the live view's <img> carries the frame's number.
 OBSERVE = """() => {
   window.__svShown = [];
@@ -45,7 +46,12 @@ OBSERVE = """() => {
     if (seq && seq !== last) { last = seq; window.__svShown.push(performance.now()); }
   }).observe(live, {subtree: true, childList: true, attributes: true});
 }"""
-ANSWERS = "() => (document.querySelector('#sv-chat').innerText.match(/asked at \\d/g) || []).length"
+# The answer to the question marked `m` is in: its footer follows the question's words.
+ANSWERED = """(m) => {
+  const text = document.querySelector('#sv-chat').innerText;
+  const at = text.lastIndexOf(m);
+  return at >= 0 && /asked at \\d/.test(text.slice(at));
+}"""
 
 
 def bench_page(
@@ -72,7 +78,8 @@ def bench_page(
         + table(headers, body)
         + "\nGaps: seconds between the live view's new frames in a browser tab "
         "(refreshed every 0.5 s). Tab answers: the tab's own questions, asked one after "
-        "another while the API clients ask through /ask.\n"
+        "another while the API clients ask through /ask; one unanswered after "
+        f"{ANSWER_TIMEOUT:.0f} s counts as {ANSWER_TIMEOUT:.0f} s and ends the level's asking.\n"
     )
     write(out_dir, "page", result, md)
     return result
@@ -101,14 +108,23 @@ def _one_level(clients: int, seconds: float) -> dict[str, Any]:
 
 
 def _ask_until(tab: Any, deadline: float) -> list[float]:
-    """The tab's own questions, one after another until `deadline`; their answer times."""
-    times = []
+    """The tab's own questions, one after another until `deadline`; their answer times
+    (a question unanswered after ANSWER_TIMEOUT counts as that long, and ends the asking)."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    times: list[float] = []
     while time.monotonic() < deadline:
-        before = tab.evaluate(ANSWERS)
+        # each question its own words: the chat shows only its latest messages, so the
+        # answer is found after the question's own text
+        mark = f"(check {chr(ord('a') + len(times) % 26) * 3})"
         t0 = time.monotonic()
-        tab.fill("#sv-question textarea", TAB_QUESTION)
+        tab.fill("#sv-question textarea", f"{TAB_QUESTION} {mark}")
         tab.click("#sv-ask")
-        tab.wait_for_function(f"(n) => ({ANSWERS})() > n", arg=before)
+        try:
+            tab.wait_for_function(ANSWERED, arg=mark, timeout=ANSWER_TIMEOUT * 1000)
+        except Timeout:
+            times.append(ANSWER_TIMEOUT)
+            break
         times.append(time.monotonic() - t0)
     return times
 
