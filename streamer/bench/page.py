@@ -98,18 +98,21 @@ def _one_level(clients: int, seconds: float) -> dict[str, Any]:
             tab.wait_for_selector("#sv-live img.sv-frame")
             tab.evaluate(OBSERVE)
             load = _load(url, clients, seconds, Path(tmp))
-            tab_times = _ask_until(tab, time.monotonic() + seconds)
+            unanswered: list[str] = []
+            tab_times = _ask_until(tab, time.monotonic() + seconds, unanswered)
             shown = tab.evaluate("() => window.__svShown")
             api = _finish(load)
         finally:
             browser.close()
     gaps = [(b - a) / 1000 for a, b in zip(shown, shown[1:])]
-    return {"clients": clients, "gaps": gaps, "tab": tab_times, "api": api}
+    return {"clients": clients, "gaps": gaps, "tab": tab_times, "api": api,
+            "unanswered": unanswered}  # fmt: skip
 
 
-def _ask_until(tab: Any, deadline: float) -> list[float]:
+def _ask_until(tab: Any, deadline: float, unanswered: list[str]) -> list[float]:
     """The tab's own questions, one after another until `deadline`; their answer times
-    (a question unanswered after ANSWER_TIMEOUT counts as that long, and ends the asking)."""
+    (a question unanswered after ANSWER_TIMEOUT counts as that long, ends the asking, and
+    the chat's last words then go to `unanswered`)."""
     from playwright.sync_api import TimeoutError as Timeout
 
     times: list[float] = []
@@ -124,6 +127,7 @@ def _ask_until(tab: Any, deadline: float) -> list[float]:
             tab.wait_for_function(ANSWERED, arg=mark, timeout=ANSWER_TIMEOUT * 1000)
         except Timeout:
             times.append(ANSWER_TIMEOUT)
+            unanswered.append(str(tab.inner_text("#sv-chat"))[-600:])
             break
         times.append(time.monotonic() - t0)
     return times
