@@ -35,6 +35,8 @@ TAB_QUESTION = "What does the gate sign say?"
 START_TIMEOUT = 120.0  # s for the app to answer its first request
 WAIT_MS = 120_000
 ANSWER_TIMEOUT = 60.0  # s for the tab's own question
+SETTLE = 0.3  # s after the box is cleared, as a person would wait before typing
+EMPTY_BOX = "() => document.querySelector('#sv-question textarea').value === ''"
 # Counts frames as the tab shows them: the live view's <img> carries the frame's number.
 OBSERVE = """() => {
   window.__svShown = [];
@@ -120,6 +122,9 @@ def _ask_until(tab: Any, deadline: float, unanswered: list[str]) -> list[float]:
         # each question its own words: the chat shows only its latest messages, so the
         # answer is found after the question's own text
         mark = f"(check {chr(ord('a') + len(times) % 26) * 3})"
+        # the last answer's outputs clear the box: a question typed before they land is lost
+        tab.wait_for_function(EMPTY_BOX, timeout=ANSWER_TIMEOUT * 1000)
+        time.sleep(SETTLE)
         t0 = time.monotonic()
         tab.fill("#sv-question textarea", f"{TAB_QUESTION} {mark}")
         tab.click("#sv-ask")
