@@ -17,11 +17,13 @@ import subprocess
 import tempfile
 import wave
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import av
 import cv2
 import numpy as np
 
+from models.atomic import atomic_file
 from streamer.errors import StreamerError
 
 SPEECH_RATE = 22_050  # Hz: espeak-ng's native output rate, kept for the AAC track
@@ -174,13 +176,8 @@ def render(script: ClipScript, path: str) -> dict[str, object]:
         clip = clip[: max(0, n_audio - i)]
         track[i : i + len(clip)] += clip
         spoken.append({**asdict(s), "end": round(s.t + len(clip) / SPEECH_RATE, 3)})
-    tmp = f"{path}.part{os.getpid()}"
-    try:
-        _mux(script, track if script.audio else None, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_file(Path(path)) as tmp:
+        _mux(script, track if script.audio else None, str(tmp))
     return {
         "duration": script.duration,
         "width": script.width,

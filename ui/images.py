@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from gradio.utils import get_upload_folder
 from PIL import Image, ImageDraw
+
+from models.atomic import atomic_file
 
 FOLDER = "images"  # inside Gradio's cache: served from there without another copy
 TILE = (160, 90)  # px: the tile shown for evidence without a thumbnail
@@ -37,14 +38,8 @@ def image_file(jpeg: bytes, root: Path | None = None) -> str:
     except FileNotFoundError:
         pass
     folder.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(jpeg)
-        os.replace(staging, path)  # a concurrent writer of the same bytes is harmless
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as staging:  # a concurrent writer of the same bytes is harmless
+        staging.write_bytes(jpeg)
     return str(path)
 
 

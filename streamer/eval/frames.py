@@ -9,7 +9,6 @@ streamed like any other; a second run finds it there.
 from __future__ import annotations
 
 import hashlib
-import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import av
 import numpy as np
 from PIL import Image
 
+from models.atomic import atomic_file
 from streamer.errors import SourceError
 from streamer.eval.locate import frame_files
 
@@ -35,13 +35,8 @@ def frames_to_video(folder: Path, fps: float, cache: Path) -> Path:
     if out.exists():
         return out
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    try:
+    with atomic_file(out) as tmp:
         _encode(files, fps, tmp)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out
 
 

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from models.atomic import atomic_file
 from streamer.errors import StreamerError
 from streamer.eval.records import parse_json, read_text, record
 from streamer.eval.synthetic_facts import (
@@ -303,9 +304,8 @@ def generate(spec: SyntheticSpec, folder: Path) -> Path:
     meta = {"spec": asdict(spec), "facts": [asdict(f) for f in facts], "rendered": rendered}
     (folder / f"{spec.name}.facts.json").write_text(json.dumps(meta, indent=1))
     lines = [json.dumps({"video": video.name, **q.to_dict()}) for q in qs]
-    tmp = questions.with_suffix(".jsonl.part")
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(questions)
+    with atomic_file(questions) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
     return questions
 
 

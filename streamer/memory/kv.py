@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import queue
 import shutil
 import tempfile
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from models.atomic import atomic_file
 from models.protocols import EncoderInfo
 from models.vlm.kv import KvLanguageModel
 from streamer.memory.base import Memory
@@ -380,6 +380,5 @@ def _copy_layers(source: Path, target: Path, n_layers: int) -> None:
     for layer in range(n_layers):
         src, dst = layer_file(source, layer), layer_file(target, layer)
         if src.exists():
-            tmp = dst.with_name(dst.name + ".tmp")
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dst)
+            with atomic_file(dst) as tmp:
+                shutil.copyfile(src, tmp)

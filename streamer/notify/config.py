@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from models.atomic import atomic_file
 from streamer.errors import StreamerError
 from streamer.notify.channel import NotifyError, Secrets, public_url
 
@@ -99,15 +100,8 @@ def remember(url: str, secret: str | None = None, path: Path | None = None) -> s
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
     """Write `data` readable by its owner only, atomically (never a moment readable by others)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)  # an old tmp left by a kill may have had other bits
-        os.replace(tmp, path)
+        with atomic_file(path) as tmp:  # created 0600 (mkstemp): never readable by others
+            tmp.write_text(json.dumps(data, indent=2))
     except OSError as e:
         raise StreamerError(f"Cannot write {path} ({e.strerror}); check that folder.") from None
