@@ -24,6 +24,7 @@ from cli.args import (
 )
 from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
+from streamer.memory.items import DEFAULT_MEMORY
 
 HELP = "open the app in a browser (the default command)"
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
@@ -45,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "'none' to start nothing",
     )
     parser.add_argument("--speed", type=positive, default=1.0, help="replay speed of a file")
-    parser.add_argument("--memory", default="pyramid", help="memory strategy")
+    parser.add_argument("--memory", default=DEFAULT_MEMORY, help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)

@@ -31,6 +31,7 @@ from cli.progress import StreamProgress
 from cli.terminal import printable
 from streamer.errors import StreamerError
 from streamer.eval.records import parse_json, read_text
+from streamer.memory.items import DEFAULT_MEMORY
 from streamer.timeref import format_clock
 from streamer.types import Answer
 
@@ -53,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--options", help='multiple-choice options separated by "|"')
     parser.add_argument("--questions", help="JSONL file: one {question, at, options} per line")
-    parser.add_argument("--memory", default="pyramid", help="memory strategy")
+    parser.add_argument("--memory", default=DEFAULT_MEMORY, help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)

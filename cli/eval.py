@@ -28,6 +28,7 @@ from typing import Any
 
 from cli.args import add_device, add_language, count, positive
 from streamer.errors import StreamerError
+from streamer.memory.items import DEFAULT_MEMORY
 
 # The recent-frames baseline: the backend fed only the last few frames. An unchanged
 # VLM fed that matches memory designs on streaming benchmarks, so every comparison
@@ -72,7 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "from DIR, a checkout of its repository (its annotation file is the default too); "
         "default: our own phrasing",
     )
-    parser.add_argument("--memory", default="pyramid", help="memory strategy (default pyramid)")
+    parser.add_argument(
+        "--memory", default=DEFAULT_MEMORY, help=f"memory strategy (default {DEFAULT_MEMORY})"
+    )
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)

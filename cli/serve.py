@@ -33,6 +33,7 @@ from cli.args import (
 )
 from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
+from streamer.memory.items import DEFAULT_MEMORY
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -53,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_api_key(parser)
     parser.add_argument("--speed", type=positive, default=1.0, help="replay speed of a file")
     parser.add_argument("--loop", action="store_true", help="play a file again from the start")
-    parser.add_argument("--memory", default="pyramid", help="memory strategy")
+    parser.add_argument("--memory", default=DEFAULT_MEMORY, help="memory strategy")
     parser.add_argument("--backend", default="extractive", help="reasoning backend")
     add_device(parser)
     add_language(parser)

@@ -26,6 +26,7 @@ from cli.args import (
 )
 from cli.notify import finish_notifier, open_notifier
 from streamer.errors import StreamerError
+from streamer.memory.items import DEFAULT_MEMORY
 from streamer.timeref import format_clock
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--for", dest="seconds", type=positive, help="stop after this many seconds of stream"
     )
     parser.add_argument("--backend", default="extractive", help="reasoning backend (vlm:ID looks)")
-    parser.add_argument("--memory", default="pyramid", help="memory strategy")
+    parser.add_argument("--memory", default=DEFAULT_MEMORY, help="memory strategy")
     add_device(parser)
     add_language(parser)
     add_network(parser)

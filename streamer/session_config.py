@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from streamer.manifest import names, newer
-from streamer.memory.items import MemoryStats
+from streamer.memory.items import DEFAULT_MEMORY, MemoryStats
 from streamer.notify.notifier import ChannelStats
 from streamer.perception import PerceptionConfig, PerceptionStats
 from streamer.store import StoreError
@@ -25,7 +25,7 @@ class SessionConfig:
     speed: float = 1.0
     start: float = 0.0  # stream time to start the source at, seconds
     loop: bool = False
-    memory: str = "pyramid"
+    memory: str = DEFAULT_MEMORY
     memory_options: dict[str, Any] = field(default_factory=dict)
     backend: str = "extractive"
     device: str = "auto"  # where a vlm backend runs: auto | cpu | cuda (this machine's choice)

@@ -22,6 +22,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from streamer.errors import StreamerError
+from streamer.memory.items import DEFAULT_MEMORY
 from streamer.session import Session
 from ui.alert_feed import AlertFeed
 from ui.api import API_PATH
@@ -70,7 +71,7 @@ class AppOptions:
     auth: tuple[str, str] | None = None
     api_key: str | None = None  # bearer token the API at /v1 also accepts
     open_browser: bool = False
-    memory: str = "pyramid"  # defaults of the settings panel
+    memory: str = DEFAULT_MEMORY  # defaults of the settings panel
     backend: str = "extractive"
     speed: float = 1.0
     source: str | None = None  # the `--source` started at launch: the picker shows it

@@ -58,7 +58,7 @@ class StartRequest:
     label: str  # what the page calls it: "demo clip", "upload “talk.mp4”", ...
     speed: float = 1.0  # replay speed of a file (ignored by live sources)
     loop: bool = False
-    memory: str = "pyramid"
+    memory: str = SessionConfig.memory  # the default strategy
     backend: str = "extractive"
     hide_path: bool = False  # replace the path by `label` in error messages (uploads)
     source_options: dict[str, Any] = field(default_factory=dict)  # --rtsp-transport, --max-attempts

@@ -17,6 +17,7 @@ from streamer.bench.memory import synthetic_stream
 from streamer.bench.perception import PLACES, THINGS, WORDS
 from streamer.bench.report import percentile, table, write
 from streamer.memory import make_memory
+from streamer.memory.items import DEFAULT_MEMORY
 from streamer.memory.timeline import Timeline
 from streamer.reasoning.reasoner import Reasoner
 from streamer.types import TextEvent
@@ -55,7 +56,7 @@ def text_events(minutes: float, seed: int = 0) -> list[TextEvent]:
     return sorted(events, key=lambda e: e.start)
 
 
-def build(minutes: float, embedder: Any, memory: str = "pyramid") -> tuple[Timeline, Any]:
+def build(minutes: float, embedder: Any, memory: str = DEFAULT_MEMORY) -> tuple[Timeline, Any]:
     timeline = Timeline(embedder.embed, embedder.dim)
     for e in text_events(minutes):
         timeline.add(e)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamer.errors import USER_ERRORS
 from streamer.eval.types import AnswerRecord, EvalQuestion, EvalVideo, EvidenceRecord, VideoRecord
+from streamer.memory.items import DEFAULT_MEMORY
 
 if TYPE_CHECKING:
     from streamer.memory import Memory
@@ -40,7 +41,7 @@ Emit = Callable[[dict[str, Any]], None]  # receives each record as a JSON-ready 
 class RunConfig:
     """What is being measured; a run folder holds answers of one config only."""
 
-    memory: str = "pyramid"
+    memory: str = DEFAULT_MEMORY
     backend: str = "extractive"
     sample_fps: float = 1.0  # frames perception samples per second of stream (plus cuts)
     frames_cache: str | None = None  # where folders of frames become videos

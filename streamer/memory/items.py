@@ -16,6 +16,9 @@ from streamer.errors import StreamerError
 from streamer.memory.pooling import area_pool, frozen, unit
 from streamer.types import Observation
 
+# The strategy a session, the app, the API and every command use when none is named.
+DEFAULT_MEMORY = "pyramid"
+
 
 class MemoryConfigError(StreamerError, ValueError):
     """An unknown memory strategy or an invalid setting of one."""

@@ -23,7 +23,7 @@ STRATEGIES: dict[str, type[Memory]] = {
     cls.name: cls for cls in (PyramidMemory, StarMemory, WindowMemory, UniformMemory)
 }
 MEMORY_NAMES: tuple[str, ...] = tuple(STRATEGIES)  # ("pyramid", "star", "window", "uniform")
-# and the strategy that needs the vlm's language model itself (it cannot be saved yet)
+# and the strategy that holds the vlm's own KV cache (it needs that model to write or reopen)
 ALL_MEMORY_NAMES: tuple[str, ...] = (*MEMORY_NAMES, KvMemory.name)
 
 

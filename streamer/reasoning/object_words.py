@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from models.detector import coco_labels
 from streamer.perception.objects import plural
@@ -64,16 +65,20 @@ LEAVE = r"\b(leave|left|disappear|disappeared|go away|gone|exit|exited|last)\b"
 FIRST = r"\b(first|appear|appeared|arrive|arrived|come|came|show up|showed up|enter|entered)\b"
 
 
+# What an object question asks, and how: counts "now" | "most" | "distinct" (a moment is the
+# question's time.at); when "first" | "last"; colour "shown" (of a shape shown) or "".
+Asks = Literal["count", "yesno", "when", "where", "colour", "list"]
+Mode = Literal["now", "most", "distinct", "first", "last", "shown", ""]
+
+
 @dataclass(frozen=True)
 class ObjectQuery:
     """What a question asks about objects."""
 
     labels: frozenset[str]  # the COCO classes it is about (all of them for "what objects")
-    asks: str  # "count" | "yesno" | "when" | "where" | "colour" | "list"
-    # for counts: "now" | "most" | "distinct" (a moment is the question's time.at); when:
-    # "first" | "last"; colour: "shown" (of a shape shown, `named` its outline or "shape") or ""
-    mode: str
-    named: str  # the words it used for them: "people", "vehicles", "objects"
+    asks: Asks
+    mode: Mode
+    named: str  # the words it used for them: "people", "vehicles"; a shape's outline or "shape"
 
 
 # A person named before one of these and another object after it is who holds the object,
@@ -151,6 +156,7 @@ def object_query(text: str, kind: str) -> ObjectQuery | None:
         if not generic:
             return None
         labels, word = frozenset(LABELS), "objects"
+    asks: Asks
     if re.search(COLOUR, low):
         asks = "colour"
     elif re.search(WHERE, low):
@@ -167,7 +173,7 @@ def object_query(text: str, kind: str) -> ObjectQuery | None:
         asks = "list"
     else:
         return None
-    mode = ""
+    mode: Mode = ""
     if asks == "count":
         mode = (
             "distinct"

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from streamer.memory.items import DEFAULT_MEMORY
 from streamer.types import Answer, Evidence
 from streamer.watch import Alert, Watch
 from ui.api.thumbnails import Thumbnails
@@ -49,7 +50,7 @@ class StartBody(BaseModel):
     source: str = Field(min_length=1, description="file path, URL, webcam:N or webcam:N+mic:NAME")
     speed: float = 1.0
     loop: bool = False
-    memory: str = "pyramid"
+    memory: str = DEFAULT_MEMORY
     backend: str = "extractive"
 
 
