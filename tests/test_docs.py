@@ -14,6 +14,7 @@ from cli.main import build_parser
 from tests.conftest import ROOT
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+README_MAX_LINES = 150  # whisper's README is 160: a five-minute read
 LAUNCH = ".venv/bin/python launch.py "
 # Written by a branch merged beside this one (issue 25): until it lands, a link to it may dangle.
 AWAITED = {ROOT / "docs" / "api-and-alerts.md"}
@@ -46,6 +47,18 @@ def _commands(text: str) -> list[str]:
     """Each shell example that runs launch.py, continuation lines joined, comments dropped."""
     joined = "\n".join(_blocks(text, "bash")).replace("\\\n", " ")
     return [line.strip() for line in joined.splitlines() if line.strip().startswith(LAUNCH)]
+
+
+def test_the_readme_is_a_five_minute_read():
+    lines = (ROOT / "README.md").read_text().count("\n")
+    assert lines <= README_MAX_LINES, f"README.md has {lines} lines; move detail into docs/"
+
+
+def test_the_readme_links_every_page_of_the_docs():
+    links = set(LINK.findall(_prose((ROOT / "README.md").read_text())))
+    for page in ("app", "commands", "evaluation", "benchmarks", "models", "architecture"):
+        assert f"docs/{page}.md" in links
+    assert "docs/development.md" in links and "docs/api-and-alerts.md" in links
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
