@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
@@ -78,11 +77,3 @@ def test_without_its_dependencies_launch_says_how_to_run_it():
     )  # fmt: skip
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0 and ".venv/bin/python launch.py" in r.stderr
-
-
-def test_the_readme_examples_run_the_python_the_set_up_made():
-    readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```[a-z]*\n(.*?)```", readme, flags=re.S)
-    commands = [line.strip() for b in blocks for line in b.splitlines()]
-    assert any(c.startswith(".venv/bin/python launch.py") for c in commands)
-    assert not [c for c in commands if re.match(r"python3? launch\.py", c)]
