@@ -42,8 +42,11 @@ def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
-def imports(path: Path, known: set[str]) -> set[str]:
-    """The project modules `path` imports (the longest known prefix of each name)."""
+def imports(path: Path, known: set[str], type_only: bool = True) -> set[str]:
+    """The project modules `path` imports (the longest known prefix of each name).
+
+    `type_only=False` leaves out the imports under `if TYPE_CHECKING:`.
+    """
     tree = ast.parse(path.read_text(), str(path))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     me = module_name(path)
@@ -51,7 +54,7 @@ def imports(path: Path, known: set[str]) -> set[str]:
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
-        if _type_checking_only(node, parents):
+        if not type_only and _type_checking_only(node, parents):
             continue
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -71,7 +74,8 @@ def imports(path: Path, known: set[str]) -> set[str]:
     return out
 
 
-GRAPH = {name: imports(path, set(modules())) for name, path in modules().items()}
+MODULES = modules()
+GRAPH = {name: imports(path, set(MODULES)) for name, path in MODULES.items()}
 PATHS = list(modules().values())
 
 
@@ -125,6 +129,9 @@ def test_the_checker_reads_imports_and_finds_circles(tmp_path):
     assert "streamer.session" in GRAPH["ui.controller"]  # module-level imports
     assert "models.llm" in GRAPH["streamer.reasoning.llm"]
     assert "streamer.reasoning.extractive" in GRAPH["streamer.reasoning.registry"]  # lazy ones
+    official = MODULES["streamer.eval.official"]  # its types are imported for the checker only
+    assert "streamer.eval.types" in GRAPH["streamer.eval.official"]  # type-only ones count
+    assert "streamer.eval.types" not in imports(official, set(MODULES), type_only=False)
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a -> b -> c -> a"]
     assert circles({"a": {"b"}, "b": set()}) == []
 

@@ -33,11 +33,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from streamer.eval.scoring import LETTERS, chosen_index, first_number
+from streamer.eval.scoring import LETTERS, Row, chosen_index, first_number
 from streamer.reasoning.wording import words as tokens
 
 if TYPE_CHECKING:
-    from streamer.eval.report import Row
     from streamer.eval.types import AnswerRecord, EvalQuestion
 
 OVO_CATEGORIES = ("backward", "realtime", "forward")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from streamer.eval.baselines import majority_predictions, random_expected
 from streamer.eval.judge import Asked, Judge, Verdict, judge_answers
 from streamer.eval.official import official_scores
 from streamer.eval.provenance import annotation_hashes
-from streamer.eval.scoring import TextScores, judge, text_scores
+from streamer.eval.scoring import Row, judge, text_scores
 from streamer.eval.shards import Shard
 from streamer.eval.types import AnswerRecord, Benchmark, EvalQuestion, VideoRecord
 from streamer.store import write_json_atomic
@@ -36,20 +35,6 @@ JUDGE_HEADLINE = (
     "the headline; a local judge's numbers are not comparable to GPT-judged ones"
 )
 PERCENTILES = (50, 90, 99)
-
-
-@dataclass
-class Row:
-    """One answered question with its scores."""
-
-    q: EvalQuestion
-    a: AnswerRecord
-    correct: bool
-    random: float  # expected accuracy of a random answer
-    majority: bool  # the majority answer would be right
-    text: TextScores | None = None  # open answers only
-    cosine: float | None = None  # open answers only
-    verdict: Verdict | None = None  # open answers, when a judge ran
 
 
 def collect(bench: Benchmark, out: Path) -> tuple[list[Row], list[VideoRecord], int]:

@@ -19,7 +19,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from streamer.eval.types import EvalQuestion
+from streamer.eval.judge import Verdict
+from streamer.eval.types import AnswerRecord, EvalQuestion
 from streamer.reasoning.wording import has_run
 from streamer.reasoning.wording import words as tokens
 
@@ -91,3 +92,17 @@ def judge(q: EvalQuestion, prediction: str, option_index: int | None = None) -> 
         lo, hi = q.answer_span or (first_time(q.answer) or 0.0,) * 2
         return t is not None and lo - TIME_TOLERANCE <= t <= hi + TIME_TOLERANCE
     return text_scores(q.answer, prediction).contains == 1.0
+
+
+@dataclass
+class Row:
+    """One answered question with its scores."""
+
+    q: EvalQuestion
+    a: AnswerRecord
+    correct: bool
+    random: float  # expected accuracy of a random answer
+    majority: bool  # the majority answer would be right
+    text: TextScores | None = None  # open answers only
+    cosine: float | None = None  # open answers only
+    verdict: Verdict | None = None  # open answers, when a judge ran

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from models.protocols import EncoderInfo
+from streamer.errors import StreamerError
 from streamer.memory.items import (
     LevelSnapshot,
     LevelSpec,
@@ -41,7 +42,8 @@ from streamer.memory.items import (
 )
 from streamer.memory.pooling import level_shape
 from streamer.memory.retrieval import select
-from streamer.memory.state import FORMAT_VERSION, read_state, restore, write_state
+from streamer.memory.state import FORMAT_VERSION, STATE_FILE, read_state, write_state
+from streamer.store import StoreError, damaged
 from streamer.types import Observation
 
 
@@ -177,7 +179,32 @@ class Memory(abc.ABC):
     def load(cls, directory: Path | str) -> Memory:
         """The memory saved in `directory` (StoreError if it is missing or damaged)."""
         state, arrays = read_state(Path(directory))
-        return restore(cls, Path(directory), state, arrays)
+        return cls.restored(Path(directory), state, arrays)
+
+    @classmethod
+    def restored(
+        cls, directory: Path, state: dict[str, Any], arrays: dict[str, np.ndarray], **parts: Any
+    ) -> Memory:
+        """A memory of this class rebuilt from a save (StoreError if it does not fit).
+
+        `parts`: what the class is built with besides its config (the kv memory's model).
+        """
+        path = directory / STATE_FILE
+        if state.get("strategy") != cls.name:
+            raise StoreError(
+                f"Memory file {path} holds a {state.get('strategy')!r} memory, not {cls.name!r}."
+            )
+        try:
+            memory = cls(cls.config_class(**state["config"]), **parts)
+            memory._frames_seen = int(state["frames_seen"])
+            memory._dim = None if state["dim"] is None else int(state["dim"])
+            memory.space = state.get("space") or None  # saves before spaces were named have none
+            memory._restore(state, arrays)
+        except StreamerError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise damaged(path, f"{type(e).__name__}: {e}") from None
+        return memory
 
     # -- for subclasses (called with the lock held) --------------------------------
     @abc.abstractmethod

@@ -14,7 +14,7 @@ from streamer.memory.items import MemoryConfigError
 from streamer.memory.kv import KV_FOLDER, KV_NEEDS_VLM, KvMemory
 from streamer.memory.pyramid import PyramidMemory
 from streamer.memory.star import StarMemory
-from streamer.memory.state import read_state, restore
+from streamer.memory.state import read_state
 from streamer.memory.uniform import UniformMemory
 from streamer.memory.window import WindowMemory
 from streamer.store import StoreError
@@ -116,5 +116,5 @@ def load_memory(directory: Path | str, model: Any = None) -> Memory:
             raise MemoryConfigError(KV_NEEDS_VLM)
         state["config"] = {**state["config"], "folder": str(directory / KV_FOLDER)}
         info = getattr(model, "info", None)  # the vlm's EncoderInfo: the space its tokens are in
-        return restore(cls, directory, state, arrays, encoder=info, model=model)
-    return restore(cls, directory, state, arrays)
+        return cls.restored(directory, state, arrays, encoder=info, model=model)
+    return cls.restored(directory, state, arrays)

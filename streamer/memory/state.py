@@ -17,11 +17,10 @@ import base64
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from streamer.errors import StreamerError
 from streamer.memory.items import MemoryItem
 from streamer.memory.pooling import frozen
 from streamer.store import (
@@ -33,9 +32,6 @@ from streamer.store import (
     save_arrays_atomic,
     write_json_atomic,
 )
-
-if TYPE_CHECKING:
-    from streamer.memory.base import Memory
 
 FORMAT_VERSION = 1
 STATE_FILE = "state.json"
@@ -75,35 +71,6 @@ def read_state(directory: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def _plain_file_name(name: str) -> bool:
     """A name in the folder itself: no path, no NUL byte (which no file system allows)."""
     return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
-
-
-def restore(
-    cls: type[Memory],
-    directory: Path,
-    state: dict[str, Any],
-    arrays: dict[str, np.ndarray],
-    **parts: Any,
-) -> Memory:
-    """Rebuild a memory of class `cls` from a save (StoreError if it does not fit).
-
-    `parts`: what the class is built with besides its config (the kv memory's model).
-    """
-    path = directory / STATE_FILE
-    if state.get("strategy") != cls.name:
-        raise StoreError(
-            f"Memory file {path} holds a {state.get('strategy')!r} memory, not {cls.name!r}."
-        )
-    try:
-        memory = cls(cls.config_class(**state["config"]), **parts)
-        memory._frames_seen = int(state["frames_seen"])
-        memory._dim = None if state["dim"] is None else int(state["dim"])
-        memory.space = state.get("space") or None  # saves before spaces were named have none
-        memory._restore(state, arrays)
-    except StreamerError:
-        raise
-    except (KeyError, TypeError, ValueError, IndexError) as e:
-        raise damaged(path, f"{type(e).__name__}: {e}") from None
-    return memory
 
 
 # -- items <-> (records, arrays) -------------------------------------------------------

@@ -6,7 +6,8 @@ that runs them beside perception and records the `Alert`s.
 """
 
 from streamer.watch.understand import Condition, asks_for_watches, stop_target, understand
-from streamer.watch.watches import WATCHES_FILE, Alert, Watch, WatchError, Watches
+from streamer.watch.alert import Alert, Watch
+from streamer.watch.watches import WATCHES_FILE, WatchError, Watches
 
 __all__ = [
     "WATCHES_FILE",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import base64
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from streamer.watch.watches import Alert
+from streamer.types import Evidence
+from streamer.watch.alert import Alert
 
 
 def list_of(records: dict[str, Any], key: str) -> list[Any]:
@@ -73,3 +73,24 @@ def alert_record(a: Alert, picture: bool = True) -> dict[str, Any]:
             "thumbnail": base64.b64encode(thumb).decode() if thumb else None,
         },
     }
+
+
+def alert_from_record(r: Any) -> Alert:
+    """An alert as `alert_record` saved it (TypeError/ValueError when a field does not fit)."""
+    if not isinstance(r, dict) or not isinstance(r.get("evidence"), dict):
+        raise TypeError("an alert is not an object with evidence")
+    e = r["evidence"]
+    thumb = base64.b64decode(text(e["thumbnail"]), validate=True) if e.get("thumbnail") else None
+    evidence = Evidence(
+        number(e["start"]), number(e["end"]), text(e["kind"]), text(e["text"]), 1.0, thumb
+    )
+    return Alert(
+        whole(r["watch"]),
+        text(r["watch_text"]),
+        number(r["t"]),
+        number(r["known"]),
+        number(r["at"]),
+        number(r["wall"]),
+        text(r["sentence"]),
+        evidence,
+    )

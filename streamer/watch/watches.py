@@ -12,7 +12,6 @@ worker runs each watch's trigger and records an `Alert` per occurrence.
 
 from __future__ import annotations
 
-import base64
 import logging
 import queue
 import threading
@@ -28,9 +27,16 @@ from streamer.capture.base import JOIN_TIMEOUT
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
 from streamer.types import Evidence, FrameObjects, Observation, TextEvent
+from streamer.watch.alert import Alert, Watch
 from streamer.watch.check import FRAME_KINDS, FrameTrigger, Hit, SceneTrigger, TextTrigger
-from streamer.watch.records import alert_record, list_of, number, text, watch_from_record, whole
-from streamer.watch.understand import Condition, condition, understand
+from streamer.watch.records import (
+    alert_from_record,
+    alert_record,
+    list_of,
+    watch_from_record,
+    whole,
+)
+from streamer.watch.understand import condition, understand
 
 log = logging.getLogger("streamer")
 
@@ -47,39 +53,6 @@ Looker = Callable[[str, Sequence[tuple[float, np.ndarray]], float], bool]
 
 class WatchError(StreamerError):
     """A watch that cannot be registered as asked."""
-
-
-@dataclass(frozen=True)
-class Watch:
-    """A standing question."""
-
-    id: int
-    text: str  # as the user wrote it
-    condition: Condition
-    since: float  # stream time it was registered: only later events fire it
-
-    @property
-    def description(self) -> str:
-        return self.condition.describe()
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One occurrence of what a watch looks for."""
-
-    watch: int  # Watch.id
-    watch_text: str
-    t: float  # stream time the occurrence began, seconds
-    known: float  # stream time it could first be known (a sentence's end, a frame's time)
-    at: float  # stream time when the alert fired (the newest captured moment), seconds
-    wall: float  # time.time() when it fired
-    sentence: str  # 'At 0:12 someone said "the budget is due".'
-    evidence: Evidence
-
-    @property
-    def delay(self) -> float:
-        """Stream seconds from the moment the occurrence could be known to the alert."""
-        return max(0.0, self.at - self.known)
 
 
 @dataclass
@@ -352,18 +325,3 @@ class Watches:
 def _names(watch: Watch, which: str) -> bool:
     which = which.lower().strip()
     return not which or which in watch.text.lower() or which in watch.description.lower()
-
-
-def alert_from_record(r: Any) -> Alert:
-    """An alert as `alert_record` saved it (TypeError/ValueError when a field does not fit)."""
-    if not isinstance(r, dict) or not isinstance(r.get("evidence"), dict):
-        raise TypeError("an alert is not an object with evidence")
-    e = r["evidence"]
-    thumb = base64.b64decode(text(e["thumbnail"]), validate=True) if e.get("thumbnail") else None
-    evidence = Evidence(
-        number(e["start"]), number(e["end"]), text(e["kind"]), text(e["text"]), 1.0, thumb
-    )
-    return Alert(
-        whole(r["watch"]), text(r["watch_text"]), number(r["t"]), number(r["known"]),
-        number(r["at"]), number(r["wall"]), text(r["sentence"]), evidence,
-    )  # fmt: skip

@@ -16,8 +16,8 @@ import pytest
 from cli.main import main
 from streamer.eval.benchmarks import BenchmarkArgs, load_benchmark
 from streamer.eval.official import ovo_scores, streamingbench_scores
-from streamer.eval.report import Row
 from streamer.eval.runner import finish, run_benchmark
+from streamer.eval.scoring import Row
 from streamer.eval.stream import RunConfig
 from streamer.eval.types import AnswerRecord, EvalQuestion
 from streamer.store import read_jsonl
