@@ -130,7 +130,7 @@ def _as_watch(text: str) -> str:
 
 
 def _follow(session: Session, seconds: float | None) -> None:
-    if session.config.pace == "none":
+    if session.config.is_replay:
         session.run_until(seconds)  # None: the whole file
         return
     while not session.wait(POLL_S):

@@ -108,7 +108,7 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         if self.memory is None:
             options = dict(self.config.memory_options)
             if self.config.memory == "kv":  # a replay waits for the LM prefill, live drops
-                options.setdefault("when_busy", "wait" if self.config.pace == "none" else "drop")
+                options.setdefault("when_busy", self.config.policy)
                 if self.config.save_dir:  # blocks spill where the saves keep them: no copy
                     blocks = Path(self.config.save_dir) / MEMORY_FOLDER / KV_FOLDER
                     options.setdefault("folder", str(blocks))
@@ -117,7 +117,7 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             )
         if self.timeline is None:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
-        if self.config.pace != "none":  # a stream that plays on: nothing may load once it has
+        if not self.config.is_replay:  # a stream that plays on: nothing may load once it has
             self.models.load_all()
         self.source.start()
         perception = self.config.perception
@@ -132,9 +132,9 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             perception,
             on_objects=self._objects_seen,
             # a watch for words in a stream that plays on hears sentences as they go
-            drafts=self.watches.listens if self.config.pace != "none" else None,
+            drafts=None if self.config.is_replay else self.watches.listens,
         )
-        if self.config.pace == "none":
+        if self.config.is_replay:
             self.perception.hold_at(0.0)  # a replay waits for run_until(): nothing runs ahead
         self.watches.start()
         self.perception.start()

@@ -8,14 +8,20 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from streamer.errors import StreamerError
 from streamer.manifest import names, newer
 from streamer.memory.items import DEFAULT_MEMORY, MemoryStats
 from streamer.notify.notifier import ChannelStats
 from streamer.perception import PerceptionConfig, PerceptionStats
 from streamer.store import StoreError
-from streamer.types import SourceStats
+from streamer.types import Policy, SourceStats
 
 AUTOSAVE_SECONDS = 5.0  # a crash loses at most this much of a saved stream
+PACES = ("realtime", "none")  # played at its own speed (or live) / read as fast as it is taken
+
+
+class SessionConfigError(StreamerError, ValueError):
+    """Settings no session can run with (a saved session's: its reopen says so)."""
 
 
 @dataclass
@@ -34,6 +40,25 @@ class SessionConfig:
     autosave_seconds: float = AUTOSAVE_SECONDS
     overwrite: bool = False  # replace a session of another source saved in save_dir
     source_options: dict[str, Any] = field(default_factory=dict)  # rtsp_transport, max_attempts
+
+    def __post_init__(self) -> None:
+        if self.pace not in PACES:
+            raise SessionConfigError(f"The pace is {' or '.join(PACES)}, not {self.pace!r}.")
+        if not (self.speed > 0 and self.autosave_seconds > 0 and self.start >= 0):
+            raise SessionConfigError(
+                f"Speed ({self.speed}) and the autosave interval ({self.autosave_seconds} s) "
+                f"must be positive and the start ({self.start} s) not negative."
+            )
+
+    @property
+    def is_replay(self) -> bool:
+        """A file read as fast as it is taken (`pace="none"`): it waits, nothing is dropped."""
+        return self.pace == "none"
+
+    @property
+    def policy(self) -> Policy:
+        """What every bounded queue of this session does when full."""
+        return Policy.for_pace(self.pace)
 
 
 @dataclass

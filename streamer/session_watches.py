@@ -57,7 +57,7 @@ class SessionWatching:
         """
         t = self.stream_time()
         source = self.source
-        if source is not None and self.config.pace != "none":
+        if source is not None and not self.config.is_replay:
             t = max(t, source.stats().video_seconds)
         return t
 

@@ -15,6 +15,23 @@ import numpy as np
 from models.protocols import TextLine
 
 
+class Policy(enum.StrEnum):
+    """What a full bounded queue does, from the source through perception to the kv prefill.
+
+    A replay read as fast as it is taken waits (back-pressure, nothing lost); a live
+    source or a paced replay drops its oldest item, counted, so falling behind never
+    grows a backlog. A str, so a config holding one saves as JSON ("wait", "drop").
+    """
+
+    WAIT = "wait"
+    DROP_OLDEST = "drop"
+
+    @classmethod
+    def for_pace(cls, pace: str) -> Policy:
+        """`pace="none"` (a replay as fast as it is taken) waits; "realtime" drops."""
+        return cls.WAIT if pace == "none" else cls.DROP_OLDEST
+
+
 @dataclass(frozen=True, eq=False)
 class Frame:
     """One decoded video frame."""

@@ -17,9 +17,12 @@ from streamer.manifest import (
     read_manifest,
     write_manifest,
 )
+from streamer.memory.items import MemoryConfigError
+from streamer.memory.kv import KvConfig
 from streamer.memory.timeline import Timeline
 from streamer.session import Session, SessionConfig, saved_config
 from streamer.store import StoreError
+from streamer.types import Policy
 
 
 def manifest(**kw) -> Manifest:
@@ -90,11 +93,23 @@ def test_a_folder_without_a_manifest_says_what_to_pick(tmp_path):
         ),
         ({**asdict(SessionConfig()), "perception": {"sample_rate_hz": "x"}}, "newer"),
         ({**asdict(SessionConfig()), "speed": 1, "perception": {"max_batch": 0}}, "cannot use"),
+        ({**asdict(SessionConfig()), "pace": "fast"}, "cannot use .*pace is realtime or none"),
+        ({**asdict(SessionConfig()), "speed": 0}, "cannot use .*Speed \\(0\\)"),
     ],
 )
 def test_saved_settings_this_version_cannot_use(tmp_path, config, words):
     with pytest.raises(StoreError, match=words):
         saved_config(tmp_path, config)
+
+
+def test_one_policy_from_the_pace_to_the_kv_prefill():
+    replay, live = SessionConfig("a.mp4", pace="none"), SessionConfig("a.mp4")
+    assert replay.is_replay and replay.policy is Policy.WAIT
+    assert not live.is_replay and live.policy is Policy.DROP_OLDEST
+    saved = json.loads(json.dumps(asdict(KvConfig(when_busy=live.policy))))
+    assert saved["when_busy"] == "drop" and KvConfig(**saved).when_busy is Policy.DROP_OLDEST
+    with pytest.raises(MemoryConfigError, match="'wait' or 'drop'"):
+        KvConfig(when_busy="later")  # type: ignore[arg-type]
 
 
 def test_a_damaged_timeline_record_is_one_sentence(tmp_path):

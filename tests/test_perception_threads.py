@@ -9,7 +9,7 @@ import numpy as np
 
 from streamer.perception.handoff import Drain, Handoff
 from streamer.perception.sampler import Sample
-from streamer.types import EndOfStream, Frame
+from streamer.types import EndOfStream, Frame, Policy
 
 
 def sample(t: float) -> Sample:
@@ -19,7 +19,7 @@ def sample(t: float) -> Sample:
 
 def test_a_live_handoff_drops_its_oldest_sample_and_keeps_markers() -> None:
     dropped: list[float] = []
-    h = Handoff(True, lambda s: dropped.append(s.frame.t), max_samples=2)
+    h = Handoff(Policy.DROP_OLDEST, lambda s: dropped.append(s.frame.t), max_samples=2)
     quit_ = threading.Event()
     drain = Drain()
     for item in (sample(0.0), drain, sample(1.0), sample(2.0), sample(3.0), EndOfStream()):
@@ -32,7 +32,7 @@ def test_a_live_handoff_drops_its_oldest_sample_and_keeps_markers() -> None:
 
 
 def test_a_replay_handoff_waits_for_space_and_gives_up_on_quit() -> None:
-    h = Handoff(False, lambda s: None, max_samples=1)
+    h = Handoff(Policy.WAIT, lambda s: None, max_samples=1)
     quit_ = threading.Event()
     assert h.put(sample(0.0), quit_)
     done: list[bool] = []

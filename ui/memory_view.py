@@ -16,14 +16,6 @@ from ui.html import esc, jpeg_uri, kind_label
 MAX_EMPTY_SLOTS = 24  # dashed placeholders drawn for free slots of one level
 MAX_EVENTS = 200  # timeline rows sent to the page
 
-STRATEGY_NOTES = {
-    "pyramid": "levels of decreasing resolution: full tokens for the newest, "
-    "pooled tokens for older frames",
-    "star": "spatial (latest), temporal (clusters; weight = frames merged), abstract, retrieved",
-    "window": "a sliding window of the latest frames",
-    "uniform": "frames sampled evenly over the whole stream",
-}
-
 
 def render_memory(snapshot: Any) -> str:
     """A MemorySnapshot as rows of thumbnails (an empty note before any session)."""
@@ -34,7 +26,7 @@ def render_memory(snapshot: Any) -> str:
         f'<div class="sv-mem-head"><b>{esc(snapshot.strategy)}</b> · {held} items held · '
         f"{snapshot.tokens}/{snapshot.budget_tokens} tokens · "
         f"{snapshot.frames_seen} frames seen"
-        f'<div class="sv-muted">{esc(STRATEGY_NOTES.get(snapshot.strategy, ""))}</div></div>'
+        f'<div class="sv-muted">{esc(snapshot.description)}</div></div>'
     )
     heaviest = max((it.weight for lv in snapshot.levels for it in lv.items), default=1.0)
     rows = [_level_row(level, max(heaviest, 1.0)) for level in snapshot.levels]

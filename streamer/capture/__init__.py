@@ -13,8 +13,9 @@ from typing import Any
 
 from streamer.capture.base import Source
 from streamer.capture.file import FileSource
-from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.queue import StreamQueue
 from streamer.errors import SourceError
+from streamer.types import Policy
 
 FILE_OPTIONS = {
     *("pace", "speed", "start", "fps", "loop", "video", "audio", "max_side", "clock"),

@@ -14,13 +14,14 @@ import time
 from collections import deque
 from dataclasses import replace
 
-from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.queue import StreamQueue
 from streamer.clock import DEFAULT_CLOCK, Clock
 from streamer.errors import SourceError
 from streamer.types import (
     AudioChunk,
     EndOfStream,
     Frame,
+    Policy,
     SourceStats,
     StatusEvent,
     StatusKind,

@@ -31,11 +31,11 @@ from models.protocols import SAMPLE_RATE
 from streamer.capture.avclock import AudioClock
 from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.capture.microphone import Microphone
-from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.queue import StreamQueue
 from streamer.capture.webcam import FIRST_BACKOFF, Camera, to_rgb
 from streamer.clock import Clock
 from streamer.errors import SourceError
-from streamer.types import AudioChunk, Frame, SourceStats, StatusKind
+from streamer.types import AudioChunk, Frame, Policy, SourceStats, StatusKind
 
 WATCH_SECONDS = 0.1  # how often the microphone is checked
 

@@ -31,14 +31,14 @@ from streamer.capture.playback import (
     stopped_note,
     why_stopped,
 )
-from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.queue import StreamQueue
 from streamer.capture.redial import MAX_BACKOFF, NETWORK_ATTEMPTS, Redial
 from streamer.capture.rotation import upright_rgb
 from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
 from streamer.timeref import format_clock
-from streamer.types import AudioChunk, Frame, StatusKind
+from streamer.types import AudioChunk, Frame, Policy, StatusKind
 
 AUDIO_CHUNK_SAMPLES = 3200  # 0.2 s at 16 kHz: small enough for VAD, few enough for the queue
 OPEN_TIMEOUT = 10.0  # seconds to open a network stream before giving up
@@ -76,7 +76,7 @@ class FileSource(Source):
             raise ValueError(f"pace must be one of {PACES}, not {pace!r}")
         if speed <= 0 or (fps is not None and fps <= 0) or start < 0:
             raise ValueError("speed and fps must be positive and start non-negative")
-        policy = Policy.WAIT if pace == "none" else Policy.DROP_OLDEST
+        policy = Policy.for_pace(pace)
         super().__init__(policy=policy, clock=clock, queue=queue)
         self.path = str(path)
         self._target = target(self.path, rtsp_transport)  # refuses what FFmpeg must not open

@@ -14,10 +14,10 @@ import numpy as np
 
 from models.protocols import SAMPLE_RATE
 from streamer.capture.base import Source
-from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.queue import StreamQueue
 from streamer.clock import Clock
 from streamer.errors import SourceError
-from streamer.types import AudioChunk
+from streamer.types import AudioChunk, Policy
 
 BLOCK_SECONDS = 0.1  # one callback every 100 ms
 BLOCK_SAMPLES = int(BLOCK_SECONDS * SAMPLE_RATE)  # 1,600 samples at 16 kHz

@@ -12,20 +12,14 @@ a chunk of audio ~6 KB) and handed out in stream-time order.
 
 from __future__ import annotations
 
-import enum
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 
-from streamer.types import AudioChunk, EndOfStream, Frame, StreamItem
+from streamer.types import AudioChunk, EndOfStream, Frame, Policy, StreamItem
 
 DEFAULT_MAX_FRAMES = 32  # ~1 s of 30 fps video; ~88 MB at 720p RGB
 DEFAULT_MAX_AUDIO_SECONDS = 30.0  # audio is cheap: 30 s of 16 kHz float32 is 1.9 MB
-
-
-class Policy(enum.Enum):
-    WAIT = "wait"
-    DROP_OLDEST = "drop_oldest"
 
 
 class StreamQueue:

@@ -17,10 +17,10 @@ import cv2
 import numpy as np
 
 from streamer.capture.base import Source
-from streamer.capture.queue import Policy, StreamQueue
+from streamer.capture.queue import StreamQueue
 from streamer.clock import Clock
 from streamer.errors import SourceError
-from streamer.types import Frame, StatusKind
+from streamer.types import Frame, Policy, StatusKind
 
 FIRST_BACKOFF = 0.5  # seconds before the first reconnect attempt
 

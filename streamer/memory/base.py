@@ -51,6 +51,7 @@ class Memory(abc.ABC):
     """A bounded visual memory. Subclasses implement the `_`-methods under the lock."""
 
     name: ClassVar[str]
+    description: ClassVar[str]  # what it keeps, in a line a user reads beside its frames
     config_class: ClassVar[type[Any]]
 
     def __init__(self, config: Any = None, encoder: EncoderInfo | None = None) -> None:
@@ -146,6 +147,7 @@ class Memory(abc.ABC):
             levels.append(LevelSnapshot(spec.name, spec.capacity, self._level_shape(spec), mine))
         return MemorySnapshot(
             strategy=self.name,
+            description=self.description,
             frames_seen=seen,
             budget_tokens=self.budget_tokens,
             tokens=sum(it.n_tokens for it in items),

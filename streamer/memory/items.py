@@ -139,6 +139,7 @@ class MemorySnapshot:
     """Which frames sit where, for the UI."""
 
     strategy: str
+    description: str  # what the strategy keeps, in a line (the class's own `description`)
     frames_seen: int
     budget_tokens: int
     tokens: int

@@ -4,7 +4,7 @@ Perception hands each observation to `write`, which returns at once: the
 frame's visual tokens go to this memory's own worker thread ("kv-prefill"),
 which prefills them into the language model as one block (`KvStream`: sinks +
 a local window) while perception goes on. The queue between them is bounded
-(`QUEUE_FRAMES`); when it is full a replay waits (`when_busy="wait"`) and a
+(`QUEUE_FRAMES`); when it is full a replay waits (`when_busy=Policy.WAIT`) and a
 live stream drops the frame and counts it (`"drop"`), as a live source drops
 frames it cannot keep up with.
 
@@ -56,7 +56,7 @@ from streamer.memory.kv_store import layer_file
 from streamer.memory.kv_stream import TOP_K, WINDOW, KvStream
 from streamer.memory.state import pack_items, unpack_items, write_state
 from streamer.store import StoreError
-from streamer.types import Observation
+from streamer.types import Observation, Policy
 
 __all__ = ["KV_FOLDER", "KV_NEEDS_VLM", "KvConfig", "KvMemory"]
 
@@ -79,7 +79,7 @@ class KvConfig:
     ram_mb: float = RAM_MB
     window: int = WINDOW  # blocks each new frame attends to, besides the sinks
     top_k: int = TOP_K  # blocks retrieved per layer for an answer
-    when_busy: str = "wait"  # queue full: "wait" (replay) or "drop" (live)
+    when_busy: Policy = Policy.WAIT  # the prefill queue full: a replay waits, a live drops
     folder: str | None = None  # where blocks spill to disk; None: a temporary folder
     # "internal": the question's attention queries score each block's mean key, per layer
     # (ReKV); "embedding": the question's mean token embedding against each frame's mean
@@ -90,8 +90,9 @@ class KvConfig:
     positions: str = "compact"
 
     def __post_init__(self) -> None:
-        if self.when_busy not in ("wait", "drop"):
+        if self.when_busy not in tuple(Policy):  # a saved config holds the policy's text
             raise MemoryConfigError(f"when_busy is 'wait' or 'drop', not {self.when_busy!r}.")
+        object.__setattr__(self, "when_busy", Policy(self.when_busy))
         if self.retrieve not in RETRIEVERS:
             raise MemoryConfigError(
                 f"kv retrieval is {' or '.join(RETRIEVERS)}, not {self.retrieve!r}."
@@ -115,6 +116,9 @@ class KvMemory(Memory):
     """Frames prefilled into a vlm's KV cache in a worker thread; answers from retrieved blocks."""
 
     name = "kv"
+    description = (
+        "the language model's own KV cache per frame: recent blocks in RAM, the rest on disk"
+    )
     config_class = KvConfig
 
     def __init__(
@@ -162,7 +166,7 @@ class KvMemory(Memory):
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._run, name="kv-prefill", daemon=True)
             self._worker.start()
-        if self.config.when_busy == "wait":
+        if self.config.when_busy is Policy.WAIT:
             self._jobs.put(job)
         else:
             try:
@@ -238,7 +242,7 @@ class KvMemory(Memory):
         `asked_at` (blocks are in time order, so these are the first ones). A replay
         first waits (up to `wait` s) for the frames already written to be encoded.
         """
-        if self.config.when_busy == "wait":
+        if self.config.when_busy is Policy.WAIT:
             self.settle(wait)
         upto = len(self.blocks_until(asked_at))
         chosen = self.retrieve(question, upto)

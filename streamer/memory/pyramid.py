@@ -63,6 +63,10 @@ class PyramidMemory(Memory):
     """VideoChat-Online's Pyramid Memory Bank over our (h, w, D) token maps."""
 
     name = "pyramid"
+    description = (
+        "levels of decreasing resolution: full tokens for the newest, "
+        "pooled tokens for older frames"
+    )
     config_class = PyramidConfig
     config: PyramidConfig
 

@@ -76,6 +76,9 @@ class StarMemory(Memory):
     """Flash-VStream's Spatial-Temporal-Abstract-Retrieved memory."""
 
     name = "star"
+    description = (
+        "spatial (latest), temporal (clusters; weight = frames merged), abstract, retrieved"
+    )
     config_class = StarConfig
     config: StarConfig
 

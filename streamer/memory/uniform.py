@@ -44,6 +44,7 @@ class UniformMemory(Memory):
     """Frames 0, k, 2k, ... of the stream, k doubling whenever the budget is full."""
 
     name = "uniform"
+    description = "frames sampled evenly over the whole stream"
     config_class = UniformConfig
     config: UniformConfig
 

@@ -35,6 +35,7 @@ class WindowMemory(Memory):
     """FIFO of the latest frames."""
 
     name = "window"
+    description = "a sliding window of the latest frames"
     config_class = WindowConfig
     config: WindowConfig
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from streamer.perception.sampler import Sample
-from streamer.types import EndOfStream
+from streamer.types import EndOfStream, Policy
 
 MAX_SAMPLES = 16  # samples waiting for the vision thread (a second of cuts, or 16 s at 1 fps)
 SLICE_S = 0.05  # seconds between checks of the stop condition while waiting for space
@@ -32,15 +32,15 @@ Handed = Sample | Drain | EndOfStream
 
 
 class Handoff:
-    """Samples in time order, bounded; `drop_oldest` for live sources, else `put` waits."""
+    """Samples in time order, bounded: a live source's drop their oldest, a replay's wait."""
 
     def __init__(
         self,
-        drop_oldest: bool,
+        policy: Policy,
         on_drop: Callable[[Sample], None],
         max_samples: int = MAX_SAMPLES,
     ) -> None:
-        self.drop_oldest, self.max_samples, self._on_drop = drop_oldest, max_samples, on_drop
+        self.policy, self.max_samples, self._on_drop = policy, max_samples, on_drop
         self._items: deque[Handed] = deque()
         self._samples = 0
         self._cond = threading.Condition()
@@ -50,7 +50,7 @@ class Handoff:
         with self._cond:
             if isinstance(item, Sample):
                 while self._samples >= self.max_samples:
-                    if self.drop_oldest:
+                    if self.policy is Policy.DROP_OLDEST:
                         self._drop_one()
                     elif quit_.is_set():
                         return False

@@ -23,7 +23,6 @@ import numpy as np
 from models.protocols import FrameFeatures, TextLine
 from models.weights import ModelMissingError
 from streamer.capture.base import JOIN_TIMEOUT, Source
-from streamer.capture.queue import Policy
 from streamer.perception.config import PerceptionConfig, PerceptionModels
 from streamer.perception.gate import SLICE_S, ReplayGate
 from streamer.perception.handoff import Drain, Handoff
@@ -39,6 +38,7 @@ from streamer.types import (
     Frame,
     FrameObjects,
     Observation,
+    Policy,
     StreamItem,
     TextEvent,
 )
@@ -77,7 +77,7 @@ class Perception:
         self._quit = threading.Event()  # stopped, or the vision thread ended: the reader ends
         self._done = threading.Event()  # the vision thread has finished, speech included
         self._live = source.queue.policy is Policy.DROP_OLDEST
-        self._handoff = Handoff(self._live, self._dropped)
+        self._handoff = Handoff(source.queue.policy, self._dropped)
         self._heard = 0.0  # stream time the audio accepted so far reaches
         self._sampler = FrameSampler(self.config, self._book)
         self._ocr = OcrScheduler(models.reader if self.config.ocr else None, self.config.ocr_every)

@@ -5,8 +5,8 @@ that decide when it starts to hold (with hysteresis); `Watches` is the worker
 that runs them beside perception and records the `Alert`s.
 """
 
-from streamer.watch.understand import Condition, asks_for_watches, stop_target, understand
 from streamer.watch.alert import Alert, Watch
+from streamer.watch.understand import Condition, asks_for_watches, stop_target, understand
 from streamer.watch.watches import WATCHES_FILE, WatchError, Watches
 
 __all__ = [

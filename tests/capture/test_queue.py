@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from streamer.capture.queue import Policy, StreamQueue
-from streamer.types import AudioChunk, EndOfStream, Frame
+from streamer.capture.queue import StreamQueue
+from streamer.types import AudioChunk, EndOfStream, Frame, Policy
 
 IMG = np.zeros((2, 2, 3), np.uint8)
 

@@ -66,3 +66,15 @@ def test_token_grid_is_not_hard_coded() -> None:
     memory.write(observation(0.0, 0, scene_bases(1, grid=16, dim=24)[0]))
     (item,) = memory.read().items
     assert item.tokens.shape == (7, 7, 24) and item.feature.shape == (24,)
+
+
+def test_each_strategy_describes_itself_where_its_frames_are_shown():
+    from streamer.memory.kv import KvMemory
+    from streamer.memory.registry import STRATEGIES
+    from ui.memory_view import render_memory
+
+    for cls in [*STRATEGIES.values(), KvMemory]:
+        assert len(cls.description.split()) >= 5, cls.name
+    snap = make_memory("window").snapshot()
+    assert snap.description == STRATEGIES["window"].description
+    assert snap.description in render_memory(snap)
