@@ -25,7 +25,7 @@ from streamer.errors import StreamerError
 from streamer.folder_lock import FolderLock
 from streamer.manifest import Manifest
 from streamer.memory import Memory, MemorySnapshot, make_memory
-from streamer.memory.kv import KV_FOLDER
+from streamer.memory.registry import memory_class
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception
@@ -107,11 +107,10 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             self._load_saved(folder, *read_checked(folder), encoder)
         if self.memory is None:
             options = dict(self.config.memory_options)
-            if self.config.memory == "kv":  # a replay waits for the LM prefill, live drops
-                options.setdefault("when_busy", self.config.policy)
-                if self.config.save_dir:  # blocks spill where the saves keep them: no copy
-                    blocks = Path(self.config.save_dir) / MEMORY_FOLDER / KV_FOLDER
-                    options.setdefault("folder", str(blocks))
+            strategy = memory_class(self.config.memory)
+            if strategy is not None:  # an unknown name: make_memory says so
+                saves = Path(self.config.save_dir) / MEMORY_FOLDER if self.config.save_dir else None
+                options = {**strategy.session_options(self.config.policy, saves), **options}
             self.memory = make_memory(  # the kv memory prefills the vlm itself: `model`
                 self.config.memory, options, self.models.encoder.info, encoder
             )
@@ -364,7 +363,8 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         session = cls(config, models)
         session.models = models or load_models(ocr=False, speech=False)
         model = None
-        if manifest.memory == "kv":  # its blocks are the vlm's own cache: that model reads them
+        strategy = memory_class(manifest.memory)
+        if strategy is not None and strategy.reads_model:  # its blocks are the vlm's own cache
             session._backend = make_backend(config.backend, config.device)
             model = session._backend.frame_encoder()
         session._load_saved(folder, manifest, note, model)

@@ -44,7 +44,7 @@ from streamer.memory.pooling import level_shape
 from streamer.memory.retrieval import select
 from streamer.memory.state import FORMAT_VERSION, STATE_FILE, read_state, write_state
 from streamer.store import StoreError, damaged
-from streamer.types import Observation
+from streamer.types import Observation, Policy
 
 
 class Memory(abc.ABC):
@@ -52,6 +52,8 @@ class Memory(abc.ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]  # what it keeps, in a line a user reads beside its frames
+    # Holds a language model's own cache: built and reopened with that model (the kv memory).
+    reads_model: ClassVar[bool] = False
     config_class: ClassVar[type[Any]]
 
     def __init__(self, config: Any = None, encoder: EncoderInfo | None = None) -> None:
@@ -182,6 +184,23 @@ class Memory(abc.ABC):
         """The memory saved in `directory` (StoreError if it is missing or damaged)."""
         state, arrays = read_state(Path(directory))
         return cls.restored(Path(directory), state, arrays)
+
+    @classmethod
+    def build(cls, config: Any, encoder: EncoderInfo | None, model: object | None) -> Memory:
+        """A new memory; `model` is the vlm a `reads_model` strategy runs (others ignore it)."""
+        return cls(config, encoder)
+
+    @classmethod
+    def reopen(
+        cls, directory: Path, state: dict[str, Any], arrays: dict[str, np.ndarray], model: object
+    ) -> Memory:
+        """The memory whose save `read_state` read from `directory`; `model` as in `build`."""
+        return cls.restored(directory, state, arrays)
+
+    @classmethod
+    def session_options(cls, policy: Policy, folder: Path | None) -> dict[str, Any]:
+        """Settings a session gives this strategy: its queues' policy, the folder it saves in."""
+        return {}
 
     @classmethod
     def restored(

@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 
-from models.atomic import atomic_file
 from models.protocols import EncoderInfo
 from models.vlm.kv import KvLanguageModel
 from streamer.memory.base import Memory
@@ -52,7 +51,7 @@ from streamer.memory.items import (
     MemoryStats,
     item_from_observation,
 )
-from streamer.memory.kv_store import layer_file
+from streamer.memory.kv_store import copy_layers
 from streamer.memory.kv_stream import TOP_K, WINDOW, KvStream
 from streamer.memory.state import pack_items, unpack_items, write_state
 from streamer.store import StoreError
@@ -120,6 +119,26 @@ class KvMemory(Memory):
         "the language model's own KV cache per frame: recent blocks in RAM, the rest on disk"
     )
     config_class = KvConfig
+    reads_model = True
+
+    @classmethod
+    def build(cls, config: Any, encoder: EncoderInfo | None, model: object | None) -> Memory:
+        return cls(config, encoder, model)  # type: ignore[arg-type]  # __init__ checks it
+
+    @classmethod
+    def reopen(
+        cls, directory: Path, state: dict[str, Any], arrays: dict[str, np.ndarray], model: object
+    ) -> Memory:
+        if not isinstance(model, KvLanguageModel):
+            raise MemoryConfigError(KV_NEEDS_VLM)
+        state["config"] = {**state["config"], "folder": str(directory / KV_FOLDER)}  # its blocks
+        info = getattr(model, "info", None)  # the vlm's EncoderInfo: the space its tokens are in
+        return cls.restored(directory, state, arrays, encoder=info, model=model)
+
+    @classmethod
+    def session_options(cls, policy: Policy, folder: Path | None) -> dict[str, Any]:
+        """A replay waits for the prefill, live drops; blocks spill where the saves keep them."""
+        return {"when_busy": policy, **({"folder": str(folder / KV_FOLDER)} if folder else {})}
 
     def __init__(
         self,
@@ -325,8 +344,7 @@ class KvMemory(Memory):
             store = self.stream.store
             index = store.persist(n)
             target = directory / KV_FOLDER
-            if not _same_folder(target, store.folder):
-                _copy_layers(store.folder, target, store.n_layers)
+            copy_layers(store.folder, target, store.n_layers)
             places = self.stream.layout_of(n)
             reps = {f"reps.{i}": store.representatives(i)[:n] for i in range(store.n_layers)}
             with self._lock:
@@ -369,20 +387,3 @@ class KvMemory(Memory):
 def _block_bytes(shape: Sequence[int], dtype: np.dtype, n_layers: int) -> int:
     """Bytes of one block's keys and values over every layer."""
     return 2 * int(np.prod(shape)) * dtype.itemsize * n_layers
-
-
-def _same_folder(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def _copy_layers(source: Path, target: Path, n_layers: int) -> None:
-    """Copy the layer files into `target` (each through a temporary name, then renamed)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for layer in range(n_layers):
-        src, dst = layer_file(source, layer), layer_file(target, layer)
-        if src.exists():
-            with atomic_file(dst) as tmp:
-                shutil.copyfile(src, tmp)

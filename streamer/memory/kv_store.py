@@ -19,6 +19,7 @@ these, and only the chosen blocks are read back (ReKV, Sec. 3.2).
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from models.atomic import atomic_file
 
 __all__ = ["KvStore", "layer_file"]
 
@@ -231,6 +234,25 @@ class KvStore:
 def layer_file(folder: Path, layer: int) -> Path:
     """The append-only file of `layer`'s blocks in `folder`."""
     return folder / f"layer_{layer:03d}.kv"
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def copy_layers(source: Path, target: Path, n_layers: int) -> None:
+    """Copy the layer files into `target`, each atomically (nothing when it is `source`)."""
+    if _same_folder(target, source):
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for layer in range(n_layers):
+        src, dst = layer_file(source, layer), layer_file(target, layer)
+        if src.exists():
+            with atomic_file(dst) as tmp:
+                shutil.copyfile(src, tmp)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from models.protocols import EncoderInfo
-from models.vlm.kv import KvLanguageModel
 from streamer.memory.base import Memory
 from streamer.memory.items import MemoryConfigError
-from streamer.memory.kv import KV_FOLDER, KV_NEEDS_VLM, KvMemory
+from streamer.memory.kv import KvMemory
 from streamer.memory.pyramid import PyramidMemory
 from streamer.memory.star import StarMemory
 from streamer.memory.state import read_state
@@ -24,7 +23,13 @@ STRATEGIES: dict[str, type[Memory]] = {
 }
 MEMORY_NAMES: tuple[str, ...] = tuple(STRATEGIES)  # ("pyramid", "star", "window", "uniform")
 # and the strategy that holds the vlm's own KV cache (it needs that model to write or reopen)
-ALL_MEMORY_NAMES: tuple[str, ...] = (*MEMORY_NAMES, KvMemory.name)
+ALL_STRATEGIES: dict[str, type[Memory]] = {**STRATEGIES, KvMemory.name: KvMemory}
+ALL_MEMORY_NAMES: tuple[str, ...] = tuple(ALL_STRATEGIES)
+
+
+def memory_class(name: str) -> type[Memory] | None:
+    """The strategy called `name` (None for no such strategy)."""
+    return ALL_STRATEGIES.get(name)
 
 
 def make_memory(
@@ -43,7 +48,7 @@ def make_memory(
         MemoryConfigError: unknown strategy, unknown setting or a value out of range,
             or the kv memory without a KV-capable model.
     """
-    cls = STRATEGIES.get(name) or (KvMemory if name == KvMemory.name else None)
+    cls = ALL_STRATEGIES.get(name)
     if cls is None:
         raise MemoryConfigError(
             f"Unknown memory {name!r}; choose one of {', '.join(ALL_MEMORY_NAMES)}."
@@ -53,9 +58,7 @@ def make_memory(
         settings = cls.config_class(**{**scaled_grids(cls, given, encoder), **given})
     except TypeError as e:
         raise MemoryConfigError(f"Bad setting for the {name} memory: {e}.") from None
-    if cls is KvMemory:
-        return KvMemory(settings, encoder, model)  # type: ignore[arg-type]
-    return cls(settings, encoder)
+    return cls.build(settings, encoder, model)
 
 
 BASE_GRID = 7  # every strategy's default grids are set for EfficientNet-Lite0's 7x7 map
@@ -105,16 +108,10 @@ def load_memory(directory: Path | str, model: Any = None) -> Memory:
     directory = Path(directory)
     state, arrays = read_state(directory)
     name = str(state.get("strategy"))
-    cls = STRATEGIES.get(name) or (KvMemory if name == KvMemory.name else None)
+    cls = ALL_STRATEGIES.get(name)
     if cls is None:
         raise StoreError(
             f"Memory file {directory / 'state.json'} names an unknown strategy "
             f"{state.get('strategy')!r}; it cannot be loaded."
         )
-    if cls is KvMemory:  # its blocks live beside the state; the model reads them
-        if not isinstance(model, KvLanguageModel):
-            raise MemoryConfigError(KV_NEEDS_VLM)
-        state["config"] = {**state["config"], "folder": str(directory / KV_FOLDER)}
-        info = getattr(model, "info", None)  # the vlm's EncoderInfo: the space its tokens are in
-        return cls.restored(directory, state, arrays, encoder=info, model=model)
-    return cls.restored(directory, state, arrays)
+    return cls.reopen(directory, state, arrays, model)
