@@ -97,7 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
     app = AppController(
         sessions or default_sessions_dir(), device=args.device, language=args.language
     )
-    app.notifier = open_notifier(args.notify)
+    app.watching.notifier = open_notifier(args.notify)
     app.models.start()
     if args.source and args.source.lower() != "none":
         label = DEMO_LABEL if is_demo(args.source) else args.source
@@ -117,7 +117,9 @@ def _serve(args: argparse.Namespace) -> int:
         launch(build_app(app, options), options, block=True, api=api)
     finally:
         app.close()
-        finish_notifier(app.notifier, args.notify_wait)  # the Watches tab may have added one
+        finish_notifier(
+            app.watching.notifier, args.notify_wait
+        )  # the Watches tab may have added one
     return 0
 
 

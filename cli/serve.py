@@ -99,11 +99,11 @@ def run(args: argparse.Namespace) -> int:
     app = AppController(
         sessions or default_sessions_dir(), device=args.device, language=args.language
     )
-    app.notifier = notifier
+    app.watching.notifier = notifier
     try:
         return _serve(args, app, auth)
     finally:
-        finish_notifier(app.notifier, args.notify_wait)  # after the stream's last alert
+        finish_notifier(app.watching.notifier, args.notify_wait)  # after the stream's last alert
 
 
 def _serve(args: argparse.Namespace, app: AppController, auth: tuple[str, str] | None) -> int:

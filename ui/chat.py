@@ -122,7 +122,7 @@ def _answer(
         return
     history.append({"role": "user", "content": q})
     try:
-        reply, notice = app.watch_command(q), gr.skip()
+        reply, notice = app.watching.watch_command(q), gr.skip()
     except USER_ERRORS as e:  # e.g. the vision-language model it needs is missing
         reply, notice = f"⚠ {e}", notice_html(str(e))
     if reply is not None:

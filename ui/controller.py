@@ -27,10 +27,11 @@ from streamer.reasoning.reasoner import AnswerStream
 from streamer.session import AUTOSAVE_SECONDS, Session, SessionConfig, SessionStats
 from streamer.types import Frame, StatusKind, TextEvent
 from ui.model_loader import ModelLoader
+from ui.retire import Retired, stop_quietly
 from ui.saved import autosave_name, free_name, offered_first, safe_name, saved_folder
 from ui.search import search_timeline
 from ui.uploads import UploadStore
-from ui.watch_control import WatchControl
+from ui.watch_control import AppWatches
 
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "assets" / "demo.mp4"
 # The demo plays on a loop until another source is picked: a page opened late still plays.
@@ -38,7 +39,6 @@ DEMO_LABEL = "demo clip, playing on a loop"
 MIN_SPEED, MAX_SPEED = 0.5, 8.0  # replay speeds the page offers
 MODEL_WAIT = 180.0  # seconds a start waits for the models still loading
 LAG_POINTS = 600  # (stream time, lag) samples kept for the lag plot
-RETIRE_WAIT = 30.0  # seconds close() waits for each replaced session to finish stopping
 NO_SESSION = (
     "Nothing is playing yet: press Start (the demo clip is ready) or reopen a saved session."
 )
@@ -93,7 +93,7 @@ class Asked:
     generation: int  # the session that answers (for frame_at on its evidence)
 
 
-class AppController(WatchControl):
+class AppController:
     """Holds the current session; thread-safe; shared by every tab of the app."""
 
     def __init__(
@@ -120,9 +120,9 @@ class AppController(WatchControl):
         self._status: str | None = None  # the current source's latest status, in words
         self._lag: deque[tuple[float, float]] = deque(maxlen=LAG_POINTS)
         self._saved_as: dict[int, str] = {}  # generation -> folder name it was saved in
-        self._retiring: list[threading.Thread] = []  # replaced sessions being stopped
+        self._retired = Retired()  # replaced sessions, stopping in the background
         self._autostart: threading.Thread | None = None  # the launch's start, while it runs
-        self._standby = Session(SessionConfig())  # holds the watches while nothing plays
+        self.watching = AppWatches(self._current_generation)  # watches, alerts, channels
 
     # -- control -------------------------------------------------------------------
     def start(self, req: StartRequest, model_wait: float = MODEL_WAIT) -> str:
@@ -148,9 +148,9 @@ class AppController(WatchControl):
         )
         with self._control:
             session = Session(config, models=models)
-            self._notify(session, folder)
+            self.watching.notify(session, folder)
             try:
-                self._carry_watches(session, self._current())  # before its first event
+                self.watching.carry(session, self._current())  # before its first event
                 session.start()
             except USER_ERRORS as e:
                 session.stop()
@@ -158,8 +158,8 @@ class AppController(WatchControl):
                 raise _reworded(e, req) from e
             self.autosaves.add(folder)
             old = self._replace(session, req.label)
-            self._carry_watches(session, old)  # what changed while the source opened
-            self._retire(old)
+            self.watching.carry(session, old)  # what changed while the source opened
+            self._retired.add(old)
             self._forget_uploads()
         return f"Watching {req.label}."
 
@@ -217,7 +217,7 @@ class AppController(WatchControl):
         models = self.models.get(MODEL_WAIT)
         with self._control:
             session = Session.open(folder, models=models)
-            self._retire(self._replace(session, f"saved session “{folder.name}”"))
+            self._retired.add(self._replace(session, f"saved session “{folder.name}”"))
             with self._lock:
                 self._saved_as[self._generation] = folder.name
             self._forget_uploads()
@@ -245,11 +245,8 @@ class AppController(WatchControl):
     def close(self) -> None:
         """Stop the current session and remove imported uploads (the app's exit)."""
         with self._control:
-            old = self._replace(None, "")
-            _stop_quietly(old)
-            for thread in self._retiring:
-                thread.join(RETIRE_WAIT)
-            self._retiring.clear()
+            stop_quietly(self._replace(None, ""))
+            self._retired.join()
         self.uploads.clear()
 
     # -- questions -----------------------------------------------------------------
@@ -328,8 +325,11 @@ class AppController(WatchControl):
 
     # -- internals -----------------------------------------------------------------
     def _current(self) -> Session | None:
+        return self._current_generation()[0]
+
+    def _current_generation(self) -> tuple[Session | None, int]:
         with self._lock:
-            return self._session
+            return self._session, self._generation
 
     def _need(self) -> Session:
         session = self._current()
@@ -351,13 +351,6 @@ class AppController(WatchControl):
             self._notice = None
             self._status = None
         return old
-
-    def _retire(self, old: Session | None) -> None:
-        """Stop a replaced session in the background: the new one shows at once."""
-        if old is not None:
-            thread = threading.Thread(target=_stop_quietly, args=(old,), name="retire", daemon=True)
-            thread.start()
-            self._retiring = [t for t in self._retiring if t.is_alive()] + [thread]
 
     def _forget_uploads(self) -> None:
         session = self._current()
@@ -390,11 +383,3 @@ def _reworded(e: Exception, req: StartRequest) -> Exception:
         return e
     text = str(e).replace(req.source, req.label)
     return SourceError(text[:1].upper() + text[1:])
-
-
-def _stop_quietly(session: Session | None) -> None:
-    if session is not None:
-        try:
-            session.stop()
-        except USER_ERRORS:  # a last autosave that fails must not block the new session
-            pass

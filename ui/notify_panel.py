@@ -66,13 +66,13 @@ def wire_notify_panel(panel: NotifyPanel, app: AppController, timer: Any, notice
         if not (url or "").strip():
             return notice_html("Type the URL to send alerts to first.", "info"), gr.skip(), "", ""
         try:
-            said = app.notify_add(url or "", secret or "")
+            said = app.watching.notify_add(url or "", secret or "")
         except USER_ERRORS as e:
             return notice_html(str(e)), gr.skip(), "", gr.skip()
-        return notice_html(said, "ok"), "", "", render_channels(app.notify_stats())
+        return notice_html(said, "ok"), "", "", render_channels(app.watching.notify_stats())
 
     def tick(last: str | None) -> Any:
-        shown = render_channels(app.notify_stats())
+        shown = render_channels(app.watching.notify_stats())
         return shown if shown != last else gr.skip()
 
     private: dict[str, Any] = {"api_visibility": "private"}

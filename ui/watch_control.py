@@ -1,33 +1,34 @@
 """The app's standing questions: the current session's watches, kept from one Start to the next.
 
-Mixed into `AppController` (no Gradio in here). A watch registered before
+`AppController.watching` (no Gradio in here). A watch registered before
 anything plays waits in a session that is never started (the standby); each
 session the app starts is given the watches of the one it replaces before its
 source opens, so its first events are checked too.
 
-    app.watch_command("tell me when the sign says gate 7")  # -> 'I will tell you when …'
-    generation, alerts = app.alerts()
+    app.watching.watch_command("tell me when the sign says gate 7")  # 'I will tell you when …'
+    generation, alerts = app.watching.alerts()
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from streamer.notify import ChannelStats, Notifier, parse_channel
 from streamer.notify.config import load_secrets, remember
-from streamer.session import Session
+from streamer.session import Session, SessionConfig
 from streamer.watch import Alert, Watch
 
 
-class WatchControl:
+class AppWatches:
     """Watches and alerts of whichever session is current (the standby when none is)."""
 
-    _lock: threading.RLock
-    _session: Session | None
-    _generation: int
-    _standby: Session  # made by AppController.__init__: Session(SessionConfig())
-    notifier: Notifier | None = None  # alerts beyond the page: --notify, or the Watches tab
+    def __init__(self, current: Callable[[], tuple[Session | None, int]]) -> None:
+        self._current = current  # the app's current session and its generation
+        self._standby = Session(SessionConfig())  # holds the watches while nothing plays
+        self._lock = threading.Lock()  # one notifier, made once
+        self.notifier: Notifier | None = None  # alerts beyond the page: --notify, the tab
 
     def watch_command(self, text: str) -> str | None:
         """The chat's reply to a line that registers, lists or removes watches; None otherwise.
@@ -67,14 +68,14 @@ class WatchControl:
 
                 self.notifier = Notifier([], Outbox(outbox_path()))
                 self.notifier.start()
-                if self._session is not None:  # the playing session's alerts from now on
-                    folder = self._session.config.save_dir or "session"
-                    self._notify(self._session, Path(folder).name)
+                session = self._current()[0]
+                if session is not None:  # the playing session's alerts from now on
+                    self.notify(session, Path(session.config.save_dir or "session").name)
             notifier = self.notifier
         note = notifier.add(channel)
         return note or f"Alerts go to {key} from now on."
 
-    def _notify(self, session: Session, name: str) -> None:
+    def notify(self, session: Session, name: str) -> None:
         """Deliver `session`'s alerts through the notifier, if any, as `name` (MQTT topics)."""
         if self.notifier is not None:
             session.notify_to(self.notifier, name)
@@ -84,10 +85,10 @@ class WatchControl:
         return notifier.stats() if notifier is not None else []
 
     def _watched(self) -> tuple[Session, int]:
-        with self._lock:
-            return self._session or self._standby, self._generation
+        session, generation = self._current()
+        return session or self._standby, generation
 
-    def _carry_watches(self, new: Session, old: Session | None) -> None:
+    def carry(self, new: Session, old: Session | None) -> None:
         """Give `new` the watches `old` (or the standby) has: add the missing, drop the gone.
 
         Called before `new` starts and once more when it has become current, so

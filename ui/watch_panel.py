@@ -103,7 +103,7 @@ class WatchHandlers:
     def add(self, text: str | None) -> tuple[str, Any]:
         """(notice, the text box): the watch in words, or what to type instead."""
         try:
-            watch = self.app.watch(text or "")
+            watch = self.app.watching.watch(text or "")
         except USER_ERRORS as e:
             return notice_html(str(e)), gr.skip()
         return notice_html(registered_sentence(watch), "ok"), ""
@@ -111,7 +111,7 @@ class WatchHandlers:
     def remove(self, which: int | str | None) -> str:
         if which is None or which == "":
             return notice_html("Pick the watch to remove first.", "info")
-        gone = self.app.unwatch(int(which))
+        gone = self.app.watching.unwatch(int(which))
         if not gone:
             return notice_html("That watch was already removed.", "info")
         return notice_html(f"Stopped watching for {gone[0].description}.", "ok")
@@ -122,8 +122,8 @@ class WatchHandlers:
         New alerts change the signal, which posts them into the chat (`post_alerts`)
         and, when asked for, notifies and beeps in the page (ALERT_JS).
         """
-        generation, alerts = self.app.alerts()
-        watches = self.app.watch_list()
+        generation, alerts = self.app.watching.alerts()
+        watches = self.app.watching.watch_list()
         new = feed.take(generation, alerts)
         signal: Any = gr.skip()
         if new:

@@ -70,7 +70,7 @@ def test_an_autosave_another_live_app_writes_is_not_recovered(make_controller):
 def test_a_damaged_watches_file_is_a_note_when_reopened(make_controller):
     app = make_controller()
     app.start(StartRequest(str(DEMO_CLIP), "demo clip", speed=4.0))
-    app.watch("tell me when someone mentions the budget")
+    app.watching.watch("tell me when someone mentions the budget")
     wait_for(lambda: stream_time(app) > 2.0, 60, "the demo to play")
     name = app.save("watched")
     app.close()
@@ -78,4 +78,4 @@ def test_a_damaged_watches_file_is_a_note_when_reopened(make_controller):
     said = app.reopen(name)
     assert said.startswith(f"Reopened {name}") and "watches" in said and "left out" in said
     assert str(app.sessions_dir) not in said  # the page never shows the server's paths
-    assert app.watch_list() == [] and app.live().state == "reopened"
+    assert app.watching.watch_list() == [] and app.live().state == "reopened"

@@ -27,15 +27,17 @@ def test_a_channel_added_in_the_page_gets_the_alerts_with_its_login_kept_private
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     app = make_controller()
-    assert render_channels(app.notify_stats()) == NO_CHANNELS
-    app.watch("tell me when the sign says gate 7")
+    assert render_channels(app.watching.notify_stats()) == NO_CHANNELS
+    app.watching.watch("tell me when the sign says gate 7")
     receiver = Receiver().start()
     try:
-        said = app.notify_add(f"http://cam:{PASSWORD}@127.0.0.1:{receiver.port}/hook", SECRET)
+        said = app.watching.notify_add(
+            f"http://cam:{PASSWORD}@127.0.0.1:{receiver.port}/hook", SECRET
+        )
         assert said == f"Alerts go to http://127.0.0.1:{receiver.port}/hook from now on."
         app.start(StartRequest(str(clip[0]), "gate clip", speed=2.0))
         (r,) = receiver.wait_for(1, timeout=60)
-        wait_for(lambda: app.notify_stats()[0].delivered == 1, 10, "the acknowledgement")
+        wait_for(lambda: app.watching.notify_stats()[0].delivered == 1, 10, "the acknowledgement")
     finally:
         receiver.stop()
     body = json.loads(r.body)
@@ -45,7 +47,7 @@ def test_a_channel_added_in_the_page_gets_the_alerts_with_its_login_kept_private
         r.headers["Authorization"]
         == "Basic " + base64.b64encode(f"cam:{PASSWORD}".encode()).decode()
     )
-    table = render_channels(app.notify_stats())
+    table = render_channels(app.watching.notify_stats())
     assert "<td>webhook</td>" in table and "<td>1</td><td>0</td>" in table  # delivered, pending
     assert PASSWORD not in table and SECRET not in table
     assert stat.S_IMODE(config_path().stat().st_mode) == 0o600

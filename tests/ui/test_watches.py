@@ -38,7 +38,7 @@ def test_chat_lines_register_list_and_remove_a_watch(tmp_path):
         reply = chat[-1]["content"]
         assert chat[-2] == {"role": "user", "content": "tell me when someone mentions the budget"}
         assert reply.startswith('I will tell you when I notice someone saying "budget" (watch 1)')
-        [w] = app.watch_list()
+        [w] = app.watching.watch_list()
         assert w.condition.kind == "speech" and w.condition.words == ("budget",)
 
         chat = say(app, "what are you watching for?", chat)
@@ -48,7 +48,7 @@ def test_chat_lines_register_list_and_remove_a_watch(tmp_path):
 
         chat = say(app, "stop watching the budget", chat)
         assert chat[-1]["content"] == 'I stopped watching for someone saying "budget".'
-        assert app.watch_list() == []
+        assert app.watching.watch_list() == []
 
         chat = say(app, "What did the sign say?", chat)  # a question: the reasoner's, as before
         assert chat[-1]["content"] == f"⚠ {NO_SESSION}"
@@ -90,11 +90,11 @@ def test_a_watch_registered_before_start_fires_on_the_clip(make_controller, clip
     handlers, feed = WatchHandlers(app), AlertFeed()
     handlers.tick(feed, None)  # the tab has seen the (no) alerts before the start
     app.start(StartRequest(str(clip[0]), "gate clip", speed=2.0))
-    [w] = app.watch_list()  # carried into the new session from its first second
+    [w] = app.watching.watch_list()  # carried into the new session from its first second
     assert w.since == 0.0 and w.condition.words == ("gate", "7")
-    wait_for(lambda: app.alerts()[1], 60, "the gate alert")
+    wait_for(lambda: app.watching.alerts()[1], 60, "the gate alert")
     wait_for(lambda: app.live().state == "ended", 60, "the end of the clip")  # speech too
-    [a] = app.alerts()[1]  # the card showed once: one alert
+    [a] = app.watching.alerts()[1]  # the card showed once: one alert
     assert 3.0 <= a.t <= 6.0 and CARD_TEXT in a.sentence and a.evidence.thumbnail
     red, green, blue = np.asarray(Image.open(io.BytesIO(a.evidence.thumbnail))).mean((0, 1))
     assert blue > 1.5 * green  # the dark blue card, not the green frame before it
@@ -104,4 +104,6 @@ def test_a_watch_registered_before_start_fires_on_the_clip(make_controller, clip
     assert "<td>1</td></tr>" in table  # one alert of watch 1
     [(image, caption)] = items
     assert Path(image).read_bytes() == a.evidence.thumbnail and f"{a.delay:.1f} s" in caption
-    assert handlers.remove(w.id).count("Stopped watching for") == 1 and not app.watch_list()
+    assert (
+        handlers.remove(w.id).count("Stopped watching for") == 1 and not app.watching.watch_list()
+    )

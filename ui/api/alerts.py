@@ -41,7 +41,7 @@ def build_alerts(app: AppController) -> APIRouter:
         response_class=StreamingResponse,
     )
     async def alerts(request: Request, since: int | None = None) -> StreamingResponse:
-        generation, seen = app.alerts()
+        generation, seen = app.watching.alerts()
         start = resume_point(request.headers.get("last-event-id"), generation)
         if start is None:
             start = len(seen) if since is None else max(0, since)
@@ -58,7 +58,7 @@ async def _events(
     yield ": streamer alerts\n\n"  # sent at once: the client knows it is connected
     quiet = 0.0
     while not await request.is_disconnected():
-        current, fresh = app.alerts(n)
+        current, fresh = app.watching.alerts(n)
         if current != generation:  # another session became current: its alerts from its first
             generation, n = current, 0
             continue

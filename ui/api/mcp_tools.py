@@ -52,13 +52,13 @@ def build_mcp(app: AppController) -> MCPServer:
     @server.tool()
     def watch(text: str) -> dict[str, Any]:
         """Add a standing question, e.g. 'tell me when the sign says gate 7'."""
-        return watch_json(app.watch(text))
+        return watch_json(app.watching.watch(text))
 
     @server.tool()
     def unwatch(which: str) -> list[dict[str, Any]]:
         """Remove watches: by number, by words they contain, or 'all'."""
         key: int | str = int(which) if which.isdigit() else "" if which == "all" else which
-        return [watch_json(w) for w in app.unwatch(key)]
+        return [watch_json(w) for w in app.watching.unwatch(key)]
 
     @server.tool()
     def search_timeline(query: str) -> list[dict[str, Any]]:
@@ -73,12 +73,12 @@ def build_mcp(app: AppController) -> MCPServer:
         """What is being watched, its state (running, ended, ...) and how far it has got."""
         live = app.live()
         s = live.stats
-        alerts = app.alerts()[1]
+        alerts = app.watching.alerts()[1]
         return {
             "state": live.state,
             "label": live.label,
             "stream_time": s.stream_time if s else 0.0,
-            "watches": [watch_json(w) for w in app.watch_list()],
+            "watches": [watch_json(w) for w in app.watching.watch_list()],
             "alerts": [a.sentence for a in alerts[-10:]],  # the newest ten
             "notice": live.notice,
         }

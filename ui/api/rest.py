@@ -77,15 +77,17 @@ def build_rest(app: AppController, thumbnails: Thumbnails) -> APIRouter:
 
     @router.get("/watches", summary="The standing questions")
     def watches() -> list[dict[str, Any]]:
-        return [watch_json(w) for w in app.watch_list()]
+        return [watch_json(w) for w in app.watching.watch_list()]
 
     @router.post("/watches", status_code=201, summary="Add a standing question")
     def add_watch(body: WatchBody) -> dict[str, Any]:
-        return watch_json(app.watch(body.text))
+        return watch_json(app.watching.watch(body.text))
 
     @router.delete("/watches/{which}", summary="Remove a watch by number (or 'all')")
     def remove_watch(which: str) -> list[dict[str, Any]]:
-        removed = app.unwatch(int(which) if which.isdigit() else "" if which == "all" else which)
+        removed = app.watching.unwatch(
+            int(which) if which.isdigit() else "" if which == "all" else which
+        )
         if not removed:
             raise HTTPException(404, f"No watch {which}; GET /v1/watches lists them.")
         return [watch_json(w) for w in removed]
