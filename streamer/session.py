@@ -240,20 +240,24 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
 
     # -- questions -----------------------------------------------------------------
     def ask(
-        self, question: str, options: list[str] | None = None, memory: Memory | None = None
+        self,
+        question: str,
+        options: list[str] | None = None,
+        memory: Memory | None = None,
+        prompt: str | None = None,
     ) -> AnswerStream:
         """Ask at the current stream time; iterate the result for tokens.
 
         `memory`: answer from one added with add_memory() (default: the session's own).
         A stopped session still answers from what it kept (its reasoner restarts;
-        a later stop() stops it again).
+        a later stop() stops it again). `prompt`: the user turn verbatim (Question.prompt).
         """
         if self.reasoner is None:
             raise StreamerError("The session has not been started or opened.")
         with self._ask_lock:
             if not self._reasoner_live:
                 self._start_reasoner()
-            return self.reasoner.ask(question, options, memory)
+            return self.reasoner.ask(question, options, memory, prompt)
 
     def stream_time(self) -> float:
         """Seconds of stream perceived so far (the 'now' of a question)."""

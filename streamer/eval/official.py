@@ -46,7 +46,7 @@ def response(q: EvalQuestion, a: AnswerRecord) -> str:
     """The answer as the benchmark's prompt asks for it: a letter, a number, Yes/No."""
     if q.scoring == "choice":
         i = chosen_index(q, a.prediction, a.option_index)
-        return LETTERS[i] if i is not None else a.prediction
+        return q.letter(i) if i is not None else a.prediction
     if q.scoring == "number":
         return first_number(a.prediction) or a.prediction
     if q.scoring == "yesno":
@@ -129,8 +129,7 @@ def _round(x: float | None) -> float | None:
 
 def letter_correct(q: EvalQuestion, reply: str) -> bool:
     """StreamingBench (count.py): the response's first character is the gold letter."""
-    assert q.answer_index is not None
-    return reply[:1] == LETTERS[q.answer_index]
+    return reply[:1] == q.right_letter
 
 
 def streamingbench_scores(rows: Sequence[Row]) -> dict[str, Any]:
@@ -166,3 +165,44 @@ def official_scores(benchmark: str, rows: Sequence[Row]) -> dict[str, Any] | Non
     if benchmark.startswith("streamingbench"):
         return streamingbench_scores(rows)
     return None
+
+
+PROACTIVE_WINDOW_S = 2  # count.py: the last turn within 2 s either side of the gold time
+
+
+def sb_proactive_right(gold_time: float, gold_output: str, reply: Any) -> tuple[bool, bool] | None:
+    """count.py's proactive-output rule on one question's recorded dialog.
+
+    `reply` is what StreamingBench's proactive eval stores under the model's name:
+    {"answered": ..., "dialog_history": [{"role", "content", "time"}, ...]}. Its last turn
+    decides: (its time within 2 s of the gold time, and that with the gold output a
+    substring of its words). None: no dialog to score (count.py would stop on it).
+    """
+    history = reply.get("dialog_history") if isinstance(reply, dict) else None
+    if not isinstance(history, list) or not history or not isinstance(history[-1], dict):
+        return None
+    last = history[-1]
+    try:
+        late = float(last["time"]) - gold_time
+    except (KeyError, TypeError, ValueError):
+        return None
+    on_time = -PROACTIVE_WINDOW_S <= late <= PROACTIVE_WINDOW_S
+    return on_time, on_time and gold_output in str(last.get("content", ""))
+
+
+def proactive_table(items: Sequence[tuple[str, bool, bool]]) -> dict[str, Any]:
+    """count.py's proactive table of (task type, on time, right output) items, per task type."""
+    by_task: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for task, on_time, right in items:
+        by_task[task].append((on_time, right))
+    out: dict[str, Any] = {}
+    for task, hits in sorted(by_task.items()):
+        n, timed, said = len(hits), sum(t for t, _ in hits), sum(r for _, r in hits)
+        out[task] = {
+            "n": n,
+            "time_correct": timed,
+            "time_accuracy": _mean([float(t) for t, _ in hits]),
+            "answer_correct": said,
+            "answer_accuracy": _mean([float(r) for _, r in hits]),
+        }
+    return out

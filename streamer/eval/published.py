@@ -14,7 +14,11 @@ known and see the same number. Read are
   "response" in each `test_info` probe;
 - StreamingBench: the question files its `src/eval.py` writes back, each question
   holding the model's response under the model's name (given, or the one key a
-  question file does not have); the sequential-QA files (lists of lists) too.
+  question file does not have); the sequential-QA files (lists of lists) too, and
+  the proactive-output file, whose questions hold the model's dialog and are
+  scored by count.py's proactive rule (`official.sb_proactive_right`) into a table
+  of their own: on time (the last turn within 2 s of the gold time) and right (on
+  time, and the gold output in the last turn's words).
 
 Without annotations every item is scored against the gold the results file
 carries, so the table is the official script's; with them, against the
@@ -30,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from streamer.errors import StreamerError
-from streamer.eval.official import ovo_gold, ovo_item_right, ovo_table, streamingbench_table
+from streamer.eval.official import (
+    ovo_gold,
+    ovo_item_right,
+    ovo_table,
+    proactive_table,
+    sb_proactive_right,
+    streamingbench_table,
+)
 from streamer.eval.records import parse_json, read_text, record
 
 # The fields of a StreamingBench question; any other key is a model's response.
@@ -196,6 +207,16 @@ def _sb_response(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _sb_proactive(q: dict[str, Any], reply: Any) -> tuple[str, bool, bool] | None:
+    """(task type, on time, right output) of a proactive-output question, None unanswered."""
+    from streamer.eval.streamingbench import clock
+
+    right = sb_proactive_right(
+        clock(q["ground_truth_time_stamp"]), str(q["ground_truth_output"]), reply
+    )
+    return None if right is None else (str(q["task_type"]), *right)
+
+
 def score_ovo(results: list[Path], annotations: str | None) -> PublishedScore:
     items = [it for f in results for it in ovo_items(_load(f, "OVO-Bench results"), str(f))]
     golds = ovo_golds(annotations) if annotations else OvoGolds()
@@ -230,7 +251,15 @@ def score_streamingbench(
             data = _load(f, "StreamingBench questions")
             golds.update({q["_key"]: str(q["answer"]) for q in sb_questions(data, str(f))})
     changed, hits, unanswered = [], [], 0
+    proactive: list[tuple[str, bool, bool]] = []
     for q in questions:
+        if "ground_truth_output" in q:  # the proactive-output task: count.py's own rule
+            scored = _sb_proactive(q, q.get(name))
+            if scored is None:
+                unanswered += 1
+            else:
+                proactive.append(scored)
+            continue
         reply = _sb_response(q.get(name))
         if reply is None:
             unanswered += 1
@@ -243,6 +272,8 @@ def score_streamingbench(
         "scorer": "StreamingBench count.py: each response's first character against the gold",
         **streamingbench_table(hits),
     }
+    if proactive:  # apart from `total`, as count.py's proactive table is
+        official["proactive"] = proactive_table(proactive)
     score = PublishedScore("streamingbench", [str(f) for f in results], official, changed=changed)
     score.unanswered, score.model = unanswered, name
     return score

@@ -54,7 +54,19 @@ def _streamingbench(s: PublishedScore) -> list[str]:
     o = s.official
     rows = _tasks(o) + [["total (count.py)", str(o["total"]["n"]), pct2(o["total"]["accuracy"])]]
     rows += [[f"{c} (ours)", str(g["n"]), pct2(g["accuracy"])] for c, g in o["categories"].items()]
-    out = table(("task type", "n", "accuracy %"), rows) + [""]
+    # a proactive-output file alone has no multiple-choice rows (count.py prints none)
+    out = table(("task type", "n", "accuracy %"), rows) + [""] if o["total"]["n"] else []
+    if o.get("proactive"):
+        prows = [
+            [t, str(g["n"]), pct2(g["time_accuracy"]), pct2(g["answer_accuracy"])]
+            for t, g in o["proactive"].items()
+        ]
+        out += [
+            "Proactive output (count.py: the last turn within 2 s of the gold time; "
+            "then the gold output in its words):",
+            "",
+        ]
+        out += table(("task type", "n", "time accuracy %", "answer accuracy %"), prows) + [""]
     if s.unanswered:
         n = s.unanswered
         have = "question has" if n == 1 else "questions have"

@@ -55,8 +55,9 @@ def chosen_index(q: EvalQuestion, prediction: str, option_index: int | None = No
     if text.lower().rstrip(".") in by_text:
         return by_text[text.lower().rstrip(".")]
     m = re.match(r"^\(?([A-Z])(?:[).:]|\s|$)", text)
-    if m and LETTERS.index(m.group(1)) < len(options):
-        return LETTERS.index(m.group(1))
+    shown = [q.letter(i) for i in range(len(options))]
+    if m and m.group(1) in shown:  # the letter the option was shown under
+        return shown.index(m.group(1))
     hits = [i for i, o in enumerate(options) if o.strip() and o.strip().lower() in text.lower()]
     return hits[0] if len(hits) == 1 else None
 
@@ -80,7 +81,8 @@ def first_time(text: str) -> float | None:
 def judge(q: EvalQuestion, prediction: str, option_index: int | None = None) -> bool:
     """Whether `prediction` answers `q` correctly, by the question's scoring rule."""
     if q.scoring == "choice":
-        return chosen_index(q, prediction, option_index) == q.answer_index
+        chosen = chosen_index(q, prediction, option_index)
+        return chosen is not None and chosen == q.answer_index
     if q.scoring == "yesno":
         words = tokens(prediction)
         return bool(words) and words[0] == tokens(q.answer)[0]

@@ -183,8 +183,9 @@ def ask(
     seen = _seen_until(session, memory)
     held = session.stats()
     held_bytes = memory.stats().bytes_held if memory is not None else None
-    text = q.prompt or q.question  # the benchmark's template, when the run reads one
-    stream = session.ask(text, list(q.options) if q.options else None, memory)
+    # the benchmark's template, when the run reads one, is sent verbatim; the question's own
+    # words are what the extractive reading and the evidence search go by
+    stream = session.ask(q.question, list(q.options) if q.options else None, memory, q.prompt)
     try:
         a = stream.result(timeout)
     except TimeoutError:

@@ -21,7 +21,9 @@ Two settings:
 
 `subset="real"` keeps the ten real-time visual understanding tasks; the full set
 is every file given. Questions without options (the proactive-output part) are
-left out: they are not multiple choice.
+left out: they are not multiple choice (`eval --score` scores a proactive output
+file by count.py's rule, streamer/eval/published.py). The options asked are the
+four its prompt shows (`shown_options`), each under the letter it is shown with.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ OMNI_TASKS = (
     "Multimodal Alignment",
 )
 SUBSETS = ("real", "all")
+SHOWN = 4  # the option slots of StreamingBench's prompt (PROMPT_TEMPLATE)
 LETTER_PREFIX = re.compile(r"^\s*\(?([A-Z])[.):]\s*")  # "A. text", "(B) text", "C.text"
 
 
@@ -76,26 +79,51 @@ def clock(text: str) -> float:
     return seconds
 
 
+def shown_options(entries: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The options StreamingBench's prompt shows, as (texts, the letter each is shown under).
+
+    Its eval fills four slots: a list whose first entry begins "A." is shown as it
+    stands, so a fifth entry on is dropped and an entry without a letter (a fragment of
+    the option before it, in a few omni-source questions) is shown with none; any other
+    list is lettered A-D by place. Empty entries and letterless fragments show nothing
+    to choose and are left out here; the rest keep the letter they are shown under.
+    """
+    first = entries[:SHOWN]
+    lettered = bool(first) and first[0].startswith("A.")
+    texts: list[str] = []
+    letters: list[str] = []
+    for i, e in enumerate(first):
+        m = LETTER_PREFIX.match(e)
+        text = (e[m.end() :] if m else e).strip()
+        if text and (m or not lettered):
+            texts.append(text)
+            letters.append(m.group(1) if lettered and m else chr(65 + i))
+    return tuple(texts), tuple(letters)
+
+
 def to_question(qid: str, r: dict[str, Any], templates: Templates | None = None) -> EvalQuestion:
-    options = tuple(LETTER_PREFIX.sub("", str(o), count=1).strip() for o in r["options"])
+    entries = [str(o) for o in r["options"]]
+    options, letters = shown_options(entries)
     letter = str(r["answer"]).strip().upper()[:1]
-    index = ord(letter) - ord("A") if letter.isalpha() else -1
-    if not 0 <= index < len(options):
+    if not letter.isalpha() or not options:
         raise ValueError(f"answer {r['answer']!r} is no option letter")
+    # a gold letter no shown option carries (two omni-source questions): asked all the
+    # same, and never right, as in count.py
+    index = letters.index(letter) if letter in letters else None
     task = str(r["task_type"])
     return EvalQuestion(
         qid=qid,
         question=str(r["question"]),
         at=clock(r["time_stamp"]),
-        answer=options[index],
+        answer=options[index] if index is not None else letter,
         options=options,
         answer_index=index,
+        letters=None if letters == tuple("ABCD"[: len(letters)]) else letters,
+        gold_letter=None if index is not None else letter,
         answer_type=category(task),
         sub_type=task,
         scoring="choice",
-        prompt=sb_prompt(templates, str(r["question"]), [str(o) for o in r["options"]])
-        if templates
-        else None,
+        prompt=sb_prompt(templates, str(r["question"]), entries) if templates else None,
     )
 
 

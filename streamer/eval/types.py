@@ -37,12 +37,29 @@ class EvalQuestion:
     window: tuple[float, float] | None = None  # the stretch of stream the question is about
     image_file: str | None = None  # OVBench TAO: the frame the question was written on
     prompt: str | None = None  # what the backend is asked, when not `question` (a template)
+    # StreamingBench's irregular option lists: the letter each option is shown under (when
+    # not A, B, C, ...), and the gold letter when no option shown carries it (answer_index
+    # is then None: no option is right, as in its count.py)
+    letters: tuple[str, ...] | None = None
+    gold_letter: str | None = None
 
     def __post_init__(self) -> None:
         if self.scoring not in SCORINGS:
             raise ValueError(f"scoring must be one of {SCORINGS}, not {self.scoring!r}")
         if self.scoring == "choice" and not self.options:
             raise ValueError(f"question {self.qid} is multiple choice without options")
+
+    def letter(self, i: int) -> str:
+        """The letter option `i` is shown under."""
+        return self.letters[i] if self.letters else chr(65 + i)
+
+    @property
+    def right_letter(self) -> str:
+        """The letter of the right option, as a letter-scored benchmark compares it."""
+        if self.answer_index is None:
+            assert self.gold_letter is not None, f"question {self.qid} has no gold letter"
+            return self.gold_letter
+        return self.letter(self.answer_index)
 
     @property
     def is_yesno(self) -> bool:
@@ -62,7 +79,7 @@ class EvalQuestion:
     def from_dict(cls, d: dict[str, Any]) -> EvalQuestion:
         known = {f.name for f in fields(cls)}
         kw = {k: v for k, v in d.items() if k in known}
-        for key in ("options", "answer_span", "window"):
+        for key in ("options", "answer_span", "window", "letters"):
             if kw.get(key) is not None:
                 kw[key] = tuple(kw[key])
         return cls(**kw)

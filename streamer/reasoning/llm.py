@@ -31,6 +31,7 @@ from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenSt
 from streamer.reasoning.evidence import FOUND, Scored, to_evidence
 from streamer.reasoning.extractive import ExtractiveBackend
 from streamer.reasoning.llm_choice import (
+    choice_continuations,
     choice_messages,
     decide,
     model_decides,
@@ -98,7 +99,9 @@ class LlmBackend(Backend):
         posterior = None
         if model_decides(scores) and isinstance(self.model, LikelihoodModel):
             lines = choice_lines(q, ctx, [s for s, _ in support if s is not None])
-            logprobs = self.model.continuation_logprobs(choice_messages(q, lines), q.options)
+            logprobs = self.model.continuation_logprobs(
+                choice_messages(q, lines), choice_continuations(q)
+            )
             posterior = option_posterior(logprobs)
         i = decide(scores, posterior)
         best, score = support[i]

@@ -35,10 +35,30 @@ CHOICE_RULE = "Answer with the words of one option only."
 
 
 def choice_messages(q: Question, lines: Sequence[str]) -> list[ChatMessage]:
-    """The timeline lines, the question and its options (unlettered: the reply is scored)."""
-    parts = ["Timeline:", *(lines or ["(nothing related was seen or heard)"]), ""]
-    parts += [f"Question: {q.text}", "Options: " + "; ".join(q.options), CHOICE_RULE]
+    """The timeline lines, the question and its options (unlettered: the reply is scored).
+
+    A verbatim prompt (Question.prompt) is the user turn as it stands; the timeline,
+    all a text model has of the video, moves into the system turn.
+    """
+    timeline = ["Timeline:", *(lines or ["(nothing related was seen or heard)"])]
+    if q.prompt is not None:
+        return verbatim(q.prompt, timeline)
+    parts = [*timeline, "", f"Question: {q.text}", "Options: " + "; ".join(q.options), CHOICE_RULE]
     return [ChatMessage("system", SYSTEM), ChatMessage("user", "\n".join(parts))]
+
+
+def verbatim(prompt: str, context: Sequence[str]) -> list[ChatMessage]:
+    """`prompt` as the whole user turn; what the model knows of the video, in the system turn
+    (which says only what the timeline is: the prompt's own rules on the reply stand)."""
+    return [ChatMessage("system", "\n".join([SYSTEM, "", *context])), ChatMessage("user", prompt)]
+
+
+def choice_continuations(q: Question) -> list[str]:
+    """What each option is scored as: its words, or its letter where a verbatim prompt asks
+    for the letter (both benchmarks' templates do)."""
+    if q.prompt is not None:
+        return [chr(65 + i) for i in range(len(q.options))]
+    return list(q.options)
 
 
 def option_posterior(logprobs: Sequence[Sequence[float]]) -> list[float]:

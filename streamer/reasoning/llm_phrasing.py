@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from models.llm import ChatMessage
 from streamer.reasoning.answers import NOT_SEEN
+from streamer.reasoning.llm_choice import verbatim
 from streamer.reasoning.question import Question
 from streamer.reasoning.timeline_prompt import KIND_PHRASES, STOP
 from streamer.reasoning.values import asked_value
@@ -68,7 +69,14 @@ def evidence_lines(evidence: Sequence[Evidence]) -> list[str]:
 
 
 def phrase_messages(q: Question, found: str, evidence: Sequence[Evidence]) -> list[ChatMessage]:
-    """The prompt: the evidence lines, the question, the found answer, how to begin."""
+    """The prompt: the evidence lines, the question, the found answer, how to begin.
+
+    A verbatim prompt (Question.prompt) is the user turn as it stands; the evidence and
+    the found answer go in the system turn, and no "begin with" of ours is added.
+    """
+    if q.prompt is not None:
+        timeline = ["Timeline:", *evidence_lines(evidence), "", f"Found answer: {found}"]
+        return verbatim(q.prompt, timeline)
     parts = ["Timeline:", *evidence_lines(evidence), "", f"Question: {q.text}"]
     parts.append(f"Found answer: {found}")
     lead = _first_word(found)

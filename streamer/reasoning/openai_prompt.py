@@ -123,20 +123,32 @@ def data_url(jpeg: bytes) -> str:
 def chat_messages(
     q: Question, frames: Sequence[MemoryItem], lines: list[str]
 ) -> list[dict[str, Any]]:
-    """One user turn: each frame's time and image (none: text alone), then the prompt's text."""
+    """One user turn: each frame's time and image (none: text alone), then the prompt's text.
+
+    A verbatim prompt (Question.prompt) gets no words of ours in the user turn: the frames
+    carry only their times, and the timeline lines, if any, go before it as a system turn.
+    """
     text = prompt_text(q, lines)
+    raw = q.prompt is not None
+    timeline = "\n".join(["Timeline:", *lines])
+    head = [{"role": "system", "content": timeline}] if raw and lines else []
     if not frames:
-        return [{"role": "user", "content": text}]
-    content: list[dict[str, Any]] = [{"type": "text", "text": FRAMES_INTRO}]
+        return [*head, {"role": "user", "content": text}]
+    content: list[dict[str, Any]] = [] if raw else [{"type": "text", "text": FRAMES_INTRO}]
     for item in frames:
         content.append({"type": "text", "text": f"[{format_clock(item.t)}]"})
         content.append({"type": "image_url", "image_url": {"url": data_url(frame_image(item))}})
     content.append({"type": "text", "text": text})
-    return [{"role": "user", "content": content}]
+    return [*head, {"role": "user", "content": content}]
 
 
 def prompt_text(q: Question, lines: list[str]) -> str:
-    """What follows the frames: the timeline lines, the question, its options unlettered."""
+    """What follows the frames: the timeline lines, the question, its options unlettered.
+
+    A verbatim prompt (a benchmark's template) is the text, alone.
+    """
+    if q.prompt is not None:
+        return q.prompt
     text = ["Timeline:", *lines, ""] if lines else []
     text.append(f"Question: {q.text}")
     if q.options:

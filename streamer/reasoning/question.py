@@ -69,6 +69,10 @@ class Question:
     options: tuple[str, ...] = ()
     anchor: tuple[str, str] | None = None  # ("before" | "after", what) for "before X" questions
     nth: int | None = None  # "the second time ...": 2; "the last time ...": -1
+    # The user turn verbatim (a benchmark's template, which already holds the question and
+    # its options): the backends that write a prompt send it as is, in place of their own
+    # "Question: ..." frame; `text` stays the bare question, for what reads its parts.
+    prompt: str | None = None
 
     @property
     def terms(self) -> list[str]:
@@ -92,8 +96,13 @@ def terms(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
 
 
-def parse_question(text: str, asked_at: float, options: list[str] | None = None) -> Question:
-    """Understand `text`, asked at stream time `asked_at`. Raises QuestionError when unusable."""
+def parse_question(
+    text: str, asked_at: float, options: list[str] | None = None, prompt: str | None = None
+) -> Question:
+    """Understand `text`, asked at stream time `asked_at`. Raises QuestionError when unusable.
+
+    `prompt`: the words to send a model instead of our frame around `text` (Question.prompt).
+    """
     text = (text or "").strip()
     asked_at = max(0.0, asked_at)  # before the stream began is its start
     if len(text) > MAX_QUESTION_CHARS:  # cut at a word boundary
@@ -134,4 +143,5 @@ def parse_question(text: str, asked_at: float, options: list[str] | None = None)
         options=opts,
         anchor=anchor,
         nth=NTH[nth.group(1)] if nth else None,
+        prompt=prompt or None,
     )

@@ -107,14 +107,19 @@ class Reasoner:
         self._thread.join(timeout)
 
     def ask(
-        self, text: str, options: list[str] | None = None, memory: Memory | None = None
+        self,
+        text: str,
+        options: list[str] | None = None,
+        memory: Memory | None = None,
+        prompt: str | None = None,
     ) -> AnswerStream:
         """Queue a question asked now. Raises QuestionError/BusyError.
 
         `memory`: read it instead of the reasoner's own (another strategy fed the
         same observations, `Session.add_memory`); the timeline is the same.
+        `prompt`: the user turn verbatim, e.g. a benchmark's template (Question.prompt).
         """
-        q = parse_question(text, self.now(), options)
+        q = parse_question(text, self.now(), options, prompt)
         stream = AnswerStream(q)
         try:
             self._jobs.put_nowait(_Job(stream, memory if memory is not None else self.memory))

@@ -172,7 +172,13 @@ def model_prompt(
 
 
 def prompt_parts(q: Question, lines: list[str]) -> list[Part]:
-    """What follows the frames: the timeline lines, then the question and its options."""
+    """What follows the frames: the timeline lines, then the question and its options.
+
+    A verbatim prompt (a benchmark's template) is all that follows: the benchmark's
+    protocol shows the model the video and its words, nothing of ours.
+    """
+    if q.prompt is not None:
+        return [q.prompt]
     text = ["Timeline:", *lines, ""] if lines else []
     text += [f"Question: {q.text}"]
     if q.options:

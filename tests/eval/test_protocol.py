@@ -158,11 +158,13 @@ def test_the_backend_is_asked_the_template_at_stream_time(
     )
     render(script, str(root / COIN))
     asked: list[tuple[float, str]] = []
+    questions: list[str] = []  # the bare question beside the template: what the timeline is read by
     real_ask = Session.ask
 
-    def spy(self: Session, text: str, *args: Any, **kw: Any) -> Any:
-        asked.append((round(self.stream_time(), 1), text))
-        return real_ask(self, text, *args, **kw)
+    def spy(self: Session, text: str, options: Any, memory: Any, prompt: str) -> Any:
+        asked.append((round(self.stream_time(), 1), prompt))
+        questions.append(text)
+        return real_ask(self, text, options, memory, prompt)
 
     monkeypatch.setattr(Session, "ask", spy)
     bench = load_benchmark(BenchmarkArgs("ovo-bench", None, str(root), protocol=str(checkout)))
@@ -175,6 +177,10 @@ def test_the_backend_is_asked_the_template_at_stream_time(
         (4.0, "Question: What does the text on the screen say now?"),
         (6.0, "Question: What shape is on the screen right now?"),
         (7.0, "Count the repetitions. How many times did they show a red circle? One number only."),
+    ]
+    assert questions[:2] == [
+        "How many times did they show a red circle?",
+        "What does the text on the screen say now?",
     ]
     assert report["future_violations"] == 0
     annotations = checkout / "data" / "ovo_bench_new.json"

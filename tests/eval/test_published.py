@@ -159,3 +159,29 @@ def test_a_shared_id_is_matched_by_its_question(
     argv = ["eval", "--score", str(tmp_path / "results.json"), "--benchmark", "ovo-bench"]
     assert main([*argv, "--annotations", str(tmp_path / "annotations.json")]) == 0
     assert "to the annotation record it answers: EPM 0 -> 7." in capsys.readouterr().out
+
+
+SB_PROACTIVE = ASSETS / "streamingbench-proactive-results-sample.json"
+
+
+def test_proactive_output_is_scored_by_count_py_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    """count.py --task proactive on the sample prints "Proactive Output,4,2,0.5,1,0.25":
+    the last turn within 2 s of the gold time (0:29 at 0:29 yes; 3 s late no; 2 s early
+    yes; the last "No" 4 s after no), then the gold output in its words ("3" yes; "A red
+    square" has no "circle"); the fifth question holds no response of the model."""
+    s = score_published("streamingbench", SB_PROACTIVE)
+    assert s.model == "MiniCPM-V" and s.unanswered == 1
+    assert s.official["proactive"] == {
+        "Proactive Output": {
+            "n": 4,
+            "time_correct": 2,
+            "time_accuracy": 0.5,
+            "answer_correct": 1,
+            "answer_accuracy": 0.25,
+        }
+    }
+    assert s.official["total"]["n"] == 0  # count.py's proactive table has no "total" row
+    argv = ["eval", "--score", str(SB_PROACTIVE), "--benchmark", "streamingbench"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| Proactive Output | 4 | 50.00 | 25.00 |" in out
