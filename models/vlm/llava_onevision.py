@@ -39,13 +39,12 @@ from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
 from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
-from models.vlm.families import LLAVA_ONEVISION_0_5B
+from models.vlm.families import LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B, LLAVA_ONEVISION_TINY
 from models.vlm.kv_decoder import KvDecoder
 
 __all__ = ["DEFAULT_SYSTEM", "MODEL_TYPE", "LlavaOneVision", "render_turn"]
 
 MODEL_TYPE = "llava_onevision"  # config.json "model_type"
-FAMILY = Family("LLaVA-OneVision", MODEL_TYPE, LLAVA_ONEVISION_0_5B.model_id)
 # LLaVA-OneVision's conversation format ("qwen_1_5") and the check in transformers'
 # conversion script both open with this system line.
 DEFAULT_SYSTEM = "You are a helpful assistant."
@@ -223,6 +222,11 @@ class LlavaOneVision(KvDecoder):
         """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
         return self._embeds(parts)
 
+    def prompt_inputs(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
+        """What `generate` feeds the LM: (1, L, D) inputs_embeds, and None for its positions
+        (the model's own 1-D ones; `times` is not read)."""
+        return self._embeds(parts), None
+
     # ---- generation ----------------------------------------------------------------------
 
     def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
@@ -298,6 +302,21 @@ class LlavaOneVision(KvDecoder):
 
     def kv_tail(self, question: str) -> np.ndarray:
         return self._turn(question)[1]
+
+
+FAMILY = Family(
+    label="LLaVA-OneVision",
+    model_type=MODEL_TYPE,
+    adapter=LlavaOneVision,
+    vision_part="vision_tower",
+    published=(LLAVA_ONEVISION_0_5B.model_id, LLAVA_ONEVISION_7B.model_id),
+    shapes=(
+        ("llava-onevision-0.5b", LLAVA_ONEVISION_0_5B),
+        ("llava-onevision-7b", LLAVA_ONEVISION_7B),
+        ("tiny", LLAVA_ONEVISION_TINY),
+    ),
+    random="models.vlm.synthetic:random_llava",
+)
 
 
 def _features(tokens: np.ndarray, space: str) -> FrameFeatures:

@@ -52,15 +52,14 @@ from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
 from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
-from models.vlm.families import QWEN2_5_VL_3B
+from models.vlm.families import QWEN2_5_VL_3B, QWEN2_5_VL_7B
 from models.vlm.llava_onevision import _features
-from models.vlm.mrope import Segment, VisualRun, next_position, position_ids, temporal_offsets
+from models.vlm.mrope import Segment, VisualRun, position_ids, temporal_offsets
 from models.vlm.qwen2_5_vl_kv import QwenKv
 
 __all__ = ["DEFAULT_SYSTEM", "INPUT_SIZE", "MODEL_TYPE", "Qwen25VL", "render_turn"]
 
 MODEL_TYPE = "qwen2_5_vl"  # config.json "model_type"
-FAMILY = Family("Qwen2.5-VL", MODEL_TYPE, QWEN2_5_VL_3B.model_id)
 # The system line Qwen2.5-VL's chat template writes when a conversation has none.
 DEFAULT_SYSTEM = "You are a helpful assistant."
 GENERATION_PROMPT = "<|im_start|>assistant\n"  # what the template adds for the answer
@@ -328,44 +327,16 @@ class Qwen25VL(QwenKv):
 
         `times`: the stream time (s) of each visual part, in order; None: 1 s apart.
         """
-        import torch
-
         embeds, positions = self._prompt(parts, times)
-        nxt = next_position(positions.cpu().numpy())
-        ends, stop = decoding.split_stops(self._tok, stop)  # the checkpoint's ends, as the others
-        ends |= self._stop_ids | decoding.end_ids(self._model, self._tok)
-        rule = decoding.repetition_penalty(self._model)
-        ids: list[int] = []
-        sent = ""
-        hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
-        with torch.inference_mode():
-            out = self._model(inputs_embeds=embeds, position_ids=positions, use_cache=True)
-            for _ in range(max_new_tokens):
-                next_id = int(decoding.penalised(out.logits[0, -1], ids, rule).argmax())
-                if next_id in ends:
-                    break
-                ids.append(next_id)
-                text = self._tok.decode(ids, skip_special_tokens=True)
-                cut = min((text.find(s) for s in stop if s in text), default=-1)
-                if cut >= 0:
-                    if text[len(sent) : cut]:
-                        yield text[len(sent) : cut]
-                    return
-                ready = text[: len(text) - hold] if hold else text
-                if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
-                    ready = ready[:-1]
-                if len(ready) > len(sent):
-                    yield ready[len(sent) :]
-                    sent = ready
-                step = torch.tensor([[next_id]], device=self._model.device)
-                where = torch.full((3, 1, 1), nxt, device=self._model.device)  # all 3 axes
-                out = self._model(
-                    input_ids=step, position_ids=where, cache=out.cache, use_cache=True
-                )
-                nxt += 1
-        rest = self._tok.decode(ids, skip_special_tokens=True)[len(sent) :]
-        if rest:
-            yield rest
+        yield from decoding.greedy_pieces(
+            self._model,
+            self._tok,
+            embeds,
+            self._stop_ids,
+            max_new_tokens,
+            stop,
+            positions=positions,
+        )
 
     def answer_ids(self, text: str) -> list[int]:
         """The tokens the template writes for the assistant message `text` (as they are)."""
@@ -375,25 +346,22 @@ class Qwen25VL(QwenKv):
         self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
     ) -> float:
         """Sum log-probability of the answer `option_text`, as the chat template writes it."""
-        import torch
-
-        option = self.answer_ids(option_text)
-        if not option:
-            raise ValueError("option_text has no tokens")
-        prompt, positions = self._prompt(parts, times)
-        nxt = next_position(positions.cpu().numpy())
-        with torch.inference_mode():
-            ids = torch.tensor(option, device=self._model.device)
-            full = torch.cat([prompt, self._model.get_input_embeddings()(ids)[None]], dim=1)
-            after = torch.arange(nxt, nxt + len(option), device=positions.device)
-            where = torch.cat([positions, after.expand(3, 1, -1)], dim=2)  # (3, 1, L + k)
-            logits = self._model(inputs_embeds=full, position_ids=where).logits[0].float()
-            n = prompt.shape[1]
-            logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
-            return float(logp[torch.arange(len(option)), ids].sum())
+        embeds, positions = self._prompt(parts, times)
+        return decoding.option_logprob(self._model, embeds, self.answer_ids(option_text), positions)
 
 
 def _token(tokenizer: Any, config: Any, key: str, published: str) -> str:
     """The tokenizer's name for the token id `config.<key>`; `published` where it has none."""
     at = getattr(config, key, None)
     return str(tokenizer.convert_ids_to_tokens(at) if isinstance(at, int) else published)
+
+
+FAMILY = Family(
+    label="Qwen2.5-VL",
+    model_type=MODEL_TYPE,
+    adapter=Qwen25VL,
+    vision_part="visual",
+    published=(QWEN2_5_VL_3B.model_id, QWEN2_5_VL_7B.model_id),
+    shapes=(("qwen2.5-vl-3b", QWEN2_5_VL_3B), ("qwen2.5-vl-7b", QWEN2_5_VL_7B)),
+    random="models.vlm.synthetic_families:random_qwen",
+)

@@ -40,14 +40,13 @@ from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
 from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, frames_per_pass
 from models.vlm.checkpoint import Family, load_parts, locate
-from models.vlm.families import SMOLVLM2_256M
+from models.vlm.families import SMOLVLM2_256M, SMOLVLM2_500M
 from models.vlm.kv_decoder import KvDecoder
 from models.vlm.llava_onevision import _features
 
 __all__ = ["IMAGE_BLOCK", "MODEL_TYPE", "SmolVLM2", "render_turn", "video_prompt"]
 
 MODEL_TYPE = "smolvlm"  # config.json "model_type" of the SmolVLM2 checkpoints
-FAMILY = Family("SmolVLM2", MODEL_TYPE, SMOLVLM2_256M.model_id)
 # One unsplit image as SmolVLMProcessor writes it, with one `<image>` standing for its
 # 64 (image_seq_len) token positions: the adapter splices the frame's rows there.
 IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_image>"
@@ -266,6 +265,11 @@ class SmolVLM2(KvDecoder):
         """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
         return self._embeds(parts)
 
+    def prompt_inputs(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
+        """What `generate` feeds the LM: (1, L, D) inputs_embeds, and None for its positions
+        (the model's own 1-D ones; `times` is not read)."""
+        return self._embeds(parts), None
+
     # ---- generation ----------------------------------------------------------------------
 
     def video_parts(self, frames: Sequence[TimedTokens], duration: float) -> list[Part]:
@@ -346,3 +350,14 @@ class SmolVLM2(KvDecoder):
         at = int((ids == self.image_token_id).nonzero().flatten()[0])
         rows = as_token_rows(np.asarray(tokens, np.float32), self._info.dim)
         return np.concatenate([self._kv_embed(ids[:at]), rows, self._kv_embed(ids[at + 1 :])])
+
+
+FAMILY = Family(
+    label="SmolVLM2",
+    model_type=MODEL_TYPE,
+    adapter=SmolVLM2,
+    vision_part="vision_model",
+    published=(SMOLVLM2_256M.model_id, SMOLVLM2_500M.model_id),
+    shapes=(("smolvlm2-256m", SMOLVLM2_256M), ("smolvlm2-500m", SMOLVLM2_500M)),
+    random="models.vlm.synthetic_families:random_smolvlm",
+)

@@ -69,9 +69,16 @@ def bench_page(
     )  # fmt: skip
     body = [
         (
-            r["clients"], len(r["gaps"]) + 1, median(r["gaps"]), percentile(r["gaps"], 95),
-            max(r["gaps"], default=0.0), len(r["tab"]), median(r["tab"]),
-            percentile(r["tab"], 95), len(r["api"]), median(r["api"]),
+            r["clients"],
+            len(r["gaps"]) + 1,
+            median(r["gaps"]),
+            percentile(r["gaps"], 95),
+            max(r["gaps"], default=0.0),
+            len(r["tab"]),
+            median(r["tab"]),
+            percentile(r["tab"], 95),
+            len(r["api"]),
+            median(r["api"]),
         )  # fmt: skip
         for r in rows
     ]
