@@ -211,9 +211,13 @@ class Qwen25VL(QwenKv):
         for token in self._blocked:
             question = question.replace(token, "")
         body = self._video_item + question
-        text = render_turn(body, self.system)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        ids = torch.tensor(self._ids(render_turn(body, self.system), body))
         return ids, int((ids == self.video_token_id).nonzero().flatten()[0])
+
+    def _ids(self, text: str, body: str) -> list[int]:
+        """Ids of the rendered turn `text`; its user content `body` is plain text but for
+        the video items (chat-control strings in OCR or speech cannot end the turn)."""
+        return decoding.turn_ids(self._tok, text, body, [self._video_item])
 
     def _grid_of(self, rows: np.ndarray, part: np.ndarray) -> tuple[int, int]:
         """(h, w) of a visual part: its own map, the frame grid for h*w rows, else one row."""
@@ -224,8 +228,8 @@ class Qwen25VL(QwenKv):
 
     def _layout(
         self, parts: Sequence[Part], times: Sequence[float] | None
-    ) -> tuple[str, list[np.ndarray], list[VisualRun]]:
-        """The rendered turn, each video's (n, D) tokens and its run of grids and offsets."""
+    ) -> tuple[list[int], list[np.ndarray], list[VisualRun]]:
+        """The rendered turn's ids, each video's (n, D) tokens and its run of grids and offsets."""
         n_visual = sum(not isinstance(p, str) for p in parts)
         if times is None:
             times = [float(k) for k in range(n_visual)]  # 1 s apart: second_per_grid_t = 1
@@ -251,14 +255,15 @@ class Qwen25VL(QwenKv):
                 block = np.asarray(part, np.float32)
                 rows = as_token_rows(block, self._info.dim)
                 frames.append((rows, self._grid_of(rows, block), next(clock)))
-        return render_turn("".join(body), self.system), videos, runs
+        content = "".join(body)
+        return self._ids(render_turn(content, self.system), content), videos, runs
 
     def _prompt(self, parts: Sequence[Part], times: Sequence[float] | None) -> tuple[Any, Any]:
         """(1, L, D) inputs_embeds with the videos spliced in, and their (3, 1, L) position ids."""
         import torch
 
-        text, videos, runs = self._layout(parts, times)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        turn, videos, runs = self._layout(parts, times)
+        ids = torch.tensor(turn)
         where = (ids == self.video_token_id).nonzero().flatten().tolist()
         if len(where) != len(runs):  # the tokenizer split the pad token: a broken checkpoint
             raise RuntimeError(f"{self.name}: {len(runs)} videos but {len(where)} placeholders")
@@ -280,10 +285,10 @@ class Qwen25VL(QwenKv):
 
     def prompt_ids(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> list[int]:
         """The turn's ids, each video pad expanded as the processor does: one per merged token."""
-        text, videos, _ = self._layout(parts, times)
+        turn, videos, _ = self._layout(parts, times)
         rows = iter(len(v) for v in videos)
         out: list[int] = []
-        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
+        for i in turn:
             out += [i] * (next(rows) if i == self.video_token_id else 1)
         return out
 

@@ -51,7 +51,8 @@ MODEL_TYPE = "smolvlm"  # config.json "model_type" of the SmolVLM2 checkpoints
 # 64 (image_seq_len) token positions: the adapter splices the frame's rows there.
 IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_image>"
 # Strings user text may not carry: each would add or break an image block.
-BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>", "<end_of_utterance>")
+# Other chat-control strings ("<end_of_utterance>", "<|im_start|>") stay, read as plain text.
+BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>")
 # The kv memory's stream opening: SmolVLM2's video intro without its count and length.
 KV_INTRO = "You are provided the following series of frames from a video."
 GENERATION_PROMPT = "Assistant:"  # what the template adds for the answer
@@ -230,13 +231,25 @@ class SmolVLM2(KvDecoder):
             frames.append(rows)
         return items, frames
 
+    def _turn_ids(self, parts: Sequence[Part]) -> list[int]:
+        """Ids of the rendered user turn: its content plain text but for the image blocks
+        (an OCR line saying "<end_of_utterance>" stays words and cannot end the turn)."""
+        items = self.content(parts)[0]
+        text = render_turn(items, self.system, self._image_block)
+        return self._plain(text, "".join(self._image_block if i is None else i for i in items))
+
+    def _plain(self, text: str, body: str) -> list[int]:
+        """Ids of `text`, its user content `body` read as plain text but for image blocks."""
+        if body and not body.startswith(self._image_block):
+            body = " " + body  # "User: " + text: the space goes with the first word
+        return decoding.turn_ids(self._tok, text, body, [self._image_block])
+
     def _embeds(self, parts: Sequence[Part]) -> Any:
         """(1, L, D) inputs_embeds of the rendered user turn, frames spliced in."""
         import torch
 
-        items, frames = self.content(parts)
-        text = render_turn(items, self.system, self._image_block)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        ids = torch.tensor(self._turn_ids(parts))
+        frames = self.content(parts)[1]
         where = (ids == self.image_token_id).nonzero().flatten().tolist()
         if len(where) != len(frames):  # the tokenizer split "<image>": a broken checkpoint
             raise RuntimeError(f"{self.name}: {len(frames)} frames but {len(where)} placeholders")
@@ -253,11 +266,9 @@ class SmolVLM2(KvDecoder):
     def prompt_ids(self, parts: Sequence[Part]) -> list[int]:
         """The turn's ids with each `<image>` expanded as the processor expands an untiled
         image: one per frame row (what `generate` feeds, as ids)."""
-        items, frames = self.content(parts)
-        text = render_turn(items, self.system, self._image_block)
-        rows = iter(len(f) for f in frames)
+        rows = iter(len(f) for f in self.content(parts)[1])
         out: list[int] = []
-        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
+        for i in self._turn_ids(parts):
             out += [i] * (next(rows) if i == self.image_token_id else 1)
         return out
 
@@ -340,7 +351,8 @@ class SmolVLM2(KvDecoder):
         for token in self._blocked:
             question = question.replace(token, "")
         turn = render_turn([KV_INTRO, "\n\n" + question], self.system)
-        return self._kv_embed(self._kv_ids(turn[turn.index(KV_INTRO) + len(KV_INTRO) :]))
+        tail = turn[turn.index(KV_INTRO) + len(KV_INTRO) :]
+        return self._kv_embed(decoding.turn_ids(self._tok, tail, question, []))
 
     def kv_frame_rows(self, tokens: np.ndarray, t: float) -> np.ndarray:
         import torch
