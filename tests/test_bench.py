@@ -75,9 +75,9 @@ def test_vlm_bench_builds_every_family(tmp_path, monkeypatch, family):
     from models.vlm import synthetic
     from streamer.bench.vlm import bench_vlm
 
-    builder, shape = synthetic.OTHER_FAMILIES[family]
+    row, shape = synthetic.RANDOM_MODELS[family]
     small = replace(shape, lm_layers=1, vision_layers=1, vision_hidden=384, vocab=1024)
-    monkeypatch.setitem(synthetic.OTHER_FAMILIES, family, (builder, small))
+    monkeypatch.setitem(synthetic.RANDOM_MODELS, family, (row, small))
     result = bench_vlm(
         family, minutes=(0.1,), strategies=("pyramid",), answers=1, tokens=2, device="cpu",
         out_dir=tmp_path,

@@ -1,7 +1,8 @@
 """The published vision-language checkpoints the `vlm` backend knows, and which are here.
 
-A checkpoint is supported when its family (config.json `model_type`) has an
-adapter in `loader.ADAPTERS`; the others are listed as not yet supported. "Here"
+The catalog is every published checkpoint of every row of `registry.FAMILIES`;
+a cached checkpoint of another id is supported when its family (config.json
+`model_type`) has a row there. "Here"
 means in the local Hugging Face cache, found offline: `$HF_HUB_CACHE`, else
 `$HF_HOME/hub`, else `~/.cache/huggingface/hub`, read when asked (not when
 imported), laid out as `models--ORG--NAME/snapshots/<rev>/` with `refs/main`.
@@ -21,8 +22,7 @@ from pathlib import Path
 
 from models.vlm.base import UnsupportedModelError
 from models.vlm.checkpoint import first_line
-from models.vlm.families import LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B
-from models.vlm.loader import ADAPTERS
+from models.vlm.registry import FAMILIES, family_of
 from models.weights import ModelMissingError
 
 __all__ = [
@@ -50,22 +50,17 @@ class Listed:
 
     model_id: str  # Hugging Face id
     family: str  # what a person calls it
-    model_type: str  # config.json "model_type", the key of `loader.ADAPTERS`
+    model_type: str  # config.json "model_type", the key of its `registry.FAMILIES` row
 
     @property
     def supported(self) -> bool:
-        return self.model_type in ADAPTERS
+        return family_of(self.model_type) is not None
 
 
-CATALOG: tuple[Listed, ...] = (
-    Listed(LLAVA_ONEVISION_0_5B.model_id, "LLaVA-OneVision", "llava_onevision"),
-    Listed(LLAVA_ONEVISION_7B.model_id, "LLaVA-OneVision", "llava_onevision"),
-    Listed("HuggingFaceTB/SmolVLM2-256M-Video-Instruct", "SmolVLM2", "smolvlm"),
-    Listed("HuggingFaceTB/SmolVLM2-500M-Video-Instruct", "SmolVLM2", "smolvlm"),
-    Listed("Qwen/Qwen2.5-VL-3B-Instruct", "Qwen2.5-VL", "qwen2_5_vl"),
-    Listed("Qwen/Qwen2.5-VL-7B-Instruct", "Qwen2.5-VL", "qwen2_5_vl"),
+CATALOG: tuple[Listed, ...] = tuple(
+    Listed(model_id, f.label, f.model_type) for f in FAMILIES for model_id in f.published
 )
-DEFAULT_MODEL = LLAVA_ONEVISION_0_5B.model_id  # the smallest supported: 0.9 B parameters
+DEFAULT_MODEL = FAMILIES[0].example_id  # LLaVA-OneVision-0.5B, 0.9 B parameters
 
 
 def listed(model_id: str) -> Listed | None:
@@ -105,7 +100,9 @@ def cached_supported() -> list[str]:
     except CacheNotFound:
         return []
     ids = [m.model_id for m in CATALOG if m.supported and m.model_id in repos]
-    return ids + sorted(r for r in repos if r not in ids and _model_type(r) in ADAPTERS)
+    return ids + sorted(
+        r for r in repos if r not in ids and family_of(_model_type(r) or "") is not None
+    )
 
 
 def _model_type(model_id: str) -> str | None:
@@ -153,4 +150,3 @@ def _unreachable(model_id: str) -> str:
         f"Could not reach the Hugging Face hub to download {model_id}; check your connection, "
         "or copy the model folder here and use vlm:FOLDER."
     )
-

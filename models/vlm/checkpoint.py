@@ -17,11 +17,29 @@ from models.weights import ModelMissingError
 
 @dataclass(frozen=True)
 class Family:
-    """How messages name a family and how its checkpoints say they are one."""
+    """One vision-language family: its row of `models.vlm.registry.FAMILIES`.
 
-    label: str  # "LLaVA-OneVision"
+    Everything that names, finds, loads, quantises or fakes a family reads it here.
+    """
+
+    label: str  # how messages name it: "LLaVA-OneVision"
     model_type: str  # config.json "model_type": "llava_onevision"
-    example_id: str  # a published checkpoint to suggest
+    adapter: type[Any]  # the class whose `load(path_or_id, device=, dtype=)` reads a checkpoint
+    vision_part: str  # attribute of the transformers model's `.model` holding its vision tower
+    published: tuple[str, ...]  # Hugging Face ids of its checkpoints, smallest first
+    # bench names of published shapes (families.py) -> random models of that shape, built by
+    # `random` ("module:function", imported when a bench asks: it imports transformers)
+    shapes: tuple[tuple[str, Any], ...]
+    random: str
+
+    def __post_init__(self) -> None:
+        # the adapter finds its own row here (its `load` checks checkpoints against it)
+        self.adapter.family = self
+
+    @property
+    def example_id(self) -> str:
+        """A published checkpoint to suggest: the smallest."""
+        return self.published[0]
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Greedy decoding and option scoring from a prompt's `inputs_embeds`, for any family.
 
 A family adapter builds the (1, L, D) embeddings of its prompt (text embedded,
-visual tokens spliced in); what follows is the same for every model whose
-`forward` takes `inputs_embeds` and whose text positions are 1-D (LLaVA-OneVision,
-SmolVLM2): a KV-cached greedy loop that yields whole characters, and the summed
-log-probability of a given answer.
+visual tokens spliced in) and, where its positions are not the model's own 1-D
+ones, their position ids (Qwen2.5-VL's M-RoPE); what follows is the same for every
+family: one KV-cached greedy loop (`greedy_ids`; `greedy_pieces` yields its whole
+characters, benchmarks time it), and the summed log-probability of a given answer.
 
 The loop ends where the checkpoint says an answer ends: every id of its
 `generation_config.json` `eos_token_id` (Qwen2.5 lists both `<|im_end|>` and
@@ -21,6 +21,7 @@ from typing import Any
 
 __all__ = [
     "end_ids",
+    "greedy_ids",
     "greedy_pieces",
     "option_logprob",
     "repetition_penalty",
@@ -100,6 +101,50 @@ def penalised(logits: Any, ids: Sequence[int], penalty: float) -> Any:
     return out
 
 
+def greedy_ids(
+    model: Any,
+    embeds: Any,
+    ends: set[int],
+    max_new_tokens: int,
+    cache: Any = None,
+    positions: Any = None,
+    penalty: float = 1.0,
+) -> Iterator[int]:
+    """The one greedy loop: token ids answering the prompt `embeds` (1, L, D), one at a time.
+
+    Ends before a token of `ends` or after `max_new_tokens`. `positions`: the prompt's
+    position ids, (1, L) or M-RoPE's (3, 1, L); each new token then goes at the largest
+    so far + 1 on every axis (Qwen2.5-VL's text after a video). None: the model's own
+    1-D positions (with no `cache`, 0..L-1). `cache`: a transformers Cache the prompt
+    continues. `penalty`: the repetition penalty over the generated tokens.
+    """
+    import torch
+
+    ids: list[int] = []
+    with torch.inference_mode():
+        where: dict[str, Any] = {}
+        if positions is not None:
+            where["position_ids"] = positions
+            nxt = int(positions.max()) + 1
+        # logits of the last position only: (L, V) would be GBs for a long prompt (V = 152k)
+        out = model(inputs_embeds=embeds, cache=cache, use_cache=True, logits_to_keep=1, **where)
+        for _ in range(max_new_tokens):
+            next_id = int(penalised(out.logits[0, -1], ids, penalty).argmax())
+            if next_id in ends:
+                return
+            ids.append(next_id)
+            yield next_id
+            if len(ids) == max_new_tokens:
+                return
+            if positions is not None:
+                where["position_ids"] = torch.full(
+                    (*positions.shape[:-1], 1), nxt, device=positions.device
+                )
+                nxt += 1
+            step = torch.tensor([[next_id]], device=model.device)
+            out = model(input_ids=step, cache=out.cache, use_cache=True, **where)
+
+
 def greedy_pieces(
     model: Any,
     tokenizer: Any,
@@ -108,7 +153,7 @@ def greedy_pieces(
     max_new_tokens: int,
     stop: Sequence[str] = (),
     cache: Any = None,
-    start: int | None = None,
+    positions: Any = None,
     penalty: float | None = None,
 ) -> Iterator[str]:
     """Greedy answer to the prompt `embeds` (1, L, D), yielded as text becomes complete.
@@ -116,56 +161,41 @@ def greedy_pieces(
     Ends at a token of `stop_ids` or of the model's generation_config eos ids, after
     `max_new_tokens`, or before the first of the `stop` strings (not yielded).
     `penalty`: the repetition penalty, over the generated tokens (as transformers' `generate`
-    applies it from `inputs_embeds`); None: the checkpoint's. With `cache` (a transformers
-    Cache) the prompt continues it; `start` then gives the prompt's first position (the
-    cache may hold a subset of earlier tokens at their own positions, so its length does
-    not tell).
+    applies it from `inputs_embeds`); None: the checkpoint's. `cache` and `positions`: as
+    `greedy_ids` takes them (a cache may hold a subset of earlier tokens at their own
+    positions, so its length does not tell where the prompt goes).
     """
-    import torch
-
     ends, stop = split_stops(tokenizer, stop)
     ends |= stop_ids | end_ids(model, tokenizer)
     rule = repetition_penalty(model, penalty)
     ids: list[int] = []
     sent = ""
     hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
-    with torch.inference_mode():
-        where: dict[str, Any] = {}
-        n = embeds.shape[1]
-        if start is not None:
-            where["position_ids"] = torch.arange(start, start + n, device=model.device)[None]
-        out = model(inputs_embeds=embeds, cache=cache, use_cache=True, **where)
-        for step_index in range(max_new_tokens):
-            next_id = int(penalised(out.logits[0, -1], ids, rule).argmax())
-            if next_id in ends:
-                break
-            ids.append(next_id)
-            text = tokenizer.decode(ids, skip_special_tokens=True)
-            cut = min((text.find(s) for s in stop if s in text), default=-1)
-            if cut >= 0:
-                if text[len(sent) : cut]:
-                    yield text[len(sent) : cut]
-                return
-            ready = text[: len(text) - hold] if hold else text
-            if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
-                ready = ready[:-1]
-            if len(ready) > len(sent):
-                yield ready[len(sent) :]
-                sent = ready
-            step = torch.tensor([[next_id]], device=model.device)
-            if start is not None:
-                at = start + n + step_index
-                where["position_ids"] = torch.tensor([[at]], device=model.device)
-            out = model(input_ids=step, cache=out.cache, use_cache=True, **where)
+    for next_id in greedy_ids(model, embeds, ends, max_new_tokens, cache, positions, rule):
+        ids.append(next_id)
+        text = tokenizer.decode(ids, skip_special_tokens=True)
+        cut = min((text.find(s) for s in stop if s in text), default=-1)
+        if cut >= 0:
+            if text[len(sent) : cut]:
+                yield text[len(sent) : cut]
+            return
+        ready = text[: len(text) - hold] if hold else text
+        if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
+            ready = ready[:-1]
+        if len(ready) > len(sent):
+            yield ready[len(sent) :]
+            sent = ready
     rest = tokenizer.decode(ids, skip_special_tokens=True)[len(sent) :]
     if rest:
         yield rest
 
 
-def option_logprob(model: Any, prompt: Any, option: Sequence[int]) -> float:
+def option_logprob(model: Any, prompt: Any, option: Sequence[int], positions: Any = None) -> float:
     """Sum log-probability of the token ids `option` right after the prompt `prompt` (1, L, D).
 
     `option`: the tokens the chat template writes for the answer (the family's `answer_ids`).
+    `positions`: the prompt's position ids as `greedy_ids` takes them (None: the model's own);
+    the option's tokens go on from the largest + 1, as generated ones would.
     """
     import torch
 
@@ -174,7 +204,13 @@ def option_logprob(model: Any, prompt: Any, option: Sequence[int]) -> float:
     with torch.inference_mode():
         ids = torch.tensor(list(option), device=model.device)
         full = torch.cat([prompt, model.get_input_embeddings()(ids)[None]], dim=1)  # (1, L+k, D)
-        logits = model(inputs_embeds=full).logits[0].float()  # (L + k, V)
+        where: dict[str, Any] = {}
+        if positions is not None:
+            nxt = int(positions.max()) + 1
+            after = torch.arange(nxt, nxt + len(option), device=positions.device)
+            after = after.expand(*positions.shape[:-1], -1)
+            where["position_ids"] = torch.cat([positions, after], dim=-1)  # (..., L + k)
+        logits = model(inputs_embeds=full, **where).logits[0].float()  # (L + k, V)
         n = prompt.shape[1]
         logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
         return float(logp[torch.arange(len(option)), ids].sum())

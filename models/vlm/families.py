@@ -24,8 +24,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["LLAVA_ONEVISION", "LLAVA_ONEVISION_0_5B", "LLAVA_ONEVISION_7B", "PublishedModel"]
+__all__ = [
+    "LLAVA_ONEVISION",
+    "LLAVA_ONEVISION_0_5B",
+    "LLAVA_ONEVISION_7B",
+    "LLAVA_ONEVISION_TINY",
+    "PublishedModel",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class PublishedModel:
     vocab: int
     image_token_id: int
     video_token_id: int
+    vision_heads: int = 16  # SigLIP-so400m (the conversion script's SiglipVisionConfig)
+    vision_intermediate: int = 4304  # idem
+    lm_intermediate: int = 4864  # Qwen/Qwen2-0.5B-Instruct config.json; 7B: 18944
+    tied: bool = True  # LM head shares the embedding table: 0.5B's config.json; 7B's does not
 
     @property
     def patch_grid(self) -> int:
@@ -61,8 +72,13 @@ class PublishedModel:
         return self.frame_grid**2
 
 
-_SIGLIP_SO400M_26 = {"image_size": 384, "patch": 14, "vision_hidden": 1152, "vision_layers": 26}
-_LLAVA_TOKENS = {"image_token_id": 151646, "video_token_id": 151647}
+_SIGLIP_SO400M_26: dict[str, Any] = {
+    "image_size": 384,
+    "patch": 14,
+    "vision_hidden": 1152,
+    "vision_layers": 26,
+}
+_LLAVA_TOKENS: dict[str, Any] = {"image_token_id": 151646, "video_token_id": 151647}
 
 LLAVA_ONEVISION_0_5B = PublishedModel(
     model_id="llava-hf/llava-onevision-qwen2-0.5b-ov-hf",
@@ -82,11 +98,32 @@ LLAVA_ONEVISION_7B = PublishedModel(
     lm_heads=28,
     lm_kv_heads=4,
     vocab=152_128,
+    lm_intermediate=18944,
+    tied=False,
     **_SIGLIP_SO400M_26,
     **_LLAVA_TOKENS,
 )
 
 LLAVA_ONEVISION = (LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B)
+
+# a test size, not a published one: the real 384 px / patch 14 input (so the real
+# 27x27 -> 14x14 pooling) with a narrow, two-layer tower and LM
+LLAVA_ONEVISION_TINY = PublishedModel(
+    model_id="tiny",
+    lm_hidden=64,
+    lm_layers=2,
+    lm_heads=4,
+    lm_kv_heads=2,
+    vocab=1024,
+    image_size=384,
+    patch=14,
+    vision_hidden=32,
+    vision_layers=2,
+    vision_heads=2,
+    vision_intermediate=64,
+    lm_intermediate=128,
+    **_LLAVA_TOKENS,
+)
 
 
 # ---- Qwen2.5-VL ----------------------------------------------------------------------------

@@ -95,6 +95,8 @@ class KvDecoder:
         cache = kv.cache_of(context, weight.device, weight.dtype)
         x = torch.from_numpy(np.ascontiguousarray(embeds, np.float32))[None]
         x = x.to(weight.device, weight.dtype)
-        yield from decoding.greedy_pieces(  # text positions from `start` (all three axes: M-RoPE)
-            self._model, self._tok, x, self._stop_ids, max_new_tokens, stop, cache, start
+        # text positions from `start` (all three axes alike for M-RoPE)
+        at = torch.arange(start, start + x.shape[1], device=weight.device)[None]  # (1, n)
+        yield from decoding.greedy_pieces(
+            self._model, self._tok, x, self._stop_ids, max_new_tokens, stop, cache, at
         )

@@ -29,23 +29,20 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
-from models.vlm.checkpoint import Family, load_parts, locate
-from models.vlm.families import LLAVA_ONEVISION_0_5B
-from models.vlm.kv_decoder import KvDecoder
+from models.vlm.adapter import Adapter, Layout
+from models.vlm.base import Part, TimedTokens, as_token_rows, clock
+from models.vlm.checkpoint import Family
+from models.vlm.families import LLAVA_ONEVISION_0_5B, LLAVA_ONEVISION_7B, LLAVA_ONEVISION_TINY
 
 __all__ = ["DEFAULT_SYSTEM", "MODEL_TYPE", "LlavaOneVision", "render_turn"]
 
 MODEL_TYPE = "llava_onevision"  # config.json "model_type"
-FAMILY = Family("LLaVA-OneVision", MODEL_TYPE, LLAVA_ONEVISION_0_5B.model_id)
 # LLaVA-OneVision's conversation format ("qwen_1_5") and the check in transformers'
 # conversion script both open with this system line.
 DEFAULT_SYSTEM = "You are a helpful assistant."
@@ -62,73 +59,38 @@ def render_turn(body: str, system: str | None) -> str:
     return f"{head}<|im_start|>user\n{body}<|im_end|>\n{GENERATION_PROMPT}"
 
 
-class LlavaOneVision(KvDecoder):
+class LlavaOneVision(Adapter):
     """A loaded LLaVA-OneVision checkpoint; build it with `LlavaOneVision.load`."""
+
+    MODEL_CLASS = "LlavaOnevisionForConditionalGeneration"
+    DEFAULT_SYSTEM = DEFAULT_SYSTEM
+    GENERATION_PROMPT = GENERATION_PROMPT
+    END_TOKENS = ("<|im_end|>",)
 
     def __init__(
         self, model: Any, tokenizer: Any, processor: Any, name: str, system: str | None
     ) -> None:
-        self._model, self._tok, self._proc = model, tokenizer, processor
-        self.name, self.system = name, system
-        config = model.config
-        vision = config.vision_config
-        side = math.ceil((vision.image_size // vision.patch_size) / 2)  # 2x2 pooling, rounded up
-        self._info = EncoderInfo(
-            f"llava-onevision:{name}", config.text_config.hidden_size, (side, side), read_by_lm=True
-        )
+        super().__init__(model, tokenizer, processor, name, system)
+        vision = model.config.vision_config
         self._input_size = (int(vision.image_size), int(vision.image_size))
-        self.video_token_id = int(config.video_token_id)
+        self.video_token_id = self.placeholder_id = int(model.config.video_token_id)
         # the placeholders' strings are the tokenizer's names for the config's ids: a
         # checkpoint's tokenizer need not set `video_token` (a Qwen2 tokenizer names its
         # pad `<|video_pad|>`)
         self.video_token = str(tokenizer.convert_ids_to_tokens(self.video_token_id))
-        image = tokenizer.convert_ids_to_tokens(int(config.image_token_id))
+        image = tokenizer.convert_ids_to_tokens(int(model.config.image_token_id))
         self._blocked = (self.video_token, str(image))  # never let user text add placeholders
-        stops = {tokenizer.convert_tokens_to_ids("<|im_end|>"), tokenizer.eos_token_id}
-        self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
-
-    # ---- loading -------------------------------------------------------------------------
 
     @classmethod
-    def load(
-        cls,
-        path_or_id: str | Path,
-        device: str = "cpu",
-        system: str | None = DEFAULT_SYSTEM,
-        dtype: str = "float32",
-    ) -> LlavaOneVision:
-        """Load a checkpoint from a local folder or the Hugging Face cache onto `device`.
+    def space_prefix(cls) -> str:
+        return "llava-onevision"
 
-        `dtype` is a torch float type name ("float32"; "bfloat16" or "float16" on a GPU,
-        as `models.vlm.device.placement` chooses).
-
-        Raises:
-            ModelMissingError: not a folder with a model, and not in the cache.
-            UnsupportedModelError: a model of another architecture.
-        """
-        from transformers import LlavaOnevisionForConditionalGeneration
-
-        ckpt, _ = locate(path_or_id, FAMILY)
-        model, tokenizer, processor = load_parts(
-            ckpt, LlavaOnevisionForConditionalGeneration, FAMILY, device, dtype
-        )
-        return cls(model, tokenizer, processor, ckpt.name, system)
-
-    @property
-    def model(self) -> Any:
-        """The transformers `LlavaOnevisionForConditionalGeneration` (for tests and benches)."""
-        return self._model
-
-    @property
-    def tokenizer(self) -> Any:
-        """The checkpoint's tokenizer."""
-        return self._tok
+    def _grid(self) -> tuple[int, int]:
+        vision = self._model.config.vision_config
+        side = math.ceil((vision.image_size // vision.patch_size) / 2)  # 2x2 pooling, rounded up
+        return side, side
 
     # ---- encoder -------------------------------------------------------------------------
-
-    @property
-    def info(self) -> EncoderInfo:
-        return self._info
 
     def pixels(self, images: Sequence[np.ndarray]) -> Any:
         """(B, 3, S, S) float32 tensor: each whole frame resized to the tower's input, normalised.
@@ -137,39 +99,22 @@ class LlavaOneVision(KvDecoder):
         tiling), which is also what the family's video processor makes of a frame;
         asking for the one grid point S x S keeps it from cutting high-res tiles.
         """
-        for image in images:
-            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
         out = self._proc(
             images=list(images), image_grid_pinpoints=[list(self._input_size)], return_tensors="pt"
         )
         return out["pixel_values"][:, 0]  # (B, n_views, 3, S, S) -> the base view
 
-    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
-        """Frames to (h, w, D) video-frame tokens in the LM's embedding space."""
-        import torch
-
-        if not images:
-            return []
-        h, w = self._info.grid
-        out: list[FrameFeatures] = []
-        with torch.inference_mode():
-            pixels = self.pixels(images).to(self._model.device, self._model.dtype)
-            step = frames_per_pass(self._model)
-            for start in range(0, len(images), step):
-                batch = pixels[start : start + step, None]  # (b, 1 frame, 3, S, S)
-                pooled = self._model.get_video_features(pixel_values_videos=batch).pooler_output
-                # (b, h*w + 1, D): each one-frame "video" ends in the newline; drop it
-                tokens = pooled[:, :-1].float().cpu().numpy()  # (b, h*w, D)
-                for row in tokens.reshape(len(tokens), h, w, -1):
-                    out.append(_features(np.ascontiguousarray(row), self._info.space))
-        return out
+    def _frame_tokens(self, images: Sequence[np.ndarray]) -> Any:
+        """(b, h*w, D): each frame a one-frame video, pooled 2x2, its newline dropped."""
+        batch = self.pixels(images).to(self._model.device, self._model.dtype)[:, None]
+        pooled = self._model.get_video_features(pixel_values_videos=batch).pooler_output
+        return pooled[:, :-1]  # (b, h*w + 1, D): each one-frame "video" ends in the newline
 
     # ---- prompts -------------------------------------------------------------------------
 
-    def _turn_ids(self, parts: Sequence[Part]) -> tuple[Any, np.ndarray | None]:
-        """(L,) ids of the rendered user turn (its one video, then its texts) and the video's
-        (n, D) frame rows back to back (None without frames)."""
+    def _layout(self, parts: Sequence[Part], times: Sequence[float] | None) -> Layout:
+        """The rendered user turn (its one video, then its texts) and the video's block:
+        the frames' rows back to back, then the learned `image_newline` once."""
         import torch
 
         frames = [
@@ -181,47 +126,18 @@ class LlavaOneVision(KvDecoder):
         if frames:  # where the template writes a video item: before every text
             body = self.video_token + "\n" + body
         text = render_turn(body, self.system)
-        ids = torch.tensor(decoding.turn_ids(self._tok, text, body, [self.video_token]))
-        found = int((ids == self.video_token_id).sum())
-        if found != (1 if frames else 0):  # the tokenizer split the placeholder
-            raise RuntimeError(f"{self.name}: one video but {found} placeholders")
-        return ids, np.concatenate(frames) if frames else None
-
-    def prompt_ids(self, parts: Sequence[Part]) -> list[int]:
-        """The turn's ids with the video placeholder expanded as the processor expands it:
-        one per frame row, + 1 for the newline (what `generate` feeds, as ids)."""
-        ids, video = self._turn_ids(parts)
-        out: list[int] = []
-        for i in ids.tolist():
-            n = len(video) + 1 if i == self.video_token_id and video is not None else 1
-            out += [i] * n
-        return out
-
-    def _embeds(self, parts: Sequence[Part]) -> Any:
-        """(1, L, D) inputs_embeds of the rendered user turn: its one video, then its texts."""
-        import torch
-
-        ids, video = self._turn_ids(parts)
-        table = self._model.get_input_embeddings()
-        with torch.inference_mode():
-            if video is None:
-                return table(ids.to(self._model.device))[None]
-            newline = self._model.model.image_newline[None, :]  # (1, D)
-            rows = torch.from_numpy(video).to(newline.device, newline.dtype)
-            at = int((ids == self.video_token_id).nonzero()[0])
-            pieces = [table(ids[:at].to(self._model.device)), rows, newline]
-            pieces.append(table(ids[at + 1 :].to(self._model.device)))
-            return torch.cat(pieces)[None]  # (1, L, D)
+        ids = decoding.turn_ids(self._tok, text, body, [self.video_token])
+        if not frames:
+            return Layout(ids, [])
+        newline = self._model.model.image_newline[None, :]  # (1, D)
+        rows = torch.from_numpy(np.concatenate(frames)).to(newline.device, newline.dtype)
+        return Layout(ids, [torch.cat([rows, newline])])
 
     def _clean(self, text: str) -> str:
         """`text` without the placeholder strings (user text must not add a video)."""
         for token in self._blocked:
             text = text.replace(token, "")
         return text
-
-    def prompt_embeds(self, parts: Sequence[Part]) -> Any:
-        """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
-        return self._embeds(parts)
 
     # ---- generation ----------------------------------------------------------------------
 
@@ -243,35 +159,6 @@ class LlavaOneVision(KvDecoder):
             f"{'are' if n != 1 else 'is'} taken from it, at {at}.\n"
         )
         return [*(tokens for _, tokens in frames), line]
-
-    def generate(
-        self,
-        parts: Sequence[Part],
-        max_new_tokens: int = 128,
-        stop: Sequence[str] = (),
-        times: Sequence[float] | None = None,
-    ) -> Iterator[str]:
-        """Greedy decoding with a KV cache; yields text as it is complete (whole characters).
-
-        `times` is not read: 1-D RoPE positions carry no time (the stamps do).
-        """
-        embeds = self._embeds(parts)
-        yield from decoding.greedy_pieces(
-            self._model, self._tok, embeds, self._stop_ids, max_new_tokens, stop
-        )
-
-    def option_logprob(
-        self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
-    ) -> float:
-        """Sum log-probability of the answer `option_text`, as the chat template writes it."""
-        return decoding.option_logprob(
-            self._model, self._embeds(parts), self.answer_ids(option_text)
-        )
-
-    def answer_ids(self, text: str) -> list[int]:
-        """The tokens the template writes for the assistant message `text`: right after
-        "<|im_start|>assistant\\n", as they are."""
-        return answer_ids(self._tok, GENERATION_PROMPT, text)
 
     # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
 
@@ -300,8 +187,16 @@ class LlavaOneVision(KvDecoder):
         return self._turn(question)[1]
 
 
-def _features(tokens: np.ndarray, space: str) -> FrameFeatures:
-    """(h, w, D) tokens -> FrameFeatures with the unit mean token as feature."""
-    mean = tokens.mean(axis=(0, 1))
-    mean /= max(float(np.linalg.norm(mean)), 1e-12)
-    return FrameFeatures(tags=(), feature=mean.astype(np.float32), tokens=tokens, space=space)
+FAMILY = Family(
+    label="LLaVA-OneVision",
+    model_type=MODEL_TYPE,
+    adapter=LlavaOneVision,
+    vision_part="vision_tower",
+    published=(LLAVA_ONEVISION_0_5B.model_id, LLAVA_ONEVISION_7B.model_id),
+    shapes=(
+        ("llava-onevision-0.5b", LLAVA_ONEVISION_0_5B),
+        ("llava-onevision-7b", LLAVA_ONEVISION_7B),
+        ("tiny", LLAVA_ONEVISION_TINY),
+    ),
+    random="models.vlm.synthetic:random_llava",
+)

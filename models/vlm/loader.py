@@ -1,13 +1,12 @@
 """One door to every supported vision-language family: `load_vlm("ID_OR_FOLDER")`.
 
-The checkpoint's `config.json` says its family (`model_type`); the adapter for
-that family loads it, from a local folder or the Hugging Face cache only
-(`local_files_only=True`): nothing is downloaded here.
+The checkpoint's `config.json` says its family (`model_type`); the adapter of
+that family's row in `registry.FAMILIES` loads it, from a local folder or the
+Hugging Face cache only (`local_files_only=True`): nothing is downloaded here.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from typing import cast
@@ -17,15 +16,9 @@ from models.vlm.checkpoint import locate
 from models.vlm.device import placement
 from models.vlm.quantize import int8_vision
 from models.vlm.reference import reference_note
+from models.vlm.registry import FAMILIES, family_of
 
 log = logging.getLogger("streamer")
-
-# config.json "model_type" -> "module:class" of its adapter (imported only when used)
-ADAPTERS: dict[str, str] = {
-    "llava_onevision": "models.vlm.llava_onevision:LlavaOneVision",
-    "qwen2_5_vl": "models.vlm.qwen2_5_vl:Qwen25VL",
-    "smolvlm": "models.vlm.smolvlm:SmolVLM2",
-}
 
 
 def load_vlm(path_or_id: str | Path, device: str = "auto") -> VisionLanguageModel:
@@ -38,18 +31,16 @@ def load_vlm(path_or_id: str | Path, device: str = "auto") -> VisionLanguageMode
     """
     where = placement(device)  # before any weights are read: a missing GPU fails fast
     ckpt, config = locate(path_or_id)
-    target = ADAPTERS.get(str(config.model_type))
-    if target is None:
+    family = family_of(str(config.model_type))
+    if family is None:
         raise UnsupportedModelError(
             f"{ckpt.name} is a {config.model_type!r} model; the vlm backend reads "
-            f"{', '.join(sorted(ADAPTERS))} models."
+            f"{', '.join(sorted(f.model_type for f in FAMILIES))} models."
         )
-    module, _, cls = target.partition(":")
-    adapter = getattr(importlib.import_module(module), cls)
-    loaded = adapter.load(path_or_id, device=where.device, dtype=where.dtype)
+    loaded = family.adapter.load(path_or_id, device=where.device, dtype=where.dtype)
     note = reference_note(path_or_id)
     if note:  # its answers from text are real, what it says about pixels is not
         log.warning("%s is a reference model (%s).", ckpt.name, note)
     if where.vision_int8:  # `--device cpu-int8`: frames encode 1.4-1.6x faster
-        int8_vision(loaded.model)
+        int8_vision(loaded.model, family.vision_part)
     return cast(VisionLanguageModel, loaded)

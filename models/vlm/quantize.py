@@ -18,27 +18,24 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-__all__ = ["VISION_PARTS", "int8_vision"]
-
-# where each family's transformers model keeps its vision tower, under `model.model`:
-# SmolVLM2 (Idefics3), LLaVA-OneVision, Qwen2.5-VL
-VISION_PARTS = ("vision_model", "vision_tower", "visual")
+__all__ = ["int8_vision"]
 
 
-def int8_vision(model: Any) -> int:
+def int8_vision(model: Any, part: str) -> int:
     """Quantise the vision tower of a transformers VLM in place; the layers made int8.
 
+    `part`: where the family keeps the tower under `model.model` (its `Family.vision_part`).
+
     Raises:
-        ValueError: the model has no vision tower where the families keep one.
+        ValueError: the model has no vision tower there.
     """
     import torch
     from torch import nn
 
     inner = getattr(model, "model", model)
-    name = next((n for n in VISION_PARTS if getattr(inner, n, None) is not None), None)
-    if name is None:
-        raise ValueError(f"{type(model).__name__} has no vision tower to quantise")
-    tower = getattr(inner, name)
+    tower = getattr(inner, part, None)
+    if tower is None:
+        raise ValueError(f"{type(model).__name__} has no vision tower {part!r} to quantise")
     linear = sum(isinstance(m, nn.Linear) for m in tower.modules())
     engines = torch.backends.quantized.supported_engines
     if "x86" in engines:  # fbgemm + onednn by shape: the faster of the two here

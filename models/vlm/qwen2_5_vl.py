@@ -42,25 +42,22 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, clock, frames_per_pass
-from models.vlm.checkpoint import Family, load_parts, locate
-from models.vlm.families import QWEN2_5_VL_3B
-from models.vlm.llava_onevision import _features
-from models.vlm.mrope import Segment, VisualRun, next_position, position_ids, temporal_offsets
+from models.vlm.adapter import Adapter, Layout
+from models.vlm.base import Part, TimedTokens, as_token_rows, clock
+from models.vlm.checkpoint import Family
+from models.vlm.families import QWEN2_5_VL_3B, QWEN2_5_VL_7B
+from models.vlm.mrope import Segment, VisualRun, position_ids, temporal_offsets
 from models.vlm.qwen2_5_vl_kv import QwenKv
 
 __all__ = ["DEFAULT_SYSTEM", "INPUT_SIZE", "MODEL_TYPE", "Qwen25VL", "render_turn"]
 
 MODEL_TYPE = "qwen2_5_vl"  # config.json "model_type"
-FAMILY = Family("Qwen2.5-VL", MODEL_TYPE, QWEN2_5_VL_3B.model_id)
 # The system line Qwen2.5-VL's chat template writes when a conversation has none.
 DEFAULT_SYSTEM = "You are a helpful assistant."
 GENERATION_PROMPT = "<|im_start|>assistant\n"  # what the template adds for the answer
@@ -80,8 +77,13 @@ def render_turn(body: str, system: str | None) -> str:
     return f"{head}<|im_start|>user\n{body}<|im_end|>\n{GENERATION_PROMPT}"
 
 
-class Qwen25VL(QwenKv):
+class Qwen25VL(QwenKv, Adapter):
     """A loaded Qwen2.5-VL checkpoint; build it with `Qwen25VL.load`."""
+
+    MODEL_CLASS = "Qwen2_5_VLForConditionalGeneration"
+    DEFAULT_SYSTEM = DEFAULT_SYSTEM
+    GENERATION_PROMPT = GENERATION_PROMPT
+    END_TOKENS = ("<|im_end|>", "<|endoftext|>")
 
     def __init__(
         self,
@@ -92,71 +94,31 @@ class Qwen25VL(QwenKv):
         system: str | None,
         input_size: tuple[int, int] = INPUT_SIZE,
     ) -> None:
-        self._model, self._tok, self._proc = model, tokenizer, processor
-        self.name, self.system = name, system
         vision = model.config.vision_config
         self._patch, self._merge = int(vision.patch_size), int(vision.spatial_merge_size)
         side = self._patch * self._merge  # 28 px per merged token
         if input_size[0] % side or input_size[1] % side or min(input_size) <= 0:
             raise ValueError(f"input_size must be multiples of {side} px, not {input_size}")
-        self.input_size = input_size
-        grid = (input_size[0] // side, input_size[1] // side)
-        dim = model.config.text_config.hidden_size
-        self._info = EncoderInfo(f"qwen2.5-vl:{name}", dim, grid, read_by_lm=True)
+        self.input_size = input_size  # before the base reads the grid from it
+        super().__init__(model, tokenizer, processor, name, system)
         self.tokens_per_second = float(vision.tokens_per_second)
-        self.video_token_id = int(model.config.video_token_id)
+        self.video_token_id = self.placeholder_id = int(model.config.video_token_id)
         # the video item as the template writes it, named by the tokenizer from the config's ids
         start = _token(tokenizer, model.config, "vision_start_token_id", VISION_START)
         end = _token(tokenizer, model.config, "vision_end_token_id", VISION_END)
         pad = _token(tokenizer, model.config, "video_token_id", VIDEO_PAD)
         self._video_item = f"{start}{pad}{end}"
         self._blocked = tuple(dict.fromkeys((*_BLOCKED, start, pad, end)))
-        ends = ("<|im_end|>", "<|endoftext|>")
-        stops = {*(tokenizer.convert_tokens_to_ids(t) for t in ends), tokenizer.eos_token_id}
-        self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
-
-    # ---- loading -------------------------------------------------------------------------
 
     @classmethod
-    def load(
-        cls,
-        path_or_id: str | Path,
-        device: str = "cpu",
-        system: str | None = DEFAULT_SYSTEM,
-        input_size: tuple[int, int] = INPUT_SIZE,
-        dtype: str = "float32",
-    ) -> Qwen25VL:
-        """Load a checkpoint from a local folder or the Hugging Face cache.
+    def space_prefix(cls) -> str:
+        return "qwen2.5-vl"
 
-        `dtype`: a torch float type name (float32 on a CPU; bfloat16/float16 on a GPU).
-
-        Raises:
-            ModelMissingError: not a folder with a model, and not in the cache.
-            UnsupportedModelError: a model of another architecture.
-        """
-        from transformers import Qwen2_5_VLForConditionalGeneration
-
-        ckpt, _ = locate(path_or_id, FAMILY)
-        model, tokenizer, processor = load_parts(
-            ckpt, Qwen2_5_VLForConditionalGeneration, FAMILY, device, dtype
-        )
-        return cls(model, tokenizer, processor, ckpt.name, system, input_size)
-
-    @property
-    def model(self) -> Any:
-        """The transformers `Qwen2_5_VLForConditionalGeneration` (for tests and benches)."""
-        return self._model
-
-    @property
-    def tokenizer(self) -> Any:
-        """The checkpoint's tokenizer."""
-        return self._tok
+    def _grid(self) -> tuple[int, int]:
+        side = self._patch * self._merge
+        return self.input_size[0] // side, self.input_size[1] // side
 
     # ---- encoder -------------------------------------------------------------------------
-
-    @property
-    def info(self) -> EncoderInfo:
-        return self._info
 
     @property
     def patch_grid(self) -> tuple[int, int]:
@@ -174,34 +136,19 @@ class Qwen25VL(QwenKv):
 
         resized = []
         for image in images:
-            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
             pil = Image.fromarray(image).resize(self.input_size[::-1], Image.Resampling.BICUBIC)
             resized.append(np.asarray(pil))
         out = self._proc(images=resized, do_resize=False, return_tensors="pt")
         return out["pixel_values"]
 
-    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
-        """Frames to (h, w, D) merged tokens in the LM's embedding space."""
+    def _frame_tokens(self, images: Sequence[np.ndarray]) -> Any:
+        """(b, h*w, D): each frame a one-step video (the frame doubled), merged 2x2."""
         import torch
 
-        if not images:
-            return []
-        h, w = self._info.grid
-        rows = h * w * self._merge**2  # patch rows of one frame
-        out: list[FrameFeatures] = []
-        with torch.inference_mode():
-            pixels = self.pixels(images).to(self._model.device, self._model.dtype)
-            step = frames_per_pass(self._model)
-            for start in range(0, len(images), step):
-                b = min(step, len(images) - start)
-                grid = torch.tensor([[1, *self.patch_grid]] * b, device=pixels.device)
-                batch = pixels[start * rows : (start + b) * rows]
-                merged = self._model.model.get_video_features(batch, grid).pooler_output
-                for tokens in merged:  # one (h*w, D) block per one-step video
-                    row = tokens.float().cpu().numpy().reshape(h, w, -1)
-                    out.append(_features(np.ascontiguousarray(row), self._info.space))
-        return out
+        pixels = self.pixels(images).to(self._model.device, self._model.dtype)
+        grid = torch.tensor([[1, *self.patch_grid]] * len(images), device=pixels.device)
+        merged = self._model.model.get_video_features(pixels, grid).pooler_output
+        return torch.stack(list(merged))  # one (h*w, D) block per one-step video
 
     # ---- prompts -------------------------------------------------------------------------
 
@@ -212,9 +159,13 @@ class Qwen25VL(QwenKv):
         for token in self._blocked:
             question = question.replace(token, "")
         body = self._video_item + question
-        text = render_turn(body, self.system)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
+        ids = torch.tensor(self._ids(render_turn(body, self.system), body))
         return ids, int((ids == self.video_token_id).nonzero().flatten()[0])
+
+    def _ids(self, text: str, body: str) -> list[int]:
+        """Ids of the rendered turn `text`; its user content `body` is plain text but for
+        the video items (chat-control strings in OCR or speech cannot end the turn)."""
+        return decoding.turn_ids(self._tok, text, body, [self._video_item])
 
     def _grid_of(self, rows: np.ndarray, part: np.ndarray) -> tuple[int, int]:
         """(h, w) of a visual part: its own map, the frame grid for h*w rows, else one row."""
@@ -223,10 +174,9 @@ class Qwen25VL(QwenKv):
         h, w = self._info.grid
         return (h, w) if len(rows) == h * w else (1, len(rows))
 
-    def _layout(
-        self, parts: Sequence[Part], times: Sequence[float] | None
-    ) -> tuple[str, list[np.ndarray], list[VisualRun]]:
-        """The rendered turn, each video's (n, D) tokens and its run of grids and offsets."""
+    def _layout(self, parts: Sequence[Part], times: Sequence[float] | None) -> Layout:
+        """The rendered turn's ids, each video's (n, D) tokens, and the (3, 1, L) M-RoPE
+        position ids of the spliced turn (each video a run of grids and time offsets)."""
         n_visual = sum(not isinstance(p, str) for p in parts)
         if times is None:
             times = [float(k) for k in range(n_visual)]  # 1 s apart: second_per_grid_t = 1
@@ -252,55 +202,28 @@ class Qwen25VL(QwenKv):
                 block = np.asarray(part, np.float32)
                 rows = as_token_rows(block, self._info.dim)
                 frames.append((rows, self._grid_of(rows, block), next(clock)))
-        return render_turn("".join(body), self.system), videos, runs
+        content = "".join(body)
+        ids = self._ids(render_turn(content, self.system), content)
+        return Layout(ids, videos, self._positions(ids, runs))
 
-    def _prompt(self, parts: Sequence[Part], times: Sequence[float] | None) -> tuple[Any, Any]:
-        """(1, L, D) inputs_embeds with the videos spliced in, and their (3, 1, L) position ids."""
+    def _positions(self, ids: list[int], runs: list[VisualRun]) -> Any:
+        """(3, 1, L) position ids of the turn `ids` with each video pad spliced as its run."""
         import torch
 
-        text, videos, runs = self._layout(parts, times)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
-        where = (ids == self.video_token_id).nonzero().flatten().tolist()
+        where = [k for k, i in enumerate(ids) if i == self.video_token_id]
         if len(where) != len(runs):  # the tokenizer split the pad token: a broken checkpoint
             raise RuntimeError(f"{self.name}: {len(runs)} videos but {len(where)} placeholders")
-        table = self._model.get_input_embeddings()
-        pieces: list[Any] = []
         segments: list[Segment] = []
         start = 0
-        with torch.inference_mode():
-            for at, tokens, run in zip(where, videos, runs):
-                pieces.append(table(ids[start:at].to(self._model.device)))
-                pieces.append(torch.from_numpy(tokens).to(self._model.device, self._model.dtype))
-                segments += [at - start, run]
-                start = at + 1
-            pieces.append(table(ids[start:].to(self._model.device)))
-            segments.append(len(ids) - start)
-            embeds = torch.cat(pieces)[None]  # (1, L, D)
-        positions = torch.from_numpy(position_ids(segments))[:, None].to(self._model.device)
-        return embeds, positions  # (1, L, D), (3, 1, L)
-
-    def prompt_ids(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> list[int]:
-        """The turn's ids, each video pad expanded as the processor does: one per merged token."""
-        text, videos, _ = self._layout(parts, times)
-        rows = iter(len(v) for v in videos)
-        out: list[int] = []
-        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
-            out += [i] * (next(rows) if i == self.video_token_id else 1)
-        return out
-
-    def prompt_inputs(
-        self, parts: Sequence[Part], times: Sequence[float] | None = None
-    ) -> tuple[Any, Any]:
-        """What `generate` feeds the LM: (1, L, D) inputs_embeds and (3, 1, L) position ids."""
-        return self._prompt(parts, times)
-
-    def prompt_embeds(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
-        """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
-        return self._prompt(parts, times)[0]
+        for at, run in zip(where, runs):
+            segments += [at - start, run]
+            start = at + 1
+        segments.append(len(ids) - start)
+        return torch.from_numpy(position_ids(segments))[:, None]  # (3, 1, L)
 
     def prompt_positions(self, parts: Sequence[Part], times: Sequence[float] | None = None) -> Any:
         """The (3, 1, L) (t, h, w) position ids `generate` gives the prompt of `parts`."""
-        return self._prompt(parts, times)[1]
+        return self.prompt_inputs(parts, times)[1]
 
     # ---- generation ----------------------------------------------------------------------
 
@@ -317,83 +240,19 @@ class Qwen25VL(QwenKv):
         head = f"Frames {span} of a {clock(duration)} video:\n"
         return [head, *(tokens for _, tokens in frames), "\n"]
 
-    def generate(
-        self,
-        parts: Sequence[Part],
-        max_new_tokens: int = 128,
-        stop: Sequence[str] = (),
-        times: Sequence[float] | None = None,
-    ) -> Iterator[str]:
-        """Greedy decoding with a KV cache; yields text as it is complete (whole characters).
-
-        `times`: the stream time (s) of each visual part, in order; None: 1 s apart.
-        """
-        import torch
-
-        embeds, positions = self._prompt(parts, times)
-        nxt = next_position(positions.cpu().numpy())
-        ends, stop = decoding.split_stops(self._tok, stop)  # the checkpoint's ends, as the others
-        ends |= self._stop_ids | decoding.end_ids(self._model, self._tok)
-        rule = decoding.repetition_penalty(self._model)
-        ids: list[int] = []
-        sent = ""
-        hold = max((len(s) for s in stop), default=1) - 1  # chars that may start a stop string
-        with torch.inference_mode():
-            out = self._model(inputs_embeds=embeds, position_ids=positions, use_cache=True)
-            for _ in range(max_new_tokens):
-                next_id = int(decoding.penalised(out.logits[0, -1], ids, rule).argmax())
-                if next_id in ends:
-                    break
-                ids.append(next_id)
-                text = self._tok.decode(ids, skip_special_tokens=True)
-                cut = min((text.find(s) for s in stop if s in text), default=-1)
-                if cut >= 0:
-                    if text[len(sent) : cut]:
-                        yield text[len(sent) : cut]
-                    return
-                ready = text[: len(text) - hold] if hold else text
-                if ready.endswith("\ufffd"):  # half a UTF-8 character: wait for the rest
-                    ready = ready[:-1]
-                if len(ready) > len(sent):
-                    yield ready[len(sent) :]
-                    sent = ready
-                step = torch.tensor([[next_id]], device=self._model.device)
-                where = torch.full((3, 1, 1), nxt, device=self._model.device)  # all 3 axes
-                out = self._model(
-                    input_ids=step, position_ids=where, cache=out.cache, use_cache=True
-                )
-                nxt += 1
-        rest = self._tok.decode(ids, skip_special_tokens=True)[len(sent) :]
-        if rest:
-            yield rest
-
-    def answer_ids(self, text: str) -> list[int]:
-        """The tokens the template writes for the assistant message `text` (as they are)."""
-        return answer_ids(self._tok, GENERATION_PROMPT, text)
-
-    def option_logprob(
-        self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
-    ) -> float:
-        """Sum log-probability of the answer `option_text`, as the chat template writes it."""
-        import torch
-
-        option = self.answer_ids(option_text)
-        if not option:
-            raise ValueError("option_text has no tokens")
-        prompt, positions = self._prompt(parts, times)
-        nxt = next_position(positions.cpu().numpy())
-        with torch.inference_mode():
-            ids = torch.tensor(option, device=self._model.device)
-            full = torch.cat([prompt, self._model.get_input_embeddings()(ids)[None]], dim=1)
-            after = torch.arange(nxt, nxt + len(option), device=positions.device)
-            where = torch.cat([positions, after.expand(3, 1, -1)], dim=2)  # (3, 1, L + k)
-            logits = self._model(inputs_embeds=full, position_ids=where).logits[0].float()
-            n = prompt.shape[1]
-            logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
-            return float(logp[torch.arange(len(option)), ids].sum())
-
 
 def _token(tokenizer: Any, config: Any, key: str, published: str) -> str:
     """The tokenizer's name for the token id `config.<key>`; `published` where it has none."""
     at = getattr(config, key, None)
     return str(tokenizer.convert_ids_to_tokens(at) if isinstance(at, int) else published)
+
+
+FAMILY = Family(
+    label="Qwen2.5-VL",
+    model_type=MODEL_TYPE,
+    adapter=Qwen25VL,
+    vision_part="visual",
+    published=(QWEN2_5_VL_3B.model_id, QWEN2_5_VL_7B.model_id),
+    shapes=(("qwen2.5-vl-3b", QWEN2_5_VL_3B), ("qwen2.5-vl-7b", QWEN2_5_VL_7B)),
+    random="models.vlm.synthetic_families:random_qwen",
+)

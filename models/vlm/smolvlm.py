@@ -29,30 +29,27 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.protocols import EncoderInfo, FrameFeatures
 from models.vlm import decoding
-from models.vlm.base import Part, TimedTokens, answer_ids, as_token_rows, frames_per_pass
-from models.vlm.checkpoint import Family, load_parts, locate
-from models.vlm.families import SMOLVLM2_256M
-from models.vlm.kv_decoder import KvDecoder
-from models.vlm.llava_onevision import _features
+from models.vlm.adapter import Adapter, Layout
+from models.vlm.base import Part, TimedTokens, as_token_rows
+from models.vlm.checkpoint import Family
+from models.vlm.families import SMOLVLM2_256M, SMOLVLM2_500M
 
 __all__ = ["IMAGE_BLOCK", "MODEL_TYPE", "SmolVLM2", "render_turn", "video_prompt"]
 
 MODEL_TYPE = "smolvlm"  # config.json "model_type" of the SmolVLM2 checkpoints
-FAMILY = Family("SmolVLM2", MODEL_TYPE, SMOLVLM2_256M.model_id)
 # One unsplit image as SmolVLMProcessor writes it, with one `<image>` standing for its
 # 64 (image_seq_len) token positions: the adapter splices the frame's rows there.
 IMAGE_BLOCK = "<fake_token_around_image><global-img><image><fake_token_around_image>"
 # Strings user text may not carry: each would add or break an image block.
-BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>", "<end_of_utterance>")
+# Other chat-control strings ("<end_of_utterance>", "<|im_start|>") stay, read as plain text.
+BLOCKED = ("<image>", "<fake_token_around_image>", "<global-img>")
 # The kv memory's stream opening: SmolVLM2's video intro without its count and length.
 KV_INTRO = "You are provided the following series of frames from a video."
 GENERATION_PROMPT = "Assistant:"  # what the template adds for the answer
@@ -92,15 +89,40 @@ def video_prompt(times: Sequence[float], duration: float) -> list[str]:
     return [intro, *stamps, "\n\n"]
 
 
-class SmolVLM2(KvDecoder):
+class SmolVLM2(Adapter):
     """A loaded SmolVLM2 checkpoint; build it with `SmolVLM2.load`."""
+
+    MODEL_CLASS = "SmolVLMForConditionalGeneration"
+    DEFAULT_SYSTEM = None  # SmolVLM2's own examples send none
+    GENERATION_PROMPT = GENERATION_PROMPT
+    # Its generation prompt ends "Assistant:" and an assistant message is written
+    # "Assistant: " + text, so an answer's first token carries the space (SmolLM2's
+    # " Yes", not "Yes": another token, with another probability).
+    ANSWER_PREFIX = " "
+    END_TOKENS = ("<end_of_utterance>",)
 
     def __init__(
         self, model: Any, tokenizer: Any, processor: Any, name: str, system: str | None
     ) -> None:
-        self._model, self._tok, self._proc = model, tokenizer, processor
-        self.name, self.system = name, system
+        super().__init__(model, tokenizer, processor, name, system)
         config = model.config
+        vision = config.vision_config
+        self._input_size = int(vision.image_size)
+        sampling = getattr(processor, "video_sampling", None) or {}
+        video_size = sampling.get("video_size", {}).get("longest_edge", self._input_size)
+        self._video_edge = int(video_size)  # px: a frame's longest edge before squashing
+        self.image_token_id = self.placeholder_id = int(config.image_token_id)
+        # the tokenizer's name for the config's image token id (published: "<image>")
+        image = str(tokenizer.convert_ids_to_tokens(self.image_token_id))
+        self._image_block = IMAGE_BLOCK.replace("<image>", image)
+        self._blocked = tuple(dict.fromkeys((*BLOCKED, image)))
+
+    @classmethod
+    def space_prefix(cls) -> str:
+        return "smolvlm2"
+
+    def _grid(self) -> tuple[int, int]:
+        config = self._model.config
         vision = config.vision_config
         # Pixel shuffle keeps the patch grid's layout: token (r, c) of the output is the
         # 4 x 4 block of patches at rows 4r..4r+3, cols 4c..4c+3, in row-major order, so
@@ -113,63 +135,9 @@ class SmolVLM2(KvDecoder):
         # pooled token is a blend it never saw: memories keep its frames whole
         # (`EncoderInfo.read_by_lm`, `streamer.memory.registry.scaled_grids`).
         side = (vision.image_size // vision.patch_size) // config.scale_factor  # 32 // 4 = 8
-        dim = config.text_config.hidden_size
-        self._info = EncoderInfo(f"smolvlm2:{name}", dim, (side, side), read_by_lm=True)
-        self._input_size = int(vision.image_size)
-        sampling = getattr(processor, "video_sampling", None) or {}
-        video_size = sampling.get("video_size", {}).get("longest_edge", self._input_size)
-        self._video_edge = int(video_size)  # px: a frame's longest edge before squashing
-        self.image_token_id = int(config.image_token_id)
-        # the tokenizer's name for the config's image token id (published: "<image>")
-        image = str(tokenizer.convert_ids_to_tokens(self.image_token_id))
-        self._image_block = IMAGE_BLOCK.replace("<image>", image)
-        self._blocked = tuple(dict.fromkeys((*BLOCKED, image)))
-        stops = {tokenizer.convert_tokens_to_ids("<end_of_utterance>"), tokenizer.eos_token_id}
-        self._stop_ids = {int(i) for i in stops if isinstance(i, int) and i >= 0}
-
-    # ---- loading -------------------------------------------------------------------------
-
-    @classmethod
-    def load(
-        cls,
-        path_or_id: str | Path,
-        device: str = "cpu",
-        system: str | None = None,
-        dtype: str = "float32",
-    ) -> SmolVLM2:
-        """Load a checkpoint from a local folder or the Hugging Face cache.
-
-        `dtype`: a torch float type name (float32 on a CPU; bfloat16/float16 on a GPU).
-
-        `system`: an optional system line; SmolVLM2's own examples send none.
-
-        Raises:
-            ModelMissingError: not a folder with a model, and not in the cache.
-            UnsupportedModelError: a model of another architecture.
-        """
-        from transformers import SmolVLMForConditionalGeneration
-
-        ckpt, _ = locate(path_or_id, FAMILY)
-        model, tokenizer, processor = load_parts(
-            ckpt, SmolVLMForConditionalGeneration, FAMILY, device, dtype
-        )
-        return cls(model, tokenizer, processor, ckpt.name, system)
-
-    @property
-    def model(self) -> Any:
-        """The transformers `SmolVLMForConditionalGeneration` (for tests and benches)."""
-        return self._model
-
-    @property
-    def tokenizer(self) -> Any:
-        """The checkpoint's tokenizer."""
-        return self._tok
+        return side, side
 
     # ---- encoder -------------------------------------------------------------------------
-
-    @property
-    def info(self) -> EncoderInfo:
-        return self._info
 
     def pixels(self, images: Sequence[np.ndarray]) -> Any:
         """(B, 3, S, S) float32 tensor: each frame as the video processor prepares one.
@@ -178,9 +146,6 @@ class SmolVLM2(KvDecoder):
         longest edge to 512 px keeping the aspect, then squashed to S x S. (Its own
         default first resize is to 2048 px, the image path, not the video one.)
         """
-        for image in images:
-            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
         out = self._proc(
             images=[[image] for image in images],  # one sample per frame: no padding images
             do_image_splitting=False,
@@ -190,24 +155,13 @@ class SmolVLM2(KvDecoder):
         )
         return out["pixel_values"][:, 0]  # (B, 1 image, 3, S, S) -> (B, 3, S, S)
 
-    def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
-        """Frames to (8, 8, D) tokens in the LM's embedding space, as the LM reads them."""
+    def _frame_tokens(self, images: Sequence[np.ndarray]) -> Any:
+        """(b, h*w, D): each frame as one untiled image through the tower and connector."""
         import torch
 
-        if not images:
-            return []
-        h, w = self._info.grid
-        out: list[FrameFeatures] = []
-        with torch.inference_mode():
-            pixels = self.pixels(images).to(self._model.device, self._model.dtype)
-            step = frames_per_pass(self._model)
-            for start in range(0, len(images), step):
-                batch = pixels[start : start + step, None]  # (b, 1 image, 3, S, S)
-                feats = self._model.model.get_image_features(pixel_values=batch).pooler_output
-                tokens = torch.stack(feats).float().cpu().numpy()  # (b, h*w, D)
-                for row in tokens.reshape(len(tokens), h, w, -1):
-                    out.append(_features(np.ascontiguousarray(row), self._info.space))
-        return out
+        batch = self.pixels(images).to(self._model.device, self._model.dtype)[:, None]
+        feats = self._model.model.get_image_features(pixel_values=batch).pooler_output
+        return torch.stack(feats)  # (b, 1 image, 3, S, S) -> (b, h*w, D)
 
     # ---- prompts -------------------------------------------------------------------------
 
@@ -231,40 +185,19 @@ class SmolVLM2(KvDecoder):
             frames.append(rows)
         return items, frames
 
-    def _embeds(self, parts: Sequence[Part]) -> Any:
-        """(1, L, D) inputs_embeds of the rendered user turn, frames spliced in."""
-        import torch
-
+    def _layout(self, parts: Sequence[Part], times: Sequence[float] | None) -> Layout:
+        """The rendered user turn, its content plain text but for the image blocks (an OCR
+        line saying "<end_of_utterance>" stays words), and each image's rows."""
         items, frames = self.content(parts)
         text = render_turn(items, self.system, self._image_block)
-        ids = torch.tensor(self._tok(text, add_special_tokens=False)["input_ids"])
-        where = (ids == self.image_token_id).nonzero().flatten().tolist()
-        if len(where) != len(frames):  # the tokenizer split "<image>": a broken checkpoint
-            raise RuntimeError(f"{self.name}: {len(frames)} frames but {len(where)} placeholders")
-        table = self._model.get_input_embeddings()
-        pieces, start = [], 0
-        with torch.inference_mode():
-            for at, rows in zip(where, frames):
-                pieces.append(table(ids[start:at].to(self._model.device)))
-                pieces.append(torch.tensor(rows).to(table.weight.device, table.weight.dtype))
-                start = at + 1
-            pieces.append(table(ids[start:].to(self._model.device)))
-            return torch.cat(pieces)[None]  # (1, L, D)
+        body = "".join(self._image_block if i is None else i for i in items)
+        return Layout(self._plain(text, body), list(frames))
 
-    def prompt_ids(self, parts: Sequence[Part]) -> list[int]:
-        """The turn's ids with each `<image>` expanded as the processor expands an untiled
-        image: one per frame row (what `generate` feeds, as ids)."""
-        items, frames = self.content(parts)
-        text = render_turn(items, self.system, self._image_block)
-        rows = iter(len(f) for f in frames)
-        out: list[int] = []
-        for i in self._tok(text, add_special_tokens=False)["input_ids"]:
-            out += [i] * (next(rows) if i == self.image_token_id else 1)
-        return out
-
-    def prompt_embeds(self, parts: Sequence[Part]) -> Any:
-        """What `generate` feeds the LM for `parts`: (1, L, D) float tensor (for tests, benches)."""
-        return self._embeds(parts)
+    def _plain(self, text: str, body: str) -> list[int]:
+        """Ids of `text`, its user content `body` read as plain text but for image blocks."""
+        if body and not body.startswith(self._image_block):
+            body = " " + body  # "User: " + text: the space goes with the first word
+        return decoding.turn_ids(self._tok, text, body, [self._image_block])
 
     # ---- generation ----------------------------------------------------------------------
 
@@ -281,39 +214,6 @@ class SmolVLM2(KvDecoder):
             parts += [stamp, tokens]
         parts.append(texts[-1])
         return parts
-
-    def generate(
-        self,
-        parts: Sequence[Part],
-        max_new_tokens: int = 128,
-        stop: Sequence[str] = (),
-        times: Sequence[float] | None = None,
-    ) -> Iterator[str]:
-        """Greedy decoding with a KV cache; yields text as it is complete (whole characters).
-
-        `times` is not read: 1-D RoPE positions carry no time (the "Frame from" lines do).
-        """
-        embeds = self._embeds(parts)
-        yield from decoding.greedy_pieces(
-            self._model, self._tok, embeds, self._stop_ids, max_new_tokens, stop
-        )
-
-    def option_logprob(
-        self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
-    ) -> float:
-        """Sum log-probability of the answer `option_text`, as the chat template writes it."""
-        return decoding.option_logprob(
-            self._model, self._embeds(parts), self.answer_ids(option_text)
-        )
-
-    def answer_ids(self, text: str) -> list[int]:
-        """The tokens the template writes for the assistant message `text`.
-
-        Its generation prompt ends "Assistant:" and an assistant message is written
-        "Assistant: " + text, so an answer's first token carries the space (SmolLM2's
-        " Yes", not "Yes": another token, with another probability).
-        """
-        return answer_ids(self._tok, GENERATION_PROMPT, " " + text)
 
     # ---- KV cache, block by block (models/vlm/kv.py) ----------------------------------
     # A stream is one video after the sinks: the turn's start and a count-free intro
@@ -336,7 +236,8 @@ class SmolVLM2(KvDecoder):
         for token in self._blocked:
             question = question.replace(token, "")
         turn = render_turn([KV_INTRO, "\n\n" + question], self.system)
-        return self._kv_embed(self._kv_ids(turn[turn.index(KV_INTRO) + len(KV_INTRO) :]))
+        tail = turn[turn.index(KV_INTRO) + len(KV_INTRO) :]
+        return self._kv_embed(decoding.turn_ids(self._tok, tail, question, []))
 
     def kv_frame_rows(self, tokens: np.ndarray, t: float) -> np.ndarray:
         import torch
@@ -346,3 +247,14 @@ class SmolVLM2(KvDecoder):
         at = int((ids == self.image_token_id).nonzero().flatten()[0])
         rows = as_token_rows(np.asarray(tokens, np.float32), self._info.dim)
         return np.concatenate([self._kv_embed(ids[:at]), rows, self._kv_embed(ids[at + 1 :])])
+
+
+FAMILY = Family(
+    label="SmolVLM2",
+    model_type=MODEL_TYPE,
+    adapter=SmolVLM2,
+    vision_part="vision_model",
+    published=(SMOLVLM2_256M.model_id, SMOLVLM2_500M.model_id),
+    shapes=(("smolvlm2-256m", SMOLVLM2_256M), ("smolvlm2-500m", SMOLVLM2_500M)),
+    random="models.vlm.synthetic_families:random_smolvlm",
+)

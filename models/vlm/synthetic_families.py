@@ -48,7 +48,6 @@ QWEN_LM_MLP = {2048: 11008, 3584: 18944}  # 3B, 7B
 def _fast_tokenizer(special: list[str], **names: Any) -> Any:
     from transformers import PreTrainedTokenizerFast
 
-
     bpe = train_bpe(SENTENCES, special, TOKENIZER_VOCAB)
     return PreTrainedTokenizerFast(tokenizer_object=bpe, **names)  # type: ignore[no-untyped-call]
 

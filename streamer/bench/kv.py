@@ -52,11 +52,6 @@ FPS = 0.5  # frames a second of stream (ReKV's setting)
 QUESTION = "What is shown in the video?"
 NOTE = "random weights: speed is real, words are nonsense"
 FOLDER_NOTE = "the folder's weights over random KV blocks: speed and positions are real, words not"
-# the families the kv memory runs (Qwen2.5-VL with its M-RoPE positions)
-KV_FAMILIES = (
-    "llava-onevision-0.5b", "llava-onevision-7b", "qwen2.5-vl-3b", "qwen2.5-vl-7b",
-    "smolvlm2-256m", "smolvlm2-500m", "tiny",
-)  # fmt: skip
 
 
 def bench_kv(
@@ -133,13 +128,14 @@ def bench_kv(
 def _model(family: str, model: str | Path | None, device: str, where: Any) -> tuple[Any, str, str]:
     """(the vlm, its name in the report, the report's note) of `model` or `family`."""
     from models.vlm.kv import KvLanguageModel
-    from models.vlm.synthetic import build_random, published_id
+    from models.vlm.registry import labels
+    from models.vlm.synthetic import RANDOM_MODELS, build_random, published_id
 
-    if model is None:
-        if family not in KV_FAMILIES:
+    if model is None:  # every family's adapter runs the kv memory
+        if family not in RANDOM_MODELS:
             raise StreamerError(
-                f"The kv memory runs LLaVA-OneVision, Qwen2.5-VL and SmolVLM2; use --family "
-                f"{' or '.join(KV_FAMILIES)}, or --model with a folder of one."
+                f"The kv memory runs {labels('and')}; use --family "
+                f"{' or '.join(RANDOM_MODELS)}, or --model with a folder of one."
             )
         return build_random(family, where.device, where.dtype), published_id(family), NOTE
     from models.vlm.loader import load_vlm
@@ -147,8 +143,7 @@ def _model(family: str, model: str | Path | None, device: str, where: Any) -> tu
     vlm = load_vlm(model, device)  # its errors are one sentence (ModelMissingError, ...)
     if not isinstance(vlm, KvLanguageModel):
         raise StreamerError(
-            f"{model} is a {type(vlm).__name__}; the kv memory runs LLaVA-OneVision, "
-            f"Qwen2.5-VL and SmolVLM2 folders."
+            f"{model} is a {type(vlm).__name__}; the kv memory runs {labels('and')} folders."
         )
     return vlm, Path(model).name or str(model), FOLDER_NOTE
 

@@ -59,10 +59,10 @@ def bench_vlm(
     with the model as the frame encoder, OCR and speech beside it (`vlm_live`).
     """
     from models.vlm.device import DeviceError, placement
-    from models.vlm.synthetic import FAMILIES, build_random, published_id
+    from models.vlm.synthetic import RANDOM_MODELS, build_random, published_id
 
-    if family not in FAMILIES:
-        raise StreamerError(f"Unknown family {family!r}; use one of {', '.join(FAMILIES)}.")
+    if family not in RANDOM_MODELS:
+        raise StreamerError(f"Unknown family {family!r}; use one of {', '.join(RANDOM_MODELS)}.")
     try:
         where = placement(device)
     except DeviceError as e:
@@ -124,8 +124,7 @@ def _fill(
     view = memory.read()
     items = sorted(view.items, key=lambda i: (i.t, i.seq))
     parts, times = model_prompt(vlm, parse_question(QUESTION, (n - 1) / FPS), items, [])
-    mrope = hasattr(vlm, "prompt_inputs")  # Qwen2.5-VL: its embeds go with 3-D positions
-    embeds = vlm.prompt_inputs(parts, times)[0] if mrope else vlm.prompt_embeds(parts)
+    embeds = vlm.prompt_inputs(parts, times)[0]  # Qwen2.5-VL's go with 3-D positions
     return {
         "strategy": strategy,
         "minutes": minutes,

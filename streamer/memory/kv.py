@@ -150,9 +150,10 @@ class KvMemory(Memory):
         if model is None:
             raise MemoryConfigError(KV_NEEDS_VLM)
         if not isinstance(model, KvLanguageModel):
+            from models.vlm.registry import labels
+
             raise MemoryConfigError(
-                f"The kv memory needs a vlm it can run block by block (LLaVA-OneVision, "
-                f"Qwen2.5-VL or SmolVLM2), "
+                f"The kv memory needs a vlm it can run block by block ({labels()}), "
                 f"not {type(model).__name__}; choose another memory."
             )
         self.config: KvConfig

@@ -18,7 +18,7 @@ import pytest
 from cli.main import build_parser, main
 from models.vlm.catalog import CATALOG, cached, cached_supported
 from models.vlm.device import placement
-from models.vlm.loader import ADAPTERS
+from models.vlm.registry import FAMILIES
 from streamer.errors import StreamerError
 from streamer.reasoning.registry import make_backend
 from streamer.session import Session
@@ -61,7 +61,7 @@ def test_an_empty_cache_lists_every_family_as_not_here(hf_home, capsys):
     assert [m["id"] for m in found["vlm"]] == [m.model_id for m in CATALOG]
     assert not any(m["cached"] for m in found["vlm"])
     for m, entry in zip(found["vlm"], CATALOG):
-        assert m["supported"] == (entry.model_type in ADAPTERS)
+        assert m["supported"] == (entry.model_type in {f.model_type for f in FAMILIES})
     assert {p["state"] for p in found["packaged"]} <= {"present", "missing"}
     assert all(p["hint"].startswith("pip install") for p in found["packaged"] if p["hint"])
     assert Session.vision_models() == []

@@ -171,7 +171,7 @@ def test_option_scores_over_the_cache_equal_the_full_pass(llava, frames, tmp_pat
 
 def test_embedding_retrieval_finds_the_frame_that_looks_like_the_question(llava, frames) -> None:  # type: ignore[no-untyped-def]
     """`--kv-retrieve embedding`: a frame whose tokens are the question's mean embedding."""
-    from models.vlm.llava_onevision import _features
+    from models.vlm.adapter import frame_features as _features
     from streamer.memory.kv import KvConfig, KvMemory
     from streamer.types import Observation
 

@@ -132,7 +132,7 @@ def test_our_prompt_is_the_chat_templates(qwen) -> None:  # type: ignore[no-unty
 def test_logits_and_positions_match_library(qwen, video, times, second_per_grid) -> None:  # type: ignore[no-untyped-def]
     parts, inputs = video
     spg = None if second_per_grid is None else torch.tensor([second_per_grid])
-    embeds, ours_pos = qwen._prompt(parts, times)
+    embeds, ours_pos = qwen.prompt_inputs(parts, times)
     theirs_pos, _ = qwen.model.model.get_rope_index(
         inputs["input_ids"],
         inputs["mm_token_type_ids"],
@@ -166,7 +166,7 @@ def test_stamped_frames_match_library_as_separate_videos(qwen, demo_frames) -> N
     ]
     inputs = library_inputs(qwen, template_prompt(qwen, content), [1, 1])
     inputs["pixel_values_videos"] = qwen.pixels(demo_frames[:2])
-    embeds, ours_pos = qwen._prompt(parts, times=[5.0, 20.0])
+    embeds, ours_pos = qwen.prompt_inputs(parts, times=[5.0, 20.0])
     theirs_pos, _ = qwen.model.model.get_rope_index(
         inputs["input_ids"], inputs["mm_token_type_ids"], video_grid_thw=inputs["video_grid_thw"]
     )
@@ -206,7 +206,7 @@ def test_frames_far_apart_keep_their_spacing_and_text_goes_on_after_them(qwen, v
 def test_the_comparison_has_teeth(qwen, video) -> None:  # type: ignore[no-untyped-def]
     """Plain 1-D positions, or frames without their temporal spacing, move the logits far."""
     parts, inputs = video
-    embeds, pos = qwen._prompt(parts, None)
+    embeds, pos = qwen.prompt_inputs(parts, None)
     flat = torch.arange(embeds.shape[1]).expand(3, 1, -1)  # what a 1-D LM would use
     same_time = qwen.prompt_positions(parts, times=[0.0, 0.0, 0.0])
     assert not torch.equal(same_time, pos)
