@@ -51,6 +51,7 @@ test-reference: $(VENV)/.test
 
 lint: $(VENV)/.test
 	$(PY) -m ruff check streamer models ui cli tests tools launch.py
+	$(PY) -m ruff format --check streamer models ui cli tests tools launch.py
 	$(PY) -m mypy
 	$(PY) tools/lock.py check
 

@@ -40,8 +40,13 @@ from streamer.store import remove_orphaned_temp_files
 from streamer.types import Frame, FrameObjects, Observation, StatusEvent, TextEvent
 
 __all__ = [
-    "AUTOSAVE_SECONDS", "MEMORY_FOLDER", "Session", "SessionConfig", "SessionStats", "saved_config"
-]  # fmt: skip
+    "AUTOSAVE_SECONDS",
+    "MEMORY_FOLDER",
+    "Session",
+    "SessionConfig",
+    "SessionStats",
+    "saved_config",
+]
 
 
 class Session(SessionCatalogue, SessionWatching, SessionSaving):

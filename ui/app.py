@@ -12,9 +12,7 @@ twice a second, the panels every two seconds.
 
 from __future__ import annotations
 
-import os
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,30 +22,18 @@ from fastapi import FastAPI
 from streamer.errors import StreamerError
 from streamer.memory.items import DEFAULT_MEMORY
 from streamer.session import Session
-from ui.alert_feed import AlertFeed
 from ui.api import API_PATH
-from ui.chat import ask_stream, select_answer, show_moment
 from ui.controller import MAX_SPEED, MIN_SPEED, AppController
 from ui.handlers import Handlers
 from ui.live_view import render_live
 from ui.sources import FILE, MODES, URL, WEBCAM, initial_source
 from ui.theme import CSS, theme
 from ui.watch_panel import (
-    WatchHandlers,
-    WatchPanel,
     build_watch_panel,
-    post_alerts,
-    wire_watch_panel,
 )
+from ui.wiring import Page, wire
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-LIVE_TICK, PANEL_TICK = 0.5, 2.0  # seconds between refreshes of the live view / the panels
-# Questions from the page and from API clients wait in queues of their own: API load
-# cannot hold back a viewer's question. API answers run at most one per core at a
-# time: more would only share the cores (and the interpreter lock) with the page's
-# live view, which then freezes (`bench page` measures it).
-PAGE_ASKS = 8
-API_ASKS = max(1, min(8, os.cpu_count() or 1))
 DELETE_CACHE = (1800, 3600)  # every 30 min, delete Gradio temp files older than 1 h
 MAX_FILE_SIZE = "2gb"
 EXAMPLES = [
@@ -118,23 +104,6 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-@dataclass
-class Page:
-    """The components the event wiring needs."""
-
-    notice: Any = None
-    live: Any = None
-    controls: tuple[Any, ...] = ()  # start, pause, resume, stop buttons
-    source: tuple[Any, ...] = ()  # mode, upload, path, url, device, mic, mic_device
-    settings: tuple[Any, ...] = ()  # speed, loop, memory, backend
-    chat: tuple[Any, ...] = ()  # chatbot, question, ask button
-    evidence: tuple[Any, ...] = ()  # gallery, moment image, moment caption
-    panels: tuple[Any, ...] = ()  # memory html, timeline search, timeline html, stats html
-    sessions: tuple[Any, ...] = ()  # save name, save button, saved dropdown, refresh, reopen
-    states: tuple[Any, ...] = ()  # last live key, last panel hashes, by message, shown
-    watches: WatchPanel | None = None
-
-
 def build_app(app: AppController, options: AppOptions) -> gr.Blocks:
     page = Page()
     with gr.Blocks(title="streamer", delete_cache=DELETE_CACHE, analytics_enabled=False) as demo:
@@ -151,7 +120,7 @@ def build_app(app: AppController, options: AppOptions) -> gr.Blocks:
                 _chat(page)
         _tabs(page)
         page.states = (gr.State(None), gr.State(None), gr.State({}), gr.State(None))
-        _wire(demo, page, Handlers(app, allow_paths=options.local_only))
+        wire(demo, page, Handlers(app, allow_paths=options.local_only))
     return demo
 
 
@@ -168,50 +137,76 @@ def _player(page: Page, app: AppController, options: AppOptions) -> None:
         first = initial_source(options.source)
         mode = gr.Radio(list(MODES), value=first.mode, label="Source", elem_id="sv-mode")
         upload = gr.File(
-            label="Upload a video (up to 2 GB)", file_types=VIDEO_TYPES, type="filepath",
-            visible=first.mode == FILE, elem_id="sv-upload", height=110,
-        )  # fmt: skip
+            label="Upload a video (up to 2 GB)",
+            file_types=VIDEO_TYPES,
+            type="filepath",
+            visible=first.mode == FILE,
+            elem_id="sv-upload",
+            height=110,
+        )
         path = gr.Textbox(
-            first.path, label="…or a video path on this machine", visible=first.mode == FILE,
-            interactive=options.local_only, placeholder="/home/me/talk.mp4", elem_id="sv-path",
-        )  # fmt: skip
+            first.path,
+            label="…or a video path on this machine",
+            visible=first.mode == FILE,
+            interactive=options.local_only,
+            placeholder="/home/me/talk.mp4",
+            elem_id="sv-path",
+        )
         url = gr.Textbox(
-            first.url, label="Stream URL", visible=first.mode == URL, elem_id="sv-url",
+            first.url,
+            label="Stream URL",
+            visible=first.mode == URL,
+            elem_id="sv-url",
             placeholder="https://…/video.mp4, rtsp://camera/stream, https://…/live.m3u8",
-        )  # fmt: skip
+        )
         cams = Session.cameras()
         if first.device and first.device not in [c[1] for c in cams]:
             cams = [*cams, (first.device.replace("webcam:", "camera "), first.device)]
         webcam = first.mode == WEBCAM
         device = gr.Dropdown(
-            cams, value=first.device or cams[0][1], label="Camera",
-            visible=webcam, elem_id="sv-device",
-        )  # fmt: skip
+            cams,
+            value=first.device or cams[0][1],
+            label="Camera",
+            visible=webcam,
+            elem_id="sv-device",
+        )
         with gr.Row():
             mics = Session.microphones()
             mic = gr.Checkbox(
-                label="Microphone", value=True, visible=webcam, elem_id="sv-mic",
+                label="Microphone",
+                value=True,
+                visible=webcam,
+                elem_id="sv-mic",
                 info="The room's sound with the picture, on one clock.",
-            )  # fmt: skip
+            )
             mic_device = gr.Dropdown(
-                mics, value=mics[0][1], label="Microphone device", visible=webcam,
+                mics,
+                value=mics[0][1],
+                label="Microphone device",
+                visible=webcam,
                 elem_id="sv-mic-device",
-            )  # fmt: skip
+            )
         page.source = (mode, upload, path, url, device, mic, mic_device)
         with gr.Row():
             speed = gr.Slider(
-                MIN_SPEED, MAX_SPEED, value=options.speed, step=0.5,
-                label="Replay speed for files (×)", elem_id="sv-speed",
-            )  # fmt: skip
+                MIN_SPEED,
+                MAX_SPEED,
+                value=options.speed,
+                step=0.5,
+                label="Replay speed for files (×)",
+                elem_id="sv-speed",
+            )
             loop = gr.Checkbox(label="Loop the file", value=False)
         with gr.Row():
             memory = gr.Dropdown(list(Session.memory_names()), value=options.memory, label="Memory")
             with gr.Column():
                 found = Session.vision_models()
                 backend = gr.Dropdown(
-                    backend_choices(options.backend, found), value=options.backend,
-                    label="Backend", elem_id="sv-backend",
-                )  # fmt: skip
+                    backend_choices(options.backend, found),
+                    value=options.backend,
+                    label="Backend",
+                    elem_id="sv-backend",
+                )
                 if not found:
                     gr.Markdown(NO_VLM_HINT, elem_id="sv-vlm-hint")
         gr.Markdown("Source, speed, memory and backend apply at the next Start.")
@@ -220,26 +215,41 @@ def _player(page: Page, app: AppController, options: AppOptions) -> None:
 
 def _chat(page: Page) -> None:
     chatbot = gr.Chatbot(
-        label="Ask about what it saw and heard", show_label=False, height=360, elem_id="sv-chat",
+        label="Ask about what it saw and heard",
+        show_label=False,
+        height=360,
+        elem_id="sv-chat",
         placeholder="Ask at any moment: the answer comes from what was seen and heard "
         "so far, with the moments it rests on.",
-    )  # fmt: skip
+    )
     with gr.Row():
         question = gr.Textbox(
-            show_label=False, placeholder="e.g. What did the sign say?", scale=5,
-            elem_id="sv-question", submit_btn=False,
-        )  # fmt: skip
+            show_label=False,
+            placeholder="e.g. What did the sign say?",
+            scale=5,
+            elem_id="sv-question",
+            submit_btn=False,
+        )
         ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sv-ask")
     gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Try")
     gallery = gr.Gallery(
-        label="Evidence: click one to see that moment", columns=4, height="auto",
-        fit_columns=False, format="jpeg", allow_preview=False, object_fit="contain",
+        label="Evidence: click one to see that moment",
+        columns=4,
+        height="auto",
+        fit_columns=False,
+        format="jpeg",
+        allow_preview=False,
+        object_fit="contain",
         elem_id="sv-evidence",
-    )  # fmt: skip
+    )
     moment = gr.Image(
-        label="The moment", visible=False, interactive=False, format="jpeg", height=300,
+        label="The moment",
+        visible=False,
+        interactive=False,
+        format="jpeg",
+        height=300,
         elem_id="sv-moment",
-    )  # fmt: skip
+    )
     caption = gr.Markdown("")
     page.chat = (chatbot, question, ask)
     page.evidence = (gallery, moment, caption)
@@ -253,9 +263,10 @@ def _tabs(page: Page) -> None:
             page.watches = build_watch_panel()
         with gr.Tab("Timeline"):
             search = gr.Textbox(
-                label="Search what was heard, read and seen", placeholder="budget, room, …",
+                label="Search what was heard, read and seen",
+                placeholder="budget, room, …",
                 elem_id="sv-search",
-            )  # fmt: skip
+            )
             timeline = gr.HTML("", elem_id="sv-timeline")
         with gr.Tab("Stats"):
             stats = gr.HTML("", elem_id="sv-stats")
@@ -265,88 +276,16 @@ def _tabs(page: Page) -> None:
                 save = gr.Button("Save this session", elem_id="sv-save")
             with gr.Row():
                 saved = gr.Dropdown(
-                    [], label="Saved sessions", scale=4, allow_custom_value=True,
+                    [],
+                    label="Saved sessions",
+                    scale=4,
+                    allow_custom_value=True,
                     elem_id="sv-saved",
-                )  # fmt: skip
+                )
                 refresh = gr.Button("Refresh", scale=0, min_width=80)
                 reopen = gr.Button("Reopen and ask about it", scale=1, elem_id="sv-reopen")
     page.panels = (memory, search, timeline, stats)
     page.sessions = (name, save, saved, refresh, reopen)
-
-
-def _wire(demo: gr.Blocks, page: Page, h: Handlers) -> None:
-    _wire_controls(page, h)
-    _wire_chat(page, h)
-    _wire_refresh(demo, page, h)
-
-
-def _wire_controls(page: Page, h: Handlers) -> None:
-    start, pause, resume, stop = page.controls
-    mode, upload, path, url, device, mic, mic_device = page.source
-    inputs = [mode, upload, path, url, device, *page.settings, mic, mic_device]
-    start.click(h.start, inputs, page.notice, api_name="start", concurrency_limit=1)
-    pause.click(h.pause, None, page.notice, api_name="pause")
-    resume.click(h.resume, None, page.notice, api_name="resume")
-    stop.click(h.stop, None, page.notice, api_name="stop")
-
-    def show(m: str) -> tuple[Any, ...]:
-        cam = m == WEBCAM
-        return tuple(gr.update(visible=v) for v in (m == FILE, m == FILE, m == URL, cam, cam, cam))
-
-    shown = [upload, path, url, device, mic, mic_device]
-    mode.change(show, mode, shown, api_visibility="private")
-    name, save, saved, refresh, reopen = page.sessions
-    save.click(h.save, name, [page.notice, saved], api_name="save")
-    reopen.click(h.reopen, saved, page.notice, api_name="reopen")
-    refresh.click(h.saved_choices, None, saved, api_visibility="private")
-
-
-def _wire_chat(page: Page, h: Handlers) -> None:
-    chatbot, question, ask = page.chat
-    gallery, moment, caption = page.evidence
-    _, _, by_message, shown = page.states
-
-    def answer(
-        q: str, history: list[Any], by: dict[int, Any], feed: AlertFeed
-    ) -> Iterator[tuple[Any, ...]]:
-        yield from ask_stream(h.app, q, history, by, feed)
-
-    def moment_of(s: Any, evt: gr.SelectData) -> tuple[Any, Any]:
-        image, text = show_moment(h.app, s, evt)
-        return gr.update(value=image, visible=image is not None), text
-
-    outputs = [chatbot, question, gallery, shown, by_message, page.notice]
-    assert page.watches is not None
-    inputs = [question, chatbot, by_message, page.watches.feed]
-    then: dict[str, Any] = {"show_progress": "hidden", "api_visibility": "private"}
-    feed = [chatbot, page.watches.feed]  # alerts held back while it answered
-    mine: dict[str, Any] = {
-        "concurrency_limit": PAGE_ASKS, "concurrency_id": "page-ask", "api_visibility": "private"
-    }  # fmt: skip
-    for event in (ask.click, question.submit):
-        event(answer, inputs, outputs, **mine).then(post_alerts, feed, chatbot, **then)
-    # `/ask` for API clients: the same answer, from a button the page never shows
-    api = gr.Button(visible=False)
-    queue: dict[str, Any] = {"concurrency_limit": API_ASKS, "concurrency_id": "api-ask"}
-    api.click(answer, inputs, outputs, api_name="ask", **queue)
-    chatbot.select(select_answer, by_message, [gallery, shown], api_visibility="private")
-    gallery.select(moment_of, shown, [moment, caption], api_visibility="private")
-
-
-def _wire_refresh(demo: gr.Blocks, page: Page, h: Handlers) -> None:
-    last_live, last_panels, _, _ = page.states
-    memory, search, timeline, stats = page.panels
-    hidden: dict[str, Any] = {"show_progress": "hidden", "api_visibility": "private"}
-    live_timer, panel_timer = gr.Timer(LIVE_TICK), gr.Timer(PANEL_TICK)
-    live_timer.tick(h.tick_live, last_live, [page.live, last_live], **hidden)
-    panel_timer.tick(
-        h.tick_panels, [search, last_panels], [memory, timeline, stats, last_panels], **hidden
-    )
-    search.submit(h.timeline, search, timeline, api_name="timeline")
-    assert page.watches is not None
-    wire_watch_panel(page.watches, WatchHandlers(h.app), live_timer, page.chat[0], page.notice)
-    demo.load(h.saved_choices, None, page.sessions[2], api_visibility="private")
-    gr.api(h.status, api_name="status")
 
 
 def launch(

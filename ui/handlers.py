@@ -53,9 +53,15 @@ class Handlers:
     ) -> str:
         def action() -> str:
             src = resolve_source(
-                mode, upload, path, url, device, allow_paths=self.allow_paths,
-                uploads=self.app.uploads, mic=(mic_device or "mic:default") if mic else None,
-            )  # fmt: skip
+                mode,
+                upload,
+                path,
+                url,
+                device,
+                allow_paths=self.allow_paths,
+                uploads=self.app.uploads,
+                mic=(mic_device or "mic:default") if mic else None,
+            )
             req = StartRequest(
                 src.source, src.label, float(speed), bool(loop), memory, backend, src.hide_path
             )

@@ -35,10 +35,12 @@ class NotifyPanel:
 def build_notify_panel() -> NotifyPanel:
     with gr.Row():
         url = gr.Textbox(
-            label="Send alerts to", scale=4, elem_id="sv-notify-url",
+            label="Send alerts to",
+            scale=4,
+            elem_id="sv-notify-url",
             placeholder="ntfy://ntfy.sh/my-topic · mqtt://user:pass@homeassistant.local/streamer"
             " · https://example.org/hook",
-        )  # fmt: skip
+        )
         secret = gr.Textbox(
             label="Webhook secret (optional)", type="password", scale=2, elem_id="sv-notify-secret"
         )

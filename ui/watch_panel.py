@@ -75,9 +75,11 @@ def build_watch_panel() -> WatchPanel:
     table = gr.HTML(render_watches([], []), elem_id="sv-watches")
     with gr.Row():
         text = gr.Textbox(
-            label="Watch for", scale=4, elem_id="sv-watch-text",
+            label="Watch for",
+            scale=4,
+            elem_id="sv-watch-text",
             placeholder="a person appears · someone says budget · the sign says gate 7",
-        )  # fmt: skip
+        )
         add = gr.Button("Watch", variant="primary", scale=1, min_width=80, elem_id="sv-watch-add")
     with gr.Row():
         pick = gr.Dropdown([], label="Remove a watch", scale=4, elem_id="sv-watch-pick")
@@ -86,14 +88,30 @@ def build_watch_panel() -> WatchPanel:
         notify = gr.Checkbox(label="Browser notification", value=False, elem_id="sv-notify")
         sound = gr.Checkbox(label="Sound", value=False, elem_id="sv-sound")
     alerts = gr.Gallery(
-        label="Alerts, newest first", columns=4, height="auto", fit_columns=False,
-        format="jpeg", allow_preview=False, object_fit="contain", elem_id="sv-alerts",
-    )  # fmt: skip
+        label="Alerts, newest first",
+        columns=4,
+        height="auto",
+        fit_columns=False,
+        format="jpeg",
+        allow_preview=False,
+        object_fit="contain",
+        elem_id="sv-alerts",
+    )
     signal = gr.Textbox(visible="hidden", elem_id="sv-alert-signal")
     return WatchPanel(
-        table, text, add, pick, remove, notify, sound, alerts, signal,
-        gr.State(AlertFeed()), gr.State(None), build_notify_panel(),
-    )  # fmt: skip
+        table,
+        text,
+        add,
+        pick,
+        remove,
+        notify,
+        sound,
+        alerts,
+        signal,
+        gr.State(AlertFeed()),
+        gr.State(None),
+        build_notify_panel(),
+    )
 
 
 @dataclass

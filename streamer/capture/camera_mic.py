@@ -61,9 +61,13 @@ class CameraMicSource(Source):
         self.fps, self.max_side = fps, max_side
         self.max_backoff, self.max_attempts = max_backoff, max_attempts
         self.camera = Camera(
-            camera, self.clock, self.stop_event, self._camera_report,
-            max_backoff=max_backoff, max_attempts=max_attempts,
-        )  # fmt: skip
+            camera,
+            self.clock,
+            self.stop_event,
+            self._camera_report,
+            max_backoff=max_backoff,
+            max_attempts=max_attempts,
+        )
         self.mic = Microphone(mic, self._block, self.clock)
         self.audio_clock = AudioClock(SAMPLE_RATE)
         self.mic_reconnects = 0

@@ -120,9 +120,13 @@ class WebcamSource(Source):
         self.device = device
         self.fps, self.max_side = fps, max_side
         self.camera = Camera(
-            device, self.clock, self.stop_event, self._report,
-            max_backoff=max_backoff, max_attempts=max_attempts,
-        )  # fmt: skip
+            device,
+            self.clock,
+            self.stop_event,
+            self._report,
+            max_backoff=max_backoff,
+            max_attempts=max_attempts,
+        )
         self._t0 = 0.0
         self._lost_at = 0.0  # stream time the camera was lost (for the gap it leaves)
         self._next_sample = 0.0

@@ -51,8 +51,9 @@ def build_rest(app: AppController, thumbnails: Thumbnails) -> APIRouter:
 
     @router.post("/start", summary="Watch a new source (the current one runs on if it fails)")
     def start(body: StartBody) -> dict[str, str]:
-        req = StartRequest(body.source, body.source, body.speed, body.loop, body.memory,
-                           body.backend)  # fmt: skip
+        req = StartRequest(
+            body.source, body.source, body.speed, body.loop, body.memory, body.backend
+        )
         return {"message": app.start(req)}
 
     @router.post("/stop", summary="Stop the stream; it can still be asked and saved")
