@@ -60,6 +60,7 @@ def question_time(q: Question, timeline: Timeline) -> TimeRef:
         side, what = q.anchor
         hits = timeline.search(what, k=SEARCH_K, window=(0.0, q.asked_at))
         wanted, words = terms(what), matcher(timeline.embedder)
+        words.prepare(wanted, [h.event.text for h in hits[:PARAPHRASED]])
         ranked = [
             (
                 _mix(h.score, overlap(wanted, h.event.text, words, rank < PARAPHRASED), 0)
@@ -97,6 +98,7 @@ def score_events(
     words = list(wanted) if wanted is not None else q.terms
     hits: list[Hit] = timeline.search(text, k=SEARCH_K, window=(lo, hi))
     meets = matcher(timeline.embedder)
+    meets.prepare(words, [h.event.text for h in hits[:PARAPHRASED]])
     out = []
     for rank, h in enumerate(hits):
         if h.event.start > q.asked_at:
