@@ -16,6 +16,7 @@ from streamer.capture.base import Source
 from streamer.memory.timeline import Timeline
 from streamer.notify import Notifier
 from streamer.reasoning.backend import Backend
+from streamer.reasoning.matcher import Matcher, matcher
 from streamer.reasoning.registry import make_backend
 from streamer.reasoning.vlm import VlmBackend
 from streamer.session_config import SessionConfig
@@ -46,7 +47,11 @@ class SessionWatching:
         raise NotImplementedError
 
     def _make_watches(self) -> Watches:
-        return Watches(self._alert_clock, self._screen_now, self._look)
+        return Watches(self._alert_clock, self._screen_now, self._look, self._words)
+
+    def _words(self) -> Matcher:
+        """The word matcher of the session's answers: a watch meets words as they do."""
+        return matcher(self.timeline.embedder if self.timeline is not None else None)
 
     def _alert_clock(self) -> float:
         """The stream time an alert fires at: where the picture is now.

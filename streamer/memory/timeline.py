@@ -77,6 +77,11 @@ class Timeline:
             return len(self._events)
 
     @property
+    def embedder(self) -> Embed | None:
+        """The text embedder it searches with (the word matcher shares it), or None."""
+        return self._embed
+
+    @property
     def events(self) -> list[TextEvent]:
         with self._lock:
             return list(self._events)

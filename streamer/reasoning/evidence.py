@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from streamer.memory.items import MemoryItem
 from streamer.memory.timeline import Hit, Timeline
+from streamer.reasoning.matcher import Matcher, matcher
 from streamer.reasoning.question import Question, terms
-from streamer.reasoning.stems import share, stem, stems
+from streamer.reasoning.stems import stem, stems
 from streamer.timeref import TimeRef
 from streamer.types import Evidence, TextEvent
 
@@ -29,6 +30,9 @@ FOUND = 0.40  # relevance from which an event counts as being about the question
 NUMBER_MISS = 0.5  # relevance kept by an event holding none of the question's numbers
 ANCHOR_SPAN = 60.0  # seconds searched before/after an anchor ("right before X")
 SEARCH_K = 64  # timeline candidates scored per question
+# Candidates (most alike first) whose missing words are looked for as paraphrases: each new
+# word costs an embedding (~20 ms on 2 busy cores), and a paraphrase below these is unlikely.
+PARAPHRASED = 16
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,12 @@ class Scored:
     overlap: float
 
 
-def overlap(wanted: Sequence[str], text: str) -> float:
-    """Share of `wanted` words found in `text` in any form (0..1)."""
-    return share(wanted, text)
+def overlap(
+    wanted: Sequence[str], text: str, words: Matcher | None = None, paraphrase: bool = True
+) -> float:
+    """Share of `wanted` words met by `text` (0..1): in any form, or as a paraphrase when
+    `words` (the timeline's matcher) has an embedder."""
+    return (words or matcher(None)).share(wanted, text, paraphrase)
 
 
 def question_time(q: Question, timeline: Timeline) -> TimeRef:
@@ -52,15 +59,17 @@ def question_time(q: Question, timeline: Timeline) -> TimeRef:
     if q.anchor is not None and len(timeline):
         side, what = q.anchor
         hits = timeline.search(what, k=SEARCH_K, window=(0.0, q.asked_at))
-        wanted = terms(what)
-        best = max(
-            hits,
-            key=lambda h: (
-                _mix(h.score, overlap(wanted, h.event.text), 0)
-                * _number_factor(wanted, h.event.text)
-            ),
-            default=None,
-        )
+        wanted, words = terms(what), matcher(timeline.embedder)
+        words.prepare(wanted, [h.event.text for h in hits[:PARAPHRASED]])
+        ranked = [
+            (
+                _mix(h.score, overlap(wanted, h.event.text, words, rank < PARAPHRASED), 0)
+                * _number_factor(wanted, h.event.text),
+                h,
+            )
+            for rank, h in enumerate(hits)
+        ]
+        best = max(ranked, key=lambda r: r[0], default=(0.0, None))[1]
         if best is not None:
             a = best.event
             lo, hi = (
@@ -88,11 +97,13 @@ def score_events(
     text = query if query is not None else (q.topic or q.text)
     words = list(wanted) if wanted is not None else q.terms
     hits: list[Hit] = timeline.search(text, k=SEARCH_K, window=(lo, hi))
+    meets = matcher(timeline.embedder)
+    meets.prepare(words, [h.event.text for h in hits[:PARAPHRASED]])
     out = []
-    for h in hits:
+    for rank, h in enumerate(hits):
         if h.event.start > q.asked_at:
             continue  # no peeking
-        ov = overlap(words, h.event.text)
+        ov = overlap(words, h.event.text, meets, rank < PARAPHRASED)
         bonus = (KIND_BONUS if h.event.kind in q.wants else 0.0) - (
             TAGS_PENALTY if h.event.kind == "tags" and "tags" not in q.wants else 0.0
         )

@@ -12,11 +12,12 @@ without the object.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from streamer.perception.objects import describe_objects
-from streamer.reasoning.stems import holds
+from streamer.reasoning.matcher import FORMS_ONLY, Matcher
 from streamer.timeref import format_clock
 from streamer.types import FrameObjects, Observation, SeenObject, TextEvent
 from streamer.watch.understand import Condition
@@ -38,16 +39,20 @@ class Hit:
     text: str  # the event's own text
 
 
-def words_in(words: tuple[str, ...], text: str) -> bool:
-    """True when every one of `words` (already `terms`) is in `text`, in any form."""
-    return holds(words, text)
+def words_in(words: tuple[str, ...], text: str, meets: Matcher = FORMS_ONLY) -> bool:
+    """True when every one of `words` (already `terms`) is in `text`, in any form or (with a
+    matcher that has an embedder) as a paraphrase: the answers' own matcher."""
+    return meets.holds(words, text)
 
 
 class TextTrigger:
     """Words said or shown; or the on-screen text changing."""
 
-    def __init__(self, cond: Condition, last_screen: str = "") -> None:
+    def __init__(
+        self, cond: Condition, last_screen: str = "", words: Callable[[], Matcher] | None = None
+    ) -> None:
         self.cond = cond
+        self._words = words or (lambda: FORMS_ONLY)  # the session's matcher, once it has one
         self.kinds = TEXT_KINDS.get(cond.kind, ("ocr",))
         self._index: int | None = None  # the timeline event of the last occurrence
         self._until = float("-inf")  # stream time the last occurrence was last seen
@@ -58,7 +63,7 @@ class TextTrigger:
             return None
         if self.cond.kind == "screen_change":
             return self._changed(index, event)
-        if self.cond.words and not words_in(self.cond.words, event.text):
+        if self.cond.words and not words_in(self.cond.words, event.text, self._words()):
             return None
         same = index == self._index or event.start <= self._until + REARM_SECONDS
         self._index, self._until = index, max(event.end, self._until if same else event.end)

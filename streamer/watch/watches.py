@@ -25,6 +25,7 @@ import numpy as np
 
 from streamer.capture.base import JOIN_TIMEOUT
 from streamer.errors import StreamerError
+from streamer.reasoning.matcher import Matcher
 from streamer.timeref import format_clock
 from streamer.types import Evidence, FrameObjects, Observation, TextEvent
 from streamer.watch.alert import Alert, Watch
@@ -73,8 +74,12 @@ class Watches:
         now: Callable[[], float],
         last_screen: Callable[[], str] = lambda: "",
         looker: Looker | None = None,
+        words: Callable[[], Matcher] | None = None,
     ) -> None:
+        """`words`: the matcher the session's answers use (paraphrases through its embedder),
+        asked for at each check; word forms alone without it."""
         self._now, self._last_screen, self._looker = now, last_screen, looker
+        self._words = words
         self._armed: dict[int, _Armed] = {}
         self._alerts: list[Alert] = []
         self._next_id = 1
@@ -113,7 +118,7 @@ class Watches:
             return _Armed(watch, scene=SceneTrigger())
         if kind == "look":
             return _Armed(watch)
-        return _Armed(watch, text=TextTrigger(watch.condition, self._last_screen()))
+        return _Armed(watch, text=TextTrigger(watch.condition, self._last_screen(), self._words))
 
     def remove(self, which: int | str = "") -> list[Watch]:
         """Remove the watch with this id, those whose text contains `which`, or all ('')."""

@@ -4,8 +4,10 @@ The clip (36 s): sentences about the budget at 2 s and 20 s, about Friday at 11 
 "The gate opens at noon." at 29 s (a near miss for "the gate closes"); a blue card
 "GATE 7 CLOSES AT NOON" from 6 s to 9 s and a red one "EXIT ON THE LEFT" from 14 s
 to 17 s. Every alert must come within 2 s of its event's stream time, none before it,
-one per occurrence, none for the near miss; a watch registered at 12 s fires only
-on later events; the saved session reopens with its watches and alerts.
+one per occurrence, none for the near misses (the gate opening, Monday); a paraphrase
+("midday" for the noon that was said) meets a watch as it meets an answer; a watch
+registered at 12 s fires only on later events; the saved session reopens with its
+watches and alerts.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ WATCHES = {  # watch -> the stream times its alerts must come at
     "let me know when the screen turns red": [14.0],
     "tell me when the scene changes": [6.0, 9.0, 14.0, 17.0],
     "tell me when someone says the gate closes": [],  # "the gate opens" is not it
+    "tell me when someone mentions midday": [29.0],  # said "noon": a paraphrase meets it
+    "let me know if someone says Monday": [],  # Friday is another day
 }
 LATE = "alert me if anyone talks about the budget"  # registered at 12 s
 TOLERANCE = 2.0  # seconds of stream time either side
