@@ -95,3 +95,20 @@ def test_every_launch_example_is_one_the_cli_takes(page: Path):
         except SystemExit:
             refused.append(command)
     assert not refused, f"{page.name}: the CLI refuses {refused}"
+
+
+def test_every_page_of_the_docs_is_reached_from_the_readme():
+    """A page no link leads to is a page no reader finds (README, then the pages it links)."""
+    reached, todo = set(), [ROOT / "README.md"]
+    while todo:
+        page = todo.pop()
+        if page in reached or not page.exists():
+            continue
+        reached.add(page)
+        for target in LINK.findall(_prose(page.read_text())):
+            path = target.partition("#")[0]
+            if path.endswith(".md") and not re.match(r"[a-z]+:", path):
+                todo.append((page.parent / path).resolve())
+    written = [*(ROOT / "docs").glob("*.md"), *(ROOT / "docs" / "results").glob("*.md")]
+    pages = {p.resolve() for p in written}  # not the run folders' own report.md files
+    assert not sorted(str(p.relative_to(ROOT)) for p in pages - reached)
