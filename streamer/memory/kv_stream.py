@@ -24,8 +24,13 @@ Positions: every token is encoded at the absolute position it has in the stream,
 and its keys are stored rotated there. The model places each block
 (`kv_block_positions`): 1-D RoPE after the previous block; Qwen2.5-VL's M-RoPE at
 (t, h, w) of one video, t from the frame's stream time. Retrieval scores the
-stored keys as they are, with the question's queries at the position after the
-last frame (ReKV's choice, unchanged by what follows).
+stored keys with the question's queries. At stream positions (`reindex` off: ReKV's
+choice) the queries sit after the last frame, past the trained context on a long stream
+as the answer would. Re-indexed (the default), every block is scored as if it alone lay
+right after the sinks with the question after it: its mean key turned by that move
+(`_front`: a block moves as one, every token by the same shift, so its mean key turns
+exactly as its keys would), the queries at the positions after it. Every block is then
+read at the same distance from the question, under the trained context at any length.
 
 An answer does not read the blocks there: a long stream puts them, and the
 question after them, past the positions the LM was trained on (32,768 for
@@ -105,6 +110,8 @@ class KvStream:
         sinks = np.arange(len(head))
         self.sinks: list[LayerKV] = model.kv_pass(head, [], sinks).kv
         self.positions: list[np.ndarray] = []  # per block, its tokens' absolute positions
+        self._front: list[np.ndarray] = []  # per block, its move to right after the sinks
+        self._front_end = 0  # the first position after the longest block moved there
         self.places: list[list[float]] = []  # per block [after, h, w, seconds, rows]
         self._ends: list[int] = []  # per block, the first free position after it
         self._next = self._sink_len = len(head)  # position of the next token; of the first frame
@@ -142,6 +149,11 @@ class KvStream:
         self.places.append([self._next, grid[0], grid[1], seconds, int(place[0].shape[-1])])
         self.positions.append(place[0])
         self._ends.append(place[1])
+        front, end = self.model.kv_block_positions(
+            self._sink_len, self._sink_len, grid, 0.0, int(place[0].shape[-1])
+        )
+        self._front.append((front - place[0])[..., 0])  # one shift for the whole block
+        self._front_end = max(self._front_end, end)
         self._next = place[1]
 
     def add_block(
@@ -170,10 +182,15 @@ class KvStream:
             n, start = self._upto(upto)
             if n <= k:
                 return [list(range(n))] * self.layout.n_layers
+            moves = np.stack(self._front[:n], -1) if self.reindex else None  # (n,) or (3, n)
+            start = self._front_end if self.reindex else start
             at = np.arange(start, start + len(tail))
             queries = self.model.kv_pass(tail, self.sinks, at, queries=True).queries
         assert queries is not None
         reps = [self.store.representatives(layer)[:n] for layer in range(len(queries))]
+        if moves is not None:  # each mean key as its block's keys would be after the sinks
+            rotary = self.model.kv_rotary
+            reps = [turn_keys(r.transpose(1, 0, 2), moves, rotary).transpose(1, 0, 2) for r in reps]
         scores = [block_scores(q, r) for q, r in zip(queries, reps)]
         with self._lock:
             even = len({p.shape[-1] for p in self.positions[:n]}) <= 1

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.vlm.kv import turn_keys
+from models.vlm.kv import block_scores, turn_keys
 from streamer.memory.kv_stream import MAX_GAP_S, KvStream
 from tests.conftest import DEMO
 
@@ -202,7 +202,6 @@ def test_a_long_stream_keeps_the_question_under_the_trained_context(  # type: ig
     chosen = stream.retrieve(QUESTION)
     stream.reindex = False
     before = stream.compact(chosen).start + n_tail + NEW_TOKENS
-    assert stream.retrieve(QUESTION) == chosen  # positions are an answer's, not retrieval's
     stream.reindex = True
     after = stream.compact(chosen)
     n_head = len(llava.kv_head())
@@ -214,6 +213,90 @@ def test_a_long_stream_keeps_the_question_under_the_trained_context(  # type: ig
         values = np.concatenate([v for _, v in stream.store.get(ids, layer)], 1)
         np.testing.assert_array_equal(after.context[layer][1][:, n_head:], values)
     assert_answer_reads(stream, llava, chosen)
+    stream.close()
+
+
+def query_positions(stream: KvStream, vlm: Any) -> list[np.ndarray]:
+    """The positions of every query pass `stream.retrieve` makes, recorded."""
+    seen: list[np.ndarray] = []
+    run = vlm.kv_pass
+
+    def recording(*args: Any, **kw: Any) -> Any:
+        if kw.get("queries"):
+            seen.append(np.asarray(args[2]))
+        return run(*args, **kw)
+
+    vlm.kv_pass = recording
+    try:
+        stream.retrieve(QUESTION)
+    finally:
+        del vlm.kv_pass
+    return seen
+
+
+def scored_at_the_front(stream: KvStream, vlm: Any) -> list[list[int]]:
+    """Retrieval done by hand: each block's keys turned to right after the sinks (where
+    the answer would read it alone), their mean against the question's queries after it."""
+    n_head = len(vlm.kv_head())
+    moved = []  # per block: its new positions minus its stored ones
+    end = 0
+    for b, old in enumerate(stream.positions):
+        grid = (int(stream.places[b][1]), int(stream.places[b][2]))
+        new, after = vlm.kv_block_positions(n_head, n_head, grid, 0.0, old.shape[-1])
+        moved.append(new - old)
+        end = max(end, after)
+    tail = vlm.kv_tail(QUESTION)
+    queries = vlm.kv_pass(tail, stream.sinks, np.arange(end, end + len(tail)), queries=True)
+    chosen = []
+    for layer, q in enumerate(queries.queries):
+        blocks = stream.store.get(list(range(len(moved))), layer)
+        means = [turn_keys(k, d, vlm.kv_rotary).mean(axis=1) for (k, _), d in zip(blocks, moved)]
+        scores = block_scores(q, np.stack(means))
+        chosen.append(sorted(int(b) for b in np.argsort(-scores, kind="stable")[: stream.top_k]))
+    return chosen
+
+
+def test_retrieval_reads_every_block_after_the_sinks_under_the_trained_context(  # type: ignore[no-untyped-def]
+    llava, long_frames, tmp_path: Path
+) -> None:
+    """24 frames (4,704 positions) on an LM trained on 4,096: the question's query pass ran
+    after the last frame, past the trained context; re-indexed, each block is scored as if
+    it lay alone right after the sinks (its mean key turned there: exact, a block moves as
+    one), the queries after it, so retrieval reads no position the LM was not trained on."""
+    limit = llava.model.config.text_config.max_position_embeddings
+    stream = KvStream(llava, tmp_path, ram_bytes=1 << 30, top_k=4)
+    for tokens in long_frames:
+        stream.add_frame(tokens)
+    stream.reindex = False
+    (before,) = query_positions(stream, llava)
+    stream.reindex = True
+    (after,) = query_positions(stream, llava)
+    n_head = len(llava.kv_head())
+    print(f"retrieval's last query position: {before.max()} before, {after.max()} after")
+    assert before.max() >= limit
+    assert after.min() == n_head + 196 and after.max() < n_head + 196 + 100 < limit
+    assert stream.retrieve(QUESTION) == scored_at_the_front(stream, llava)
+    stream.close()
+
+
+def test_qwen_retrieval_moves_only_the_time_axis(  # type: ignore[no-untyped-def]
+    qwen, demo_frames, tmp_path: Path
+) -> None:
+    """Frames at 0, 20 and 60 minutes: the query pass sat at t = 7,200 past 4,096; now
+    each frame is scored at the video's first t, its h and w as encoded."""
+    frames = [f.tokens for f in qwen.encode(demo_frames)]
+    stream = KvStream(qwen, tmp_path, ram_bytes=1 << 30, window=1, top_k=1)
+    for f, t in zip(frames, (0.0, 1200.0, 3600.0)):
+        stream.add_frame(f, t)
+    limit = qwen.model.config.text_config.max_position_embeddings
+    stream.reindex = False
+    (before,) = query_positions(stream, qwen)
+    stream.reindex = True
+    (after,) = query_positions(stream, qwen)
+    assert before.max() > limit and after.max() < 1000
+    moves = np.stack(stream._front, -1)  # (3, blocks): t only
+    assert (moves[1:] == 0).all() and (moves[0, 1:] < 0).all()
+    assert stream.retrieve(QUESTION) == scored_at_the_front(stream, qwen)
     stream.close()
 
 
