@@ -32,6 +32,10 @@ class BusyError(StreamerError):
     """Too many questions are waiting."""
 
 
+class AnswerTimeout(StreamerError, TimeoutError):
+    """An answer that did not finish in the time its caller waits (a sentence, no traceback)."""
+
+
 class AnswerStream:
     """Tokens of one answer as they are produced, then the finished `Answer`."""
 
@@ -52,7 +56,10 @@ class AnswerStream:
     def result(self, timeout: float | None = None) -> Answer:
         """Wait for the finished answer."""
         if not self._done.wait(timeout):
-            raise TimeoutError("the answer did not finish in time")
+            raise AnswerTimeout(
+                f"The answer did not finish in {timeout:.0f} s; ask again with a smaller model "
+                "or memory (--memory window), or on a faster machine."
+            )
         assert self.answer is not None
         return self.answer
 

@@ -94,3 +94,16 @@ def test_a_query_vector_ranks_the_view():
     view = _asked(memory, Spy(target), "which frame?", now=59.0).view
     assert view.relevant > 0 and view.scores[0] == max(view.scores)
     assert view.scores[0] > 0.9  # the held frame nearest to frame 10's scene leads
+
+
+def test_an_answer_that_runs_past_its_wait_is_one_sentence_that_says_what_to_do():
+    from streamer.errors import USER_ERRORS
+    from streamer.reasoning.question import parse_question
+    from streamer.reasoning.reasoner import AnswerStream
+
+    stream = AnswerStream(parse_question("What did the sign say?", 3.0))
+    with pytest.raises(TimeoutError) as caught:  # callers that wait on TimeoutError still do
+        stream.result(timeout=0.01)
+    assert isinstance(caught.value, USER_ERRORS)  # the CLI and app print it, no traceback
+    assert str(caught.value).startswith("The answer did not finish in 0 s;")
+    assert "--memory window" in str(caught.value)
