@@ -3,7 +3,8 @@
 Tools `ask`, `watch`, `unwatch`, `search_timeline` and `status`, each one call
 of the same `AppController` the page and the HTTP API use. `launch.py serve
 SOURCE --mcp-stdio` speaks it over stdin/stdout (an agent starts the command);
-`launch.py serve` also serves it as streamable HTTP at /mcp.
+`launch.py serve` and `launch.py app` also serve it as streamable HTTP at /mcp
+(`ui.api.mcp_http`), behind the same login as /v1.
 """
 
 from __future__ import annotations
