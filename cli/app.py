@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from ui.api import Access, build_api
+    from ui.api.mcp_http import mcp_route
     from ui.app import AppOptions, build_app, check_access, launch
     from ui.controller import DEMO_LABEL, AppController, StartRequest, is_demo
     from ui.saved import default_sessions_dir
@@ -113,8 +114,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
     signal.signal(signal.SIGTERM, _interrupt)  # a session manager's stop cleans up like Ctrl-C
     try:
-        api = build_api(app, Access(options.auth, options.api_key))
-        launch(build_app(app, options), options, block=True, api=api)
+        access = Access(options.auth, options.api_key)
+        api, mcp = build_api(app, access), mcp_route(app, access, options.host)
+        launch(build_app(app, options), options, block=True, api=api, mcp=mcp)
     finally:
         app.close()
         finish_notifier(

@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"[{format_clock(stream.question.asked_at)}] Q: {printable(q['question'])}")
                 _print_answer(stream)
             answer = stream.result(timeout=600)
-            _report(answer, args.json, q, next(iter(told), None))
+            _report(answer, args.json, q, next(iter(told), None), _reconnects(session))
     finally:
         session.stop()
     return 0
@@ -216,7 +216,21 @@ def _replay(session: Session, at: float | None, quiet: bool) -> None:
         progress.close()
 
 
-def _report(answer: Answer, as_json: bool, q: dict[str, Any], stream_note: str | None) -> None:
+def _reconnects(session: Session) -> tuple[int, float] | None:
+    """(times, seconds missed) a network stream came back before the answer; None if never."""
+    source = session.source.stats() if session.source is not None else None
+    if source is None or not source.reconnects:
+        return None
+    return source.reconnects, round(source.gap_seconds, 3)
+
+
+def _report(
+    answer: Answer,
+    as_json: bool,
+    q: dict[str, Any],
+    stream_note: str | None,
+    reconnects: tuple[int, float] | None = None,
+) -> None:
     if as_json:
         out: dict[str, Any] = {
             "question": answer.question,
@@ -237,6 +251,8 @@ def _report(answer: Answer, as_json: bool, q: dict[str, Any], stream_note: str |
             out["error"] = answer.error
         if stream_note:  # the answer was made from a stream that ended early
             out["stream_note"] = stream_note
+        if reconnects is not None:  # it dropped and came back: the time it was away
+            out["reconnects"], out["gap_s"] = reconnects
         print(json.dumps(out), flush=True)
         return
     for e in answer.evidence:

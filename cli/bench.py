@@ -1,11 +1,12 @@
-"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|alerts|page|all`.
+"""`launch.py bench decode|perception|memory|latency|timeline|vlm|kv|soak|alerts|page|api|all`.
 
 Benchmarks, not timed tests: these machines are shared and noisy, so every figure
 is a median (or percentile) over repeated runs in one invocation. `vlm` and `kv`
 (a full-size model with random weights, minutes of work), `soak` (one session
 for `--minutes`, 120 by default; it also writes a PNG plot) and `alerts` (a generated
 30-minute stream followed in real time at 1x and 4x) and `page` (a browser tab beside API
-clients, one app per load level) are not part of `all`.
+clients, one app per load level) and `api` (`launch.py serve` on the demo: first token over
+/v1/chat/completions vs `launch.py ask` on the same session) are not part of `all`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from cli.args import add_device, count, non_negative, positive
 
 HELP = (
     "run benchmarks (decode, perception, memory, latency, timeline, vlm, kv, soak, alerts, "
-    "page) "
+    "page, api) "
     "and write JSON + Markdown tables"
 )
 KINDS = ("decode", "perception", "memory", "latency", "timeline")
@@ -28,7 +29,7 @@ VLM_ANSWERS = 2  # vlm: answers timed per (strategy, length); one is seconds on 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "kind",
-        choices=(*KINDS, "vlm", "kv", "soak", "alerts", "page", "all"),
+        choices=(*KINDS, "vlm", "kv", "soak", "alerts", "page", "api", "all"),
         help="which benchmark",
     )
     parser.add_argument("--out", default="bench", help="folder for <kind>.json and <kind>.md")
@@ -194,6 +195,12 @@ def _alerts(args: argparse.Namespace) -> None:
     minutes = args.minutes[0] if args.minutes else 30.0
     events = args.events[0] if args.events else 40
     bench_alerts(minutes, events, tuple(args.speeds), out_dir=args.out)
+
+
+def _api(args: argparse.Namespace) -> None:
+    from streamer.bench.api import bench_api
+
+    bench_api(out_dir=args.out)
 
 
 def _page(args: argparse.Namespace) -> None:

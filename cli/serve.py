@@ -15,8 +15,6 @@ import argparse
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -164,19 +162,9 @@ def _root_app(app: AppController, access: Access, host: str) -> FastAPI:
     from fastapi import FastAPI
 
     from ui.api import API_PATH, build_api
-    from ui.api.access import AccessMiddleware
-    from ui.api.mcp_tools import build_mcp
+    from ui.api.mcp_http import mcp_route
 
-    mcp = build_mcp(app)
-    mcp_app = mcp.streamable_http_app(host=host)  # its one route: /mcp
-    mcp_app.add_middleware(AccessMiddleware, access=access)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with mcp.session_manager.run():  # a mounted app's own lifespan never runs
-            yield
-
-    root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    root = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    root.router.routes.append(mcp_route(app, access, host))
     root.mount(API_PATH, build_api(app, access))
-    root.mount("/", mcp_app)
     return root

@@ -156,8 +156,11 @@ def _alert_record(a: Alert) -> dict[str, Any]:
 def _summary(session: Session, watches: list[Watch], wall: float) -> dict[str, Any]:
     alerts = session.alerts()
     delays = sorted(a.delay for a in alerts)
+    source = session.source.stats() if session.source is not None else None
     return {
         "stream_seconds": round(session.stream_time(), 3),
+        "reconnects": source.reconnects if source is not None else 0,  # a network stream's drops
+        "gap_seconds": round(source.gap_seconds, 3) if source is not None else 0.0,
         "wall_seconds": round(wall, 3),
         "alerts": len(alerts),
         "by_watch": {w.description: sum(a.watch == w.id for a in alerts) for w in watches},

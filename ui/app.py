@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from streamer.errors import StreamerError
 from streamer.memory.items import DEFAULT_MEMORY
@@ -289,9 +290,14 @@ def _tabs(page: Page) -> None:
 
 
 def launch(
-    demo: gr.Blocks, options: AppOptions, *, block: bool = True, api: FastAPI | None = None
+    demo: gr.Blocks,
+    options: AppOptions,
+    *,
+    block: bool = True,
+    api: FastAPI | None = None,
+    mcp: Route | None = None,
 ) -> Any:
-    """Serve the page (and `api` at /v1 beside it); returns at once when `block` is False."""
+    """Serve the page (`api` at /v1 and `mcp` at /mcp beside it); returns at once unless `block`."""
     check_access(options)
     served = demo.launch(
         server_name=options.host,
@@ -309,6 +315,8 @@ def launch(
     )
     if api is not None:  # Gradio's own FastAPI app: same host, port and process
         demo.app.mount(API_PATH, api)
+    if mcp is not None:  # first: ahead of any route of Gradio's that the path could match
+        demo.app.router.routes.insert(0, mcp)
     if block:
         demo.block_thread()
     return served

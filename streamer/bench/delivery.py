@@ -74,6 +74,7 @@ class Probe:
             "pending_after_s": [DRAIN_S, left],
             "broker": _latencies(broker, fired),
             "webhook": _latencies(hook, fired),
+            "acknowledged": {c.kind: c.delivered for c in self.notifier.stats()},  # by the outbox
         }
 
 

@@ -3,11 +3,13 @@
 Tools `ask`, `watch`, `unwatch`, `search_timeline` and `status`, each one call
 of the same `AppController` the page and the HTTP API use. `launch.py serve
 SOURCE --mcp-stdio` speaks it over stdin/stdout (an agent starts the command);
-`launch.py serve` also serves it as streamable HTTP at /mcp.
+`launch.py serve` and `launch.py app` also serve it as streamable HTTP at /mcp
+(`ui.api.mcp_http`), behind the same login as /v1.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from streamer.errors import StreamerError
@@ -70,7 +72,8 @@ def build_mcp(app: AppController) -> MCPServer:
 
     @server.tool()
     def status() -> dict[str, Any]:
-        """What is being watched, its state (running, ended, ...) and how far it has got."""
+        """What is being watched, its state (running, ended, ...), how far it has got, and
+        each alert channel: delivered, pending, last error."""
         live = app.live()
         s = live.stats
         alerts = app.watching.alerts()[1]
@@ -81,6 +84,7 @@ def build_mcp(app: AppController) -> MCPServer:
             "watches": [watch_json(w) for w in app.watching.watch_list()],
             "alerts": [a.sentence for a in alerts[-10:]],  # the newest ten
             "notice": live.notice,
+            "notify": [asdict(c) for c in app.notify_stats()],  # where alerts go, and how it goes
         }
 
     return server

@@ -8,6 +8,7 @@ Server-Sent Events from `GET /v1/alerts` (see `ui/api/alerts.py`).
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -47,6 +48,7 @@ def build_rest(app: AppController, thumbnails: Thumbnails) -> APIRouter:
             "notice": live.notice,
             "source_status": live.status,
             "backend": app.backend(),
+            "notify": [asdict(c) for c in app.notify_stats()],  # per channel: delivered, pending, …
         }
 
     @router.post("/start", summary="Watch a new source (the current one runs on if it fails)")
