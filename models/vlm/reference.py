@@ -28,35 +28,41 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from models.atomic import atomic_dir
 from models.loading import loads
+from models.vlm.reference_parts import (
+    END_TOKENS,
+    IMAGE_PAD,
+    MARKER,
+    NOTE,
+    SEED,
+    VIDEO_PAD,
+    Reference,
+    read_lm,
+    write_marker,
+)
 from models.weights import QWEN_CODER_0_5B, QWEN_CODER_1_5B, WeightSpec, cache_dir, ensure
 
 __all__ = [
+    "END_TOKENS",
     "LLAVA_ONEVISION_REFERENCE",
+    "MARKER",
     "NOTE",
     "QWEN2_5_VL_REFERENCE",
     "REFERENCES",
     "Reference",
     "lm_folder",
+    "read_lm",
     "reference_folder",
     "reference_note",
 ]
 
 log = logging.getLogger("streamer")
 
-NOTE = "real language model, random vision"
-SEED = 0
-MARKER = "reference.json"  # written last inside the folder: what it is, and that it is whole
 LM_SUFFIX = "-float32"  # the dequantized LM's folder: the GGUF's key + this, in the cache
-# The GGUF's chat-control tokens (the Qwen2 tokenizer's): its media placeholders, and the two
-# ends of a turn that Qwen2.5's published generation_config.json lists as `eos_token_id`.
-IMAGE_PAD, VIDEO_PAD = "<|image_pad|>", "<|video_pad|>"
-END_TOKENS = ("<|im_end|>", "<|endoftext|>")
 # A narrow SigLIP at the published input and patch (384 px / 14: 27x27 patches, pooled by
 # the model to 14x14 = 196 tokens a frame, as LLaVA-OneVision-0.5B), two layers deep, so a
 # frame encodes in milliseconds on a CPU.
@@ -69,16 +75,6 @@ VISION: dict[str, Any] = {
     "patch_size": 14,
     "vision_use_head": False,
 }
-
-
-@dataclass(frozen=True)
-class Reference:
-    """One reference model: which packaged LM goes into which family's shape."""
-
-    key: str  # folder name in the weights cache (a new layout gets a new key)
-    label: str  # how messages name it
-    lm: WeightSpec  # the packaged GGUF of its language model
-    family: str = "llava-onevision"  # whose shape it takes: a key of REFERENCES
 
 
 LLAVA_ONEVISION_REFERENCE = Reference(
@@ -159,29 +155,6 @@ def reference_note(path_or_id: str | Path) -> str | None:
     except (OSError, ValueError):
         return None
     return f"{found.get('label', marker.parent.name)}: {found.get('note', NOTE)}"
-
-
-def read_lm(lm: Path) -> tuple[Any, Any]:
-    """(float32 causal LM, its tokenizer with the media tokens named) from `lm_folder`."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(
-        lm, extra_special_tokens={"image_token": IMAGE_PAD, "video_token": VIDEO_PAD}
-    )
-    return AutoModelForCausalLM.from_pretrained(lm, dtype=torch.float32), tokenizer
-
-
-def write_marker(ref: Reference, folder: Path) -> None:
-    """The marker, written last: what the folder is (`NOTE`), and that it is whole."""
-    marker = {
-        "note": NOTE,
-        "label": ref.label,
-        "family": ref.family,
-        "language_model": ref.lm.name,
-        "seed": SEED,
-    }
-    (folder / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
 
 
 @loads("reference model's language model")

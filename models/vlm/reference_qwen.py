@@ -24,7 +24,7 @@ from typing import Any
 
 from models.atomic import atomic_dir
 from models.loading import loads
-from models.vlm.reference import END_TOKENS, SEED, Reference, read_lm, write_marker
+from models.vlm.reference_parts import END_TOKENS, SEED, Reference, read_lm, write_marker
 
 __all__ = ["MROPE_SECTION", "VISION", "build_qwen2_5_vl", "mrope_section", "qwen_config"]
 

@@ -39,15 +39,15 @@ def test_status_shows_a_webhook_down_then_delivered(tmp_path: Path, monkeypatch)
     port = free_port()
     hook = f"http://127.0.0.1:{port}/hook"
     app = AppController(tmp_path / "sessions")
-    app.notifier = Notifier.for_urls([hook])
-    assert app.notifier.start() == []
+    app.watching.notifier = Notifier.for_urls([hook])
+    assert app.watching.notifier.start() == []
     try:
         client = TestClient(build_api(app))
         assert client.get("/status").json()["notify"] == [
             {"channel": hook, "kind": "webhook", "delivered": 0, "pending": 0, "last_error": None}
         ]
         for n in (1, 2, 3):
-            app.notifier.submit(notice_of(_alert(n), "door"))
+            app.watching.notifier.submit(notice_of(_alert(n), "door"))
 
         def down() -> dict | None:
             (c,) = client.get("/status").json()["notify"]
@@ -64,7 +64,7 @@ def test_status_shows_a_webhook_down_then_delivered(tmp_path: Path, monkeypatch)
         receiver = Receiver(port).start()
         try:
             receiver.wait_for(3)
-            app.notifier.wait(10.0)
+            app.watching.notifier.wait(10.0)
         finally:
             receiver.stop()
         assert client.get("/status").json()["notify"] == [
@@ -72,7 +72,7 @@ def test_status_shows_a_webhook_down_then_delivered(tmp_path: Path, monkeypatch)
         ]
     finally:
         app.close()
-        app.notifier.close()
+        app.watching.notifier.close()
 
 
 async def _mcp_status(app: AppController) -> dict:

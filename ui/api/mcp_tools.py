@@ -84,7 +84,8 @@ def build_mcp(app: AppController) -> MCPServer:
             "watches": [watch_json(w) for w in app.watching.watch_list()],
             "alerts": [a.sentence for a in alerts[-10:]],  # the newest ten
             "notice": live.notice,
-            "notify": [asdict(c) for c in app.notify_stats()],  # where alerts go, and how it goes
+            # where alerts go, and how it goes: per channel delivered, pending, last error
+            "notify": [asdict(c) for c in app.watching.notify_stats()],
         }
 
     return server

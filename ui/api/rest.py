@@ -48,7 +48,9 @@ def build_rest(app: AppController, thumbnails: Thumbnails) -> APIRouter:
             "notice": live.notice,
             "source_status": live.status,
             "backend": app.backend(),
-            "notify": [asdict(c) for c in app.notify_stats()],  # per channel: delivered, pending, …
+            "notify": [
+                asdict(c) for c in app.watching.notify_stats()
+            ],  # per channel: delivered, pending, …
         }
 
     @router.post("/start", summary="Watch a new source (the current one runs on if it fails)")
