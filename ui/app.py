@@ -28,7 +28,7 @@ from ui.controller import MAX_SPEED, MIN_SPEED, AppController
 from ui.handlers import Handlers
 from ui.live_view import render_live
 from ui.sources import FILE, MODES, URL, WEBCAM, initial_source
-from ui.theme import CSS, theme
+from ui.theme import CSS, theme, thumbnail_gallery
 from ui.watch_panel import (
     build_watch_panel,
 )
@@ -233,16 +233,7 @@ def _chat(page: Page) -> None:
         )
         ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sv-ask")
     gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Try")
-    gallery = gr.Gallery(
-        label="Evidence: click one to see that moment",
-        columns=4,
-        height="auto",
-        fit_columns=False,
-        format="jpeg",
-        allow_preview=False,
-        object_fit="contain",
-        elem_id="sv-evidence",
-    )
+    gallery = thumbnail_gallery("Evidence: click one to see that moment", "sv-evidence")
     moment = gr.Image(
         label="The moment",
         visible=False,

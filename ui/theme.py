@@ -8,6 +8,20 @@ from __future__ import annotations
 import gradio as gr
 
 
+def thumbnail_gallery(label: str, elem_id: str) -> gr.Gallery:
+    """A row of moment thumbnails (evidence, alerts): four across, JPEG, clicked, not zoomed."""
+    return gr.Gallery(
+        label=label,
+        columns=4,
+        height="auto",
+        fit_columns=False,
+        format="jpeg",
+        allow_preview=False,
+        object_fit="contain",
+        elem_id=elem_id,
+    )
+
+
 def theme() -> gr.themes.Base:
     return gr.themes.Soft(primary_hue="indigo", secondary_hue="slate", radius_size="md")
 

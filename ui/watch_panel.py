@@ -20,6 +20,7 @@ from ui.alert_feed import AlertFeed, alert_message
 from ui.controller import AppController
 from ui.html import notice_html
 from ui.notify_panel import NotifyPanel, build_notify_panel, wire_notify_panel
+from ui.theme import thumbnail_gallery
 from ui.watch_view import alert_items, render_watches, watch_choices
 
 # Runs in the page on each new batch of alerts: (signal JSON, notify?, sound?).
@@ -87,16 +88,7 @@ def build_watch_panel() -> WatchPanel:
     with gr.Row():
         notify = gr.Checkbox(label="Browser notification", value=False, elem_id="sv-notify")
         sound = gr.Checkbox(label="Sound", value=False, elem_id="sv-sound")
-    alerts = gr.Gallery(
-        label="Alerts, newest first",
-        columns=4,
-        height="auto",
-        fit_columns=False,
-        format="jpeg",
-        allow_preview=False,
-        object_fit="contain",
-        elem_id="sv-alerts",
-    )
+    alerts = thumbnail_gallery("Alerts, newest first", "sv-alerts")
     signal = gr.Textbox(visible="hidden", elem_id="sv-alert-signal")
     return WatchPanel(
         table,
