@@ -42,7 +42,7 @@ from models.vlm.reference_parts import (
     VIDEO_PAD,
     Reference,
     read_lm,
-    write_marker,
+    save_reference,
 )
 from models.weights import QWEN_CODER_0_5B, QWEN_CODER_1_5B, WeightSpec, cache_dir, ensure
 
@@ -162,11 +162,7 @@ def _build(ref: Reference, lm_dir: Path, folder: Path) -> None:
     lm, tokenizer = read_lm(lm_dir)
     model = _llava_onevision(lm, tokenizer)
     del lm
-    with atomic_dir(folder) as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        _processor().save_pretrained(tmp)
-        write_marker(ref, tmp)
+    save_reference(ref, folder, model, tokenizer, _processor())
 
 
 def _llava_onevision(lm: Any, tokenizer: Any) -> Any:

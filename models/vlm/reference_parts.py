@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.atomic import atomic_dir
 from models.weights import WeightSpec
 
 NOTE = "real language model, random vision"
@@ -54,3 +55,14 @@ def write_marker(ref: Reference, folder: Path) -> None:
         "seed": SEED,
     }
     (folder / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
+
+
+def save_reference(
+    ref: Reference, folder: Path, model: Any, tokenizer: Any, processor: Any
+) -> None:
+    """Write a built reference into `folder` whole or not at all, its marker last."""
+    with atomic_dir(folder) as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        processor.save_pretrained(tmp)
+        write_marker(ref, tmp)

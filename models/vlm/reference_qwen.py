@@ -22,9 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from models.atomic import atomic_dir
 from models.loading import loads
-from models.vlm.reference_parts import END_TOKENS, SEED, Reference, read_lm, write_marker
+from models.vlm.reference_parts import END_TOKENS, SEED, Reference, read_lm, save_reference
 
 __all__ = ["MROPE_SECTION", "VISION", "build_qwen2_5_vl", "mrope_section", "qwen_config"]
 
@@ -97,11 +96,8 @@ def build_qwen2_5_vl(ref: Reference, lm_dir: Path, folder: Path) -> None:
     lm, tokenizer = read_lm(lm_dir)
     model = _assemble(lm, tokenizer)
     del lm
-    with atomic_dir(folder) as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        Qwen2VLImageProcessorPil().save_pretrained(tmp)  # the family's published defaults
-        write_marker(ref, tmp)
+    processor = Qwen2VLImageProcessorPil()  # the family's published defaults
+    save_reference(ref, folder, model, tokenizer, processor)
 
 
 def _assemble(lm: Any, tokenizer: Any) -> Any:
