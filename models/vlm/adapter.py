@@ -209,8 +209,15 @@ class Adapter(KvDecoder):
         self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
     ) -> float:
         """Sum log-probability of the answer `option_text`, as the chat template writes it."""
+        return self.option_logprobs(parts, [option_text], times)[0]
+
+    def option_logprobs(
+        self, parts: Sequence[Part], options: Sequence[str], times: Sequence[float] | None = None
+    ) -> list[float]:
+        """`option_logprob` of each of `options`, the prompt read once for all of them."""
         embeds, positions = self.prompt_inputs(parts, times)
-        return decoding.option_logprob(self._model, embeds, self.answer_ids(option_text), positions)
+        answers = [self.answer_ids(o) for o in options]
+        return decoding.option_logprobs(self._model, embeds, answers, positions)
 
     def answer_ids(self, text: str) -> list[int]:
         """The tokens the template writes for the assistant message `text`: after its

@@ -249,7 +249,7 @@ def test_option_logprob_matches_library(qwen, video) -> None:  # type: ignore[no
     with torch.inference_mode():
         first = int(qwen.model(**inputs).logits[0, -1].argmax())
     options = [qwen.tokenizer.decode([first]), " rabbit", " gate seven", "B"]
-    ours = [qwen.option_logprob(parts, o) for o in options]
+    ours = qwen.option_logprobs(parts, options)  # one prompt pass for all four
     theirs = []
     for option in options:
         opt = qwen.tokenizer(option, add_special_tokens=False)["input_ids"]
