@@ -163,7 +163,7 @@ def test_an_alert_for_a_sign_shows_the_frame_with_the_sign():
 
 
 def test_saved_alerts_keep_the_newest_thumbnails_only(monkeypatch):
-    from streamer.watch import watches as module
+    from streamer.watch import records as module
 
     monkeypatch.setattr(module, "THUMBNAILS_SAVED", 2)
     w = Watches(now=lambda: 0.0).start()
