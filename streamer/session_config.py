@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from streamer.capture.config import SourceConfig, replayed, source_config
 from streamer.errors import StreamerError
 from streamer.manifest import names, newer
 from streamer.memory.items import DEFAULT_MEMORY, MemoryStats
@@ -59,6 +60,21 @@ class SessionConfig:
     def policy(self) -> Policy:
         """What every bounded queue of this session does when full."""
         return Policy.for_pace(self.pace)
+
+    def source_config(self, start: float | None = None) -> SourceConfig:
+        """The source this session opens: `source` with `source_options` and, for a file,
+        the session's replay settings (pace, speed, start, loop; `start` overrides its own).
+
+        A live device plays as it comes: the replay settings are a file's and not given to
+        it. An option in `source_options` its kind does not take is a SourceError.
+        """
+        if self.source is None:
+            raise StreamerError(
+                "This session has no source to watch; give a file, URL or webcam:N."
+            )
+        config = source_config(self.source, **self.source_options)
+        at = self.start if start is None else start
+        return replayed(config, pace=self.pace, speed=self.speed, start=at, loop=self.loop)
 
 
 @dataclass

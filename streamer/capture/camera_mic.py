@@ -1,6 +1,6 @@
 """A camera and a microphone as one live source, on one stream clock.
 
-    open_source("webcam:0+mic:default")
+    open_source(CameraMicConfig(camera=0, mic="default"))  # "webcam:0+mic:default"
 
 Two device threads feed one bounded queue (DROP_OLDEST, like every live source):
 the capture thread reads the camera and stamps each frame with the session clock
@@ -30,6 +30,7 @@ import numpy as np
 from models.protocols import SAMPLE_RATE
 from streamer.capture.avclock import AudioClock
 from streamer.capture.base import JOIN_TIMEOUT, Source
+from streamer.capture.config import CameraMicConfig
 from streamer.capture.microphone import Microphone
 from streamer.capture.queue import StreamQueue
 from streamer.capture.webcam import FIRST_BACKOFF, Camera, to_rgb
@@ -47,28 +48,24 @@ class CameraMicSource(Source):
 
     def __init__(
         self,
-        camera: int | str = 0,
-        mic: int | str | None = None,
+        config: CameraMicConfig,
         *,
-        fps: float | None = None,
-        max_side: int | None = None,
-        max_backoff: float = 5.0,
-        max_attempts: int | None = None,
         clock: Clock | None = None,
         queue: StreamQueue | None = None,
     ) -> None:
         super().__init__(policy=Policy.DROP_OLDEST, clock=clock, queue=queue)
-        self.fps, self.max_side = fps, max_side
-        self.max_backoff, self.max_attempts = max_backoff, max_attempts
+        self.config = config
+        self.fps, self.max_side = config.fps, config.max_side
+        self.max_backoff, self.max_attempts = config.max_backoff, config.max_attempts
         self.camera = Camera(
-            camera,
+            config.camera,
             self.clock,
             self.stop_event,
             self._camera_report,
-            max_backoff=max_backoff,
-            max_attempts=max_attempts,
+            max_backoff=config.max_backoff,
+            max_attempts=config.max_attempts,
         )
-        self.mic = Microphone(mic, self._block, self.clock)
+        self.mic = Microphone(config.mic, self._block, self.clock)
         self.audio_clock = AudioClock(SAMPLE_RATE)
         self.mic_reconnects = 0
         self._t0 = 0.0

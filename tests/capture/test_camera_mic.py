@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from streamer.capture import open_source
+from streamer.capture import open_source, source_config
 from streamer.types import AudioChunk, EndOfStream, Frame, StatusKind
 from tests.capture.pulse import ONSET_LEVEL
 
@@ -58,7 +58,7 @@ def heard_at(audio: list[AudioChunk]) -> float:
 
 def test_a_sentence_lands_with_the_frames_of_its_moment(pulse, sentence, live_camera):
     wav, speech_onset = sentence.path, sentence.onset
-    src = open_source("webcam:0+mic:pulse")
+    src = open_source(source_config("webcam:0+mic:pulse"))
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
@@ -96,7 +96,7 @@ def kinds_and_words(events) -> list[tuple[StatusKind, str]]:
 
 def test_the_camera_unplugged_keeps_the_sound(pulse, sentence, live_camera):
     wav, speech_onset = sentence.path, sentence.onset
-    src = open_source("webcam:0+mic:pulse", max_backoff=1.0)
+    src = open_source(source_config("webcam:0+mic:pulse", max_backoff=1.0))
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
@@ -128,7 +128,7 @@ def test_the_camera_unplugged_keeps_the_sound(pulse, sentence, live_camera):
 
 
 def test_the_sound_server_stopped_keeps_the_picture(pulse, live_camera):
-    src = open_source("webcam:0+mic:pulse", max_backoff=1.0)
+    src = open_source(source_config("webcam:0+mic:pulse", max_backoff=1.0))
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
@@ -157,7 +157,7 @@ def test_the_sound_server_stopped_keeps_the_picture(pulse, live_camera):
 
 
 def test_a_missing_microphone_still_starts_the_camera(live_camera):
-    src = open_source("webcam:0+mic:studio")
+    src = open_source(source_config("webcam:0+mic:studio"))
     frames: list[Frame] = []
     with src:
         collect(src, 0.5, frames, [])
@@ -179,7 +179,7 @@ def test_devices_lists_the_microphone_and_names_or_indexes_open_it(pulse, live_c
         "pulse" in mics and mics["pulse"]["rate"] > 0 and mics["pulse"]["spec"].startswith("mic:")
     )
     for spec in (f"webcam:0+{mics['pulse']['spec']}", "mic:pulse+webcam:0"):  # index, name
-        src = open_source(spec)
+        src = open_source(source_config(spec))
         audio: list[AudioChunk] = []
         with src:
             wait_for_sound(src, [], audio)
