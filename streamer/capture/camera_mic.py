@@ -36,7 +36,7 @@ from streamer.capture.queue import StreamQueue
 from streamer.capture.webcam import FIRST_BACKOFF, Camera, to_rgb
 from streamer.clock import Clock
 from streamer.errors import SourceError
-from streamer.types import AudioChunk, Frame, Policy, SourceStats, StatusKind
+from streamer.types import AudioChunk, AvSync, Frame, Policy, SourceStats, StatusKind
 
 WATCH_SECONDS = 0.1  # how often the microphone is checked
 
@@ -189,20 +189,20 @@ class CameraMicSource(Source):
 
     # -- what the UI shows ------------------------------------------------------------
     def stats(self) -> SourceStats:
-        """The source's counters, with the live A/V checks in `extra`."""
+        """The source's counters, with the live A/V checks in `av`."""
         s = super().stats()
         c = self.audio_clock
         s.reconnects = self.camera.reconnects + self.mic_reconnects
-        s.extra.update(
-            audio_drift_ms=round(1000 * c.drift, 1),  # what the sample count alone would be off
-            av_offset_ms=round(1000 * c.offset, 1),  # what is left after the correction
+        s.av = AvSync(
+            sound=self._sound,
+            picture=self._picture,
+            audio_drift_ms=round(1000 * c.drift, 1),
+            av_offset_ms=round(1000 * c.offset, 1),
             audio_corrected_ms=round(1000 * c.corrected, 1),
             audio_gap_seconds=round(c.gaps, 3),
-            camera_reconnects=float(self.camera.reconnects),
-            mic_reconnects=float(self.mic_reconnects),
-            mic_overflows=float(self.mic.overflows),
-            sound=float(self._sound),
-            picture=float(self._picture),
+            camera_reconnects=self.camera.reconnects,
+            mic_reconnects=self.mic_reconnects,
+            mic_overflows=self.mic.overflows,
         )
         return s
 
