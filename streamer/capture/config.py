@@ -14,6 +14,7 @@ sentence (`SourceError`).
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar, TypeVar
@@ -31,7 +32,7 @@ T = TypeVar("T", bound="SourceConfig")
 
 
 @dataclass(frozen=True)
-class SourceConfig:
+class SourceConfig(abc.ABC):
     """A source's settings; its subclasses are registered by kind (`register_subclass`)."""
 
     kinds: ClassVar[dict[str, type[SourceConfig]]] = {}
@@ -56,9 +57,9 @@ class SourceConfig:
         return tuple(f.name for f in fields(cls) if f.name not in cls.named_by)
 
     @property
+    @abc.abstractmethod
     def spec(self) -> str:
         """The source in a user's words: what `source_config` reads back into this config."""
-        raise NotImplementedError
 
 
 @SourceConfig.register_subclass("file")
@@ -178,7 +179,8 @@ def source_config(spec: str, **options: Any) -> SourceConfig:
     SourceError in one sentence for an empty spec, an option its kind does not take or
     a value out of range.
     """
-    cls, named = _parse(spec)
+    kind, named = _parse(spec)
+    cls = SourceConfig.kinds[kind]
     given = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(given) - set(cls.options()))
     if unknown:
@@ -202,10 +204,10 @@ def replayed(
 
 def is_live(spec: str) -> bool:
     """A spec of a live device (a camera, a microphone or both): a stream with no end."""
-    return bool(spec.strip()) and _parse(spec)[0].live
+    return bool(spec.strip()) and SourceConfig.kinds[_parse(spec)[0]].live
 
 
-def _parse(spec: str) -> tuple[type[SourceConfig], dict[str, Any]]:
+def _parse(spec: str) -> tuple[str, dict[str, Any]]:
     """The kind a spec names and the fields it fills (a file, unless it names a device)."""
     spec = spec.strip()
     if not spec:
@@ -215,14 +217,12 @@ def _parse(spec: str) -> tuple[type[SourceConfig], dict[str, Any]]:
         a, b = _device_part(pieces[0]), _device_part(pieces[1])
         if a is not None and b is not None and a[0] != b[0]:
             found = dict((a, b))
-            return CameraMicConfig, {"camera": found["webcam"] or 0, "mic": found["mic"] or None}
+            return "webcam+mic", {"camera": found["webcam"] or 0, "mic": found["mic"] or None}
     one = _device_part(spec)
     if one is None:
-        return FileConfig, {"path": spec}  # a path or a URL: FileSource refuses other schemes
+        return "file", {"path": spec}  # a path or a URL: FileSource refuses other schemes
     kind, rest = one
-    if kind == "webcam":
-        return WebcamConfig, {"device": rest or 0}
-    return MicrophoneConfig, {"device": rest or None}
+    return kind, {"device": rest or (0 if kind == "webcam" else None)}
 
 
 def _device_part(part: str) -> tuple[str, str] | None:

@@ -124,6 +124,8 @@ def test_kinds_are_registered_by_name():
     assert WebcamConfig("2") == WebcamConfig(2) and MicrophoneConfig("default").device is None
     assert WebcamConfig.options() == ("fps", "max_side", "max_backoff", "max_attempts")
     assert "path" not in FileConfig.options() and "start" in FileConfig.options()
+    with pytest.raises(TypeError):
+        SourceConfig()  # type: ignore[abstract]  # a kind says itself back as a spec
 
 
 @pytest.mark.parametrize(
