@@ -28,6 +28,7 @@ class SessionConfigError(StreamerError, ValueError):
 @dataclass
 class SessionConfig:
     source: str | None = None  # file, URL, webcam:N, mic:NAME; None for a reopened session
+    # a file's replay (`source_config`); a live device plays as it comes
     pace: str = "realtime"  # "none" for replays that index or evaluate
     speed: float = 1.0
     start: float = 0.0  # stream time to start the source at, seconds
@@ -40,7 +41,8 @@ class SessionConfig:
     save_dir: str | None = None  # where to autosave; None: only on save()
     autosave_seconds: float = AUTOSAVE_SECONDS
     overwrite: bool = False  # replace a session of another source saved in save_dir
-    source_options: dict[str, Any] = field(default_factory=dict)  # rtsp_transport, max_attempts
+    # the source's own settings (rtsp_transport, max_attempts): its kind must take each
+    source_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.pace not in PACES:
