@@ -103,12 +103,23 @@ def resolve_source(
 
 
 def _camera(device: str, mic: str | None) -> ResolvedSource:
-    """The picked camera (a `webcam:N` choice), with the picked microphone if any."""
-    camera = _picked(device, WebcamConfig)
+    """The picked camera (a `webcam:N` choice), with the picked microphone if any.
+
+    The launch's `--source webcam:N+mic:NAME` is offered as a camera choice of its own.
+    """
+    picked = source_config(device)
+    sound: MicrophoneConfig | None = None
+    if isinstance(picked, CameraMicConfig):
+        camera, sound = WebcamConfig(picked.camera), MicrophoneConfig(picked.mic)
+    elif isinstance(picked, WebcamConfig):
+        camera = picked
+    else:
+        raise StreamerError(f"Pick a webcam from the list, not {device!r}.")
+    if mic is not None:
+        sound = _picked(mic, MicrophoneConfig)
     label = f"camera {camera.device}"
-    if mic is None:
+    if sound is None:
         return ResolvedSource(camera, label)
-    sound = _picked(mic, MicrophoneConfig)
     both = CameraMicConfig(camera=camera.device, mic=sound.device)
     return ResolvedSource(both, f"{label} + microphone {sound.spec[4:]}")
 

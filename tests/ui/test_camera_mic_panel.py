@@ -35,6 +35,12 @@ def test_camera_and_microphone_make_one_source(tmp_path):
     )
     assert default.config == CameraMicConfig(camera=0, mic=None)
     assert default.label == "camera 0 + microphone default"
+    launched = resolve_source(  # the app started with --source webcam:2+mic:5
+        WEBCAM, None, None, None, "webcam:2+mic:5", allow_paths=False, uploads=uploads
+    )
+    assert launched.config == CameraMicConfig(camera=2, mic=5)
+    with pytest.raises(StreamerError, match="Pick a webcam from the list"):
+        resolve_source(WEBCAM, None, None, None, "clip.mp4", allow_paths=False, uploads=uploads)
     with pytest.raises(StreamerError, match="Pick a mic from the list"):
         resolve_source(
             WEBCAM, None, None, None, "webcam:1", allow_paths=False, uploads=uploads, mic="a.mp4"
