@@ -19,7 +19,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from streamer.capture import open_source
+from streamer.capture import FileConfig, open_source
 from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.errors import StreamerError
 from streamer.folder_lock import FolderLock
@@ -92,14 +92,8 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
     def _start(self) -> None:
         assert self.config.source is not None
         resumed = self._resumed
-        self.source = open_source(
-            self.config.source,
-            pace=self.config.pace,
-            speed=self.config.speed,
-            start=max(self.config.start, resumed.stream_time if resumed else 0.0),
-            loop=self.config.loop,
-            **self.config.source_options,  # a network stream's rtsp_transport, max_attempts
-        )
+        at = max(self.config.start, resumed.stream_time if resumed else 0.0)
+        self.source = open_source(self.config.source_config(start=at))
         self.models = self.models or load_models(
             self.config.perception.ocr, self.config.perception.speech
         )
@@ -311,9 +305,9 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         """The frame at stream time `t` of a file source (decoded again), else None."""
         if self.config.source is None or self.source is None or self.source.live:
             return None
-        from streamer.capture.file import FileSource
-
-        probe = FileSource(self.config.source, start=max(0.0, t), audio=False)
+        config = self.config.source_config(start=max(0.0, t))
+        assert isinstance(config, FileConfig)  # not live: a file or a URL
+        probe = open_source(replace(config, pace="none", loop=False, audio=False))
         try:
             probe.start()
             item = probe.queue.get(timeout=10)
