@@ -77,3 +77,30 @@ def test_strategies_feed_different_moments(clip, tiny_llava):
         s.stop()
     assert times["window"] != times["uniform"]
     assert min(times["window"]) > min(times["uniform"])  # the window forgot the start
+
+
+@pytest.fixture(scope="module")
+def phone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 12 s gate clip filmed upright: 360 x 640 px (9:16)."""
+    from dataclasses import replace
+
+    from streamer.synth import render
+    from tests.conftest import CLIP_SCRIPT
+
+    path = tmp_path_factory.mktemp("phone") / "gate7-upright.mp4"
+    render(replace(CLIP_SCRIPT, width=360, height=640), str(path))
+    return path
+
+
+def test_a_phone_stream_is_read_at_its_own_aspect(phone_clip, tiny_qwen):
+    """The session tells Qwen2.5-VL the opened source's frame size before it builds the
+    memory: every held frame is the upright 16 x 9 grid, and the model reads them all."""
+    s, fed, _ = replay(phone_clip, tiny_qwen, "window")
+    try:
+        info = s.reasoner.backend.model.info  # type: ignore[union-attr]
+        assert info.grid == (16, 9)
+        view = s.memory.read()  # type: ignore[union-attr]
+        assert view.items and all(it.tokens.shape[:2] == (16, 9) for it in view.items)
+        assert fed == [16 * 9] * len(view.items)
+    finally:
+        s.stop()
