@@ -104,3 +104,14 @@ def test_a_phone_stream_is_read_at_its_own_aspect(phone_clip, tiny_qwen):
         assert fed == [16 * 9] * len(view.items)
     finally:
         s.stop()
+
+
+def test_a_start_that_fails_after_the_source_opened_stops_it(clip, tiny_qwen):
+    """The source opens before the memory is built (its frame size first): an unknown
+    memory then fails in one sentence and leaves no capture thread (conftest checks)."""
+    from streamer.errors import StreamerError
+
+    s = Session(SessionConfig(str(clip[0]), pace="none", memory="rekv", backend=f"vlm:{tiny_qwen}"))
+    with pytest.raises(StreamerError, match="Unknown memory 'rekv'"):
+        s.start()
+    assert s.source is not None and s.source.stats().state != "idle"  # it had opened
