@@ -85,6 +85,8 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         try:
             self._start()
         except BaseException:
+            if self.source is not None:  # opened before the memory is built: stop its thread
+                self.source.stop()
             self._release_save_dir()
             raise
         return self
@@ -101,6 +103,10 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         encoder = self._backend.frame_encoder()
         if encoder is not None:  # a backend that sees: its own vision side fills the memory
             self.models = replace(self.models, encoder=encoder)
+        if not self.config.is_replay:  # a stream that plays on: nothing may load once it has
+            self.models.load_all()
+        self.source.start()
+        self._fit_encoder(encoder)
         if resumed is not None and self.config.save_dir:
             folder = Path(self.config.save_dir)
             self._load_saved(folder, *read_checked(folder), encoder)
@@ -115,9 +121,6 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             )
         if self.timeline is None:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
-        if not self.config.is_replay:  # a stream that plays on: nothing may load once it has
-            self.models.load_all()
-        self.source.start()
         perception = self.config.perception
         side = self._backend.frame_side()
         if side is not None and side > perception.thumb_side:  # the frames a server is sent
@@ -141,6 +144,14 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         if self.config.save_dir:
             self._saver = threading.Thread(target=self._autosave, name="autosave", daemon=True)
             self._saver.start()
+
+    def _fit_encoder(self, encoder: object) -> None:
+        """A vlm that reads frames at their own aspect (Qwen2.5-VL) is told the opened
+        source's frame size before a memory reads its grid: one grid for the stream."""
+        fit = getattr(encoder, "fit_frame_size", None)
+        stats = self.source.stats() if self.source is not None else None
+        if fit is not None and stats is not None and stats.width > 0 and stats.height > 0:
+            fit(stats.height, stats.width)
 
     def _start_reasoner(self) -> None:
         assert self.timeline is not None

@@ -79,7 +79,8 @@ class Adapter(KvDecoder):
 
         `dtype`: a torch float type name (float32 on a CPU; bfloat16/float16 on a GPU, as
         `models.vlm.device.placement` chooses). `options`: `system` (None: no system
-        line; default: the family's) and the family's own (Qwen2.5-VL's `input_size`).
+        line; default: the family's) and the family's own (Qwen2.5-VL's `frame_size`,
+        `input_size`).
 
         Raises:
             ModelMissingError: not a folder with a model, and not in the cache.
@@ -124,6 +125,12 @@ class Adapter(KvDecoder):
 
     @property
     def info(self) -> EncoderInfo:
+        return self._info
+
+    def fit_frame_size(self, height: int, width: int) -> EncoderInfo:
+        """Read a stream of `height` x `width` px frames as the family reads it; the new
+        `info`. Call it before a memory reads `info.grid`. Here: every frame squashed to
+        the tower's one square input (LLaVA-OneVision, SmolVLM2), `info` unchanged."""
         return self._info
 
     def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
