@@ -115,9 +115,11 @@ class VlmBackend(Backend):
         stop = CHOICE_STOP if q.options else STOP
         if q.options and self.choose == "likeliest":
             used = memory.answer(text, q.asked_at, 0, stop)[0]  # the blocks, nothing generated
-            sums = memory.option_scores(text, q.options, q.asked_at)
-            option = likeliest(self.model, q.options, sums)
-            reply = q.options[option]
+            best = likeliest(
+                self.model, q.options, memory.option_scores(text, q.options, q.asked_at)
+            )
+            option: int | None = best
+            reply = q.options[best]
             yield reply
         else:
             used, pieces = memory.answer(text, q.asked_at, self.max_tokens, stop)
@@ -162,8 +164,9 @@ class VlmBackend(Backend):
         stop = CHOICE_STOP if q.options else STOP
         if q.options and self.choose == "likeliest":
             sums = self.model.option_logprobs(parts, q.options, times)
-            option: int | None = likeliest(self.model, q.options, sums)
-            text = q.options[likeliest(self.model, q.options, sums)]
+            best = likeliest(self.model, q.options, sums)
+            option: int | None = best
+            text = q.options[best]
             yield text  # the option's words are the answer
         else:
             text = yield from model_text(self.model.generate(parts, self.max_tokens, stop, times))
