@@ -55,8 +55,14 @@ def main() -> None:
     kept = [q for q in kept if args.until is None or q.at <= args.until]
     questions = sorted(kept[:: args.every], key=lambda q: q.at)
     perception = PerceptionConfig(language="en")
-    config = SessionConfig(video.path, pace="none", memory="window", device="cpu",
-                           backend=f"vlm:{reference_folder()}", perception=perception)  # fmt: skip
+    config = SessionConfig(
+        video.path,
+        pace="none",
+        memory="window",
+        device="cpu",
+        backend=f"vlm:{reference_folder()}",
+        perception=perception,
+    )
     s = Session(config).start()
     names = args.backends.split(",")
     vlm = s._backend
@@ -86,11 +92,26 @@ def main() -> None:
                     r.stop()
                     vlm.model.system = model_system  # type: ignore[attr-defined]
             right = judge(q, a.text, a.option_index)
-            print(json.dumps({"qid": q.qid, "type": q.answer_type, "at": q.at, "backend": name,
-                              "question": q.question, "options": options, "gold": q.answer,
-                              "answer": a.text, "option_index": a.option_index, "right": right,
-                              "error": a.error, "ttft_s": round(a.first_token_s, 2),
-                              "wall_s": round(time.time() - t0, 1)}), flush=True)  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "qid": q.qid,
+                        "type": q.answer_type,
+                        "at": q.at,
+                        "backend": name,
+                        "question": q.question,
+                        "options": options,
+                        "gold": q.answer,
+                        "answer": a.text,
+                        "option_index": a.option_index,
+                        "right": right,
+                        "error": a.error,
+                        "ttft_s": round(a.first_token_s, 2),
+                        "wall_s": round(time.time() - t0, 1),
+                    }
+                ),
+                flush=True,
+            )
     s.stop()
 
 

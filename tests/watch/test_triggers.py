@@ -102,9 +102,14 @@ def test_leaving_is_confirmed_by_a_second_frame():
 
 def observation(t: float, seq: int, cut: bool = False) -> Observation:
     return Observation(
-        t, seq, b"\xff\xd8" + bytes([seq]), (), np.zeros(4, np.float32), np.zeros((1, 1, 4)),
+        t,
+        seq,
+        b"\xff\xd8" + bytes([seq]),
+        (),
+        np.zeros(4, np.float32),
+        np.zeros((1, 1, 4)),
         scene_change=cut,
-    )  # fmt: skip
+    )
 
 
 def test_the_worker_fires_only_after_registration_and_keeps_evidence():
