@@ -8,6 +8,8 @@ several words that do mean the same ("noon midday"), which stay paraphrases.
 
     >>> rivals("friday", "Monday"), rivals("noon", "midday"), rivals("parcel", "van")
     (True, False, False)
+    >>> rivals("56", "55"), rivals("2027", "2027")
+    (True, False)
 """
 
 from __future__ import annotations
@@ -90,7 +92,17 @@ def _index() -> dict[str, list[tuple[int, int]]]:
 
 
 def rivals(a: str, b: str) -> bool:
-    """Whether words `a` and `b` name two different members of one closed set."""
+    """Whether words `a` and `b` name two different members of one closed set.
+
+    Numbers in digits are one such set, open-ended: "56" is never "55" (MiniLM puts
+    them at 0.9), a gate or a platform number is the fact itself.
+    """
+    if _has_digit(a) or _has_digit(b):
+        return a.lower() != b.lower()
     index = _index()
     places_a, places_b = index.get(stem(a.lower()), []), index.get(stem(b.lower()), [])
     return any(sa == sb and ma != mb for sa, ma in places_a for sb, mb in places_b)
+
+
+def _has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)

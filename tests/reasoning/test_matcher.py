@@ -206,6 +206,7 @@ def test_rivals_are_two_members_of_one_closed_set() -> None:
     assert rivals("opens", "closed") and rivals("husband", "wife")
     assert not rivals("noon", "midday") and not rivals("shut", "closes")
     assert not rivals("parcel", "package") and not rivals("sofa", "couch")
+    assert rivals("56", "55") and rivals("7pm", "6pm") and not rivals("2027", "2027")
 
 
 def test_without_an_embedder_it_meets_word_forms_alone() -> None:
