@@ -248,6 +248,20 @@ def test_compare_shares_one_replay_unless_it_cannot() -> None:
     assert "--separate" in launch("eval", "--help").stdout
 
 
+def test_kv_settings_go_to_a_memory_of_the_kv_kind_only() -> None:
+    from cli.args import kv_options
+    from cli.main import build_parser
+
+    parser = build_parser()
+    ask = ["ask", "talk.mp4", "-q", "what was said?", "--kv-top-k", "4", "--kv-positions", "stream"]
+    assert kv_options(parser.parse_args([*ask, "--memory", "kv"])) == {
+        "top_k": 4,
+        "positions": "stream",
+    }
+    for other in ("pyramid", "window", "no-such-memory"):  # not the kv kind: nothing to give
+        assert kv_options(parser.parse_args([*ask, "--memory", other])) == {}
+
+
 def test_ask_on_a_cut_file_says_it_ends_early(tmp_path):
     """A 72 s recording cut in half is answered from its first half, and says so."""
     data = DEMO.read_bytes()
