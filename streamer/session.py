@@ -30,6 +30,7 @@ from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception
 from streamer.reasoning.backend import Backend
+from streamer.reasoning.evidence import Scored, search_events
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import make_backend
 from streamer.session_catalogue import SessionCatalogue
@@ -258,6 +259,8 @@ class Session(SessionCatalogue, SessionSaving):
         with self._ask_lock:
             if not self._reasoner_live:
                 self._start_reasoner()
+            if self.fed and self.timeline is not None:  # memories compared: each answer pays
+                self.timeline.forget_queries()  # for its question's embedding, as if alone
             return self.reasoner.ask(question, options, memory, prompt)
 
     def stream_time(self) -> float:
@@ -286,22 +289,19 @@ class Session(SessionCatalogue, SessionSaving):
         """Which frames the memory holds, where (levels, slots), for display."""
         return self.memory.snapshot() if self.memory is not None else None
 
-    def timeline_events(
-        self, text: str | None = None, window: tuple[float, float] | None = None, k: int = 50
-    ) -> list[TextEvent]:
-        """The timeline in time order (all, or a window), or the `k` best matches for `text`."""
+    def timeline_events(self, window: tuple[float, float] | None = None) -> list[TextEvent]:
+        """The timeline in time order: all of it, or the events in `window` (seconds)."""
         if self.timeline is None:
             return []
-        if text:
-            return [h.event for h in self.timeline.search(text, k=k, window=window)]
         lo, hi = window if window is not None else (0.0, float("inf"))
         return sorted(self.timeline.window(lo, hi), key=lambda e: (e.start, e.end))
 
-    def timeline_matches(self, text: str, k: int = 50) -> list[tuple[TextEvent, float]]:
-        """The `k` events closest in meaning to `text`, best first, with their similarity."""
+    def search(self, text: str, k: int = 50) -> list[Scored]:
+        """The `k` timeline events most relevant to `text`, best first, ranked as an answer
+        ranks its evidence: meaning and wording, the kinds and numbered things it names."""
         if self.timeline is None:
             return []
-        return [(h.event, h.score) for h in self.timeline.search(text, k=k)]
+        return search_events(self.timeline, text, self.stream_time())[:k]
 
     def frame_at(self, t: float) -> Frame | None:
         """The frame at stream time `t` of a file source (decoded again), else None."""
