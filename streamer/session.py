@@ -8,6 +8,8 @@ behind it:
         stream = s.ask("What did she say about the budget?")
         for token in stream: print(token, end="")
         print(stream.answer.evidence)
+        s.search("gate 7")                   # the timeline, ranked as an answer ranks it
+        s.watches.watch("tell me when …")    # its standing questions (session_watches.py)
 
 A live session (`pace="realtime"`, a webcam) answers from memory as it stands
 when the question is asked, while perception keeps going.

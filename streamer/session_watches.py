@@ -3,9 +3,9 @@
 A collaborator the session owns (`session.watches`), with its own state; what it
 reads of the session is a `WatchedStream` of callables, each asked when needed.
 
-    s.watch("tell me when someone mentions the budget")   # -> Watch (Session delegates here)
-    s.watch_command("stop watching the budget")           # -> the reply in words
-    for alert in s.alerts(): print(alert.sentence)
+    s.watches.watch("tell me when someone mentions the budget")   # -> Watch
+    s.watches.watch_command("stop watching the budget")           # -> the reply in words
+    for alert in s.watches.alerts(): print(alert.sentence)
 """
 
 from __future__ import annotations
