@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -110,9 +111,7 @@ class SessionSaving:
     _resumed: Manifest | None  # the save this session continues
     _save_error: str | None  # why autosave stopped the stream
     watches: SessionWatches  # saved and taken back with the session
-
-    def stream_time(self) -> float:
-        raise NotImplementedError
+    stream_time: Callable[[], float]  # Session.stream_time: the time a save records
 
     # -- the save folder -----------------------------------------------------------
     def _claim_save_dir(self) -> None:
