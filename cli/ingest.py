@@ -69,18 +69,12 @@ def run(args: argparse.Namespace) -> int:
         return _perceive(args)
     if args.save:
         raise StreamerError("--save keeps what perception found; add --perceive.")
-    from streamer.capture import open_source
+    from streamer.capture import open_source, replayed, source_config
     from streamer.ingest import run_ingest
 
-    source = open_source(
-        args.source,
-        pace=args.pace,
-        speed=args.speed,
-        start=args.start,
-        fps=args.capture_fps,
-        loop=args.loop,
-        **network_options(args),
-    )
+    config = source_config(args.source, fps=args.capture_fps, **network_options(args))
+    replay = {"pace": args.pace, "speed": args.speed, "start": args.start, "loop": args.loop}
+    source = open_source(replayed(config, **replay))
     progress = StreamProgress(args.seconds, enabled=not args.quiet)
 
     def on_item(item: object) -> None:

@@ -21,7 +21,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from streamer.capture import open_source
+from streamer.capture import FileConfig, open_source
 from streamer.capture.base import Source
 from streamer.errors import StreamerError
 from streamer.folder_lock import FolderLock
@@ -89,6 +89,8 @@ class Session(SessionCatalogue, SessionSaving):
         try:
             self._start()
         except BaseException:
+            if self.source is not None:  # opened before the memory is built: stop its thread
+                self.source.stop()
             self._release_save_dir()
             raise
         return self
@@ -96,20 +98,18 @@ class Session(SessionCatalogue, SessionSaving):
     def _start(self) -> None:
         assert self.config.source is not None
         resumed = self._resumed
-        self.source = open_source(
-            self.config.source,
-            pace=self.config.pace,
-            speed=self.config.speed,
-            start=max(self.config.start, resumed.stream_time if resumed else 0.0),
-            loop=self.config.loop,
-            **self.config.source_options,  # a network stream's rtsp_transport, max_attempts
-        )
+        at = max(self.config.start, resumed.stream_time if resumed else 0.0)
+        self.source = open_source(self.config.source_config(start=at))
         self.models = self.models or load_models(
             self.config.perception.ocr, self.config.perception.speech
         )
         encoder = self._made_backend().frame_encoder()
         if encoder is not None:  # a backend that sees: its own vision side fills the memory
             self.models = replace(self.models, encoder=encoder)
+        if not self.config.is_replay:  # a stream that plays on: nothing may load once it has
+            self.models.load_all()
+        self.source.start()
+        self._fit_encoder(encoder)
         self._load_resumed(encoder)
         if self.memory is None:
             self.memory = make_memory(  # the kv memory prefills the vlm itself: `model`
@@ -117,9 +117,6 @@ class Session(SessionCatalogue, SessionSaving):
             )
         if self.timeline is None:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
-        if not self.config.is_replay:  # a stream that plays on: nothing may load once it has
-            self.models.load_all()
-        self.source.start()
         perception = self.config.perception
         side = self._made_backend().frame_side()
         if side is not None and side > perception.thumb_side:  # the frames a server is sent
@@ -141,6 +138,14 @@ class Session(SessionCatalogue, SessionSaving):
         self._start_reasoner()
         self.state = "running"
         self._start_autosave()
+
+    def _fit_encoder(self, encoder: object) -> None:
+        """A vlm that reads frames at their own aspect (Qwen2.5-VL) is told the opened
+        source's frame size before a memory reads its grid: one grid for the stream."""
+        fit = getattr(encoder, "fit_frame_size", None)
+        stats = self.source.stats() if self.source is not None else None
+        if fit is not None and stats is not None and stats.width > 0 and stats.height > 0:
+            fit(stats.height, stats.width)
 
     def _start_reasoner(self) -> None:
         assert self.timeline is not None
@@ -309,9 +314,9 @@ class Session(SessionCatalogue, SessionSaving):
         """The frame at stream time `t` of a file source (decoded again), else None."""
         if self.config.source is None or self.source is None or self.source.live:
             return None
-        from streamer.capture.file import FileSource
-
-        probe = FileSource(self.config.source, start=max(0.0, t), audio=False)
+        config = self.config.source_config(start=max(0.0, t))
+        assert isinstance(config, FileConfig)  # not live: a file or a URL
+        probe = open_source(replace(config, pace="none", loop=False, audio=False))
         try:
             probe.start()
             item = probe.queue.get(timeout=10)

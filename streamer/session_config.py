@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from streamer.capture.config import SourceConfig, replayed, source_config
 from streamer.errors import StreamerError
 from streamer.manifest import names, newer
 from streamer.memory.items import DEFAULT_MEMORY, MemoryStats
@@ -29,6 +30,7 @@ class SessionConfigError(StreamerError, ValueError):
 @dataclass
 class SessionConfig:
     source: str | None = None  # file, URL, webcam:N, mic:NAME; None for a reopened session
+    # a file's replay (`source_config`); a live device plays as it comes
     pace: str = "realtime"  # "none" for replays that index or evaluate
     speed: float = 1.0
     start: float = 0.0  # stream time to start the source at, seconds
@@ -41,7 +43,8 @@ class SessionConfig:
     save_dir: str | None = None  # where to autosave; None: only on save()
     autosave_seconds: float = AUTOSAVE_SECONDS
     overwrite: bool = False  # replace a session of another source saved in save_dir
-    source_options: dict[str, Any] = field(default_factory=dict)  # rtsp_transport, max_attempts
+    # the source's own settings (rtsp_transport, max_attempts): its kind must take each
+    source_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.pace not in PACES:
@@ -70,6 +73,21 @@ class SessionConfig:
             return dict(self.memory_options)
         saves = Path(self.save_dir) / MEMORY_FOLDER if self.save_dir else None
         return {**strategy.session_options(self.policy, saves), **self.memory_options}
+
+    def source_config(self, start: float | None = None) -> SourceConfig:
+        """The source this session opens: `source` with `source_options` and, for a file,
+        the session's replay settings (pace, speed, start, loop; `start` overrides its own).
+
+        A live device plays as it comes: the replay settings are a file's and not given to
+        it. An option in `source_options` its kind does not take is a SourceError.
+        """
+        if self.source is None:
+            raise StreamerError(
+                "This session has no source to watch; give a file, URL or webcam:N."
+            )
+        config = source_config(self.source, **self.source_options)
+        at = self.start if start is None else start
+        return replayed(config, pace=self.pace, speed=self.speed, start=at, loop=self.loop)
 
 
 @dataclass

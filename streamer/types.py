@@ -100,6 +100,21 @@ class StatusEvent:
 StreamItem = Frame | AudioChunk | EndOfStream
 
 
+@dataclass(frozen=True)
+class AvSync:
+    """Sound against picture of a camera + microphone source (`CameraMicSource`)."""
+
+    sound: bool  # the microphone is open or being reopened
+    picture: bool  # the camera is open or being reopened
+    audio_drift_ms: float  # how far the sample count alone would be off the clock
+    av_offset_ms: float  # what is left after the correction
+    audio_corrected_ms: float  # the correction applied so far
+    audio_gap_seconds: float  # sound missed while the microphone was away
+    camera_reconnects: int
+    mic_reconnects: int
+    mic_overflows: int  # blocks PortAudio reported as overflowed
+
+
 @dataclass
 class SourceStats:
     """Counters of one source; a snapshot is returned by `Source.stats()`."""
@@ -117,7 +132,8 @@ class SourceStats:
     gap_seconds: float = 0.0  # time without data between losing a stream and getting it back
     error: str | None = None
     note: str | None = None  # a warning kept for the user: "the file ends early at 0:25 ..."
-    extra: dict[str, float] = field(default_factory=dict)
+    duration: float | None = None  # seconds a file or stream says it lasts, when it says
+    av: AvSync | None = None  # a camera + microphone source's sync checks
 
 
 @dataclass(frozen=True, eq=False)

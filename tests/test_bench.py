@@ -53,12 +53,20 @@ def test_vlm_bench_writes_json_and_markdown(tmp_path):
     from streamer.bench.vlm import bench_vlm
 
     result = bench_vlm(
-        "tiny", minutes=(0.1, 0.2), strategies=("window", "pyramid"), answers=1, tokens=2,
-        device="cpu", out_dir=tmp_path,
-    )  # fmt: skip
+        "tiny",
+        minutes=(0.1, 0.2),
+        strategies=("window", "pyramid"),
+        answers=1,
+        tokens=2,
+        device="cpu",
+        out_dir=tmp_path,
+    )
     assert [(r["strategy"], r["minutes"]) for r in result["runs"]] == [
-        ("window", 0.1), ("window", 0.2), ("pyramid", 0.1), ("pyramid", 0.2)
-    ]  # fmt: skip
+        ("window", 0.1),
+        ("window", 0.2),
+        ("pyramid", 0.1),
+        ("pyramid", 0.2),
+    ]
     assert set(result["ttft_ratio"]) == {"window", "pyramid"}
     # the whole prompt is timed: every visual token and the text around the frames
     assert all(r["prompt_tokens"] > r["visual_tokens"] > 0 for r in result["runs"])
@@ -79,9 +87,14 @@ def test_vlm_bench_builds_every_family(tmp_path, monkeypatch, family):
     small = replace(shape, lm_layers=1, vision_layers=1, vision_hidden=384, vocab=1024)
     monkeypatch.setitem(synthetic.RANDOM_MODELS, family, (row, small))
     result = bench_vlm(
-        family, minutes=(0.1,), strategies=("pyramid",), answers=1, tokens=2, device="cpu",
+        family,
+        minutes=(0.1,),
+        strategies=("pyramid",),
+        answers=1,
+        tokens=2,
+        device="cpu",
         out_dir=tmp_path,
-    )  # fmt: skip
+    )
     (run,) = result["runs"]
     assert result["model"] == shape.model_id and result["encode_ms_per_frame"] > 0
     assert run["prompt_tokens"] > run["visual_tokens"] > 0 and run["ttft_s"] > 0
@@ -91,9 +104,14 @@ def test_kv_bench_writes_json_and_markdown(tmp_path):
     from streamer.bench.kv import bench_kv
 
     result = bench_kv(
-        "tiny", minutes=(1, 2), answers=1, tokens=2, ram_gb=0.0001, device="cpu",
+        "tiny",
+        minutes=(1, 2),
+        answers=1,
+        tokens=2,
+        ram_gb=0.0001,
+        device="cpu",
         out_dir=tmp_path,
-    )  # fmt: skip
+    )
     one, two = result["runs"]
     assert (one["blocks"], two["blocks"]) == (30, 60)  # 0.5 fps
     assert two["disk_bytes"] > one["disk_bytes"] > 0 and two["ram_bytes"] <= 0.0001 * 2**30

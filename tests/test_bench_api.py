@@ -9,9 +9,12 @@ def test_summary_takes_medians_in_ms_and_lists_answers_that_differ():
     questions = ["a?", "b?", "c?"]
     http = [
         {"first_s": first, "total_s": total, "plain_s": plain, "answer": a, "streamed_answer": a}
-        for first, total, plain, a in ((0.01, 0.03, 0.02, "A"), (0.03, 0.05, 0.04, "B"),
-                                       (0.02, 0.04, 0.03, "C"))
-    ]  # fmt: skip
+        for first, total, plain, a in (
+            (0.01, 0.03, 0.02, "A"),
+            (0.03, 0.05, 0.04, "B"),
+            (0.02, 0.04, 0.03, "C"),
+        )
+    ]
     cli = [
         {"first_token_s": 0.001, "total_s": 0.002, "answer": "A"},
         {"first_token_s": 0.003, "total_s": 0.004, "answer": "B"},

@@ -50,6 +50,18 @@ def test_bad_source_exits_with_one_sentence(tmp_path):
     assert len(lines) == 1 and "not a video" in lines[0]
 
 
+def test_an_option_a_source_does_not_take_is_one_sentence_not_ignored():
+    for source, flag, value, option in (
+        ("mic:default", "--rtsp-transport", "udp", "rtsp_transport"),
+        ("mic:default", "--capture-fps", "2", "fps"),
+        ("webcam:0", "--rtsp-transport", "udp", "rtsp_transport"),
+    ):
+        r = launch("ingest", source, flag, value, "--quiet")
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-500:]
+        lines = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1 and f"({source}) does not take {option}" in lines[0], r.stderr
+
+
 def test_ingest_keeps_what_a_cut_file_holds_and_warns_once(tmp_path):
     data = DEMO.read_bytes()
     cut = tmp_path / "half.mp4"

@@ -38,8 +38,12 @@ def test_the_answer_line_is_whole_and_escapes_are_not_echoed(saved):
     # question of a reopened session and draws its progress bar then
     r = subprocess.run(
         [sys.executable, "launch.py", "ask", str(saved), "-q", f"{ESC}What did the card say?"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout[-2000:]
     assert "\x1b" not in r.stdout and "Q: \\x1b[2J\\x1b[31mWhat did the card say?" in r.stdout
     lines = r.stdout.splitlines()
@@ -73,7 +77,10 @@ def test_without_its_dependencies_launch_says_how_to_run_it():
         pytest.skip("no Python without streamer's dependencies here")
     r = subprocess.run(
         [bare, "launch.py", "ask", "x.mp4", "-q", "hi"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0 and ".venv/bin/python launch.py" in r.stderr

@@ -71,9 +71,11 @@ def bikes_answers() -> Iterator[dict[str, Answer]]:
     with Session(SessionConfig(bikes, pace="none", perception=OBJECTS_ONLY)) as s:
         s.run_until(None)
         questions = (
-            "Is there a bicycle?", "What vehicles do you see?", "Is there a dog?",
+            "Is there a bicycle?",
+            "What vehicles do you see?",
+            "Is there a dog?",
             "How many people are there now?",
-        )  # fmt: skip
+        )
         yield {q: ask(s, q) for q in questions}
 
 

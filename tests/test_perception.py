@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from streamer.capture import open_source
+from streamer.capture import open_source, source_config
 from streamer.modelset import load_models
 from streamer.perception import Perception, PerceptionConfig, ReplayGate
 from tests.conftest import CARD_TEXT
@@ -15,7 +15,7 @@ from tests.conftest import CARD_TEXT
 @pytest.fixture(scope="module")
 def perceived(clip):
     observations, events = [], []
-    source = open_source(str(clip[0]))
+    source = open_source(source_config(str(clip[0])))
     p = Perception(
         source,
         load_models().perception(),
@@ -67,7 +67,7 @@ def test_a_source_error_ends_perception_with_one_sentence(zeroed_clip, monkeypat
     crashed = []
     monkeypatch.setattr(threading, "excepthook", crashed.append)
     for _ in range(5):  # the vision thread used to end before the speech thread had started
-        source = open_source(str(zeroed_clip))
+        source = open_source(source_config(str(zeroed_clip)))
         p = Perception(source, load_models().perception(), list().append, list().append)
         p.hold_at(30.0)
         source.start()

@@ -22,8 +22,9 @@ def test_a_live_handoff_drops_its_oldest_sample_and_keeps_markers() -> None:
     h = Handoff(Policy.DROP_OLDEST, lambda s: dropped.append(s.frame.t), max_samples=2)
     quit_ = threading.Event()
     drain = Drain()
-    for item in (sample(0.0), drain, sample(1.0), sample(2.0), sample(3.0), EndOfStream()):
+    for item in (sample(0.0), drain, sample(1.0), sample(2.0), sample(3.0)):
         assert h.put(item, quit_)  # never waits
+    h.close(EndOfStream())
     assert dropped == [0.0, 1.0]
     got = [h.get(0.1) for _ in range(4)]
     assert got[0] is drain and isinstance(got[3], EndOfStream)

@@ -159,19 +159,61 @@ ROWS = [
 
 # The words people use for which one and when (the demo's facts are in assets/demo.json).
 ROWS += [
-    Row("demo", END, "Which room is the meeting in now?", "", ("214",), ("nothing",),
-        "MEETING MOVED TO ROOM 214 at 0:26-0:31, said at 0:32; nothing since changed it"),
-    Row("demo", END, "What did the first sign say?", "", ("streamer demo",), ("gate",),
-        "the first card, 0:00-0:03: STREAMER DEMO / ask me what you saw and heard"),
-    Row("demo", END, "What did the second sign say?", "", ("gate 7 closes at noon",), (),
-        "the second card, 0:03-0:06"),
-    Row("demo", END, "What was the last thing she said?", "", ("kitchen table",), ("nothing",),
-        "the last sentence: The package is on the kitchen table."),
-    Row("demo", END, "What was said about watering?", "", ("water the plants",), (),
-        "Remember to water the plants on Friday."),
-    Row("demo", END, "Were the budgets mentioned?", "Yes", ("budget",), (),
-        "She said the budget for next year is forty thousand euros."),
-]  # fmt: skip
+    Row(
+        "demo",
+        END,
+        "Which room is the meeting in now?",
+        "",
+        ("214",),
+        ("nothing",),
+        "MEETING MOVED TO ROOM 214 at 0:26-0:31, said at 0:32; nothing since changed it",
+    ),
+    Row(
+        "demo",
+        END,
+        "What did the first sign say?",
+        "",
+        ("streamer demo",),
+        ("gate",),
+        "the first card, 0:00-0:03: STREAMER DEMO / ask me what you saw and heard",
+    ),
+    Row(
+        "demo",
+        END,
+        "What did the second sign say?",
+        "",
+        ("gate 7 closes at noon",),
+        (),
+        "the second card, 0:03-0:06",
+    ),
+    Row(
+        "demo",
+        END,
+        "What was the last thing she said?",
+        "",
+        ("kitchen table",),
+        ("nothing",),
+        "the last sentence: The package is on the kitchen table.",
+    ),
+    Row(
+        "demo",
+        END,
+        "What was said about watering?",
+        "",
+        ("water the plants",),
+        (),
+        "Remember to water the plants on Friday.",
+    ),
+    Row(
+        "demo",
+        END,
+        "Were the budgets mentioned?",
+        "Yes",
+        ("budget",),
+        (),
+        "She said the budget for next year is forty thousand euros.",
+    ),
+]
 
 
 def session_answers(clip: str, config: SessionConfig) -> dict[str, Answer]:

@@ -77,10 +77,21 @@ def test_serve_answers_openai_and_curl_as_ask_does(clip, tmp_path):
         )
         body = json.dumps({"model": "streamer", "messages": messages})
         curl = subprocess.run(
-            ["curl", "-sS", f"{url}/chat/completions", "-H", f"Authorization: Bearer {KEY}",
-             "-H", "Content-Type: application/json", "-d", body],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [
+                "curl",
+                "-sS",
+                f"{url}/chat/completions",
+                "-H",
+                f"Authorization: Bearer {KEY}",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                body,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert json.loads(curl.stdout)["choices"][0]["message"]["content"] == expected["answer"]
 
         assert mcp_over_http(f"http://127.0.0.1:{port}/mcp") == "ok"

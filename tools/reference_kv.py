@@ -69,9 +69,17 @@ def ask_kv(session: Any, now: float) -> None:
                 a = r.ask(q).result(3600)
                 start = stream._next if mode == "stream" else stream._sink_len + 16 * 196
                 frames = sorted({round(e.start) for e in a.evidence if e.kind == "frame"})
-                out(minutes=round(now / 60, 2), blocks=len(stream.positions), positions=mode,
-                    question=q, answer=a.text, ttft_s=round(a.first_token_s, 2),
-                    total_s=round(a.total_s, 2), question_start=start, frames=frames)  # fmt: skip
+                out(
+                    minutes=round(now / 60, 2),
+                    blocks=len(stream.positions),
+                    positions=mode,
+                    question=q,
+                    answer=a.text,
+                    ttft_s=round(a.first_token_s, 2),
+                    total_s=round(a.total_s, 2),
+                    question_start=start,
+                    frames=frames,
+                )
     finally:
         r.stop()
         stream.reindex = True
@@ -89,9 +97,15 @@ def ask_others(session: Any, others: dict[str, Any], now: float) -> None:
                 for q in QUESTIONS[:3]:
                     a = r.ask(q).result(3600)
                     fed = sum(1 for e in a.evidence if e.kind == "frame")
-                    out(minutes=round(now / 60, 2), memory=name, question=q, answer=a.text,
-                        ttft_s=round(a.first_token_s, 2), total_s=round(a.total_s, 2),
-                        frames_fed=fed)  # fmt: skip
+                    out(
+                        minutes=round(now / 60, 2),
+                        memory=name,
+                        question=q,
+                        answer=a.text,
+                        ttft_s=round(a.first_token_s, 2),
+                        total_s=round(a.total_s, 2),
+                        frames_fed=fed,
+                    )
             finally:
                 r.stop()
     finally:
@@ -147,8 +161,9 @@ def main() -> None:
         make_clip(args.clip, max(2.0, args.real / 60 + 0.5))
     perception = PerceptionConfig(sample_fps=FPS, language="en")
     backend = f"vlm:{reference_folder()}"
-    config = SessionConfig(args.clip, pace="none", memory="kv", backend=backend, device="cpu",
-                           perception=perception)  # fmt: skip
+    config = SessionConfig(
+        args.clip, pace="none", memory="kv", backend=backend, device="cpu", perception=perception
+    )
     t0 = time.time()
     s = Session(config).start()
     others = {name: s.add_memory(name) for name in MEMORIES}
@@ -172,8 +187,13 @@ def main() -> None:
         t1 = time.time()
         fill_kv(s, templates, minutes)
         fill_others(others, seen, minutes)
-        out(event="filled", minutes=minutes, blocks=len(s.memory.stream.positions),
-            last_position=s.memory.stream._next, wall_s=round(time.time() - t1, 1))  # fmt: skip
+        out(
+            event="filled",
+            minutes=minutes,
+            blocks=len(s.memory.stream.positions),
+            last_position=s.memory.stream._next,
+            wall_s=round(time.time() - t1, 1),
+        )
         ask_kv(s, minutes * 60)
         ask_others(s, others, minutes * 60)
     s.stop()

@@ -29,8 +29,10 @@ def main() -> None:
     from streamer.eval.scoring import judge
     from streamer.eval.synthetic import load_synthetic
     from streamer.perception.config import PerceptionConfig
+    from streamer.reasoning.llm_choice import SYSTEM
     from streamer.reasoning.reasoner import Reasoner
     from streamer.reasoning.registry import make_backend
+    from streamer.reasoning.vlm import VlmBackend
     from streamer.session import Session
     from streamer.session_config import SessionConfig
 
@@ -39,6 +41,12 @@ def main() -> None:
     p.add_argument("--types", default="sign-,speech-", help="answer types kept (prefixes)")
     p.add_argument("--every", type=int, default=1, help="every Nth kept question")
     p.add_argument("--until", type=float, help="only questions asked up to this stream time (s)")
+    p.add_argument(
+        "--backends",
+        default="vlm,llm,extractive",
+        help="of vlm, vlm-likeliest (a choice by the options' likelihood, nothing written), "
+        "vlm-system (the llm backend's system line), llm, extractive",
+    )
     args = p.parse_args()
     (video,) = load_synthetic(args.questions).videos
     assert video.path is not None
@@ -47,32 +55,63 @@ def main() -> None:
     kept = [q for q in kept if args.until is None or q.at <= args.until]
     questions = sorted(kept[:: args.every], key=lambda q: q.at)
     perception = PerceptionConfig(language="en")
-    config = SessionConfig(video.path, pace="none", memory="window", device="cpu",
-                           backend=f"vlm:{reference_folder()}", perception=perception)  # fmt: skip
+    config = SessionConfig(
+        video.path,
+        pace="none",
+        memory="window",
+        device="cpu",
+        backend=f"vlm:{reference_folder()}",
+        perception=perception,
+    )
     s = Session(config).start()
-    others = {
-        "llm": make_backend(f"llm:{weights.ensure(weights.QWEN_CODER_0_5B)}"),
-        "extractive": make_backend("extractive"),
+    names = args.backends.split(",")
+    vlm = s._backend
+    assert isinstance(vlm, VlmBackend)
+    makers = {
+        "vlm-likeliest": lambda: VlmBackend(vlm.model, choose="likeliest"),
+        "vlm-system": lambda: VlmBackend(vlm.model),
+        "llm": lambda: make_backend(f"llm:{weights.ensure(weights.QWEN_CODER_0_5B)}"),
+        "extractive": lambda: make_backend("extractive"),
     }
+    others = {name: makers[name]() for name in names if name != "vlm"}
+    model_system = getattr(vlm.model, "system", None)
     t0 = time.time()
     for q in questions:
         s.run_until(q.at)
         options = list(q.options) if q.options else None
-        for name in ("vlm", *others):
+        for name in names:
             if name == "vlm":
                 a = s.ask(q.question, options).result(3600)
             else:
+                if name == "vlm-system":  # the same model, told what a timeline is
+                    vlm.model.system = SYSTEM  # type: ignore[attr-defined]
                 r = Reasoner(s.timeline, s.memory, others[name], lambda at=q.at: at).start()
                 try:
                     a = r.ask(q.question, options).result(3600)
                 finally:
                     r.stop()
+                    vlm.model.system = model_system  # type: ignore[attr-defined]
             right = judge(q, a.text, a.option_index)
-            print(json.dumps({"qid": q.qid, "type": q.answer_type, "at": q.at, "backend": name,
-                              "question": q.question, "options": options, "gold": q.answer,
-                              "answer": a.text, "option_index": a.option_index, "right": right,
-                              "error": a.error, "ttft_s": round(a.first_token_s, 2),
-                              "wall_s": round(time.time() - t0, 1)}), flush=True)  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "qid": q.qid,
+                        "type": q.answer_type,
+                        "at": q.at,
+                        "backend": name,
+                        "question": q.question,
+                        "options": options,
+                        "gold": q.answer,
+                        "answer": a.text,
+                        "option_index": a.option_index,
+                        "right": right,
+                        "error": a.error,
+                        "ttft_s": round(a.first_token_s, 2),
+                        "wall_s": round(time.time() - t0, 1),
+                    }
+                ),
+                flush=True,
+            )
     s.stop()
 
 

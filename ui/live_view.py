@@ -77,7 +77,7 @@ def _health(live: LiveState) -> str:
                 times = "once" if src.reconnects == 1 else f"{src.reconnects}×"
                 missed = f", {src.gap_seconds:.1f} s missed" if src.gap_seconds else ""
                 parts.append(f"reconnected {times}{missed}")
-            if src.extra.get("sound") == 0.0:  # a camera whose microphone is missing or lost
+            if src.av is not None and not src.av.sound:  # a camera whose microphone is lost
                 parts.append('<span class="sv-nosound">no sound</span>')
         if p is not None:
             parts.append(f"lag {p.lag:.1f} s")

@@ -1,14 +1,25 @@
-"""The source picker's choices turned into a source spec the Session opens."""
+"""The source picker's choices turned into the source config a Session opens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+from streamer.capture.config import (
+    CameraMicConfig,
+    FileConfig,
+    MicrophoneConfig,
+    SourceConfig,
+    WebcamConfig,
+    source_config,
+)
 from streamer.capture.urls import is_url
 from streamer.errors import StreamerError
 from ui.controller import DEMO_CLIP, DEMO_LABEL
 from ui.uploads import UploadStore
+
+C = TypeVar("C", bound=SourceConfig)
 
 DEMO, FILE, URL, WEBCAM = "Demo clip", "Video file", "URL", "Webcam"
 MODES = (DEMO, FILE, URL, WEBCAM)
@@ -16,9 +27,14 @@ MODES = (DEMO, FILE, URL, WEBCAM)
 
 @dataclass(frozen=True)
 class ResolvedSource:
-    source: str  # what Session opens
+    config: SourceConfig  # what was picked
     label: str  # what the page calls it
     hide_path: bool = False  # an upload: its generated path means nothing to the user
+
+    @property
+    def source(self) -> str:
+        """What the Session opens and a save names: the config in a spec's words."""
+        return self.config.spec
 
 
 @dataclass(frozen=True)
@@ -56,14 +72,15 @@ def resolve_source(
 ) -> ResolvedSource:
     """The picked source, or StreamerError saying what is missing.
 
-    `mic` (a `mic:N` spec, or None for none) goes with the camera: one source, one clock.
+    `mic` (a `mic:N` choice, or None for none) goes with the camera: one source, one clock.
     """
     if mode == DEMO:
-        return ResolvedSource(str(DEMO_CLIP), DEMO_LABEL)
+        return ResolvedSource(FileConfig(str(DEMO_CLIP)), DEMO_LABEL)
     if mode == FILE:
         if upload:
             name = Path(upload).name
-            return ResolvedSource(str(uploads.add(upload)), f"upload “{name}”", hide_path=True)
+            added = FileConfig(str(uploads.add(upload)))
+            return ResolvedSource(added, f"upload “{name}”", hide_path=True)
         if path and path.strip():
             if not allow_paths:
                 raise StreamerError(
@@ -71,7 +88,7 @@ def resolve_source(
                     "machine alone; upload the file instead."
                 )
             p = Path(path.strip()).expanduser()
-            return ResolvedSource(str(p), p.name or str(p))
+            return ResolvedSource(FileConfig(str(p)), p.name or str(p))
         raise StreamerError("Upload a video file (or type its path on this machine) first.")
     if mode == URL:
         u = (url or "").strip()
@@ -79,11 +96,37 @@ def resolve_source(
             raise StreamerError(
                 "Type a stream URL starting with http://, https://, rtsp:// or rtmp:// first."
             )
-        return ResolvedSource(u, u)
+        return ResolvedSource(FileConfig(u), u)
     if mode == WEBCAM:
-        spec = device or "webcam:0"
-        label = spec.replace("webcam:", "camera ")
-        if mic:
-            return ResolvedSource(f"{spec}+{mic}", f"{label} + microphone {mic[4:]}")
-        return ResolvedSource(spec, label)
+        return _camera(device or "webcam:0", mic)
     raise StreamerError(f"Pick a source: {', '.join(MODES)}.")
+
+
+def _camera(device: str, mic: str | None) -> ResolvedSource:
+    """The picked camera (a `webcam:N` choice), with the picked microphone if any.
+
+    The launch's `--source webcam:N+mic:NAME` is offered as a camera choice of its own.
+    """
+    picked = source_config(device)
+    sound: MicrophoneConfig | None = None
+    if isinstance(picked, CameraMicConfig):
+        camera, sound = WebcamConfig(picked.camera), MicrophoneConfig(picked.mic)
+    elif isinstance(picked, WebcamConfig):
+        camera = picked
+    else:
+        raise StreamerError(f"Pick a webcam from the list, not {device!r}.")
+    if mic is not None:
+        sound = _picked(mic, MicrophoneConfig)
+    label = f"camera {camera.device}"
+    if sound is None:
+        return ResolvedSource(camera, label)
+    both = CameraMicConfig(camera=camera.device, mic=sound.device)
+    return ResolvedSource(both, f"{label} + microphone {sound.spec[4:]}")
+
+
+def _picked(choice: str, kind: type[C]) -> C:
+    """A device dropdown's choice (webcam:N, mic:N) as its config, StreamerError if not one."""
+    config = source_config(choice)
+    if not isinstance(config, kind):
+        raise StreamerError(f"Pick a {kind.kind} from the list, not {choice!r}.")
+    return config

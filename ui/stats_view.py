@@ -6,7 +6,7 @@ from __future__ import annotations
 from statistics import median
 
 from streamer.timeref import format_clock
-from streamer.types import SourceStats
+from streamer.types import AvSync, SourceStats
 from ui.controller import LiveState
 from ui.html import esc, human_bytes
 
@@ -25,8 +25,8 @@ def render_stats(live: LiveState) -> str:
     if s is None:
         return '<div class="sv-muted">No session yet.</div>'
     tables = [_ingest_table(live), _stage_table(s.perception), _memory_table(s)]
-    if s.source is not None and "audio_drift_ms" in s.source.extra:
-        tables.append(av_table(s.source))
+    if s.source is not None and s.source.av is not None:
+        tables.append(av_table(s.source, s.source.av))
     tables.append(_answers_table(s.answered, s.latencies))
     plot = lag_plot(live.lag)
     return f'<div class="sv-stats"><div class="sv-cols">{"".join(tables)}</div>{plot}</div>'
@@ -60,24 +60,20 @@ def _ingest_table(live: LiveState) -> str:
     return _table("Ingest", rows)
 
 
-def av_table(src: SourceStats) -> str:
+def av_table(src: SourceStats, av: AvSync) -> str:
     """A camera + microphone source: sound against picture, drift, drops per device."""
-    x = src.extra
-    sound = "on" if x.get("sound") else "none (no microphone)"
+    sound = "on" if av.sound else "none (no microphone)"
     rows = [
         ("sound", sound),
         ("audio vs video", f"{src.audio_seconds:.1f} s vs {src.video_seconds:.1f} s"),
-        ("mic drift", f"{x['audio_drift_ms']:+.0f} ms (sample count against the clock)"),
-        (
-            "A/V offset",
-            f"{x['av_offset_ms']:+.0f} ms after {x['audio_corrected_ms']:+.0f} ms fixed",
-        ),
-        ("sound gaps", f"{x.get('audio_gap_seconds', 0.0):.1f} s"),
-        ("camera", f"{src.frames_dropped} frames dropped, {x['camera_reconnects']:.0f} reconnects"),
+        ("mic drift", f"{av.audio_drift_ms:+.0f} ms (sample count against the clock)"),
+        ("A/V offset", f"{av.av_offset_ms:+.0f} ms after {av.audio_corrected_ms:+.0f} ms fixed"),
+        ("sound gaps", f"{av.audio_gap_seconds:.1f} s"),
+        ("camera", f"{src.frames_dropped} frames dropped, {av.camera_reconnects} reconnects"),
         (
             "microphone",
-            f"{src.audio_dropped_seconds:.1f} s dropped, {x['mic_reconnects']:.0f} reconnects, "
-            f"{x['mic_overflows']:.0f} overflows",
+            f"{src.audio_dropped_seconds:.1f} s dropped, {av.mic_reconnects} reconnects, "
+            f"{av.mic_overflows} overflows",
         ),
     ]
     return _table("Live A/V", rows)

@@ -79,7 +79,8 @@ class Adapter(KvDecoder):
 
         `dtype`: a torch float type name (float32 on a CPU; bfloat16/float16 on a GPU, as
         `models.vlm.device.placement` chooses). `options`: `system` (None: no system
-        line; default: the family's) and the family's own (Qwen2.5-VL's `input_size`).
+        line; default: the family's) and the family's own (Qwen2.5-VL's `frame_size`,
+        `input_size`).
 
         Raises:
             ModelMissingError: not a folder with a model, and not in the cache.
@@ -124,6 +125,12 @@ class Adapter(KvDecoder):
 
     @property
     def info(self) -> EncoderInfo:
+        return self._info
+
+    def fit_frame_size(self, height: int, width: int) -> EncoderInfo:
+        """Read a stream of `height` x `width` px frames as the family reads it; the new
+        `info`. Call it before a memory reads `info.grid`. Here: every frame squashed to
+        the tower's one square input (LLaVA-OneVision, SmolVLM2), `info` unchanged."""
         return self._info
 
     def encode(self, images: Sequence[np.ndarray]) -> list[FrameFeatures]:
@@ -209,8 +216,15 @@ class Adapter(KvDecoder):
         self, parts: Sequence[Part], option_text: str, times: Sequence[float] | None = None
     ) -> float:
         """Sum log-probability of the answer `option_text`, as the chat template writes it."""
+        return self.option_logprobs(parts, [option_text], times)[0]
+
+    def option_logprobs(
+        self, parts: Sequence[Part], options: Sequence[str], times: Sequence[float] | None = None
+    ) -> list[float]:
+        """`option_logprob` of each of `options`, the prompt read once for all of them."""
         embeds, positions = self.prompt_inputs(parts, times)
-        return decoding.option_logprob(self._model, embeds, self.answer_ids(option_text), positions)
+        answers = [self.answer_ids(o) for o in options]
+        return decoding.option_logprobs(self._model, embeds, answers, positions)
 
     def answer_ids(self, text: str) -> list[int]:
         """The tokens the template writes for the assistant message `text`: after its

@@ -130,3 +130,9 @@ class VisionLanguageModel(Protocol):
     ) -> float:
         """Sum of log-probabilities of `option_text`'s tokens as the answer to `parts`."""
         ...
+
+    def option_logprobs(
+        self, parts: Sequence[Part], options: Sequence[str], times: Sequence[float] | None = None
+    ) -> list[float]:
+        """`option_logprob` of each of `options` (the prompt read once for all)."""
+        ...

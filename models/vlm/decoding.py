@@ -24,6 +24,7 @@ __all__ = [
     "greedy_ids",
     "greedy_pieces",
     "option_logprob",
+    "option_logprobs",
     "repetition_penalty",
     "split_stops",
     "turn_ids",
@@ -197,20 +198,43 @@ def option_logprob(model: Any, prompt: Any, option: Sequence[int], positions: An
     `positions`: the prompt's position ids as `greedy_ids` takes them (None: the model's own);
     the option's tokens go on from the largest + 1, as generated ones would.
     """
+    return option_logprobs(model, prompt, [option], positions)[0]
+
+
+def option_logprobs(
+    model: Any, prompt: Any, options: Sequence[Sequence[int]], positions: Any = None
+) -> list[float]:
+    """`option_logprob` of each of `options`, from one pass over the prompt.
+
+    The prompt is read once into a KV cache; each option then reads only its own few
+    tokens from that cache, which is cut back to the prompt before the next one: N
+    options cost one prompt pass and N short ones, not N prompt passes.
+    """
     import torch
 
-    if not option:
-        raise ValueError("the option has no tokens")
+    if not options or not all(options):
+        raise ValueError("an option has no tokens")
     with torch.inference_mode():
-        ids = torch.tensor(list(option), device=model.device)
-        full = torch.cat([prompt, model.get_input_embeddings()(ids)[None]], dim=1)  # (1, L+k, D)
         where: dict[str, Any] = {}
+        nxt = 0
         if positions is not None:
+            where["position_ids"] = positions
             nxt = int(positions.max()) + 1
-            after = torch.arange(nxt, nxt + len(option), device=positions.device)
-            after = after.expand(*positions.shape[:-1], -1)
-            where["position_ids"] = torch.cat([positions, after], dim=-1)  # (..., L + k)
-        logits = model(inputs_embeds=full, **where).logits[0].float()  # (L + k, V)
-        n = prompt.shape[1]
-        logp = torch.log_softmax(logits[n - 1 : n - 1 + len(option)], dim=-1)  # (k, V)
-        return float(logp[torch.arange(len(option)), ids].sum())
+        out = model(inputs_embeds=prompt, use_cache=True, logits_to_keep=1, **where)
+        cache = out.cache
+        first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)  # the answer's first token
+        sums = []
+        for option in options:
+            total = float(first[option[0]])
+            if len(option) > 1:
+                ids = torch.tensor([list(option[:-1])], device=model.device)
+                if positions is not None:  # after the prompt, on every axis, as generated ones
+                    after = torch.arange(nxt, nxt + ids.shape[1], device=positions.device)
+                    where["position_ids"] = after.expand(*positions.shape[:-1], -1)
+                logits = model(input_ids=ids, cache=cache, use_cache=True, **where).logits
+                logp = torch.log_softmax(logits[0].float(), dim=-1)  # (k - 1, V)
+                rest = torch.tensor(list(option[1:]), device=logp.device)
+                total += float(logp[torch.arange(len(rest)), rest].sum())
+                cache.crop(-ids.shape[1])  # back to the prompt alone for the next option
+            sums.append(total)
+        return sums

@@ -11,8 +11,15 @@ doubled (`video_grid_thw = [N, H/14, W/14]`; attention and windows never cross a
 temporal step, so encoding frames one by one or as one video is the same). A frame
 costs what the video processor spends on a pair: at the default 252 x 448 px
 input, 18 x 32 patches, merged 2x2 -> 9 x 16 = 144 tokens of D = LM hidden.
-Every frame is resized (bicubic, aspect not kept) to one input size, so every
-frame of a memory has the same grid; the model takes any multiple of 28 px.
+
+What size. The processor's own `smart_resize` picks the input size from the
+stream's frame size: the frame's aspect kept, both sides multiples of 28 px, at
+most `MAX_PIXELS` (252 x 448 px = 144 tokens, so no aspect costs more per frame
+than a 16:9 one). A memory needs one grid for all its frames, so the size is the
+stream's, not each frame's: chosen from `frame_size` when the model is built
+(the demo's 640 x 360 until told otherwise) or by `fit_frame_size` once the
+stream's size is known, before the memory reads `info.grid`; a frame of another
+size is resized (bicubic) to it.
 
 Positions. We compute the 3-D ids ourselves (`models.vlm.mrope`) and pass them as
 `position_ids`: text advances by one; each run of visual parts (no text between:
@@ -43,10 +50,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from models.protocols import EncoderInfo
 from models.vlm import decoding
 from models.vlm.adapter import Adapter, Layout
 from models.vlm.base import Part, TimedTokens, as_token_rows, clock
@@ -55,16 +64,44 @@ from models.vlm.families import QWEN2_5_VL_3B, QWEN2_5_VL_7B
 from models.vlm.mrope import Segment, VisualRun, position_ids, temporal_offsets
 from models.vlm.qwen2_5_vl_kv import QwenKv
 
-__all__ = ["DEFAULT_SYSTEM", "INPUT_SIZE", "MODEL_TYPE", "Qwen25VL", "render_turn"]
+__all__ = [
+    "DEFAULT_SYSTEM",
+    "FRAME_SIZE",
+    "INPUT_SIZE",
+    "MAX_PIXELS",
+    "MODEL_TYPE",
+    "Qwen25VL",
+    "input_size_for",
+    "render_turn",
+]
 
 MODEL_TYPE = "qwen2_5_vl"  # config.json "model_type"
 # The system line Qwen2.5-VL's chat template writes when a conversation has none.
 DEFAULT_SYSTEM = "You are a helpful assistant."
 GENERATION_PROMPT = "<|im_start|>assistant\n"  # what the template adds for the answer
-INPUT_SIZE = (252, 448)  # px (H, W), 16:9: 18 x 32 patches of 14 px -> 9 x 16 = 144 tokens
+FRAME_SIZE = (360, 640)  # px (H, W) of a stream's frames until told: the demo clip's
+# px a frame at most: 144 merged tokens of 28 x 28 px, what a 16:9 frame costs
+MAX_PIXELS = 252 * 448
+MIN_PIXELS = 56 * 56  # px a frame at least: the processor's default
+INPUT_SIZE = (252, 448)  # px (H, W) for FRAME_SIZE: 18 x 32 patches of 14 px -> 9 x 16 tokens
 VISION_START, VIDEO_PAD, VISION_END = "<|vision_start|>", "<|video_pad|>", "<|vision_end|>"
 # strings user text may not carry: each would open, close or fill a vision block
 _BLOCKED = (VISION_START, VISION_END, VIDEO_PAD, "<|image_pad|>", "<|vision_pad|>")
+
+
+def input_size_for(frame_size: tuple[int, int], side: int = 28) -> tuple[int, int]:
+    """(H, W) px the model reads a stream of `frame_size` (H, W) px frames at.
+
+    The processor's `smart_resize`: the aspect kept, multiples of `side` px (patch 14 x
+    merge 2), between `MIN_PIXELS` and `MAX_PIXELS`; 360 x 640 -> 252 x 448.
+    """
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
+    height, width = frame_size
+    if min(height, width) <= 0 or max(height, width) > 200 * min(height, width):
+        raise ValueError(f"Qwen2.5-VL cannot read {width}x{height} px frames; use another video.")
+    size = smart_resize(height, width, factor=side, min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
+    return int(size[0]), int(size[1])
 
 
 def render_turn(body: str, system: str | None) -> str:
@@ -92,11 +129,16 @@ class Qwen25VL(QwenKv, Adapter):
         processor: Any,
         name: str,
         system: str | None,
-        input_size: tuple[int, int] = INPUT_SIZE,
+        frame_size: tuple[int, int] = FRAME_SIZE,
+        input_size: tuple[int, int] | None = None,
     ) -> None:
+        """`frame_size`: (H, W) px of the stream's frames, the input size follows it;
+        `input_size`: (H, W) px to read every frame at instead (multiples of 28 px)."""
         vision = model.config.vision_config
         self._patch, self._merge = int(vision.patch_size), int(vision.spatial_merge_size)
         side = self._patch * self._merge  # 28 px per merged token
+        if input_size is None:
+            input_size = input_size_for(frame_size, side)
         if input_size[0] % side or input_size[1] % side or min(input_size) <= 0:
             raise ValueError(f"input_size must be multiples of {side} px, not {input_size}")
         self.input_size = input_size  # before the base reads the grid from it
@@ -118,6 +160,14 @@ class Qwen25VL(QwenKv, Adapter):
         side = self._patch * self._merge
         return self.input_size[0] // side, self.input_size[1] // side
 
+    def fit_frame_size(self, height: int, width: int) -> EncoderInfo:
+        """Read a stream of `height` x `width` px frames at its own aspect (`input_size_for`);
+        the new `info`. Frames encoded before and after have different grids: call it once
+        the stream's frame size is known, before a memory reads `info.grid`."""
+        self.input_size = input_size_for((height, width), self._patch * self._merge)
+        self._info = replace(self._info, grid=self._grid())
+        return self._info
+
     # ---- encoder -------------------------------------------------------------------------
 
     @property
@@ -129,7 +179,8 @@ class Qwen25VL(QwenKv, Adapter):
     def pixels(self, images: Sequence[np.ndarray]) -> Any:
         """(B * gh * gw, 3 * 2 * 14 * 14) float32 patch rows, each frame repeated to fill the pair.
 
-        Each frame resized to `input_size` (bicubic, the processor's resampling), then
+        Each frame resized to `input_size` (bicubic, the processor's resampling: for a
+        frame of the stream's size, the processor's own `smart_resize`), then
         the image processor's own rescale, normalisation and patch layout.
         """
         from PIL import Image

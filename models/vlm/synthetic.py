@@ -24,7 +24,7 @@ from typing import Any, cast
 from models.vlm.base import Part, VisionLanguageModel
 from models.vlm.bpe import TOKENIZER_VOCAB, train_bpe
 from models.vlm.checkpoint import Family
-from models.vlm.families import PublishedModel
+from models.vlm.families import LlavaOneVisionShape
 from models.vlm.llava_onevision import DEFAULT_SYSTEM, LlavaOneVision
 from models.vlm.registry import FAMILIES
 
@@ -60,7 +60,7 @@ def tokenizer() -> Any:
 
 
 def random_llava(
-    shape: PublishedModel, device: str = "cpu", dtype: str = "float32", seed: int = 0
+    shape: LlavaOneVisionShape, device: str = "cpu", dtype: str = "float32", seed: int = 0
 ) -> LlavaOneVision:
     """A `LlavaOneVision` of `shape` with seeded random weights on `device`."""
     import torch

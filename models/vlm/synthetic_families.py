@@ -7,12 +7,9 @@ family's special tokens, so prompts render and splice as a real checkpoint's do;
 the embedding table and LM head have the published vocabulary size.
 
 Sources of the sizes not in families.py:
-- SmolVLM2: vision MLP 3072 (SmolVLMVisionConfig's default, SigLIP-B/16); LM MLP
-  1536 (SmolLM2-135M, the 256M model's LM) and 2560 (SmolLM2-360M, the 500M's),
-  head_dim 64, rope_theta 100000, untied LM head (the checkpoints' config.json).
-- Qwen2.5-VL: vision MLP 3420, 16 heads, window 112 px, full attention in blocks
-  7, 15, 23, 31; LM MLP 11008 (3B) and 18944 (7B), rope_theta 1e6, mrope_section
-  [16, 24, 24]; 3B ties its LM head, 7B does not (the checkpoints' config.json).
+- SmolVLM2: head_dim 64, rope_theta 100000 (the checkpoints' config.json).
+- Qwen2.5-VL: window 112 px, full attention in blocks 7, 15, 23, 31, rope_theta 1e6
+  (the checkpoints' config.json).
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.vlm.bpe import TOKENIZER_VOCAB, train_bpe
-from models.vlm.families import PublishedSmolVLM, QwenVLModel
+from models.vlm.families import QwenVLShape, SmolVLM2Shape
 from models.vlm.qwen2_5_vl import DEFAULT_SYSTEM as QWEN_SYSTEM
 from models.vlm.qwen2_5_vl import Qwen25VL
 from models.vlm.smolvlm import SmolVLM2
@@ -41,8 +38,6 @@ QWEN_TOKENS = [
     "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
     "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>",
 ]  # fmt: skip
-SMOL_LM_MLP = {576: 1536, 960: 2560}  # LM hidden -> MLP width (SmolLM2-135M, -360M)
-QWEN_LM_MLP = {2048: 11008, 3584: 18944}  # 3B, 7B
 
 
 def _fast_tokenizer(special: list[str], **names: Any) -> Any:
@@ -53,7 +48,7 @@ def _fast_tokenizer(special: list[str], **names: Any) -> Any:
 
 
 def random_smolvlm(
-    shape: PublishedSmolVLM, device: str = "cpu", dtype: str = "float32", seed: int = 0
+    shape: SmolVLM2Shape, device: str = "cpu", dtype: str = "float32", seed: int = 0
 ) -> SmolVLM2:
     """A `SmolVLM2` of `shape` with seeded random weights on `device`."""
     import torch
@@ -72,7 +67,7 @@ def random_smolvlm(
     )
     text = LlamaConfig(
         hidden_size=shape.lm_hidden,
-        intermediate_size=SMOL_LM_MLP[shape.lm_hidden],
+        intermediate_size=shape.lm_intermediate,
         num_hidden_layers=shape.lm_layers,
         num_attention_heads=shape.lm_heads,
         num_key_value_heads=shape.lm_kv_heads,
@@ -81,14 +76,14 @@ def random_smolvlm(
         max_position_embeddings=8192,
         rope_parameters={"rope_type": "default", "rope_theta": 100_000.0},
         rms_norm_eps=1e-5,
-        tie_word_embeddings=False,
+        tie_word_embeddings=shape.tied,
         eos_token_id=tok.eos_token_id,
     )
     vision = SmolVLMVisionConfig(
         hidden_size=shape.vision_hidden,
-        intermediate_size=3072,
+        intermediate_size=shape.vision_intermediate,
         num_hidden_layers=shape.vision_layers,
-        num_attention_heads=12,
+        num_attention_heads=shape.vision_heads,
         image_size=shape.image_size,
         patch_size=shape.patch,
     )
@@ -97,7 +92,7 @@ def random_smolvlm(
         vision_config=vision.to_dict(),
         image_token_id=tok.convert_tokens_to_ids("<image>"),
         scale_factor=shape.scale_factor,
-        tie_word_embeddings=False,
+        tie_word_embeddings=shape.tied,
     )
     torch.manual_seed(seed)
     with torch.device(device):
@@ -111,7 +106,7 @@ def random_smolvlm(
 
 
 def random_qwen(
-    shape: QwenVLModel, device: str = "cpu", dtype: str = "float32", seed: int = 0
+    shape: QwenVLShape, device: str = "cpu", dtype: str = "float32", seed: int = 0
 ) -> Qwen25VL:
     """A `Qwen25VL` of `shape` with seeded random weights on `device`."""
     import torch
@@ -122,10 +117,9 @@ def random_qwen(
 
     tok = _fast_tokenizer(QWEN_TOKENS, eos_token="<|im_end|>", pad_token="<|endoftext|>")
     ids = {t: tok.convert_tokens_to_ids(t) for t in QWEN_TOKENS}
-    tied = shape.lm_hidden == 2048  # 3B ties its LM head to the embeddings, 7B does not
     text = {
         "hidden_size": shape.lm_hidden,
-        "intermediate_size": QWEN_LM_MLP[shape.lm_hidden],
+        "intermediate_size": shape.lm_intermediate,
         "num_hidden_layers": shape.lm_layers,
         "num_attention_heads": shape.lm_heads,
         "num_key_value_heads": shape.lm_kv_heads,
@@ -137,13 +131,13 @@ def random_qwen(
             "mrope_section": list(shape.mrope_section),
         },
         "eos_token_id": tok.eos_token_id,
-        "tie_word_embeddings": tied,
+        "tie_word_embeddings": shape.tied,
     }
     vision = {
         "depth": shape.vision_layers,
         "hidden_size": shape.vision_hidden,
-        "intermediate_size": 3420,
-        "num_heads": 16,
+        "intermediate_size": shape.vision_intermediate,
+        "num_heads": shape.vision_heads,
         "out_hidden_size": shape.lm_hidden,
         "patch_size": shape.patch,
         "temporal_patch_size": shape.temporal_patch,
@@ -159,7 +153,7 @@ def random_qwen(
         video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"],
         vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=tied,
+        tie_word_embeddings=shape.tied,
     )
     torch.manual_seed(seed)
     with torch.device(device):

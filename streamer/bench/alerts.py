@@ -123,11 +123,14 @@ def score(
     by_watch: dict[str, list[float]] = {w: [] for w in WATCHES}
     for a in sorted(alerts, key=lambda a: a["t"]):
         best = min(
-            (i for i, e in enumerate(real) if e.watch == a["watch"] and i not in matched
-             and abs(e.t - a["t"]) <= TOLERANCE),
+            (
+                i
+                for i, e in enumerate(real)
+                if e.watch == a["watch"] and i not in matched and abs(e.t - a["t"]) <= TOLERANCE
+            ),
             key=lambda i: abs(real[i].t - a["t"]),
             default=None,
-        )  # fmt: skip
+        )
         if best is None:
             continue
         matched.add(best)
@@ -235,10 +238,20 @@ def _line(r: dict[str, Any]) -> str:
 
 def markdown(result: dict[str, Any]) -> str:
     rows = [
-        [speed, r["events"], r["distractors"], r["alerts"], r["recall"], r["precision"],
-         r["p50_delay_s"], r["p95_delay_s"], r["p50_wall_s"], r["p95_wall_s"]]
+        [
+            speed,
+            r["events"],
+            r["distractors"],
+            r["alerts"],
+            r["recall"],
+            r["precision"],
+            r["p50_delay_s"],
+            r["p95_delay_s"],
+            r["p50_wall_s"],
+            r["p95_wall_s"],
+        ]
         for speed, r in result["runs"].items()
-    ]  # fmt: skip
+    ]
     runs = result["runs"].items()
     per_watch = [[speed, w, *d] for speed, r in runs for w, d in r["delay_by_watch"].items()]
     missed = [f"- {speed}: {m}" for speed, r in result["runs"].items() for m in r["missed"]]
@@ -247,11 +260,21 @@ def markdown(result: dict[str, Any]) -> str:
         f"events + {result['events']} distractors, seed {result['seed']}\n\n"
         "Targets at 1x: recall ≥ 95 %, precision ≥ 95 %, p95 delay ≤ 2 s of stream time.\n\n"
         + table(
-            ["speed", "events", "distractors", "alerts", "recall", "precision", "delay p50 s",
-             "delay p95 s", "wall p50 s", "wall p95 s"],
+            [
+                "speed",
+                "events",
+                "distractors",
+                "alerts",
+                "recall",
+                "precision",
+                "delay p50 s",
+                "delay p95 s",
+                "wall p50 s",
+                "wall p95 s",
+            ],
             rows,
         )
         + "\nDelay by watch (stream seconds from when it could be known):\n\n"
         + table(["speed", "watch", "delay p50 s", "delay p95 s"], per_watch)
         + ("\n**Missed**\n\n" + "\n".join(missed) + "\n" if missed else "")
-    )  # fmt: skip
+    )

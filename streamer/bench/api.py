@@ -99,11 +99,14 @@ def summary(
 
 def markdown(r: dict[str, Any]) -> str:
     rows = [
-        ["/v1/chat/completions, streamed (openai client)", r["http_first_token_ms"],
-         r["http_streamed_total_ms"]],
+        [
+            "/v1/chat/completions, streamed (openai client)",
+            r["http_first_token_ms"],
+            r["http_streamed_total_ms"],
+        ],
         ["/v1/chat/completions, not streamed", "", r["http_plain_total_ms"]],
         ["launch.py ask, the saved session", r["ask_first_token_ms"], r["ask_total_ms"]],
-    ]  # fmt: skip
+    ]
     return (
         f"# API: first token over HTTP vs `launch.py ask`, the demo, {r['questions']} questions\n\n"
         "Medians. HTTP: wall time at the client from the request; ask: the session's own "
@@ -117,11 +120,20 @@ def markdown(r: dict[str, Any]) -> str:
 def _serve(sessions: Path) -> Iterator[str]:
     """`launch.py serve` on the demo, on a free local port: the API's base URL."""
     port = free_port()
-    cmd = [sys.executable, str(ROOT / "launch.py"), "serve", str(DEMO), "--port", str(port),
-           "--sessions-dir", str(sessions)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        str(ROOT / "launch.py"),
+        "serve",
+        str(DEMO),
+        "--port",
+        str(port),
+        "--sessions-dir",
+        str(sessions),
+    ]
     env = {**os.environ, "STREAMER_API_KEY": KEY}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         yield f"http://127.0.0.1:{port}/v1"
     finally:
@@ -144,8 +156,9 @@ def _reopen(url: str) -> None:
     deadline, last = time.monotonic() + START_WAIT, "not listening"
     while time.monotonic() < deadline:
         try:
-            r = httpx.post(f"{url}/sessions/reopen", json={"name": SAVED}, headers=_headers(),
-                           timeout=300)  # fmt: skip
+            r = httpx.post(
+                f"{url}/sessions/reopen", json={"name": SAVED}, headers=_headers(), timeout=300
+            )
             if r.status_code == 200:
                 return
             last = r.text

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from streamer.bench.report import median, table, write
-from streamer.capture import open_source
+from streamer.capture import open_source, source_config
 from streamer.ingest import run_ingest
 
 
 def bench_decode(source: str, runs: int = 3, out_dir: Path | str = "bench") -> dict[str, Any]:
-    reports = [run_ingest(open_source(source)) for _ in range(runs)]
+    reports = [run_ingest(open_source(source_config(source))) for _ in range(runs)]
     fps = [r.decode_fps for r in reports]
     xrt = [r.x_realtime for r in reports]
     r0 = reports[0].to_dict()

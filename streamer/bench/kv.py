@@ -280,11 +280,22 @@ def render(result: dict[str, Any]) -> str:
     headers = ["min", "blocks", "retrieval ms", "TTFT s", "answer s", "RAM MiB", "disk GiB"]
     headers += ["RSS MiB", "last position", "before", "TTFT before s", "re-index ms"]
     rows = [
-        [r["minutes"], r["blocks"], r["retrieval_ms"], r["ttft_s"], r["answer_s"], r["ram_mb"],
-         r["disk_gib"], r["rss_mb"], r["last_position"], r["last_position_before"],
-         r["ttft_before_s"], r["reindex_ms"]]
+        [
+            r["minutes"],
+            r["blocks"],
+            r["retrieval_ms"],
+            r["ttft_s"],
+            r["answer_s"],
+            r["ram_mb"],
+            r["disk_gib"],
+            r["rss_mb"],
+            r["last_position"],
+            r["last_position_before"],
+            r["ttft_before_s"],
+            r["reindex_ms"],
+        ]
         for r in result["runs"]
-    ]  # fmt: skip
+    ]
     trained = result["max_position_embeddings"]
     positions = (
         f"Positions: the answer's last token with the retrieved blocks re-indexed right after "

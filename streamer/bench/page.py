@@ -64,9 +64,17 @@ def bench_page(
     rows = [_one_level(n, seconds) for n in clients]
     result = {"seconds": seconds, "levels": rows}
     headers = (
-        "API clients", "tab updates", "gap p50 s", "gap p95 s", "gap max s",
-        "tab answers", "tab answer p50 s", "tab answer p95 s", "API answers", "API p50 s",
-    )  # fmt: skip
+        "API clients",
+        "tab updates",
+        "gap p50 s",
+        "gap p95 s",
+        "gap max s",
+        "tab answers",
+        "tab answer p50 s",
+        "tab answer p95 s",
+        "API answers",
+        "API p50 s",
+    )
     body = [
         (
             r["clients"],
@@ -79,7 +87,7 @@ def bench_page(
             percentile(r["tab"], 95),
             len(r["api"]),
             median(r["api"]),
-        )  # fmt: skip
+        )
         for r in rows
     ]
     md = (
@@ -114,8 +122,13 @@ def _one_level(clients: int, seconds: float) -> dict[str, Any]:
         finally:
             browser.close()
     gaps = [(b - a) / 1000 for a, b in zip(shown, shown[1:])]
-    return {"clients": clients, "gaps": gaps, "tab": tab_times, "api": api,
-            "unanswered": unanswered}  # fmt: skip
+    return {
+        "clients": clients,
+        "gaps": gaps,
+        "tab": tab_times,
+        "api": api,
+        "unanswered": unanswered,
+    }
 
 
 def _ask_until(tab: Any, deadline: float, unanswered: list[str]) -> list[float]:
@@ -148,8 +161,16 @@ def _ask_until(tab: Any, deadline: float, unanswered: list[str]) -> list[float]:
 def _load(url: str, clients: int, seconds: float, folder: Path) -> subprocess.Popen[str] | None:
     if clients == 0:
         return None
-    cmd = [sys.executable, "-m", "streamer.bench.api_clients", url, str(clients), "100000",
-           str(folder), str(seconds)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamer.bench.api_clients",
+        url,
+        str(clients),
+        "100000",
+        str(folder),
+        str(seconds),
+    ]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
 
 

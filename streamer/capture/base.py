@@ -115,7 +115,7 @@ class Source(abc.ABC):
 
     def stats(self) -> SourceStats:
         with self._lock:
-            s = replace(self._stats, extra=dict(self._stats.extra))
+            s = replace(self._stats)
         s.frames_dropped = self.queue.dropped_frames
         s.audio_dropped_seconds = self.queue.dropped_audio_seconds
         return s

@@ -1,6 +1,6 @@
 """A camera and a microphone as one live source, on one stream clock.
 
-    open_source("webcam:0+mic:default")
+    open_source(CameraMicConfig(camera=0, mic="default"))  # "webcam:0+mic:default"
 
 Two device threads feed one bounded queue (DROP_OLDEST, like every live source):
 the capture thread reads the camera and stamps each frame with the session clock
@@ -30,12 +30,13 @@ import numpy as np
 from models.protocols import SAMPLE_RATE
 from streamer.capture.avclock import AudioClock
 from streamer.capture.base import JOIN_TIMEOUT, Source
+from streamer.capture.config import CameraMicConfig
 from streamer.capture.microphone import Microphone
 from streamer.capture.queue import StreamQueue
 from streamer.capture.webcam import FIRST_BACKOFF, Camera, to_rgb
 from streamer.clock import Clock
 from streamer.errors import SourceError
-from streamer.types import AudioChunk, Frame, Policy, SourceStats, StatusKind
+from streamer.types import AudioChunk, AvSync, Frame, Policy, SourceStats, StatusKind
 
 WATCH_SECONDS = 0.1  # how often the microphone is checked
 
@@ -47,28 +48,24 @@ class CameraMicSource(Source):
 
     def __init__(
         self,
-        camera: int | str = 0,
-        mic: int | str | None = None,
+        config: CameraMicConfig,
         *,
-        fps: float | None = None,
-        max_side: int | None = None,
-        max_backoff: float = 5.0,
-        max_attempts: int | None = None,
         clock: Clock | None = None,
         queue: StreamQueue | None = None,
     ) -> None:
         super().__init__(policy=Policy.DROP_OLDEST, clock=clock, queue=queue)
-        self.fps, self.max_side = fps, max_side
-        self.max_backoff, self.max_attempts = max_backoff, max_attempts
+        self.config = config
+        self.fps, self.max_side = config.fps, config.max_side
+        self.max_backoff, self.max_attempts = config.max_backoff, config.max_attempts
         self.camera = Camera(
-            camera,
+            config.camera,
             self.clock,
             self.stop_event,
             self._camera_report,
-            max_backoff=max_backoff,
-            max_attempts=max_attempts,
+            max_backoff=config.max_backoff,
+            max_attempts=config.max_attempts,
         )
-        self.mic = Microphone(mic, self._block, self.clock)
+        self.mic = Microphone(config.mic, self._block, self.clock)
         self.audio_clock = AudioClock(SAMPLE_RATE)
         self.mic_reconnects = 0
         self._t0 = 0.0
@@ -192,20 +189,20 @@ class CameraMicSource(Source):
 
     # -- what the UI shows ------------------------------------------------------------
     def stats(self) -> SourceStats:
-        """The source's counters, with the live A/V checks in `extra`."""
+        """The source's counters, with the live A/V checks in `av`."""
         s = super().stats()
         c = self.audio_clock
         s.reconnects = self.camera.reconnects + self.mic_reconnects
-        s.extra.update(
-            audio_drift_ms=round(1000 * c.drift, 1),  # what the sample count alone would be off
-            av_offset_ms=round(1000 * c.offset, 1),  # what is left after the correction
+        s.av = AvSync(
+            sound=self._sound,
+            picture=self._picture,
+            audio_drift_ms=round(1000 * c.drift, 1),
+            av_offset_ms=round(1000 * c.offset, 1),
             audio_corrected_ms=round(1000 * c.corrected, 1),
             audio_gap_seconds=round(c.gaps, 3),
-            camera_reconnects=float(self.camera.reconnects),
-            mic_reconnects=float(self.mic_reconnects),
-            mic_overflows=float(self.mic.overflows),
-            sound=float(self._sound),
-            picture=float(self._picture),
+            camera_reconnects=self.camera.reconnects,
+            mic_reconnects=self.mic_reconnects,
+            mic_overflows=self.mic.overflows,
         )
         return s
 

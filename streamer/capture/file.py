@@ -3,9 +3,9 @@
 Video frames come out as RGB arrays, the audio track resampled to 16 kHz mono
 float32; both carry stream times from the container's pts.
 
-`pace="none"` reads as fast as the consumer takes (WAIT policy: nothing is ever
-dropped); `pace="realtime"` plays at the file's own speed times `speed`, as if
-live (DROP_OLDEST policy).
+Its settings are a `FileConfig` (config.py). `pace="none"` reads as fast as the
+consumer takes (WAIT policy: nothing is ever dropped); `pace="realtime"` plays at
+the file's own speed times `speed`, as if live (DROP_OLDEST policy).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 
 from models.protocols import SAMPLE_RATE
 from streamer.capture.base import Source
+from streamer.capture.config import FileConfig
 from streamer.capture.playback import (
     LOST,
     Pass,
@@ -32,7 +33,7 @@ from streamer.capture.playback import (
     why_stopped,
 )
 from streamer.capture.queue import StreamQueue
-from streamer.capture.redial import MAX_BACKOFF, NETWORK_ATTEMPTS, Redial
+from streamer.capture.redial import Redial
 from streamer.capture.rotation import upright_rgb
 from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
@@ -43,7 +44,6 @@ from streamer.types import AudioChunk, Frame, Policy, StatusKind
 AUDIO_CHUNK_SAMPLES = 3200  # 0.2 s at 16 kHz: small enough for VAD, few enough for the queue
 OPEN_TIMEOUT = 10.0  # seconds to open a network stream before giving up
 READ_TIMEOUT = 10.0  # seconds without data from a network stream before giving up
-PACES = ("none", "realtime")
 MAX_DAMAGED_PACKETS = 50  # undecodable packets before the first frame: not a playable file
 END_SLACK = 1.0  # seconds: a damaged file that stops this close to its length ends normally
 # Seconds before the cut a resume seeks to: HLS seeks to the first keyframe after the
@@ -56,36 +56,26 @@ class FileSource(Source):
 
     def __init__(
         self,
-        path: str,
+        config: FileConfig,
         *,
-        pace: str = "none",
-        speed: float = 1.0,
-        start: float = 0.0,
-        fps: float | None = None,
-        loop: bool = False,
-        video: bool = True,
-        audio: bool = True,
-        max_side: int | None = None,
-        max_attempts: int | None = NETWORK_ATTEMPTS,
-        max_backoff: float = MAX_BACKOFF,
-        rtsp_transport: str = "tcp",
         clock: Clock | None = None,
         queue: StreamQueue | None = None,
     ) -> None:
-        if pace not in PACES:
-            raise ValueError(f"pace must be one of {PACES}, not {pace!r}")
-        if speed <= 0 or (fps is not None and fps <= 0) or start < 0:
-            raise ValueError("speed and fps must be positive and start non-negative")
-        policy = Policy.for_pace(pace)
-        super().__init__(policy=policy, clock=clock, queue=queue)
-        self.path = str(path)
-        self._target = target(self.path, rtsp_transport)  # refuses what FFmpeg must not open
+        super().__init__(policy=Policy.for_pace(config.pace), clock=clock, queue=queue)
+        self.config = config
+        self.path = str(config.path)
+        self._target = target(self.path, config.rtsp_transport)  # refuses what FFmpeg must not open
         self._redial = Redial(
-            self.clock, self.stop_event, max_attempts=max_attempts, max_backoff=max_backoff
+            self.clock,
+            self.stop_event,
+            max_attempts=config.max_attempts,
+            max_backoff=config.max_backoff,
         )
         self._last_item = 0.0  # clock time of the last item put on the queue
-        self.pace, self.speed, self.start_at, self.fps = pace, speed, float(start), fps
-        self.loop, self.want_video, self.want_audio, self.max_side = loop, video, audio, max_side
+        self.pace, self.speed, self.fps = config.pace, config.speed, config.fps
+        self.start_at = float(config.start)
+        self.loop, self.want_video, self.want_audio = config.loop, config.video, config.audio
+        self.max_side = config.max_side
         self.duration: float | None = None  # seconds, when the container knows it
         self._container: Any = None
         self._vstream: Any = None
@@ -148,7 +138,7 @@ class FileSource(Source):
             self._frame_period = float(1 / rate) if rate else 0.0
             self._set(width=w, height=h, fps=float(self.fps or rate or 0.0))
         if self.duration is not None:
-            self._set(extra={"duration": self.duration})
+            self._set(duration=self.duration)
 
     def _close(self) -> None:
         if self._container is not None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from models.protocols import SAMPLE_RATE
 from streamer.capture.base import Source
+from streamer.capture.config import MicrophoneConfig
 from streamer.capture.queue import StreamQueue
 from streamer.clock import Clock
 from streamer.errors import SourceError
@@ -143,13 +144,14 @@ class MicrophoneSource(Source):
 
     def __init__(
         self,
-        device: int | str | None = None,
+        config: MicrophoneConfig,
         *,
         clock: Clock | None = None,
         queue: StreamQueue | None = None,
     ) -> None:
         super().__init__(policy=Policy.DROP_OLDEST, clock=clock, queue=queue)
-        self.mic = Microphone(device, self._block, self.clock)
+        self.config = config
+        self.mic = Microphone(config.device, self._block, self.clock)
         self.device = self.mic.device
         self._samples = 0  # samples received so far: the stream clock
 

@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 
 from streamer.capture.base import Source
+from streamer.capture.config import CAMERA_BACKOFF, WebcamConfig
+from streamer.capture.devices import camera_device
 from streamer.capture.queue import StreamQueue
 from streamer.clock import Clock
 from streamer.errors import SourceError
@@ -39,10 +41,11 @@ class Camera:
         stop: threading.Event,
         report: Callable[[StatusKind, str], None],
         *,
-        max_backoff: float = 5.0,
+        max_backoff: float = CAMERA_BACKOFF,
         max_attempts: int | None = None,
     ) -> None:
-        self.device, self.clock, self.stop, self.report = device, clock, stop, report
+        self.device = camera_device(device) if isinstance(device, str) else device  # name: index
+        self.clock, self.stop, self.report = clock, stop, report
         self.max_backoff, self.max_attempts = max_backoff, max_attempts
         self.reconnects = 0
         self._cap: Any = None
@@ -103,30 +106,29 @@ def to_rgb(bgr: np.ndarray, max_side: int | None) -> np.ndarray:
 
 
 class WebcamSource(Source):
+    """Frames from one camera (`WebcamConfig`), stamped by the capture clock."""
+
     live = True
 
     def __init__(
         self,
-        device: int | str = 0,
+        config: WebcamConfig,
         *,
-        fps: float | None = None,
-        max_side: int | None = None,
-        max_backoff: float = 5.0,
-        max_attempts: int | None = None,
         clock: Clock | None = None,
         queue: StreamQueue | None = None,
     ) -> None:
         super().__init__(policy=Policy.DROP_OLDEST, clock=clock, queue=queue)
-        self.device = device
-        self.fps, self.max_side = fps, max_side
+        self.config = config
+        self.fps, self.max_side = config.fps, config.max_side
         self.camera = Camera(
-            device,
+            config.device,
             self.clock,
             self.stop_event,
             self._report,
-            max_backoff=max_backoff,
-            max_attempts=max_attempts,
+            max_backoff=config.max_backoff,
+            max_attempts=config.max_attempts,
         )
+        self.device = self.camera.device
         self._t0 = 0.0
         self._lost_at = 0.0  # stream time the camera was lost (for the gap it leaves)
         self._next_sample = 0.0

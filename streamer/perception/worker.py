@@ -142,7 +142,7 @@ class Perception:
             log.debug("perception's reader failed", exc_info=True)
             self._book.fail(unexpected(e))
         finally:
-            self._handoff.put(end, self._quit)  # a marker: never waits, never dropped
+            self._handoff.close(end)  # the end marker: never waits, never dropped, comes last
 
     def _read_source(self) -> EndOfStream:
         """Take items off the source until its end (returned) or a stop."""

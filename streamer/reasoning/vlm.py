@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -59,6 +60,10 @@ from streamer.types import Evidence
 log = logging.getLogger("streamer")
 
 MAX_TOKENS = 80  # one or two sentences
+# How a multiple choice is decided: "reply" reads the option the model writes (its
+# likeliest option where the reply names none); "likeliest" writes nothing and takes the
+# option whose words the model finds likeliest, as likelihood-scored benchmarks do.
+Choose = Literal["reply", "likeliest"]
 INSTRUCTION = "Answer the question about the video in one sentence."
 YES_NO_RULE = "Answer with Yes or No."
 
@@ -68,9 +73,12 @@ class VlmBackend(Backend):
 
     name = "vlm"
 
-    def __init__(self, model: VisionLanguageModel, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(
+        self, model: VisionLanguageModel, max_tokens: int = MAX_TOKENS, choose: Choose = "reply"
+    ) -> None:
         self.model = model
         self.max_tokens = max_tokens
+        self.choose = choose
 
     def frame_encoder(self) -> FrameEncoder:
         return self.model  # its vision tower and projector: tokens in the LM's space
@@ -85,8 +93,8 @@ class VlmBackend(Backend):
             return False
         parts = [*self.model.video_parts(ours, now), f"Question: {question}\n{YES_NO_RULE}"]
         times = [t for t, _ in ours]
-        yes = self.model.option_logprob(parts, "Yes", times)
-        return yes > self.model.option_logprob(parts, "No", times)
+        yes, no = self.model.option_logprobs(parts, ["Yes", "No"], times)
+        return yes > no
 
     def respond(self, q: Question, ctx: Context) -> Reply:
         if not len(ctx.timeline) and not ctx.view.frames_seen:
@@ -105,9 +113,18 @@ class VlmBackend(Backend):
         (text,) = prompt_parts(q, timeline_lines(scored, ctx.view.items, q.asked_at))
         assert isinstance(text, str)
         stop = CHOICE_STOP if q.options else STOP
-        used, pieces = memory.answer(text, q.asked_at, self.max_tokens, stop)
-        reply = yield from model_text(pieces)
-        option = parse_option(reply, q.options) if q.options else None
+        if q.options and self.choose == "likeliest":
+            used = memory.answer(text, q.asked_at, 0, stop)[0]  # the blocks, nothing generated
+            best = likeliest(
+                self.model, q.options, memory.option_scores(text, q.options, q.asked_at)
+            )
+            option: int | None = best
+            reply = q.options[best]
+            yield reply
+        else:
+            used, pieces = memory.answer(text, q.asked_at, self.max_tokens, stop)
+            reply = yield from model_text(pieces)
+            option = parse_option(reply, q.options) if q.options else None
         if q.options and option is None:  # unreadable reply: the likeliest option, over the cache
             sums = memory.option_scores(text, q.options, q.asked_at)
             option = likeliest(self.model, q.options, sums)
@@ -145,12 +162,19 @@ class VlmBackend(Backend):
         lines = timeline_lines(scored, ctx.view.items, q.asked_at)
         parts, times = model_prompt(self.model, q, frames, lines)
         stop = CHOICE_STOP if q.options else STOP
-        text = yield from model_text(self.model.generate(parts, self.max_tokens, stop, times))
-        option = None
-        if q.options:
+        if q.options and self.choose == "likeliest":
+            sums = self.model.option_logprobs(parts, q.options, times)
+            best = likeliest(self.model, q.options, sums)
+            option: int | None = best
+            text = q.options[best]
+            yield text  # the option's words are the answer
+        else:
+            text = yield from model_text(self.model.generate(parts, self.max_tokens, stop, times))
+            option = None
+        if q.options and option is None:
             option = parse_option(text, q.options)
             if option is None:  # unreadable reply: the likeliest option
-                sums = [self.model.option_logprob(parts, o, times) for o in q.options]
+                sums = self.model.option_logprobs(parts, q.options, times)
                 option = likeliest(self.model, q.options, sums)
         evidence = answer_first(
             cited_evidence(text, scored, ctx.view.items, q.asked_at),

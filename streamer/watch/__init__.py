@@ -6,8 +6,9 @@ that runs them beside perception and records the `Alert`s.
 """
 
 from streamer.watch.alert import Alert, Watch
+from streamer.watch.records import WATCHES_FILE
 from streamer.watch.understand import Condition, asks_for_watches, stop_target, understand
-from streamer.watch.watches import WATCHES_FILE, WatchError, Watches
+from streamer.watch.watches import WatchError, Watches
 
 __all__ = [
     "WATCHES_FILE",

@@ -1,18 +1,66 @@
 """Watches and alerts as saved in `watches.json`, and read back only when every field fits.
 
-A damaged or hand-edited file raises TypeError/ValueError saying what does not
-fit (binascii.Error, for a bad thumbnail, is a ValueError), never a bare KeyError
-deep in a reopen.
+`watches_records` writes the file's object; `saved_watches` reads it back. A
+damaged or hand-edited file raises ValueError saying what does not fit, never a
+bare KeyError deep in a reopen.
 """
 
 from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from streamer.types import Evidence
-from streamer.watch.alert import Alert
+from streamer.watch.alert import Alert, Watch
+
+WATCHES_FILE = "watches.json"
+THUMBNAILS_SAVED = 200  # the newest alerts saved with their thumbnail: the file stays < ~2 MB
+
+
+@dataclass(frozen=True)
+class SavedWatch:
+    """A watch as saved: understood again from its text when it is taken back."""
+
+    id: int
+    text: str
+    since: float  # stream time it was registered, seconds
+
+
+@dataclass(frozen=True)
+class SavedWatches:
+    """What `watches.json` holds."""
+
+    next_id: int  # the id the next watch gets
+    watches: tuple[SavedWatch, ...]
+    alerts: tuple[Alert, ...]
+
+
+def watches_records(
+    next_id: int, watches: Sequence[Watch], alerts: Sequence[Alert]
+) -> dict[str, Any]:
+    """The watches and alerts as a JSON-ready object (thumbnails as base64 JPEG)."""
+    first_pictured = len(alerts) - THUMBNAILS_SAVED
+    return {
+        "next_id": next_id,
+        "watches": [{"id": w.id, "text": w.text, "since": w.since} for w in watches],
+        "alerts": [alert_record(a, picture=i >= first_pictured) for i, a in enumerate(alerts)],
+    }
+
+
+def saved_watches(records: Any) -> SavedWatches:
+    """Read back what `watches_records` wrote; ValueError, saying what does not fit, otherwise."""
+    if not isinstance(records, dict):
+        raise ValueError("not a JSON object")
+    try:
+        watches = tuple(watch_from_record(r) for r in list_of(records, "watches"))
+        alerts = tuple(alert_from_record(r) for r in list_of(records, "alerts"))
+        next_id = whole(records.get("next_id", 1))
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ValueError(f"{type(e).__name__}: {e}") from None
+    return SavedWatches(next_id, watches, alerts)
 
 
 def list_of(records: dict[str, Any], key: str) -> list[Any]:
@@ -44,14 +92,14 @@ def text(value: Any) -> str:
     return value
 
 
-def watch_from_record(r: Any) -> tuple[int, str, float]:
-    """(id, text, since) of a saved watch."""
+def watch_from_record(r: Any) -> SavedWatch:
+    """A saved watch (TypeError/ValueError when a field does not fit)."""
     if not isinstance(r, dict):
         raise TypeError(f"a watch is {type(r).__name__}, not an object")
     words = text(r["text"])
     if not words.strip(" ?.!"):
         raise ValueError("a watch has no words")
-    return whole(r["id"]), words, number(r["since"])
+    return SavedWatch(whole(r["id"]), words, number(r["since"]))
 
 
 def alert_record(a: Alert, picture: bool = True) -> dict[str, Any]:

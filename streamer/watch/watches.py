@@ -1,8 +1,9 @@
 """Standing questions checked on every new timeline event, in their own worker.
 
 Perception hands each new event, object frame and observation to `Watches`
-(a put on an unbounded queue of small records: perception never waits); the
-worker runs each watch's trigger and records an `Alert` per occurrence.
+(a put on an unbounded queue of small messages: perception never waits); the
+worker runs each watch's trigger and records an `Alert` per occurrence. How
+watches and alerts are saved is `records.py`'s.
 
     watches = Watches(now=session.stream_time)
     w = watches.add("tell me when someone mentions the budget", at=12.0)
@@ -30,13 +31,15 @@ from streamer.timeref import format_clock
 from streamer.types import Evidence, FrameObjects, Observation, TextEvent
 from streamer.watch.alert import Alert, Watch
 from streamer.watch.check import FRAME_KINDS, FrameTrigger, Hit, SceneTrigger, TextTrigger
-from streamer.watch.records import (
-    alert_from_record,
-    alert_record,
-    list_of,
-    watch_from_record,
-    whole,
+from streamer.watch.inbox import (
+    Arrived,
+    Message,
+    ObjectsArrived,
+    ObservationArrived,
+    StopWatching,
+    TextArrived,
 )
+from streamer.watch.records import saved_watches, watches_records
 from streamer.watch.understand import condition, understand
 
 log = logging.getLogger("streamer")
@@ -44,8 +47,6 @@ log = logging.getLogger("streamer")
 THUMBNAILS_KEPT = 240  # recent observations' thumbnails: evidence for alerts that arrive late
 LOOK_EVERY = 5.0  # stream seconds between two looks of the vision-language model at a watch
 LOOK_FRAMES = 4  # the newest frames it looks at
-WATCHES_FILE = "watches.json"
-THUMBNAILS_SAVED = 200  # the newest alerts saved with their thumbnail: the file stays < ~2 MB
 HEARD = ("speech", "mention")  # the kinds of watch that wait for words said
 
 # question, newest (stream time, tokens) frames, now -> the condition holds
@@ -84,7 +85,7 @@ class Watches:
         self._alerts: list[Alert] = []
         self._next_id = 1
         self._lock = threading.RLock()
-        self._inbox: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._put = self._done = 0  # items queued / checked: `settle` waits for them to meet
         self._settled = threading.Condition()
         self._thumbs: deque[tuple[float, bytes]] = deque(maxlen=THUMBNAILS_KEPT)
@@ -92,7 +93,6 @@ class Watches:
         self._unpictured: list[tuple[int, float, float]] = []
         self._recent: deque[tuple[float, np.ndarray]] = deque(maxlen=LOOK_FRAMES)
         self._listeners: list[Callable[[Alert], None]] = []
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.can_look = False  # a vision-language model decides what no event can ("look")
 
@@ -152,15 +152,15 @@ class Watches:
 
     # -- what perception hands over ------------------------------------------------
     def text(self, index: int, event: TextEvent) -> None:
-        self._send(("text", index, event))
+        self._send(TextArrived(index, event))
 
     def objects(self, found: FrameObjects) -> None:
-        self._send(("objects", found))
+        self._send(ObjectsArrived(found))
 
     def observation(self, obs: Observation) -> None:
-        self._send(("obs", obs))
+        self._send(ObservationArrived(obs))
 
-    def _send(self, item: tuple[Any, ...]) -> None:
+    def _send(self, item: Arrived) -> None:
         with self._settled:
             self._put += 1
         self._inbox.put(item)
@@ -175,23 +175,18 @@ class Watches:
     # -- the worker ----------------------------------------------------------------
     def start(self) -> Watches:
         if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
             self._thread = threading.Thread(target=self._work, name="watches", daemon=True)
             self._thread.start()
         return self
 
     def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
         self.settle(timeout)
-        self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
+            self._inbox.put(StopWatching())
             self._thread.join(timeout)
 
     def _work(self) -> None:
-        while not self._stop.is_set():
-            try:
-                item = self._inbox.get(timeout=0.1)
-            except queue.Empty:
-                continue
+        while not isinstance(item := self._inbox.get(), StopWatching):
             try:
                 self._check(item)
             except Exception:  # one bad check never ends the watching
@@ -201,25 +196,31 @@ class Watches:
                     self._done += 1
                     self._settled.notify_all()
 
-    def _check(self, item: tuple[Any, ...]) -> None:
+    def _check(self, item: Arrived) -> None:
         with self._lock:
             armed = list(self._armed.values())
-        if item[0] == "obs":
-            obs: Observation = item[1]
-            self._thumbs.append((obs.t, obs.thumbnail))
-            self._recent.append((obs.t, obs.tokens))
-            self._picture(obs)
-            for a in armed:
-                hit = a.scene.on_observation(obs) if a.scene is not None else None
-                if a.watch.condition.kind == "look":
-                    hit = self._look(a, obs.t)
-                self._maybe_fire(a, hit)
-            return
+        match item:
+            case ObservationArrived(obs):
+                self._see(obs, armed)
+            case TextArrived(index, event):
+                for a in armed:
+                    if a.text is not None:
+                        self._maybe_fire(a, a.text.on_text(index, event))
+            case ObjectsArrived(found):
+                for a in armed:
+                    if a.frame is not None:
+                        self._maybe_fire(a, a.frame.on_objects(found))
+
+    def _see(self, obs: Observation, armed: list[_Armed]) -> None:
+        """Keep the observation's picture and tokens; check scene and look watches on it."""
+        self._thumbs.append((obs.t, obs.thumbnail))
+        self._recent.append((obs.t, obs.tokens))
+        self._picture(obs)
         for a in armed:
-            if item[0] == "text" and a.text is not None:
-                self._maybe_fire(a, a.text.on_text(item[1], item[2]))
-            elif item[0] == "objects" and a.frame is not None:
-                self._maybe_fire(a, a.frame.on_objects(item[1]))
+            hit = a.scene.on_observation(obs) if a.scene is not None else None
+            if a.watch.condition.kind == "look":
+                hit = self._look(a, obs.t)
+            self._maybe_fire(a, hit)
 
     def _look(self, a: _Armed, t: float) -> Hit | None:
         """Ask the vision-language model, at most every LOOK_EVERY stream seconds."""
@@ -288,20 +289,11 @@ class Watches:
                     waiting.append((i, t, had))
             self._unpictured = waiting
 
-    # -- persistence ---------------------------------------------------------------
+    # -- persistence (the format is `records.py`'s) ----------------------------------
     def records(self) -> dict[str, Any]:
         """The watches and alerts as JSON-ready records (thumbnails as base64 JPEG)."""
         with self._lock:
-            return {
-                "next_id": self._next_id,
-                "watches": [
-                    {"id": w.id, "text": w.text, "since": w.since} for w in self.watching()
-                ],
-                "alerts": [
-                    alert_record(a, picture=i >= len(self._alerts) - THUMBNAILS_SAVED)
-                    for i, a in enumerate(self._alerts)
-                ],
-            }
+            return watches_records(self._next_id, self.watching(), self._alerts)
 
     def restore(self, records: Any) -> None:
         """Take back what `records` wrote (each watch understood again from its text).
@@ -309,22 +301,15 @@ class Watches:
         Raises ValueError, saying what does not fit, for records `records()` cannot
         have written; then nothing is taken back.
         """
-        if not isinstance(records, dict):
-            raise ValueError("not a JSON object")
-        try:
-            saved = [watch_from_record(r) for r in list_of(records, "watches")]
-            alerts = [alert_from_record(r) for r in list_of(records, "alerts")]
-            next_id = whole(records.get("next_id", 1))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise ValueError(f"{type(e).__name__}: {e}") from None
+        saved = saved_watches(records)
         with self._lock:
-            for id_, text, since in saved:
-                cond = understand(text, self.can_look) or condition(text, self.can_look)
-                watch = Watch(id_, text, cond, since)
+            for w in saved.watches:
+                cond = understand(w.text, self.can_look) or condition(w.text, self.can_look)
+                watch = Watch(w.id, w.text, cond, w.since)
                 self._armed[watch.id] = self._arm(watch)
-            self._alerts = alerts
+            self._alerts = list(saved.alerts)
             self._unpictured = []
-            self._next_id = max([next_id, *[w + 1 for w in self._armed]])
+            self._next_id = max([saved.next_id, *[i + 1 for i in self._armed]])
 
 
 def _names(watch: Watch, which: str) -> bool:

@@ -74,10 +74,20 @@ class PulseServer:
         )
         log = open(self.folder / "pulse.log", "ab")  # noqa: SIM115 - the daemon holds it
         self._daemon = subprocess.Popen(
-            ["pulseaudio", "-n", "-F", str(script), "--daemonize=no", "--exit-idle-time=-1",
-             "--use-pid-file=no", "--log-target=stderr"],
-            env=self.env, stdout=log, stderr=log,
-        )  # fmt: skip
+            [
+                "pulseaudio",
+                "-n",
+                "-F",
+                str(script),
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "--log-target=stderr",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode:
             if time.monotonic() > deadline or self._daemon.poll() is not None:
@@ -85,10 +95,20 @@ class PulseServer:
                 unavailable(f"PulseAudio did not start here: {self.log_tail()}")
             time.sleep(0.05)
         self._feeder = subprocess.Popen(
-            ["pacat", "--playback", f"--device={SINK}", "--raw", "--format=s16le",
-             f"--rate={RATE}", "--channels=1", "/dev/zero"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "pacat",
+                "--playback",
+                f"--device={SINK}",
+                "--raw",
+                "--format=s16le",
+                f"--rate={RATE}",
+                "--channels=1",
+                "/dev/zero",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if self._saved_env is None:
             self._saved_env = os.environ.get("PULSE_SERVER", "")
         os.environ["PULSE_SERVER"] = f"unix:{self.socket}"

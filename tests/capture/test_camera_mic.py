@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from streamer.capture import open_source
+from streamer.capture import open_source, source_config
 from streamer.types import AudioChunk, EndOfStream, Frame, StatusKind
 from tests.capture.pulse import ONSET_LEVEL
 
@@ -58,7 +58,7 @@ def heard_at(audio: list[AudioChunk]) -> float:
 
 def test_a_sentence_lands_with_the_frames_of_its_moment(pulse, sentence, live_camera):
     wav, speech_onset = sentence.path, sentence.onset
-    src = open_source("webcam:0+mic:pulse")
+    src = open_source(source_config("webcam:0+mic:pulse"))
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
@@ -75,8 +75,8 @@ def test_a_sentence_lands_with_the_frames_of_its_moment(pulse, sentence, live_ca
     print(
         f"A/V: sentence played at {played:.3f} s (+{speech_onset:.3f} s to its first word), "
         f"heard at {said:.3f} s: offset {said - played - speech_onset:+.3f} s; "
-        f"frame nearest {frame_then.t:.3f} s; drift {stats.extra['audio_drift_ms']} ms, "
-        f"residual {stats.extra['av_offset_ms']} ms; sound began at {audio[0].t:.3f} s, "
+        f"frame nearest {frame_then.t:.3f} s; drift {stats.av.audio_drift_ms} ms, "
+        f"residual {stats.av.av_offset_ms} ms; sound began at {audio[0].t:.3f} s, "
         f"ends at {audio[-1].end:.3f} s, last frame {frames[-1].t:.3f} s"
     )
     assert abs(said - (played + speech_onset)) < 0.5
@@ -86,8 +86,8 @@ def test_a_sentence_lands_with_the_frames_of_its_moment(pulse, sentence, live_ca
     # the sound runs from its start (the microphone's start-up) to now, as the picture does
     assert stats.audio_seconds == pytest.approx(audio[-1].end - audio[0].t, abs=0.01)
     assert abs(audio[-1].end - frames[-1].t) < 0.5
-    assert abs(stats.extra["audio_drift_ms"]) < 100  # PulseAudio paces on this machine's clock
-    assert stats.extra["sound"] == 1.0 and stats.note is None
+    assert abs(stats.av.audio_drift_ms) < 100  # PulseAudio paces on this machine's clock
+    assert stats.av.sound and stats.note is None
 
 
 def kinds_and_words(events) -> list[tuple[StatusKind, str]]:
@@ -96,7 +96,7 @@ def kinds_and_words(events) -> list[tuple[StatusKind, str]]:
 
 def test_the_camera_unplugged_keeps_the_sound(pulse, sentence, live_camera):
     wav, speech_onset = sentence.path, sentence.onset
-    src = open_source("webcam:0+mic:pulse", max_backoff=1.0)
+    src = open_source(source_config("webcam:0+mic:pulse", max_backoff=1.0))
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
@@ -124,11 +124,11 @@ def test_the_camera_unplugged_keeps_the_sound(pulse, sentence, live_camera):
     assert abs(said - (played + speech_onset)) < 0.5
     assert any(k is StatusKind.RECONNECTING and "sound goes on" in m for k, m in events)
     assert any(k is StatusKind.RECONNECTED and "camera" in m for k, m in events)
-    assert src.stats().extra["camera_reconnects"] == 1.0
+    assert src.stats().av.camera_reconnects == 1
 
 
 def test_the_sound_server_stopped_keeps_the_picture(pulse, live_camera):
-    src = open_source("webcam:0+mic:pulse", max_backoff=1.0)
+    src = open_source(source_config("webcam:0+mic:pulse", max_backoff=1.0))
     frames: list[Frame] = []
     audio: list[AudioChunk] = []
     with src:
@@ -148,22 +148,22 @@ def test_the_sound_server_stopped_keeps_the_picture(pulse, live_camera):
     assert new, "the microphone came back"
     assert any(k is StatusKind.RECONNECTING and "picture goes on" in m for k, m in events)
     assert any(k is StatusKind.RECONNECTED and "microphone" in m for k, m in events)
-    assert stats.extra["mic_reconnects"] == 1.0 and stats.extra["audio_gap_seconds"] > 1.0
+    assert stats.av.mic_reconnects == 1 and stats.av.audio_gap_seconds > 1.0
     assert new[0].t > max(c.end for c in audio if c.t < back_at) - 1e-6  # never back in time
     print(
         f"sound lost at {lost_at:.2f} s, server back at {back_at:.2f} s, "
-        f"audio again from {new[0].t:.2f} s; gap {stats.extra['audio_gap_seconds']} s"
+        f"audio again from {new[0].t:.2f} s; gap {stats.av.audio_gap_seconds} s"
     )
 
 
 def test_a_missing_microphone_still_starts_the_camera(live_camera):
-    src = open_source("webcam:0+mic:studio")
+    src = open_source(source_config("webcam:0+mic:studio"))
     frames: list[Frame] = []
     with src:
         collect(src, 0.5, frames, [])
         stats = src.stats()
         events = src.events()
-    assert frames and stats.extra["sound"] == 0.0
+    assert frames and stats.av.sound is False
     assert stats.note is not None and stats.note.startswith("No sound: no microphone found")
     assert stats.note.endswith(".") and ". " not in stats.note  # one sentence
     assert [e.message for e in events if e.kind is StatusKind.WARNING] == [stats.note]
@@ -179,11 +179,11 @@ def test_devices_lists_the_microphone_and_names_or_indexes_open_it(pulse, live_c
         "pulse" in mics and mics["pulse"]["rate"] > 0 and mics["pulse"]["spec"].startswith("mic:")
     )
     for spec in (f"webcam:0+{mics['pulse']['spec']}", "mic:pulse+webcam:0"):  # index, name
-        src = open_source(spec)
+        src = open_source(source_config(spec))
         audio: list[AudioChunk] = []
         with src:
             wait_for_sound(src, [], audio)
-        assert src.stats().extra["sound"] == 1.0 and audio
+        assert src.stats().av.sound and audio
 
 
 def test_asking_a_live_source_needs_a_watching_time(capsys):

@@ -58,7 +58,7 @@ def test_said_and_shown_together_and_answered_from_both(pulse, noon, live_camera
     print(
         f"session A/V: played at {played:.2f} s (+{noon.onset:.2f} s), speech event "
         f"{said.start:.2f}-{said.end:.2f} s, card read {shown[0].start:.2f}-{shown[0].end:.2f} s; "
-        f"drift {stats.source.extra['audio_drift_ms']} ms, frames dropped "
+        f"drift {stats.source.av.audio_drift_ms} ms, frames dropped "
         f"{stats.source.frames_dropped}, audio dropped {stats.source.audio_dropped_seconds} s"
     )
     assert abs(said.start - (played + noon.onset)) < 0.5

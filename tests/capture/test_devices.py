@@ -7,7 +7,7 @@ import pytest
 
 from models.protocols import SAMPLE_RATE
 from streamer.capture import microphone as mic_module
-from streamer.capture import open_source
+from streamer.capture import open_source, source_config
 from streamer.capture import webcam as webcam_module
 from streamer.clock import ManualClock
 from streamer.errors import SourceError
@@ -37,7 +37,7 @@ def take_frames(src, n: int) -> list[Frame]:
 
 
 def test_webcam_streams_frames_with_capture_clock_times(camera):
-    src = open_source("webcam:0", clock=camera.clock)
+    src = open_source(source_config("webcam:0"), clock=camera.clock)
     with src:
         frames = take_frames(src, 30)
         latest = src.latest_frame(timeout=5)
@@ -52,7 +52,7 @@ def test_webcam_streams_frames_with_capture_clock_times(camera):
 
 def test_webcam_reconnects_after_unplug(camera):
     camera.unplug_after = 12
-    src = open_source("webcam:0", clock=camera.clock, max_backoff=2.0)
+    src = open_source(source_config("webcam:0", max_backoff=2.0), clock=camera.clock)
     with src:
         frames = take_frames(src, 25)
     kinds = [e.kind for e in src.events()]
@@ -69,7 +69,7 @@ def test_webcam_reconnects_after_unplug(camera):
 
 def test_webcam_gives_up_after_max_attempts(camera):
     camera.unplug_after, camera.replug_after_opens = 5, 99
-    src = open_source("webcam:0", clock=camera.clock, max_attempts=3)
+    src = open_source(source_config("webcam:0", max_attempts=3), clock=camera.clock)
     src.start()
     end = None
     for item in src.queue:
@@ -82,7 +82,7 @@ def test_webcam_gives_up_after_max_attempts(camera):
 def test_no_camera_is_a_clear_error():
     # the real OpenCV: this machine has no camera
     with pytest.raises(SourceError, match="No camera found"):
-        open_source("webcam:0").start()
+        open_source(source_config("webcam:0")).start()
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def recording() -> np.ndarray:
 def test_microphone_delivers_the_recording_in_order(recording, monkeypatch):
     FakeInputStream.recording = recording
     monkeypatch.setattr(mic_module, "import_sounddevice", lambda: FakeSoundDevice(["pulse"]))
-    src = open_source("mic:default")
+    src = open_source(source_config("mic:default"))
     chunks: list[AudioChunk] = []
     with src:
         while sum(len(c.samples) for c in chunks) < len(recording):
@@ -115,10 +115,10 @@ def test_microphone_delivers_the_recording_in_order(recording, monkeypatch):
 def test_microphone_unknown_device(monkeypatch):
     monkeypatch.setattr(mic_module, "import_sounddevice", lambda: FakeSoundDevice(["pulse"]))
     with pytest.raises(SourceError, match="No microphone found"):
-        open_source("mic:studio").start()
+        open_source(source_config("mic:studio")).start()
 
 
 def test_microphone_with_real_portaudio_and_no_device():
     # the real sounddevice and PortAudio: this machine has no sound card
     with pytest.raises(SourceError, match="microphone|PortAudio"):
-        open_source("mic:default").start()
+        open_source(source_config("mic:default")).start()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streamer.capture import FileSource, open_source
+from streamer.capture import FileConfig, FileSource, open_source, source_config
 from streamer.capture.urls import NETWORK_FAILURE
 from streamer.errors import SourceError
 from streamer.types import StatusKind
@@ -34,8 +34,8 @@ def http_root(tmp_path):
 def test_url_decodes_like_the_file(clip, http_root):
     root, base = http_root
     (root / "clip.mp4").write_bytes(clip[0].read_bytes())
-    local, local_audio, _ = drain(FileSource(str(clip[0])))
-    remote, remote_audio, end = drain(open_source(f"{base}/clip.mp4"))
+    local, local_audio, _ = drain(FileSource(FileConfig(str(clip[0]))))
+    remote, remote_audio, end = drain(open_source(source_config(f"{base}/clip.mp4")))
     assert end.reason == "end"
     assert [f.t for f in remote] == [f.t for f in local]
     assert sum(c.duration for c in remote_audio) == pytest.approx(
@@ -76,7 +76,7 @@ def _cut(clip_path, tmp_path, fraction: float) -> str:
 )
 def test_bad_source_is_one_clear_sentence(clip, tmp_path, make, words):
     with pytest.raises(SourceError) as err:
-        src = open_source(make(clip[0], tmp_path))
+        src = open_source(source_config(make(clip[0], tmp_path)))
         drain(src, timeout=20)
     message = str(err.value)
     assert words in message.lower()
@@ -85,9 +85,9 @@ def test_bad_source_is_one_clear_sentence(clip, tmp_path, make, words):
 
 @pytest.mark.parametrize("fraction", [0.3, 0.5, 0.8])
 def test_a_cut_file_keeps_what_decoded_and_says_once_that_it_ends_early(clip, tmp_path, fraction):
-    whole, whole_audio, whole_end = drain(FileSource(str(clip[0])))
+    whole, whole_audio, whole_end = drain(FileSource(FileConfig(str(clip[0]))))
     assert whole_end.note is None  # an intact file ends without a note
-    src = FileSource(_cut(clip[0], tmp_path, fraction))
+    src = FileSource(FileConfig(_cut(clip[0], tmp_path, fraction)))
     frames, audio, end = drain(src, timeout=20)
     assert end.reason == "end" and end.error is None
     assert 0 < len(frames) < len(whole)
@@ -106,7 +106,9 @@ def test_a_cut_file_keeps_what_decoded_and_says_once_that_it_ends_early(clip, tm
 def test_a_file_with_nothing_decodable_is_one_sentence(clip, tmp_path):
     data = clip[0].read_bytes()
     header = data[: data.find(b"mdat") + 64]  # the whole moov, a few bytes of media
-    frames, audio, end = drain(FileSource(_write(tmp_path / "header.mp4", header)), timeout=20)
+    frames, audio, end = drain(
+        FileSource(FileConfig(_write(tmp_path / "header.mp4", header))), timeout=20
+    )
     assert not frames and not audio and end.reason == "error"
     message = end.error or ""
     assert "truncated" in message and "\n" not in message and len(message) < 300
@@ -125,7 +127,7 @@ def test_a_listen_url_is_refused_before_any_socket_opens(spec):
     port = _closed_port()
     t0 = time.monotonic()
     with pytest.raises(SourceError) as err:
-        open_source(spec.format(port=port)).start()
+        open_source(source_config(spec.format(port=port))).start()
     assert time.monotonic() - t0 < 1.0  # refused, not listening for 10 s
     message = str(err.value)  # tcp: is refused as a scheme, the others for listening
     assert ("not listen" in message or "not supported" in message) and "\n" not in message
@@ -150,7 +152,7 @@ def test_a_listen_url_is_refused_before_any_socket_opens(spec):
 def test_a_scheme_the_app_does_not_offer_is_one_sentence(spec):
     t0 = time.monotonic()
     with pytest.raises(SourceError) as err:
-        FileSource(spec).start()
+        FileSource(FileConfig(spec)).start()
     message = str(err.value)
     assert "not supported" in message and "http(s)://" in message
     assert message.count("\n") == 0 and message.endswith(".") and len(message) < 200
@@ -188,6 +190,6 @@ def test_an_open_and_a_closed_port_fail_with_the_same_sentence(url, garbage_port
     messages = []
     for port in (_closed_port(), garbage_port):
         with pytest.raises(SourceError) as err:
-            drain(open_source(url.format(port=port)), timeout=20)
+            drain(open_source(source_config(url.format(port=port))), timeout=20)
         messages.append(str(err.value))
     assert messages == [NETWORK_FAILURE, NETWORK_FAILURE]

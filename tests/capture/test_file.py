@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.protocols import SAMPLE_RATE
-from streamer.capture import FileSource
+from streamer.capture import FileConfig, FileSource
 from streamer.clock import ManualClock
 from tests.capture.helpers import audio_track, drain, write_audio_only, write_vfr
 
@@ -15,8 +15,11 @@ BUNNY_AUDIO = 5.312  # seconds of AAC audio
 
 
 def test_bunny_frames_audio_and_times(bunny):
-    frames, audio, end = drain(FileSource(str(bunny)))
+    src = FileSource(FileConfig(str(bunny)))
+    frames, audio, end = drain(src)
     assert end.reason == "end"
+    stats = src.stats()  # the container's stated length; a file has no devices to sync
+    assert stats.duration == pytest.approx(BUNNY_AUDIO, abs=0.05) and stats.av is None
     assert len(frames) == BUNNY_FRAMES
     times = [f.t for f in frames]
     assert times[0] == 0.0 and all(b > a for a, b in zip(times, times[1:]))
@@ -34,7 +37,7 @@ def test_bunny_frames_audio_and_times(bunny):
 
 def test_generated_clip_pictures_and_sound_agree(clip):
     path, facts = clip
-    frames, audio, _ = drain(FileSource(str(path)))
+    frames, audio, _ = drain(FileSource(FileConfig(str(path))))
     assert len(frames) == 120
     card_bg = np.array(facts["cards"][0]["background"])
     on_card = [f.t for f in frames if np.abs(f.image[20, 20].astype(int) - card_bg).max() < 12]
@@ -49,8 +52,8 @@ def test_generated_clip_pictures_and_sound_agree(clip):
 
 
 def test_seek_lands_on_the_right_frame(bunny):
-    full, _, _ = drain(FileSource(str(bunny)))
-    frames, audio, _ = drain(FileSource(str(bunny), start=2.0))
+    full, _, _ = drain(FileSource(FileConfig(str(bunny))))
+    frames, audio, _ = drain(FileSource(FileConfig(str(bunny), start=2.0)))
     assert frames[0].t == pytest.approx(2.0)
     assert len(frames) == BUNNY_FRAMES - 50
     ref = next(f for f in full if f.t == pytest.approx(2.0))
@@ -61,12 +64,12 @@ def test_seek_lands_on_the_right_frame(bunny):
 
 
 def test_sampling_fps(clip):
-    frames, _, _ = drain(FileSource(str(clip[0]), fps=2))
+    frames, _, _ = drain(FileSource(FileConfig(str(clip[0]), fps=2)))
     assert [f.t for f in frames] == pytest.approx([i * 0.5 for i in range(24)])
 
 
 def test_loop_keeps_time_monotonic(clip):
-    src = FileSource(str(clip[0]), fps=1, loop=True)
+    src = FileSource(FileConfig(str(clip[0]), fps=1, loop=True))
     src.start()
     times = []
     try:
@@ -84,7 +87,7 @@ def test_loop_keeps_time_monotonic(clip):
 def test_audio_only_file(tmp_path):
     path = tmp_path / "tone.m4a"
     tone = write_audio_only(path, seconds=3.0)
-    frames, audio, end = drain(FileSource(str(path)))
+    frames, audio, end = drain(FileSource(FileConfig(str(path))))
     assert end.reason == "end" and frames == []
     got = audio_track(audio)
     assert len(got) / SAMPLE_RATE == pytest.approx(3.0, abs=0.05)
@@ -99,7 +102,7 @@ def test_video_without_audio(tmp_path):
 
     path = tmp_path / "silent.mp4"
     render(ClipScript(duration=2.0, audio=False), str(path))
-    frames, audio, end = drain(FileSource(str(path)))
+    frames, audio, end = drain(FileSource(FileConfig(str(path))))
     assert len(frames) == 20 and audio == [] and end.reason == "end"
 
 
@@ -107,13 +110,15 @@ def test_variable_frame_rate(tmp_path):
     times = [0.0, 0.1, 0.15, 0.6, 0.65, 1.5, 2.0]
     path = tmp_path / "vfr.mp4"
     write_vfr(path, times)
-    frames, _, _ = drain(FileSource(str(path)))
+    frames, _, _ = drain(FileSource(FileConfig(str(path))))
     assert [f.t for f in frames] == pytest.approx(times, abs=1e-3)
 
 
 def test_realtime_pace_follows_the_stream_clock(clip):
     clock = ManualClock(start=100.0)
-    frames, audio, _ = drain(FileSource(str(clip[0]), pace="realtime", speed=2.0, clock=clock))
+    frames, audio, _ = drain(
+        FileSource(FileConfig(str(clip[0]), pace="realtime", speed=2.0), clock=clock)
+    )
     assert len(frames) == 120
     # at 2x, the 11.9 s of the last frame (or the audio end) are due 6 s after the start
     assert clock.now() - 100.0 == pytest.approx(max(frames[-1].t, audio[-1].t) / 2, abs=1e-6)
@@ -121,7 +126,7 @@ def test_realtime_pace_follows_the_stream_clock(clip):
 
 
 def test_realtime_drops_oldest_when_the_consumer_lags(clip):
-    src = FileSource(str(clip[0]), pace="realtime", clock=ManualClock())
+    src = FileSource(FileConfig(str(clip[0]), pace="realtime"), clock=ManualClock())
     src.queue.max_frames = 8
     src.start()
     assert src.join(timeout=30)  # the consumer reads nothing until the source has ended
@@ -135,7 +140,7 @@ def test_realtime_drops_oldest_when_the_consumer_lags(clip):
 
 
 def test_pace_none_never_drops_with_a_slow_consumer(clip):
-    src = FileSource(str(clip[0]))
+    src = FileSource(FileConfig(str(clip[0])))
     src.queue.max_frames = 2
     src.start()
     got = 0
@@ -151,7 +156,7 @@ def test_pace_none_never_drops_with_a_slow_consumer(clip):
 
 
 def test_stop_mid_stream(clip):
-    src = FileSource(str(clip[0]), pace="realtime")
+    src = FileSource(FileConfig(str(clip[0]), pace="realtime"))
     src.start()
     assert src.queue.get(timeout=10) is not None
     src.stop()
@@ -175,7 +180,7 @@ def drain_started(src):
 
 def test_pause_shifts_the_realtime_schedule(clip):
     clock = ManualClock()
-    src = FileSource(str(clip[0]), pace="realtime", clock=clock)
+    src = FileSource(FileConfig(str(clip[0]), pace="realtime"), clock=clock)
     assert src._pace(0.0)  # the schedule starts: stream time 0 is due at clock 0
     src.pause()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from streamer.capture import FileSource, file
+from streamer.capture import FileConfig, FileSource, file
 from streamer.errors import SourceError
 from streamer.session_config import SessionStats
 from streamer.types import EndOfStream, Frame, StatusKind
@@ -28,10 +28,10 @@ def quick_timeout(monkeypatch):
 
 
 def test_a_server_that_stalls_mid_stream_ends_with_what_was_seen(quick_timeout):
-    whole, _, _ = drain(FileSource(str(DEMO), audio=False))
+    whole, _, _ = drain(FileSource(FileConfig(str(DEMO), audio=False)))
     stall = int(os.path.getsize(DEMO) * 0.4)
     with MediaServer(DEMO.parent, stall_after=stall) as server:
-        src = FileSource(server.url(DEMO.name), audio=False, max_attempts=2)
+        src = FileSource(FileConfig(server.url(DEMO.name), audio=False, max_attempts=2))
         frames, _, end = drain(src, timeout=60)
     assert end.reason == "end" and end.error is None  # not "cannot be reached"
     assert 50 < len(frames) < len(whole)
@@ -47,7 +47,9 @@ def test_a_server_that_stalls_mid_stream_ends_with_what_was_seen(quick_timeout):
 
 def test_a_whole_stream_over_http_ends_without_a_note():
     with MediaServer(DEMO.parent) as server:
-        frames, _, end = drain(FileSource(server.url(DEMO.name), audio=False), timeout=60)
+        frames, _, end = drain(
+            FileSource(FileConfig(server.url(DEMO.name), audio=False)), timeout=60
+        )
     assert end.reason == "end" and end.note is None and len(frames) == 720
 
 
@@ -78,8 +80,8 @@ def test_a_server_restart_mid_stream_loses_nothing(name, hls_demo):
     """The stream reconnects, goes on where it was, and counts the time it was away."""
     root = DEMO.parent if name.endswith(".mp4") else hls_demo
     with MediaServer(root, rate=60_000) as server:  # ~6 s for the 336 kB file
-        whole, whole_audio, _ = drain(FileSource(server.url(name)))  # no restart
-        src = FileSource(server.url(name))
+        whole, whole_audio, _ = drain(FileSource(FileConfig(server.url(name))))  # no restart
+        src = FileSource(FileConfig(server.url(name)))
         restarting = restart_after(server, down_at=2.0, down_for=2.0)
         frames, audio, end = drain(src, timeout=60)
         restarting.join(10)
@@ -110,7 +112,7 @@ def test_a_server_restart_mid_stream_loses_nothing(name, hls_demo):
 
 def test_a_stream_that_does_not_come_back_ends_with_what_it_had():
     with MediaServer(DEMO.parent, rate=60_000) as server:
-        src = FileSource(server.url(DEMO.name), audio=False, max_attempts=3)
+        src = FileSource(FileConfig(server.url(DEMO.name), audio=False, max_attempts=3))
         restarting = threading.Timer(1.5, server.kill)
         restarting.start()
         t0 = time.monotonic()
@@ -124,11 +126,13 @@ def test_a_stream_that_does_not_come_back_ends_with_what_it_had():
 
 
 def test_rtsp_goes_over_tcp_unless_udp_is_asked_for():
-    assert FileSource("rtsp://127.0.0.1:9/cam")._target.options["rtsp_transport"] == "tcp"
-    udp = FileSource("rtsp://127.0.0.1:9/cam", rtsp_transport="udp")
+    assert (
+        FileSource(FileConfig("rtsp://127.0.0.1:9/cam"))._target.options["rtsp_transport"] == "tcp"
+    )
+    udp = FileSource(FileConfig("rtsp://127.0.0.1:9/cam", rtsp_transport="udp"))
     assert udp._target.options["rtsp_transport"] == "udp"
     with pytest.raises(SourceError, match="rtsp_transport must be one of tcp, udp"):
-        FileSource("rtsp://127.0.0.1:9/cam", rtsp_transport="http")
+        FileSource(FileConfig("rtsp://127.0.0.1:9/cam", rtsp_transport="http"))
 
 
 def take_for(src: FileSource, seconds: float) -> list[Frame]:
@@ -151,9 +155,9 @@ def test_a_live_stream_comes_back_after_the_gap(tmp_path):
     """A feed with no length (MPEG-TS over HTTP, no Content-Length) whose server restarts
     and starts its clock again: stream time runs on across the gap, which is counted."""
     write_ts(DEMO, tmp_path / "live.ts")
-    before, _, _ = drain(FileSource(str(tmp_path / "live.ts"), audio=False))
+    before, _, _ = drain(FileSource(FileConfig(str(tmp_path / "live.ts"), audio=False)))
     with MediaServer(tmp_path, rate=60_000, live=True) as server:
-        src = FileSource(server.url("live.ts"), audio=False)
+        src = FileSource(FileConfig(server.url("live.ts"), audio=False))
         restarting = restart_after(server, down_at=2.0, down_for=2.0)
         frames = take_for(src.start(), 7.0)
         restarting.join(10)

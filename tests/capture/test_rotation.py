@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from streamer.capture import FileSource
+from streamer.capture import FileConfig, FileSource
 from streamer.perception import PerceptionConfig
 from streamer.session import Session, SessionConfig
 from streamer.synth import Card, ClipScript, Shape, render
@@ -39,7 +39,7 @@ def phone(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _frames_match(phone_source: FileSource, upright: Path) -> None:
-    want, _, _ = drain(FileSource(str(upright)))
+    want, _, _ = drain(FileSource(FileConfig(str(upright))))
     got, _, end = drain(phone_source)
     assert end.reason == "end" and len(got) == len(want) == 40
     assert got[0].image.shape == (640, 360, 3)  # portrait, as shown
@@ -51,15 +51,15 @@ def _frames_match(phone_source: FileSource, upright: Path) -> None:
 
 def test_a_phone_clip_is_captured_upright(phone):
     upright, stored = phone
-    sideways, _, _ = drain(FileSource(str(upright)))
+    sideways, _, _ = drain(FileSource(FileConfig(str(upright))))
     assert sideways[0].image.shape == (640, 360, 3)
-    _frames_match(FileSource(str(stored)), upright)
+    _frames_match(FileSource(FileConfig(str(stored))), upright)
 
 
 def test_a_phone_clip_over_http_is_upright(phone):
     upright, stored = phone
     with MediaServer(stored.parent) as server:
-        _frames_match(FileSource(server.url(stored.name)), upright)
+        _frames_match(FileSource(FileConfig(server.url(stored.name))), upright)
 
 
 def test_its_sign_is_read_and_its_thumbnails_stand_upright(phone):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from streamer.capture import FileSource
+from streamer.capture import FileConfig, FileSource
 from tests.capture.test_network import take_for
 from tests.conftest import DEMO
 
@@ -58,7 +58,7 @@ def rtsp() -> Iterator[RtspServer]:
 
 
 def test_an_rtsp_feed_comes_back_after_its_server_restarts(rtsp):
-    src = FileSource(rtsp.url, audio=False)
+    src = FileSource(FileConfig(rtsp.url, audio=False))
     assert src._target.options["rtsp_transport"] == "tcp"
 
     def restart() -> None:

@@ -153,8 +153,11 @@ def test_rss_is_flat_from_10_to_60_minutes_and_the_disk_holds_the_rest(tmp_path:
     folder = tmp_path / "kv"
     done = subprocess.run(
         [sys.executable, "-c", RSS_CHILD, str(folder)],
-        capture_output=True, text=True, timeout=240, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
     rss_10, rss_60, ram, disk, blocks = (float(x) for x in done.stdout.split())
     assert blocks == 1800
     assert ram <= 8 * 2**20 and ram % BLOCK_BYTES == 0

@@ -23,13 +23,23 @@ def test_every_alert_of_a_watch_run_reaches_the_broker_in_order_retained_and_dis
     try:
         code = main(
             [
-                "watch", str(clip[0]), "--pace", "none", "--json",
-                "--when", "the sign says gate 7",
-                "--when", "tell me when someone mentions the north entrance",
-                "--notify", f"mqtt://127.0.0.1:{broker}/gate", "--notify", down,
-                "--notify-wait", "1",
+                "watch",
+                str(clip[0]),
+                "--pace",
+                "none",
+                "--json",
+                "--when",
+                "the sign says gate 7",
+                "--when",
+                "tell me when someone mentions the north entrance",
+                "--notify",
+                f"mqtt://127.0.0.1:{broker}/gate",
+                "--notify",
+                down,
+                "--notify-wait",
+                "1",
             ]
-        )  # fmt: skip
+        )
         time.sleep(0.3)  # the last status message on its way to the subscriber
     finally:
         live.close()
@@ -39,8 +49,11 @@ def test_every_alert_of_a_watch_run_reaches_the_broker_in_order_retained_and_dis
     printed = [json.loads(line) for line in out.splitlines() if '"alert"' in line]
     assert sorted(a["alert"] for a in printed) == [1, 2]
     assert err.count("not reachable yet") == 1 and "still pending" in err
-    alerts = [(t, json.loads(p), r) for t, p, r in got if t.startswith("gate/gate7-mp4/")
-              and not t.endswith(("/image", "/event"))]  # fmt: skip
+    alerts = [
+        (t, json.loads(p), r)
+        for t, p, r in got
+        if t.startswith("gate/gate7-mp4/") and not t.endswith(("/image", "/event"))
+    ]
     assert [t for t, _, _ in alerts] == [f"gate/gate7-mp4/watch/{a['alert']}" for a in printed]
     assert [a["t"] for _, a, _ in alerts] == [a["t"] for a in printed]  # in the order fired
     assert [a["sentence"] for _, a, _ in alerts] == [a["sentence"] for a in printed]

@@ -31,9 +31,12 @@ time.sleep(120)
 def test_alerts_pending_when_a_process_is_killed_go_out_at_the_next_start(homes):
     url = f"http://127.0.0.1:{free_port()}/hook"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, url], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", HOLDER, url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     finally:

@@ -25,12 +25,28 @@ def test_serve_says_how_many_deliveries_are_pending_and_the_next_start_sends_the
 ):
     port, hook = free_port(), free_port()
     url = f"http://127.0.0.1:{hook}/hook"  # nothing listens there while serve runs
-    argv = ["serve", str(clip[0]), "--port", str(port), "--speed", "2", "--sessions-dir",
-            str(tmp_path / "sessions"), "--notify", url, "--notify-wait", "1"]  # fmt: skip
+    argv = [
+        "serve",
+        str(clip[0]),
+        "--port",
+        str(port),
+        "--speed",
+        "2",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+        "--notify",
+        url,
+        "--notify-wait",
+        "1",
+    ]
     server = subprocess.Popen(
-        [sys.executable, "launch.py", *argv], cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
-    )  # fmt: skip
+        [sys.executable, "launch.py", *argv],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
     api = f"http://127.0.0.1:{port}/v1"
 
     def status() -> dict:

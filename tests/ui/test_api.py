@@ -102,12 +102,14 @@ def test_openai_client_and_curl_get_the_answer_the_page_gets(serve_api, clip):
     assert "".join(parts).strip() == page.text and len(parts) > 2  # token by token
 
     body = json.dumps({"model": "streamer", "messages": [{"role": "user", "content": VAN}]})
-    plain = json.loads(curl(f"{api.url}/chat/completions", "-H", "Content-Type: application/json",
-                            "-d", body))  # fmt: skip
+    plain = json.loads(
+        curl(f"{api.url}/chat/completions", "-H", "Content-Type: application/json", "-d", body)
+    )
     assert plain["choices"][0]["message"]["content"] == page.text
     streamed = json.dumps({**json.loads(body), "stream": True})
-    text, evidence = sse_deltas(curl(f"{api.url}/chat/completions", "-H",
-                                     "Content-Type: application/json", "-d", streamed))  # fmt: skip
+    text, evidence = sse_deltas(
+        curl(f"{api.url}/chat/completions", "-H", "Content-Type: application/json", "-d", streamed)
+    )
     assert text.strip() == page.text and evidence["evidence"] == plain["streamer"]["evidence"]
 
     thumbs = [e["thumbnail_url"] for e in extra["evidence"] if e["thumbnail_url"]]
@@ -121,8 +123,11 @@ def test_every_route_answers_401_without_the_key_or_login(serve_api):
     api = serve_api(Access(basic=LOGIN, api_key=KEY))
     spec = httpx.get(f"{api.url}/openapi.json", headers={"Authorization": f"Bearer {KEY}"})
     assert spec.status_code == 200
-    paths = [(p.replace("{which}", "1").replace("{name}", "x.jpg"), m.upper())
-             for p, ops in spec.json()["paths"].items() for m in ops]  # fmt: skip
+    paths = [
+        (p.replace("{which}", "1").replace("{name}", "x.jpg"), m.upper())
+        for p, ops in spec.json()["paths"].items()
+        for m in ops
+    ]
     assert len(paths) >= 14
     for path, method in [*paths, ("/openapi.json", "GET"), ("/docs", "GET")]:
         for auth in (None, "Bearer wrong", "Basic YW5uOndyb25n"):  # ann:wrong

@@ -28,9 +28,16 @@ pytestmark = pytest.mark.timeout(300)
 def _alert(n: int) -> Alert:
     t = 10.0 * n
     said = f"the budget is due on day {n}"
-    return Alert(1, "tell me when someone mentions the budget", t, t + 1.5, t + 2.0,
-                 time.time(), f"At {t:.0f} s someone said “{said}”.",
-                 Evidence(t, t + 1.5, "speech", said, 1.0, None))  # fmt: skip
+    return Alert(
+        1,
+        "tell me when someone mentions the budget",
+        t,
+        t + 1.5,
+        t + 2.0,
+        time.time(),
+        f"At {t:.0f} s someone said “{said}”.",
+        Evidence(t, t + 1.5, "speech", said, 1.0, None),
+    )
 
 
 def test_status_shows_a_webhook_down_then_delivered(tmp_path: Path, monkeypatch):

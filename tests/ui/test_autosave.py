@@ -26,10 +26,23 @@ pytestmark = [
 def _app(port: int, sessions: Path, source: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     return subprocess.Popen(
-        [sys.executable, "launch.py", "app", "--port", str(port), "--no-browser",
-         "--source", source, "--sessions-dir", str(sessions)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "launch.py",
+            "app",
+            "--port",
+            str(port),
+            "--no-browser",
+            "--source",
+            source,
+            "--sessions-dir",
+            str(sessions),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _client(url: str, downloads: Path) -> Client | None:

@@ -100,8 +100,10 @@ IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientR
 
 def assert_evidence_shown_whole(page: Any) -> None:
     """Each thumbnail lies inside the gallery, under its label, with its caption below it."""
-    page.wait_for_function("() => [...document.querySelectorAll('#sv-evidence img')]"
-                           ".every((i) => i.complete && i.naturalWidth > 0)")  # fmt: skip
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#sv-evidence img')]"
+        ".every((i) => i.complete && i.naturalWidth > 0)"
+    )
     items = page.evaluate(EVIDENCE_BOXES)
     assert items
     for it in items:
@@ -218,8 +220,10 @@ def test_a_watch_said_in_the_chat_alerts_while_the_clip_plays(page, served, clip
     said = page.wait_for_selector("#sv-chat :text('🔔 At 0:0')")
     assert "watch 1" in said.inner_text() and "s after it happened" in said.inner_text()
     assert "GATE 7 CLOSES AT NOON" in said.inner_text()
-    page.wait_for_function("() => [...document.querySelectorAll('#sv-alerts img')]"
-                           ".some((i) => i.complete && i.naturalWidth > 0)")  # fmt: skip
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#sv-alerts img')]"
+        ".some((i) => i.complete && i.naturalWidth > 0)"
+    )
     assert "s after" in page.inner_text("#sv-alerts")
     page.wait_for_function("() => window.svNotes.length > 0 && window.svBeeps > 0")
     assert "GATE 7" in page.evaluate("window.svNotes[0]")

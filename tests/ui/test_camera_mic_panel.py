@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import time
 
-from streamer.capture import open_source
+import pytest
+
+from streamer.capture import CameraMicConfig, WebcamConfig, open_source, source_config
 from streamer.capture import webcam as webcam_module
+from streamer.errors import StreamerError
 from streamer.session_config import SessionStats
 from streamer.types import Frame
 from tests.capture.fakes import Camera, FakeVideoCapture
@@ -23,15 +26,31 @@ def test_camera_and_microphone_make_one_source(tmp_path):
     both = resolve_source(
         WEBCAM, None, None, None, "webcam:1", allow_paths=False, uploads=uploads, mic="mic:3"
     )
+    assert both.config == CameraMicConfig(camera=1, mic=3)  # built, not a spec to parse back
     assert both.source == "webcam:1+mic:3" and both.label == "camera 1 + microphone 3"
     alone = resolve_source(WEBCAM, None, None, None, "webcam:1", allow_paths=False, uploads=uploads)
-    assert alone.source == "webcam:1"
+    assert alone.config == WebcamConfig(1) and alone.source == "webcam:1"
+    default = resolve_source(
+        WEBCAM, None, None, None, None, allow_paths=False, uploads=uploads, mic="mic:default"
+    )
+    assert default.config == CameraMicConfig(camera=0, mic=None)
+    assert default.label == "camera 0 + microphone default"
+    launched = resolve_source(  # the app started with --source webcam:2+mic:5
+        WEBCAM, None, None, None, "webcam:2+mic:5", allow_paths=False, uploads=uploads
+    )
+    assert launched.config == CameraMicConfig(camera=2, mic=5)
+    with pytest.raises(StreamerError, match="Pick a webcam from the list"):
+        resolve_source(WEBCAM, None, None, None, "clip.mp4", allow_paths=False, uploads=uploads)
+    with pytest.raises(StreamerError, match="Pick a mic from the list"):
+        resolve_source(
+            WEBCAM, None, None, None, "webcam:1", allow_paths=False, uploads=uploads, mic="a.mp4"
+        )
 
 
 def test_a_camera_without_its_microphone_says_no_sound(clip, monkeypatch):
     FakeVideoCapture.camera = Camera(str(clip[0]))
     monkeypatch.setattr(webcam_module.cv2, "VideoCapture", FakeVideoCapture)
-    src = open_source("webcam:0+mic:studio")
+    src = open_source(source_config("webcam:0+mic:studio"))
     with src:
         frame = src.latest_frame(timeout=5)
         time.sleep(0.3)

@@ -23,8 +23,18 @@ pytestmark = [
 
 # /start inputs: mode, upload, path, url, camera, speed, loop, memory, backend, mic, mic device
 DEMO_START = (
-    "Demo clip", None, "", "", "webcam:0", 1.0, False, "pyramid", "extractive", True, "mic:default"
-)  # fmt: skip
+    "Demo clip",
+    None,
+    "",
+    "",
+    "webcam:0",
+    1.0,
+    False,
+    "pyramid",
+    "extractive",
+    True,
+    "mic:default",
+)
 
 
 def message_text(message: dict[str, Any]) -> str:

@@ -63,10 +63,20 @@ def test_eight_clients_asking_25_questions_while_it_watches_all_get_answers(serv
     try:
         t0 = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "streamer.bench.api_clients", served.url, str(CLIENTS),
-             str(QUESTIONS), str(tmp_path)],
-            cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "streamer.bench.api_clients",
+                served.url,
+                str(CLIENTS),
+                str(QUESTIONS),
+                str(tmp_path),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
         wall = time.monotonic() - t0
     finally:
         for log in loggers:

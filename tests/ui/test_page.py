@@ -105,8 +105,13 @@ def test_api_questions_queue_apart_from_the_pages_and_one_per_core(make_controll
     demo = build_app(make_controller(), AppOptions())
     fns = list(demo.fns.values())
     api = [f for f in fns if f.api_name == "ask"]
-    page = [f for f in fns if f.fn is not None and f.api_name != "ask"
-            and f.concurrency_id in {a.concurrency_id for a in api} | {"page-ask"}]  # fmt: skip
+    page = [
+        f
+        for f in fns
+        if f.fn is not None
+        and f.api_name != "ask"
+        and f.concurrency_id in {a.concurrency_id for a in api} | {"page-ask"}
+    ]
     assert len(api) == 1 and api[0].concurrency_limit == max(1, min(8, os.cpu_count() or 1))
     assert len(page) == 2  # the Ask button and the question box's Enter
     assert all(p.concurrency_id != api[0].concurrency_id for p in page)

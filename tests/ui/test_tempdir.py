@@ -47,10 +47,23 @@ def test_app_temp_files_are_private_and_removed_at_exit(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp), "GRADIO_ANALYTICS_ENABLED": "False"}
     env.pop("GRADIO_TEMP_DIR", None)
     app = subprocess.Popen(
-        [sys.executable, "launch.py", "app", "--port", str(port), "--no-browser",
-         "--source", str(DEMO), "--speed", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "launch.py",
+            "app",
+            "--port",
+            str(port),
+            "--no-browser",
+            "--source",
+            str(DEMO),
+            "--speed",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         client = wait_for(lambda: _client(url, tmp_path / "downloads"), 120, "the app to serve")
@@ -79,8 +92,11 @@ def test_folders_of_killed_apps_are_removed_even_unreaped_or_under_a_reused_pid(
     from ui.tempdir import remove_stale
 
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])  # exits; not waited for yet
-    wait_for(lambda: Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1][0] == "Z",
-             30, "the child to exit")  # fmt: skip
+    wait_for(
+        lambda: Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1][0] == "Z",
+        30,
+        "the child to exit",
+    )
     later = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         old, reused = tmp_path / folder_name(zombie.pid), tmp_path / folder_name(later.pid)

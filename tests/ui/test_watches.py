@@ -58,8 +58,9 @@ def test_chat_lines_register_list_and_remove_a_watch(tmp_path):
 
 def alert(watch: int, t: float) -> Alert:
     evidence = Evidence(t, t, "ocr", CARD_TEXT, 1.0, None)
-    return Alert(watch, "w", t, t, t + 0.4, 0.0, f'At 0:0{t:.0f} the screen read "{CARD_TEXT}".',
-                 evidence)  # fmt: skip
+    return Alert(
+        watch, "w", t, t, t + 0.4, 0.0, f'At 0:0{t:.0f} the screen read "{CARD_TEXT}".', evidence
+    )
 
 
 def test_the_feed_posts_each_alert_once_and_none_is_lost_to_a_streaming_answer():

@@ -12,12 +12,19 @@ def test_watch_prints_each_alert_as_json_lines_and_a_summary(clip, capsys):
     path, _ = clip
     code = main(
         [
-            "watch", str(path), "--pace", "none", "--json",
-            "--when", "the sign says gate 7",
-            "--when", "tell me when someone mentions the north entrance",
-            "--when", "someone says budget",
+            "watch",
+            str(path),
+            "--pace",
+            "none",
+            "--json",
+            "--when",
+            "the sign says gate 7",
+            "--when",
+            "tell me when someone mentions the north entrance",
+            "--when",
+            "someone says budget",
         ]
-    )  # fmt: skip
+    )
     assert code == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     watches = [r for r in lines if "watching_for" in r]

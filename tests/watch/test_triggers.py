@@ -102,9 +102,14 @@ def test_leaving_is_confirmed_by_a_second_frame():
 
 def observation(t: float, seq: int, cut: bool = False) -> Observation:
     return Observation(
-        t, seq, b"\xff\xd8" + bytes([seq]), (), np.zeros(4, np.float32), np.zeros((1, 1, 4)),
+        t,
+        seq,
+        b"\xff\xd8" + bytes([seq]),
+        (),
+        np.zeros(4, np.float32),
+        np.zeros((1, 1, 4)),
         scene_change=cut,
-    )  # fmt: skip
+    )
 
 
 def test_the_worker_fires_only_after_registration_and_keeps_evidence():
@@ -163,7 +168,7 @@ def test_an_alert_for_a_sign_shows_the_frame_with_the_sign():
 
 
 def test_saved_alerts_keep_the_newest_thumbnails_only(monkeypatch):
-    from streamer.watch import watches as module
+    from streamer.watch import records as module
 
     monkeypatch.setattr(module, "THUMBNAILS_SAVED", 2)
     w = Watches(now=lambda: 0.0).start()

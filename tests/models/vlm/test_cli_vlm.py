@@ -13,11 +13,26 @@ from tests.test_cli import launch
 
 def test_ask_streams_a_vlm_answer_from_frames_seen_before_the_question(tiny_llava):
     r = launch(
-        "ask", str(DEMO), "-q", "What is in view?", "--options", "a card|a bird", "--at", "10",
-        "--backend", f"vlm:{tiny_llava}", "--memory", "pyramid", "--sample-fps", "1",
-        "--device", "cpu", "--json", "--quiet",
+        "ask",
+        str(DEMO),
+        "-q",
+        "What is in view?",
+        "--options",
+        "a card|a bird",
+        "--at",
+        "10",
+        "--backend",
+        f"vlm:{tiny_llava}",
+        "--memory",
+        "pyramid",
+        "--sample-fps",
+        "1",
+        "--device",
+        "cpu",
+        "--json",
+        "--quiet",
         timeout=300,
-    )  # fmt: skip
+    )
     assert r.returncode == 0, r.stderr
     (answer,) = [json.loads(line) for line in r.stdout.splitlines()]
     frames = [e for e in answer["evidence"] if e["kind"] == "frame"]
@@ -35,8 +50,19 @@ def test_bad_vlm_input_is_one_sentence(tiny_llava: Path, tmp_path: Path, backend
     empty = tmp_path / "empty"
     empty.mkdir()
     flag = backend.format(empty=empty, model=tiny_llava)
-    r = launch("ask", str(DEMO), "-q", "What is shown?", "--at", "3", "--backend", flag,
-               "--device", device, "--quiet")  # fmt: skip
+    r = launch(
+        "ask",
+        str(DEMO),
+        "-q",
+        "What is shown?",
+        "--at",
+        "3",
+        "--backend",
+        flag,
+        "--device",
+        device,
+        "--quiet",
+    )
     assert r.returncode != 0 and "Traceback" not in r.stderr
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and words in errors[0], r.stderr
@@ -46,11 +72,25 @@ def test_ask_with_the_kv_memory_saves_and_asks_the_saved_session(tiny_llava, tmp
     saved = tmp_path / "session"
     common = ["--backend", f"vlm:{tiny_llava}", "--device", "cpu", "--json", "--quiet"]
     r = launch(
-        "ask", str(DEMO), "-q", "What is shown?", "--at", "8", "--memory", "kv",
-        "--kv-top-k", "2", "--kv-retrieve", "embedding", "--sample-fps", "1",
-        "--save", str(saved), *common,
+        "ask",
+        str(DEMO),
+        "-q",
+        "What is shown?",
+        "--at",
+        "8",
+        "--memory",
+        "kv",
+        "--kv-top-k",
+        "2",
+        "--kv-retrieve",
+        "embedding",
+        "--sample-fps",
+        "1",
+        "--save",
+        str(saved),
+        *common,
         timeout=300,
-    )  # fmt: skip
+    )
     assert r.returncode == 0, r.stderr
     (live,) = [json.loads(line) for line in r.stdout.splitlines()]
     frames = [e for e in live["evidence"] if e["kind"] == "frame"]

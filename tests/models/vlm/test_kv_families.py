@@ -2,7 +2,8 @@
 
 The tiny Qwen2.5-VL (real architecture, 3-D rotary sections [2, 3, 3]) against
 the library's forward on the whole turn with the (t, h, w) position ids
-`Qwen25VL.prompt_inputs` gives a video of the same frames at the same times.
+`Qwen25VL.prompt_inputs` gives a video of the same frames at the same times, on
+16:9 frames and on upright phone frames (a 16 x 9 grid).
 """
 
 from __future__ import annotations
@@ -10,19 +11,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from models.vlm.kv import KvLanguageModel
 from streamer.memory.kv_stream import KvStream
 from tests.models.vlm.conftest import FRAME_TIMES
+from tests.models.vlm.test_qwen_aspect import fitted, phone
 
 QUESTION = "What is shown in the video? Answer in one sentence."
 ATOL = 1e-4
 
 
-def test_full_window_and_retrieval_equal_one_full_pass(qwen, demo_frames, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("upright", [False, True], ids=["16:9", "9:16-phone"])
+def test_full_window_and_retrieval_equal_one_full_pass(  # type: ignore[no-untyped-def]
+    qwen, demo_frames, tmp_path: Path, upright: bool
+) -> None:
+    images = phone(demo_frames) if upright else demo_frames
+    qwen = fitted(qwen, images[0].shape[:2])  # read at the stream's own aspect
     assert isinstance(qwen, KvLanguageModel)
-    frames = [f.tokens for f in qwen.encode(demo_frames)]  # (9, 16, 64) each
+    frames = [f.tokens for f in qwen.encode(images)]  # (9, 16, 64) each; upright (16, 9, 64)
     times = list(FRAME_TIMES)  # 5, 20, 40 s: 30 and 70 temporal positions apart
     stream = KvStream(qwen, tmp_path, ram_bytes=1 << 30, window=len(frames))
     ids = [stream.add_frame(f, t) for f, t in zip(frames, times)]

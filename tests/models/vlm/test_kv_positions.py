@@ -10,6 +10,7 @@ question under `max_position_embeddings` while retrieval chooses what it chose.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import torch
 from models.vlm.kv import block_scores, turn_keys
 from streamer.memory.kv_stream import MAX_GAP_S, KvStream
 from tests.conftest import DEMO
+from tests.models.vlm.test_qwen_aspect import fitted, phone
 
 QUESTION = "What is shown in the video? Answer in one sentence."
 ATOL = 1e-4  # float32 on CPU: the two paths differ only in summation order
@@ -92,10 +94,13 @@ def test_turned_keys_equal_keys_encoded_at_the_new_positions(llava, demo_frames)
         np.testing.assert_allclose(turned, k_far, atol=ATOL)
 
 
-def test_mrope_turns_only_the_time_axis(qwen, demo_frames) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("upright", [False, True], ids=["16:9", "9:16-phone"])
+def test_mrope_turns_only_the_time_axis(qwen, demo_frames, upright: bool) -> None:  # type: ignore[no-untyped-def]
     """M-RoPE: a frame placed 100 s later in the video moves on t only (h, w stay), and
     its keys turned by that t shift are the keys encoded there, at every layer."""
-    tokens = qwen.encode(demo_frames[:1])[0].tokens  # (9, 16, 64)
+    images = phone(demo_frames[:1]) if upright else demo_frames[:1]
+    qwen = fitted(qwen, images[0].shape[:2])
+    tokens = qwen.encode(images)[0].tokens  # (9, 16, 64); upright (16, 9, 64)
     h, w = tokens.shape[:2]
     rows = tokens.reshape(h * w, -1)
     first, _ = qwen.kv_block_positions(20, 20, (h, w), 0.0, h * w)  # (3, n)
@@ -159,15 +164,18 @@ def test_one_layer_smolvlm_blocks_move_with_their_stamps(  # type: ignore[no-unt
     stream.close()
 
 
+@pytest.mark.parametrize("upright", [False, True], ids=["16:9", "9:16-phone"])
 def test_one_layer_qwen_keeps_the_time_axis_with_long_gaps_cut(  # type: ignore[no-untyped-def]
-    tiny_qwen, demo_frames, tmp_path: Path
+    tiny_qwen, demo_frames, tmp_path: Path, upright: bool
 ) -> None:
     """Every block retrieved, frames at 5 s, 65 s and 10 min: the answer is one pass over the
     same video with the gaps cut to MAX_GAP_S (t at 0, 60, 120), h and w as encoded."""
     from models.vlm.qwen2_5_vl import Qwen25VL
 
-    vlm = one_layer(Qwen25VL.load, tiny_qwen)
-    frames = [f.tokens for f in vlm.encode(demo_frames)]
+    images = phone(demo_frames) if upright else demo_frames
+    vlm = one_layer(partial(Qwen25VL.load, frame_size=images[0].shape[:2]), tiny_qwen)
+    frames = [f.tokens for f in vlm.encode(images)]
+    assert frames[0].shape[:2] == ((16, 9) if upright else (9, 16))
     times = [5.0, 65.0, 600.0]
     stream = KvStream(vlm, tmp_path, ram_bytes=1 << 30, window=3)
     ids = [stream.add_frame(f, t) for f, t in zip(frames, times)]

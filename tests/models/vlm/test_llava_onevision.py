@@ -189,7 +189,7 @@ def test_option_logprob_matches_library_and_ranks_the_forced_option(llava, video
         first = int(llava.model(input_ids=ids, pixel_values_videos=pixels).logits[0, -1].argmax())
     forced = llava.tokenizer.decode([first])
     options = [forced, " rabbit", " gate seven", "B"]
-    ours = [llava.option_logprob(parts, o) for o in options]
+    ours = llava.option_logprobs(parts, options)  # one prompt pass for all four
     theirs = []
     for option in options:
         opt = llava.tokenizer(option, add_special_tokens=False)["input_ids"]

@@ -249,7 +249,7 @@ def test_option_logprob_matches_library(qwen, video) -> None:  # type: ignore[no
     with torch.inference_mode():
         first = int(qwen.model(**inputs).logits[0, -1].argmax())
     options = [qwen.tokenizer.decode([first]), " rabbit", " gate seven", "B"]
-    ours = [qwen.option_logprob(parts, o) for o in options]
+    ours = qwen.option_logprobs(parts, options)  # one prompt pass for all four
     theirs = []
     for option in options:
         opt = qwen.tokenizer(option, add_special_tokens=False)["input_ids"]
@@ -351,13 +351,15 @@ def test_the_vlm_backend_answers_with_qwen(qwen, demo_frames) -> None:  # type: 
     assert reply.grounds.option_index in (0, 1, 2)
 
 
-def test_the_fixed_input_is_smart_resize_of_a_16_9_frame() -> None:
+def test_the_default_input_is_smart_resize_of_a_16_9_frame() -> None:
     """252x448 px is what the processor's `smart_resize` makes of a 640x360 frame at 144
-    tokens (multiples of 28 px, the aspect kept); a 4:3 frame would get another grid, which
-    is why other aspects are squashed to one input (README)."""
+    tokens (multiples of 28 px, the aspect kept); a 4:3 stream gets another grid
+    (test_qwen_aspect.py)."""
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
 
-    from models.vlm.qwen2_5_vl import INPUT_SIZE
+    from models.vlm.qwen2_5_vl import FRAME_SIZE, INPUT_SIZE, input_size_for
+
+    assert input_size_for(FRAME_SIZE) == INPUT_SIZE
 
     budget = 144 * 28 * 28  # px: 144 merged tokens of 28 x 28 px
     assert smart_resize(360, 640, factor=28, min_pixels=56 * 56, max_pixels=budget) == INPUT_SIZE

@@ -141,8 +141,10 @@ def test_chat_control_strings_in_the_timeline_stay_text(reference_vlm) -> None: 
     parts = [f"[0:08] {said}\nWhat did someone say?"]
     embeds = reference_vlm.prompt_embeds(parts)[0]
     table = reference_vlm.model.get_input_embeddings().weight
-    control = {name: reference_vlm.tokenizer.convert_tokens_to_ids(name) for name in
-               ("<|im_start|>", "<|im_end|>")}  # fmt: skip
+    control = {
+        name: reference_vlm.tokenizer.convert_tokens_to_ids(name)
+        for name in ("<|im_start|>", "<|im_end|>")
+    }
     counts = {name: int((embeds == table[i]).all(dim=1).sum()) for name, i in control.items()}
     # the template's own: system, user and assistant openings; system and user ends
     assert counts == {"<|im_start|>": 3, "<|im_end|>": 2}

@@ -76,8 +76,15 @@ def test_the_folder_is_a_qwen2_5_vl_with_the_lms_geometry(built: Path, small_lm:
     lm = json.loads((small_lm / "config.json").read_text())
     text = config["text_config"]
     assert config["model_type"] == "qwen2_5_vl"
-    for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
-                "intermediate_size", "vocab_size", "max_position_embeddings"):  # fmt: skip
+    for key in (
+        "hidden_size",
+        "num_hidden_layers",
+        "num_attention_heads",
+        "num_key_value_heads",
+        "intermediate_size",
+        "vocab_size",
+        "max_position_embeddings",
+    ):
         assert text[key] == lm[key], key
     assert text["rope_parameters"]["mrope_section"] == [16, 24, 24]
     assert text["rope_parameters"]["rope_theta"] == 1e6

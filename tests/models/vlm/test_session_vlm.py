@@ -77,3 +77,41 @@ def test_strategies_feed_different_moments(clip, tiny_llava):
         s.stop()
     assert times["window"] != times["uniform"]
     assert min(times["window"]) > min(times["uniform"])  # the window forgot the start
+
+
+@pytest.fixture(scope="module")
+def phone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 12 s gate clip filmed upright: 360 x 640 px (9:16)."""
+    from dataclasses import replace
+
+    from streamer.synth import render
+    from tests.conftest import CLIP_SCRIPT
+
+    path = tmp_path_factory.mktemp("phone") / "gate7-upright.mp4"
+    render(replace(CLIP_SCRIPT, width=360, height=640), str(path))
+    return path
+
+
+def test_a_phone_stream_is_read_at_its_own_aspect(phone_clip, tiny_qwen):
+    """The session tells Qwen2.5-VL the opened source's frame size before it builds the
+    memory: every held frame is the upright 16 x 9 grid, and the model reads them all."""
+    s, fed, _ = replay(phone_clip, tiny_qwen, "window")
+    try:
+        info = s.reasoner.backend.model.info  # type: ignore[union-attr]
+        assert info.grid == (16, 9)
+        view = s.memory.read()  # type: ignore[union-attr]
+        assert view.items and all(it.tokens.shape[:2] == (16, 9) for it in view.items)
+        assert fed == [16 * 9] * len(view.items)
+    finally:
+        s.stop()
+
+
+def test_a_start_that_fails_after_the_source_opened_stops_it(clip, tiny_qwen):
+    """The source opens before the memory is built (its frame size first): an unknown
+    memory then fails in one sentence and leaves no capture thread (conftest checks)."""
+    from streamer.errors import StreamerError
+
+    s = Session(SessionConfig(str(clip[0]), pace="none", memory="rekv", backend=f"vlm:{tiny_qwen}"))
+    with pytest.raises(StreamerError, match="Unknown memory 'rekv'"):
+        s.start()
+    assert s.source is not None and s.source.stats().state != "idle"  # it had opened

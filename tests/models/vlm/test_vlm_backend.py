@@ -79,3 +79,21 @@ def test_a_pooled_level_is_not_what_the_model_reads(llava, demo_frames) -> None:
     fed = VlmBackend(llava).fed_frames(q, Context(Timeline(), mixed))
     assert [f.t for f in fed] == sorted(FRAME_TIMES)[:-1]  # all but the pooled newest
     assert all(f.tokens.shape[:2] == llava.info.grid for f in fed)
+
+
+def test_a_likeliest_choice_is_the_option_the_model_scores_highest(llava, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    """`choose="likeliest"`: nothing is generated; the answer is the option of the highest
+    mean log-probability per token over the same prompt a reply would read."""
+    from streamer.reasoning.vlm import likeliest
+
+    view = view_of(llava, demo_frames)
+    options = ["a rabbit", "a gate", "a bird on a wire"]
+    q = parse_question("What is in view?", ASKED_AT, options)
+    ctx = Context(Timeline(), view)
+    backend = VlmBackend(llava, choose="likeliest")
+    reply = backend.respond(q, ctx)
+    text = "".join(reply)
+    parts, times = model_prompt(llava, q, backend.fed_frames(q, ctx), [])
+    sums = [llava.option_logprob(parts, o, times) for o in options]
+    assert reply.grounds.option_index == likeliest(llava, options, sums)
+    assert text == options[likeliest(llava, options, sums)]
