@@ -202,8 +202,15 @@ def add_kv_options(parser: argparse.ArgumentParser) -> None:
 
 
 def kv_options(args: argparse.Namespace) -> dict[str, object]:
-    """The kv settings given on the command line, as `SessionConfig.memory_options`."""
-    if getattr(args, "memory", None) != "kv":
+    """The kv settings given on the command line, as `SessionConfig.memory_options`.
+
+    Only for a memory of the kv kind (known by its class, not its name); {} for the others.
+    """
+    from streamer.memory.kv import KvMemory
+    from streamer.memory.registry import memory_class
+
+    strategy = memory_class(str(getattr(args, "memory", "")))
+    if strategy is None or not issubclass(strategy, KvMemory):
         return {}
     given = {
         "ram_mb": args.kv_ram_gb * 1024 if args.kv_ram_gb is not None else None,

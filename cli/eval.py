@@ -288,9 +288,9 @@ def _compare(args: argparse.Namespace, memories: list[str]) -> int:
 
 def shared_memories(args: argparse.Namespace, memories: list[str]) -> list[str]:
     """The strategies of a --compare run that share one replay per video (none: each its own)."""
-    from streamer.eval.fanout import UNSHARED
+    from streamer.eval.fanout import shares_replay
 
-    shared = [m for m in memories if m not in UNSHARED]
+    shared = [m for m in memories if shares_replay(m)]
     if args.ray is not None or args.separate or len(shared) < 2:
         return []
     return shared

@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from cli.args import add_language, add_network, add_save, network_options, positive, stream_time
 from cli.progress import StreamProgress
 from streamer.errors import StreamerError
 from streamer.timeref import format_clock
+
+if TYPE_CHECKING:
+    from streamer.memory.items import MemoryStats
+    from streamer.perception import PerceptionStats
+    from streamer.types import TextEvent
 
 HELP = "capture a source to its end and print stats (--perceive: and what was seen and heard)"
 
@@ -115,7 +121,25 @@ def _perceive(args: argparse.Namespace) -> int:
         st = s.stats()
     p = st.perception
     assert p is not None
-    out: dict[str, Any] = {
+    events = s.timeline_events()
+    if args.json:
+        print(json.dumps(_perceived_record(p, events, st.memory)))
+        return 0
+    for e in events:
+        print(f"{format_clock(e.start):>7}–{format_clock(e.end):<7} {e.kind:<6} {e.text}")
+    print()
+    _print(_totals(p), False)
+    for k, v in p.stages.items():
+        print(
+            f"{'stage ' + k:>22}: {round(v.seconds, 3)} s for {v.items} items "
+            f"({round(v.per_item_ms, 1)} ms each)"
+        )
+    return 0
+
+
+def _totals(p: PerceptionStats) -> dict[str, object]:
+    """What perception counted, as printed: seconds to 0.001, speeds to 0.01."""
+    return {
         "frames": p.frames_in,
         "sampled": p.frames_sampled,
         "observations": p.observations,
@@ -125,41 +149,24 @@ def _perceive(args: argparse.Namespace) -> int:
         "x_realtime": round(p.x_realtime, 2),
         "dropped": p.frames_dropped,
         "lag": round(p.lag, 3),
-        "stages": {
-            k: {
-                "seconds": round(v.seconds, 3),
-                "items": v.items,
-                "ms_per_item": round(v.per_item_ms, 1),
-            }
-            for k, v in p.stages.items()
-        },
-        "timeline": [
-            {"start": e.start, "end": e.end, "kind": e.kind, "text": e.text}
-            for e in s.timeline_events()
-        ],
-        "memory": _plain(st.memory),
     }
-    if args.json:
-        print(json.dumps(out))
-        return 0
-    for e in out["timeline"]:
-        print(
-            f"{format_clock(e['start']):>7}–{format_clock(e['end']):<7} {e['kind']:<6} {e['text']}"
-        )
-    print()
-    _print({k: v for k, v in out.items() if k not in ("timeline", "stages", "memory")}, False)
-    for k, v in out["stages"].items():
-        print(
-            f"{'stage ' + k:>22}: {v['seconds']} s for {v['items']} items "
-            f"({v['ms_per_item']} ms each)"
-        )
-    return 0
 
 
-def _plain(obj: object) -> object:
-    from dataclasses import asdict, is_dataclass
-
-    return asdict(obj) if is_dataclass(obj) and not isinstance(obj, type) else obj
+def _perceived_record(
+    p: PerceptionStats, events: list[TextEvent], memory: MemoryStats | None
+) -> dict[str, object]:
+    """`ingest --perceive --json`: the totals, each stage's timing, the timeline, the memory."""
+    stages = {
+        k: {
+            "seconds": round(v.seconds, 3),
+            "items": v.items,
+            "ms_per_item": round(v.per_item_ms, 1),
+        }
+        for k, v in p.stages.items()
+    }
+    timeline = [{"start": e.start, "end": e.end, "kind": e.kind, "text": e.text} for e in events]
+    held = asdict(memory) if memory is not None else None
+    return {**_totals(p), "stages": stages, "timeline": timeline, "memory": held}
 
 
 def _print(d: dict[str, object], as_json: bool) -> None:

@@ -95,13 +95,13 @@ def _watch(args: argparse.Namespace, notifier: Notifier | None) -> int:
             source_options=network_options(args),
         )
     )
-    watches = [session.watch(_as_watch(text)) for text in args.when]
+    watches = [session.watches.watch(_as_watch(text)) for text in args.when]
     out = threading.Lock()
     for w in watches:
         _say({"watch": w.id, "text": w.text, "watching_for": w.description}, args.json, out)
     session.watches.on_alert(lambda a: _say(_alert_record(a), args.json, out, a))
     if notifier is not None:
-        session.notify_to(notifier, _session_name(args))
+        session.watches.notify_to(notifier, _session_name(args))
     t0 = time.monotonic()
     session.start()
     try:
@@ -154,7 +154,7 @@ def _alert_record(a: Alert) -> dict[str, Any]:
 
 
 def _summary(session: Session, watches: list[Watch], wall: float) -> dict[str, Any]:
-    alerts = session.alerts()
+    alerts = session.watches.alerts()
     delays = sorted(a.delay for a in alerts)
     source = session.source.stats() if session.source is not None else None
     return {

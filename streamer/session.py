@@ -8,6 +8,8 @@ behind it:
         stream = s.ask("What did she say about the budget?")
         for token in stream: print(token, end="")
         print(stream.answer.evidence)
+        s.search("gate 7")                   # the timeline, ranked as an answer ranks it
+        s.watches.watch("tell me when …")    # its standing questions (session_watches.py)
 
 A live session (`pace="realtime"`, a webcam) answers from memory as it stands
 when the question is asked, while perception keeps going.
@@ -20,28 +22,28 @@ from dataclasses import replace
 from pathlib import Path
 
 from streamer.capture import FileConfig, open_source
-from streamer.capture.base import JOIN_TIMEOUT, Source
+from streamer.capture.base import Source
 from streamer.errors import StreamerError
 from streamer.folder_lock import FolderLock
 from streamer.manifest import Manifest
 from streamer.memory import Memory, MemorySnapshot, make_memory
-from streamer.memory.registry import memory_class
+from streamer.memory.registry import reads_model
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet, load_models
 from streamer.perception import Perception
 from streamer.reasoning.backend import Backend
+from streamer.reasoning.evidence import Scored, search_events
 from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import make_backend
 from streamer.session_catalogue import SessionCatalogue
 from streamer.session_config import AUTOSAVE_SECONDS, SessionConfig, SessionStats, saved_config
-from streamer.session_store import MEMORY_FOLDER, SessionSaving, read_checked
-from streamer.session_watches import SessionWatching
+from streamer.session_store import SessionSaving, read_checked
+from streamer.session_watches import SessionWatches, WatchedStream
 from streamer.store import remove_orphaned_temp_files
 from streamer.types import Frame, FrameObjects, Observation, StatusEvent, TextEvent
 
 __all__ = [
     "AUTOSAVE_SECONDS",
-    "MEMORY_FOLDER",
     "Session",
     "SessionConfig",
     "SessionStats",
@@ -49,7 +51,7 @@ __all__ = [
 ]
 
 
-class Session(SessionCatalogue, SessionWatching, SessionSaving):
+class Session(SessionCatalogue, SessionSaving):
     def __init__(self, config: SessionConfig, models: ModelSet | None = None) -> None:
         self.config = config
         self.models = models
@@ -71,7 +73,9 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         self._folder: FolderLock | None = None  # the save folder, locked while this writes it
         self._resumed: Manifest | None = None  # the save in save_dir this session continues
         self._save_error: str | None = None  # why autosave stopped the stream
-        self.watches = self._make_watches()  # standing questions: may be set before start()
+        self.watches = SessionWatches(  # standing questions: may be set before start()
+            WatchedStream(self.stream_time, self._newest, lambda: self.timeline, self._made_backend)
+        )
 
     # -- life cycle ----------------------------------------------------------------
     def start(self) -> Session:
@@ -99,30 +103,22 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         self.models = self.models or load_models(
             self.config.perception.ocr, self.config.perception.speech
         )
-        self._backend = self._backend or make_backend(self.config.backend, self.config.device)
-        encoder = self._backend.frame_encoder()
+        encoder = self._made_backend().frame_encoder()
         if encoder is not None:  # a backend that sees: its own vision side fills the memory
             self.models = replace(self.models, encoder=encoder)
         if not self.config.is_replay:  # a stream that plays on: nothing may load once it has
             self.models.load_all()
         self.source.start()
         self._fit_encoder(encoder)
-        if resumed is not None and self.config.save_dir:
-            folder = Path(self.config.save_dir)
-            self._load_saved(folder, *read_checked(folder), encoder)
+        self._load_resumed(encoder)
         if self.memory is None:
-            options = dict(self.config.memory_options)
-            strategy = memory_class(self.config.memory)
-            if strategy is not None:  # an unknown name: make_memory says so
-                saves = Path(self.config.save_dir) / MEMORY_FOLDER if self.config.save_dir else None
-                options = {**strategy.session_options(self.config.policy, saves), **options}
             self.memory = make_memory(  # the kv memory prefills the vlm itself: `model`
-                self.config.memory, options, self.models.encoder.info, encoder
+                self.config.memory, self.config.memory_settings(), self.models.encoder.info, encoder
             )
         if self.timeline is None:
             self.timeline = Timeline(self.models.embedder.embed, self.models.embedder.dim)
         perception = self.config.perception
-        side = self._backend.frame_side()
+        side = self._made_backend().frame_side()
         if side is not None and side > perception.thumb_side:  # the frames a server is sent
             perception = replace(perception, thumb_side=side)
         self.perception = Perception(
@@ -141,9 +137,7 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         self.perception.start()
         self._start_reasoner()
         self.state = "running"
-        if self.config.save_dir:
-            self._saver = threading.Thread(target=self._autosave, name="autosave", daemon=True)
-            self._saver.start()
+        self._start_autosave()
 
     def _fit_encoder(self, encoder: object) -> None:
         """A vlm that reads frames at their own aspect (Qwen2.5-VL) is told the opened
@@ -155,10 +149,20 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
 
     def _start_reasoner(self) -> None:
         assert self.timeline is not None
-        self._backend = self._backend or make_backend(self.config.backend, self.config.device)
-        self.reasoner = Reasoner(self.timeline, self.memory, self._backend, self.stream_time)
+        self.reasoner = Reasoner(self.timeline, self.memory, self._made_backend(), self.stream_time)
         self.reasoner.start()
         self._reasoner_live = True
+
+    def _made_backend(self) -> Backend:
+        """The session's backend, made on first need: a model loads once per session."""
+        if self._backend is None:
+            self._backend = make_backend(self.config.backend, self.config.device)
+        return self._backend
+
+    def _newest(self) -> float:
+        """Seconds of video a source that plays on has captured (0.0: a held replay, none yet)."""
+        playing = self.source if not self.config.is_replay else None
+        return playing.stats().video_seconds if playing is not None else 0.0
 
     def stop(self) -> None:
         """Stop everything (bounded joins); saves a last time if a save folder is set."""
@@ -173,12 +177,9 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             with self._ask_lock:
                 self.reasoner.stop()
                 self._reasoner_live = False
-        self._stop_save.set()
-        if self._saver is not None:
-            self._saver.join(JOIN_TIMEOUT)
         if self.state in ("running", "paused"):
             self.state = "stopped"
-        self._last_save()
+        self._last_save()  # after the autosave thread has ended
 
     def __enter__(self) -> Session:
         return self if self.state != "idle" else self.start()
@@ -236,12 +237,10 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         return self._stream_time
 
     def add_memory(self, name: str) -> Memory:
-        """Another memory, of strategy `name`, written with every observation from now on.
-
-        Strategies compared on one perception pass (`eval --compare`): added before
-        the first run_until(), it gets the session memory's observations, in order, at
-        the same gates. Ask from it with `ask(..., memory=it)`. Not kv (it needs the vlm).
-        """
+        """Another memory, of strategy `name`, fed the session memory's observations from now
+        on, in order, at the same gates: strategies compared on one perception pass (`eval
+        --compare`). Add it before the first run_until(); ask it with `ask(..., memory=it)`.
+        Not one that `reads_model` (kv)."""
         if self.models is None or self.memory is None:
             raise StreamerError("Start the session before adding a memory to it.")
         memory = make_memory(name, None, self.models.encoder.info)
@@ -267,6 +266,8 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         with self._ask_lock:
             if not self._reasoner_live:
                 self._start_reasoner()
+            if self.fed and self.timeline is not None:  # memories compared: each answer pays
+                self.timeline.forget_queries()  # for its question's embedding, as if alone
             return self.reasoner.ask(question, options, memory, prompt)
 
     def stream_time(self) -> float:
@@ -295,22 +296,19 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         """Which frames the memory holds, where (levels, slots), for display."""
         return self.memory.snapshot() if self.memory is not None else None
 
-    def timeline_events(
-        self, text: str | None = None, window: tuple[float, float] | None = None, k: int = 50
-    ) -> list[TextEvent]:
-        """The timeline in time order (all, or a window), or the `k` best matches for `text`."""
+    def timeline_events(self, window: tuple[float, float] | None = None) -> list[TextEvent]:
+        """The timeline in time order: all of it, or the events in `window` (seconds)."""
         if self.timeline is None:
             return []
-        if text:
-            return [h.event for h in self.timeline.search(text, k=k, window=window)]
         lo, hi = window if window is not None else (0.0, float("inf"))
         return sorted(self.timeline.window(lo, hi), key=lambda e: (e.start, e.end))
 
-    def timeline_matches(self, text: str, k: int = 50) -> list[tuple[TextEvent, float]]:
-        """The `k` events closest in meaning to `text`, best first, with their similarity."""
+    def search(self, text: str, k: int = 50) -> list[Scored]:
+        """The `k` timeline events most relevant to `text`, best first, ranked as an answer
+        ranks its evidence: meaning and wording, the kinds and numbered things it names."""
         if self.timeline is None:
             return []
-        return [(h.event, h.score) for h in self.timeline.search(text, k=k)]
+        return search_events(self.timeline, text, self.stream_time())[:k]
 
     def frame_at(self, t: float) -> Frame | None:
         """The frame at stream time `t` of a file source (decoded again), else None."""
@@ -360,7 +358,7 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
             answered=r.answered if r else 0,
             latencies=list(r.latencies) if r else [],
             error=error,
-            notify=self.notifier.stats() if self.notifier is not None else [],
+            notify=self.watches.notify_stats(),
         )
 
     # -- persistence ---------------------------------------------------------------
@@ -373,14 +371,10 @@ class Session(SessionCatalogue, SessionWatching, SessionSaving):
         folder = Path(folder)
         manifest, note = read_checked(folder)  # before any model loads
         remove_orphaned_temp_files(folder)  # what a save killed mid-write left
-        config = saved_config(folder, manifest.config)
-        session = cls(config, models)
+        session = cls(saved_config(folder, manifest.config), models)
         session.models = models or load_models(ocr=False, speech=False)
-        model = None
-        strategy = memory_class(manifest.memory)
-        if strategy is not None and strategy.reads_model:  # its blocks are the vlm's own cache
-            session._backend = make_backend(config.backend, config.device)
-            model = session._backend.frame_encoder()
+        # a kv memory's blocks are the vlm's own cache: it reopens with that model
+        model = session._made_backend().frame_encoder() if reads_model(manifest.memory) else None
         session._load_saved(folder, manifest, note, model)
         session._start_reasoner()
         session.state = "reopened"

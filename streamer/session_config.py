@@ -12,12 +12,14 @@ from streamer.capture.config import SourceConfig, replayed, source_config
 from streamer.errors import StreamerError
 from streamer.manifest import names, newer
 from streamer.memory.items import DEFAULT_MEMORY, MemoryStats
+from streamer.memory.registry import memory_class
 from streamer.notify.notifier import ChannelStats
 from streamer.perception import PerceptionConfig, PerceptionStats
 from streamer.store import StoreError
 from streamer.types import Policy, SourceStats
 
 AUTOSAVE_SECONDS = 5.0  # a crash loses at most this much of a saved stream
+MEMORY_FOLDER = "memory"  # the memory's save inside a session folder
 PACES = ("realtime", "none")  # played at its own speed (or live) / read as fast as it is taken
 
 
@@ -62,6 +64,15 @@ class SessionConfig:
     def policy(self) -> Policy:
         """What every bounded queue of this session does when full."""
         return Policy.for_pace(self.pace)
+
+    def memory_settings(self) -> dict[str, Any]:
+        """`memory_options` over the strategy's session defaults: what its queue does when
+        full, and where the kv memory's blocks spill (beside the saves)."""
+        strategy = memory_class(self.memory)
+        if strategy is None:  # an unknown name: make_memory says so
+            return dict(self.memory_options)
+        saves = Path(self.save_dir) / MEMORY_FOLDER if self.save_dir else None
+        return {**strategy.session_options(self.policy, saves), **self.memory_options}
 
     def source_config(self, start: float | None = None) -> SourceConfig:
         """The source this session opens: `source` with `source_options` and, for a file,

@@ -20,12 +20,13 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from streamer.capture import is_live
-from streamer.capture.base import Source
+from streamer.capture.base import JOIN_TIMEOUT, Source
 from streamer.errors import USER_ERRORS, StreamerError
 from streamer.folder_lock import LOCK_FILE, FolderLock, is_locked
 from streamer.manifest import Manifest, is_saved_session, read_manifest, write_manifest
@@ -33,13 +34,13 @@ from streamer.memory import Memory, load_memory
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet
 from streamer.perception import Perception
-from streamer.session_config import SessionConfig
+from streamer.session_config import MEMORY_FOLDER, SessionConfig
 from streamer.session_files import SAVING_MARK, changed_file
+from streamer.session_watches import SessionWatches, watches_note
 from streamer.store import StoreError, remove_orphaned_temp_files, write_bytes_atomic
 from streamer.timeref import format_clock
 from streamer.watch import WATCHES_FILE
 
-MEMORY_FOLDER = "memory"  # the memory's save inside a session folder
 SAVE_RETRIES = 10  # reads of a folder a live session is saving into, 0.3 s apart (a save ~1 s)
 
 
@@ -63,13 +64,6 @@ def check_files(folder: Path, manifest: Manifest) -> str | None:
             raise problem
         note = watches_note(folder, "it is missing or not as saved")
     return note
-
-
-def watches_note(folder: Path, why: str) -> str:
-    return (
-        f"The watches of {folder} were left out ({WATCHES_FILE}: {why}); the rest of the "
-        "session is here, and 'tell me when …' starts a new watch."
-    )
 
 
 def read_checked(folder: Path) -> tuple[Manifest, str | None]:
@@ -111,16 +105,13 @@ class SessionSaving:
     _stream_time: float
     _save_lock: threading.Lock
     _stop_save: threading.Event
+    _saver: threading.Thread | None
     notes: list[str]  # what a reopen or resume left out, one sentence each
     _folder: FolderLock | None  # the save folder, locked while this session writes it
     _resumed: Manifest | None  # the save this session continues
     _save_error: str | None  # why autosave stopped the stream
-
-    def stream_time(self) -> float:
-        raise NotImplementedError
-
-    def _load_watches(self, folder: Path) -> str | None:
-        raise NotImplementedError
+    watches: SessionWatches  # saved and taken back with the session
+    stream_time: Callable[[], float]  # Session.stream_time: the time a save records
 
     # -- the save folder -----------------------------------------------------------
     def _claim_save_dir(self) -> None:
@@ -173,13 +164,19 @@ class SessionSaving:
             self._folder.release(remove=not is_saved_session(self._folder.folder))
             self._folder = None
 
+    def _load_resumed(self, model: Any) -> None:
+        """Take the save this session continues, if any (`model`: a kv memory's vlm)."""
+        if self._resumed is not None and self.config.save_dir:
+            folder = Path(self.config.save_dir)
+            self._load_saved(folder, *read_checked(folder), model)
+
     def _load_saved(self, folder: Path, manifest: Manifest, note: str | None, model: Any) -> None:
         """Take the timeline, memory and watches of a checked save (`model`: a kv memory's vlm)."""
         assert self.models is not None
         embedder = self.models.embedder
         self.timeline = Timeline.load(folder, embedder.embed, embedder.dim)
         self.memory = load_memory(folder / MEMORY_FOLDER, model)
-        note = note or self._load_watches(folder)
+        note = note or self.watches.load(folder)
         self.notes += [note] if note else []
         self._stream_time = float(manifest.stream_time)
 
@@ -222,7 +219,7 @@ class SessionSaving:
         write_bytes_atomic(target / SAVING_MARK, b"")
         self.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
         self.timeline.save(target)
-        self._save_watches(target)
+        self.watches.save(target)
         manifest = Manifest(
             source=self.config.source,
             stream_time=t,
@@ -232,9 +229,6 @@ class SessionSaving:
         )
         write_manifest(target, manifest)
         (target / SAVING_MARK).unlink()
-
-    def _save_watches(self, folder: Path) -> None:
-        raise NotImplementedError
 
     def _autosave(self) -> None:
         """Save every few seconds; a save that fails stops the stream with its sentence."""
@@ -251,8 +245,17 @@ class SessionSaving:
                     self.source.stop()
                 return
 
+    def _start_autosave(self) -> None:
+        if self.config.save_dir:
+            self._saver = threading.Thread(target=self._autosave, name="autosave", daemon=True)
+            self._saver.start()
+
     def _last_save(self) -> None:
-        """The save at stop(): skipped when autosave already failed or nothing was perceived."""
+        """The save at stop(), once autosave has ended: skipped when autosave already failed
+        or nothing was perceived."""
+        self._stop_save.set()
+        if self._saver is not None:
+            self._saver.join(JOIN_TIMEOUT)
         try:
             if self.config.save_dir and self._save_error is None and self._seen_anything():
                 self.save(self.config.save_dir)

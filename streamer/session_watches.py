@@ -1,26 +1,28 @@
 """The watching side of a `Session`: standing questions, their alerts, and the chat phrases.
 
-s.watch("tell me when someone mentions the budget")   # -> Watch
-s.watch_command("stop watching the budget")           # -> the reply in words
-for alert in s.alerts(): print(alert.sentence)
+A collaborator the session owns (`session.watches`), with its own state; what it
+reads of the session is a `WatchedStream` of callables, each asked when needed.
+
+    s.watches.watch("tell me when someone mentions the budget")   # -> Watch
+    s.watches.watch_command("stop watching the budget")           # -> the reply in words
+    for alert in s.watches.alerts(): print(alert.sentence)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from streamer.capture.base import Source
 from streamer.memory.timeline import Timeline
-from streamer.notify import Notifier
+from streamer.notify import ChannelStats, Notifier
 from streamer.reasoning.backend import Backend
 from streamer.reasoning.matcher import Matcher, matcher
-from streamer.reasoning.registry import make_backend
 from streamer.reasoning.vlm import VlmBackend
-from streamer.session_config import SessionConfig
 from streamer.store import StoreError, read_json, write_json_atomic
+from streamer.types import FrameObjects, Observation, TextEvent
 from streamer.watch import (
     WATCHES_FILE,
     Alert,
@@ -33,25 +35,30 @@ from streamer.watch import (
 from streamer.watch.watches import LOOK_EVERY
 
 
-class SessionWatching:
-    """Mixed into `Session`; it owns `self.watches`, fed by the session's perception hooks."""
+@dataclass(frozen=True)
+class WatchedStream:
+    """What the watches read of their session, each asked for when it is needed."""
 
-    config: SessionConfig
-    source: Source | None
-    timeline: Timeline | None
-    _backend: Backend | None
-    watches: Watches
-    notifier: Notifier | None = None  # where alerts are delivered beyond the session
+    stream_time: Callable[[], float]  # seconds perceived: the 'now' of a question
+    # seconds of video a source that plays on (live, a real-time replay) has captured, ahead
+    # of perception when it lags; 0.0 for a held replay, whose picture is perception's time
+    captured: Callable[[], float]
+    timeline: Callable[[], Timeline | None]  # the text timeline (None before start or open)
+    backend: Callable[[], Backend]  # the session's backend, made on first need (a model loads)
 
-    def stream_time(self) -> float:
-        raise NotImplementedError
 
-    def _make_watches(self) -> Watches:
-        return Watches(self._alert_clock, self._screen_now, self._look, self._words)
+class SessionWatches:
+    """A session's watches: registered, checked beside perception, alerted, saved with it."""
+
+    def __init__(self, stream: WatchedStream) -> None:
+        self._stream = stream
+        self._watches = Watches(self._alert_clock, self._screen_now, self._look, self._words)
+        self.notifier: Notifier | None = None  # where alerts are delivered beyond the session
 
     def _words(self) -> Matcher:
         """The word matcher of the session's answers: a watch meets words as they do."""
-        return matcher(self.timeline.embedder if self.timeline is not None else None)
+        timeline = self._stream.timeline()
+        return matcher(timeline.embedder if timeline is not None else None)
 
     def _alert_clock(self) -> float:
         """The stream time an alert fires at: where the picture is now.
@@ -60,47 +67,49 @@ class SessionWatching:
         captured moment, ahead of perception when perception lags; for a held
         replay (`pace="none"`), perception's time.
         """
-        t = self.stream_time()
-        source = self.source
-        if source is not None and not self.config.is_replay:
-            t = max(t, source.stats().video_seconds)
-        return t
+        return max(self._stream.stream_time(), self._stream.captured())
 
     def _screen_now(self) -> str:
-        last = self.timeline.last("ocr") if self.timeline is not None else None
+        timeline = self._stream.timeline()
+        last = timeline.last("ocr") if timeline is not None else None
         return last.text if last is not None else ""
 
     def _look(self, question: str, frames: Sequence[tuple[float, np.ndarray]], now: float) -> bool:
-        backend = self._backend
+        backend = self._stream.backend()
         return isinstance(backend, VlmBackend) and backend.looks(question, frames, now)
-
-    def _vlm_ready(self) -> bool:
-        """True with a vision-language backend (made now if the session has not started yet)."""
-        if self._backend is None and self.config.backend.startswith("vlm"):
-            self._backend = make_backend(self.config.backend, self.config.device)
-        return isinstance(self._backend, VlmBackend)
 
     # -- the API -------------------------------------------------------------------
     def watch(self, text: str) -> Watch:
-        """Register a standing question from now on; raises WatchError if it says nothing."""
-        self.watches.can_look = self._vlm_ready()
-        return self.watches.add(text, self._alert_clock())
+        """Register a standing question from now on; raises WatchError if it says nothing.
+
+        A watch for what no event shows is a look when the session's backend is a
+        vision-language model (made now if the session has not started yet).
+        """
+        self._watches.can_look = isinstance(self._stream.backend(), VlmBackend)
+        return self._watches.add(text, self._alert_clock())
 
     def unwatch(self, which: int | str = "") -> list[Watch]:
         """Remove a watch by id, those whose words contain `which`, or all ('')."""
-        return self.watches.remove(which)
+        return self._watches.remove(which)
 
     def watch_list(self) -> list[Watch]:
-        return self.watches.watching()
+        return self._watches.watching()
+
+    def alerts(self, since: int = 0) -> list[Alert]:
+        """The alerts fired so far, oldest first (from the `since`-th)."""
+        return self._watches.alerts(since)
+
+    def on_alert(self, listener: Callable[[Alert], None]) -> None:
+        """Call `listener(alert)` (from the watches' worker thread) as each alert fires."""
+        self._watches.on_alert(listener)
 
     def notify_to(self, notifier: Notifier, name: str) -> None:
         """Deliver each alert from now on through `notifier`, as session `name` (MQTT topics)."""
         self.notifier = notifier
-        self.watches.on_alert(notifier.listener(name))
+        self._watches.on_alert(notifier.listener(name))
 
-    def alerts(self, since: int = 0) -> list[Alert]:
-        """The alerts fired so far, oldest first (from the `since`-th)."""
-        return self.watches.alerts(since)
+    def notify_stats(self) -> list[ChannelStats]:
+        return self.notifier.stats() if self.notifier is not None else []
 
     def watch_command(self, text: str) -> str | None:
         """The reply to a chat line that registers, lists or removes watches; None otherwise."""
@@ -116,24 +125,53 @@ class SessionWatching:
             return None
         return registered_sentence(self.watch(text))
 
+    # -- what the session's perception hands over ----------------------------------
+    def listens(self) -> bool:
+        """Whether a watch waits for words said (drafts of speech are worth hearing)."""
+        return self._watches.listens()
+
+    def text(self, index: int, event: TextEvent) -> None:
+        self._watches.text(index, event)
+
+    def objects(self, found: FrameObjects) -> None:
+        self._watches.objects(found)
+
+    def observation(self, obs: Observation) -> None:
+        self._watches.observation(obs)
+
+    def start(self) -> None:
+        self._watches.start()
+
+    def settle(self) -> bool:
+        """Wait (bounded) until everything handed over so far has been checked."""
+        return self._watches.settle()
+
+    def stop(self) -> None:
+        self._watches.stop()
+
     # -- persistence ---------------------------------------------------------------
-    def _save_watches(self, folder: Path) -> None:
-        write_json_atomic(folder / WATCHES_FILE, self.watches.records())
+    def save(self, folder: Path) -> None:
+        write_json_atomic(folder / WATCHES_FILE, self._watches.records())
 
-    def _load_watches(self, folder: Path) -> str | None:
+    def load(self, folder: Path) -> str | None:
         """Take back the saved watches; a damaged file leaves them out: returns that note."""
-        from streamer.session_store import watches_note
-
         path = folder / WATCHES_FILE
         if not path.exists():  # sessions saved before watches existed have none
             return None
         try:
-            self.watches.restore(read_json(path))
+            self._watches.restore(read_json(path))
         except StoreError:
             return watches_note(folder, "not valid JSON")
         except ValueError as e:
             return watches_note(folder, " ".join(str(e).split()))
         return None
+
+
+def watches_note(folder: Path, why: str) -> str:
+    return (
+        f"The watches of {folder} were left out ({WATCHES_FILE}: {why}); the rest of the "
+        "session is here, and 'tell me when …' starts a new watch."
+    )
 
 
 def _what(target: str) -> int | str:

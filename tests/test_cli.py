@@ -74,6 +74,33 @@ def test_ingest_keeps_what_a_cut_file_holds_and_warns_once(tmp_path):
     assert "half.mp4 ends early at 0:" in out["note"]
 
 
+PERCEIVED_KEYS = ["frames", "sampled", "observations", "audio_seconds", "stream_seconds"]
+PERCEIVED_KEYS += ["wall_seconds", "x_realtime", "dropped", "lag", "stages", "timeline", "memory"]
+
+
+def test_ingest_perceive_prints_what_was_seen_and_heard(clip):
+    """`ingest --perceive`: the timeline, the totals and each stage's timing, as JSON (under
+    the keys it always had) and as text (the same lines)."""
+    path, _ = clip
+    r = launch("ingest", str(path), "--perceive", "--json", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    assert list(out) == PERCEIVED_KEYS
+    assert out["frames"] == 120 and abs(out["stream_seconds"] - 12.0) < 0.2  # 12 s at 10 fps
+    assert any("GATE 7" in e["text"] for e in out["timeline"] if e["kind"] == "ocr")
+    assert any(
+        "north entrance" in e["text"].lower() for e in out["timeline"] if e["kind"] == "speech"
+    )
+    assert out["memory"]["frames_seen"] == out["observations"] > 0
+    assert set(out["stages"]["ocr"]) == {"seconds", "items", "ms_per_item"}
+    text = launch("ingest", str(path), "--perceive", "--quiet", timeout=300)
+    assert text.returncode == 0, text.stderr[-2000:]
+    lines = [line.strip() for line in text.stdout.splitlines()]
+    assert any(" ocr " in line and "GATE 7" in line for line in lines)  # start–end kind text
+    assert "frames: 120" in lines and "observations: " + str(out["observations"]) in lines
+    assert any(line.startswith("stage ocr: ") and line.endswith(" ms each)") for line in lines)
+
+
 def test_demo_clip_matches_its_facts():
     facts = json.loads(DEMO.with_suffix(".json").read_text())
     r = launch("ingest", str(DEMO), "--json", "--quiet")
@@ -258,6 +285,20 @@ def test_compare_shares_one_replay_unless_it_cannot() -> None:
     assert shared("--separate") == []
     assert shared("--ray") == []
     assert "--separate" in launch("eval", "--help").stdout
+
+
+def test_kv_settings_go_to_a_memory_of_the_kv_kind_only() -> None:
+    from cli.args import kv_options
+    from cli.main import build_parser
+
+    parser = build_parser()
+    ask = ["ask", "talk.mp4", "-q", "what was said?", "--kv-top-k", "4", "--kv-positions", "stream"]
+    assert kv_options(parser.parse_args([*ask, "--memory", "kv"])) == {
+        "top_k": 4,
+        "positions": "stream",
+    }
+    for other in ("pyramid", "window", "no-such-memory"):  # not the kv kind: nothing to give
+        assert kv_options(parser.parse_args([*ask, "--memory", other])) == {}
 
 
 def test_ask_on_a_cut_file_says_it_ends_early(tmp_path):

@@ -321,7 +321,7 @@ class AppController:
             return []
         if text and text.strip():
             return search_timeline(session, text.strip())
-        return session.timeline_events(k=k)
+        return session.timeline_events()
 
     # -- internals -----------------------------------------------------------------
     def _current(self) -> Session | None:

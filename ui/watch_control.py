@@ -36,22 +36,22 @@ class AppWatches:
         A vlm session that has not made its backend yet makes it here (a model
         loads): call it from a worker thread, as every handler of the page is.
         """
-        return self._watched()[0].watch_command(text)
+        return self._watched()[0].watches.watch_command(text)
 
     def watch(self, text: str) -> Watch:
         """Register a standing question; raises WatchError when it says nothing to watch for."""
-        return self._watched()[0].watch(text)
+        return self._watched()[0].watches.watch(text)
 
     def unwatch(self, which: int | str) -> list[Watch]:
-        return self._watched()[0].unwatch(which)
+        return self._watched()[0].watches.unwatch(which)
 
     def watch_list(self) -> list[Watch]:
-        return self._watched()[0].watch_list()
+        return self._watched()[0].watches.watch_list()
 
     def alerts(self, since: int = 0) -> tuple[int, list[Alert]]:
         """(the generation of their session, its alerts from the `since`-th on, oldest first)."""
         session, generation = self._watched()
-        return generation, session.alerts(since)
+        return generation, session.watches.alerts(since)
 
     def notify_add(self, url: str, secret: str = "") -> str:
         """Send the alerts fired from now on to `url` too; the reply in words.
@@ -78,7 +78,7 @@ class AppWatches:
     def notify(self, session: Session, name: str) -> None:
         """Deliver `session`'s alerts through the notifier, if any, as `name` (MQTT topics)."""
         if self.notifier is not None:
-            session.notify_to(self.notifier, name)
+            session.watches.notify_to(self.notifier, name)
 
     def notify_stats(self) -> list[ChannelStats]:
         notifier = self.notifier
@@ -94,11 +94,11 @@ class AppWatches:
         Called before `new` starts and once more when it has become current, so
         a watch added or removed while its source was opening is not lost.
         """
-        wanted = [w.text for w in (old or self._standby).watch_list()]
-        for w in new.watch_list():
+        wanted = [w.text for w in (old or self._standby).watches.watch_list()]
+        for w in new.watches.watch_list():
             if w.text in wanted:
                 wanted.remove(w.text)
             else:
-                new.unwatch(w.id)
+                new.watches.unwatch(w.id)
         for text in wanted:
-            new.watch(text)
+            new.watches.watch(text)

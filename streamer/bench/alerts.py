@@ -167,9 +167,9 @@ def replay(
     With a `probe`, each alert is delivered to its broker and webhook too: (alerts, delivery).
     """
     session = Session(SessionConfig(str(path), pace="realtime", speed=speed))
-    ids = {session.watch(w).id: w for w in WATCHES}
+    ids = {session.watches.watch(w).id: w for w in WATCHES}
     if probe is not None:
-        session.notify_to(probe.notifier, SESSION)
+        session.watches.notify_to(probe.notifier, SESSION)
     session.start()
     t0 = time.time()
     try:
@@ -178,9 +178,10 @@ def replay(
     finally:
         session.stop()
     fired = [
-        {"watch": ids[a.watch], "t": a.t, "at": a.at, "wall": a.wall - t0} for a in session.alerts()
+        {"watch": ids[a.watch], "t": a.t, "at": a.at, "wall": a.wall - t0}
+        for a in session.watches.alerts()
     ]
-    return fired, probe.result(session.alerts()) if probe is not None else None
+    return fired, probe.result(session.watches.alerts()) if probe is not None else None
 
 
 def bench_alerts(

@@ -8,9 +8,9 @@ while alerts keep firing, brings it back, and counts what arrives: how many,
 in order or not, duplicates, and how long the backlog took to go out.
 
     with Probe(out / "outbox.sqlite") as probe:
-        session.notify_to(probe.notifier, "bench")
+        session.watches.notify_to(probe.notifier, "bench")
         ...
-        delivery = probe.result(session.alerts())
+        delivery = probe.result(session.watches.alerts())
 """
 
 from __future__ import annotations

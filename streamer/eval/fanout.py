@@ -26,8 +26,16 @@ from streamer.eval.runner import prepare, progress_bar, write_record
 from streamer.eval.shards import Shard
 from streamer.eval.stream import Lane, RunConfig, stream_lanes
 from streamer.eval.types import Benchmark, EvalVideo
+from streamer.memory.registry import reads_model
 
-UNSHARED = ("kv",)  # prefills the vlm's own cache in its own worker: runs on its own
+
+def shares_replay(memory: str) -> bool:
+    """Whether strategy `memory` can be fed another strategy's replay (`Session.add_memory`).
+
+    Not a memory that reads the model (`Memory.reads_model`, the kv memory): it prefills the
+    vlm's own cache in its own worker, so it runs on its own. Unknown names are refused later.
+    """
+    return not reads_model(memory)
 
 
 def run_shared(
@@ -42,7 +50,7 @@ def run_shared(
     `folders`: run folder by memory strategy; `config` holds what they share (its
     `memory` is replaced by each folder's).
     """
-    refused = [m for m in folders if m in UNSHARED]
+    refused = [m for m in folders if not shares_replay(m)]
     if refused:
         raise StreamerError(f"The {refused[0]} memory cannot share a replay; run it on its own.")
     for memory, out in folders.items():

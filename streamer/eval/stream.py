@@ -121,7 +121,8 @@ def stream_lanes(video: EvalVideo, config: RunConfig, lanes: Sequence[Lane]) -> 
                 perception=PerceptionConfig(sample_fps=config.sample_fps, language=config.language),
             )
         ).start()
-        memories = [session.memory, *(session.add_memory(name) for name in others)]
+        # None: the session's own memory (the first lane's); the others are added to it
+        memories = [None, *(session.add_memory(name) for name in others)]
         _ask_all(session, video, config, list(zip(lanes, memories, strict=True)))
         stats = session.stats()
         p = stats.perception
@@ -129,7 +130,8 @@ def stream_lanes(video: EvalVideo, config: RunConfig, lanes: Sequence[Lane]) -> 
         for record, memory in zip(records, memories, strict=True):
             record.stream_time = stats.stream_time
             record.stream_note = note
-            record.memory = asdict(memory.stats()) if memory is not None else None
+            held = memory.stats() if memory is not None else stats.memory
+            record.memory = asdict(held) if held is not None else None
             record.x_realtime = round(p.x_realtime, 2) if p is not None else 0.0
     except USER_ERRORS as e:
         for record in records:
@@ -163,8 +165,7 @@ def _ask_all(
             held = gate
         for lane, memory in lanes:
             if q.qid not in lane.answered:
-                if len(lanes) > 1 and session.timeline is not None:
-                    session.timeline.forget_queries()  # no strategy answers on another's embedding
+                # with memories added, each answer embeds its question anew (Session.ask)
                 lane.emit(ask(session, video, q, config.answer_timeout, memory).to_dict())
 
 
@@ -177,12 +178,12 @@ def ask(
 ) -> AnswerRecord:
     """Ask `q` now and wait for the answer; note how far the session had seen.
 
-    `memory`: one of the session's memories to answer from (default: its own).
+    `memory`: one added to the session to answer from (default: its own).
     """
-    memory = memory if memory is not None else session.memory
     seen = _seen_until(session, memory)
     held = session.stats()
-    held_bytes = memory.stats().bytes_held if memory is not None else None
+    own = held.memory.bytes_held if held.memory is not None else None
+    held_bytes = memory.stats().bytes_held if memory is not None else own
     # the benchmark's template, when the run reads one, is sent verbatim; the question's own
     # words are what the extractive reading and the evidence search go by
     stream = session.ask(q.question, list(q.options) if q.options else None, memory, q.prompt)
@@ -222,7 +223,7 @@ def _seen_until(session: Session, memory: Memory | None) -> float:
     next sample), so their start, the frame's time, is what was seen.
     """
     times = [e.end if e.kind == "speech" else e.start for e in session.timeline_events()]
-    snap = memory.snapshot() if memory is not None else None
+    snap = memory.snapshot() if memory is not None else session.memory_snapshot()
     if snap is not None:
         times += [it.t for level in snap.levels for it in level.items]
     return max(times, default=0.0)

@@ -171,7 +171,6 @@ class KvMemory(Memory):
         )
         self._blocks: list[MemoryItem] = []  # one per encoded block, block id = index
         self._jobs: queue.Queue[tuple[np.ndarray, MemoryItem] | None] = queue.Queue(QUEUE_FRAMES)
-        self._handoff: tuple[np.ndarray, MemoryItem] | None = None
         self._worker: threading.Thread | None = None
         self._settled = threading.Condition(self._lock)  # a queued frame was encoded or failed
         self._queued = self._done = self._dropped = self._failed = 0
@@ -179,10 +178,10 @@ class KvMemory(Memory):
 
     # -- writing (perception thread) -------------------------------------------------
     def write(self, obs: Observation) -> None:
-        """Check and count `obs`, then queue it for the prefill (never under the lock)."""
+        """Check and count `obs` (the base template: `_write` counts it as queued), then
+        queue its tokens and its display item for the prefill (never under the lock)."""
         super().write(obs)
-        job, self._handoff = self._handoff, None
-        assert job is not None
+        job = (obs.tokens, item_from_observation(obs, DISPLAY_GRID, "ram"))
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._run, name="kv-prefill", daemon=True)
             self._worker.start()
@@ -199,9 +198,7 @@ class KvMemory(Memory):
                 return
 
     def _write(self, obs: Observation) -> None:
-        item = item_from_observation(obs, DISPLAY_GRID, "ram")
-        self._handoff = (obs.tokens, item)
-        self._queued += 1
+        self._queued += 1  # under the lock: settle() waits for the prefill to catch up
 
     def _run(self) -> None:
         while True:

@@ -32,6 +32,13 @@ def memory_class(name: str) -> type[Memory] | None:
     return ALL_STRATEGIES.get(name)
 
 
+def reads_model(name: str) -> bool:
+    """Whether strategy `name` holds a language model's own cache (`Memory.reads_model`): it
+    is built and reopened with that model, and cannot be fed another's replay."""
+    strategy = ALL_STRATEGIES.get(name)
+    return strategy is not None and strategy.reads_model
+
+
 def make_memory(
     name: str,
     config: Mapping[str, Any] | None = None,

@@ -5,7 +5,7 @@ by one delivery worker per channel (`notifier.py`) that keeps their order and
 retries with backoff; an alert leaves the outbox when each channel acknowledged it.
 
     notifier = Notifier.for_urls(["mqtt://127.0.0.1:1883/streamer"])
-    session.notify_to(notifier, "front-door")   # every alert of its watches
+    session.watches.notify_to(notifier, "front-door")   # every alert of its watches
     ...
     left = notifier.close(wait=10.0)           # pending deliveries, bounded
 """

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from streamer.memory.items import MemoryItem
 from streamer.memory.timeline import Hit, Timeline
 from streamer.reasoning.matcher import Matcher, matcher
-from streamer.reasoning.question import Question, terms
+from streamer.reasoning.question import Question, QuestionError, parse_question, terms
 from streamer.reasoning.stems import stem, stems
 from streamer.timeref import TimeRef
 from streamer.types import Evidence, TextEvent
@@ -118,6 +118,16 @@ def score_events(
     else:
         out.sort(key=lambda s: -s.relevance)
     return out
+
+
+def search_events(timeline: Timeline, text: str, now: float) -> list[Scored]:
+    """The events about `text` (words typed in a search box at stream time `now`), most
+    relevant first: the ranking an answer gives its evidence. [] when `text` is empty."""
+    try:
+        q = parse_question(text, now)
+    except QuestionError:
+        return []
+    return score_events(q, timeline)
 
 
 def _number_factor(topic_terms: Sequence[str], text: str) -> float:

@@ -94,8 +94,8 @@ def test_a_sessions_stats_show_each_channel(homes):
         notifier = Notifier.for_urls([f"http://127.0.0.1:{receiver.port}/hook"])
         notifier.start()
         session = Session(SessionConfig())
-        session.notify_to(notifier, "door")
-        for listener in session.watches._listeners:  # as the watches' worker calls them
+        session.watches.notify_to(notifier, "door")
+        for listener in session.watches._watches._listeners:  # as the watches' worker calls them
             listener(alert(1))
         receiver.wait_for(1)
         notifier.wait(5.0)

@@ -41,14 +41,14 @@ def saved(clip, tmp_path_factory) -> tuple[Path, Session]:
     path, _ = clip
     folder = tmp_path_factory.mktemp("damage") / "saved"
     s = Session(SessionConfig(str(path), pace="none"))
-    s.watch(WATCH)
+    s.watches.watch(WATCH)
     s.start()
     try:
         s.run_until(None)
         s.save(folder)
     finally:
         s.stop()
-    assert s.alerts() and s.timeline_events()
+    assert s.watches.alerts() and s.timeline_events()
     return folder, s
 
 
@@ -64,7 +64,7 @@ def whole(s: Session) -> tuple[Any, ...]:
 
 
 def watched(s: Session) -> tuple[Any, ...]:
-    return [w.text for w in s.watch_list()], [(a.t, a.sentence) for a in s.alerts()]
+    return [w.text for w in s.watches.watch_list()], [(a.t, a.sentence) for a in s.watches.alerts()]
 
 
 def reopen(folder: Path, s: Session) -> Session | None:
@@ -94,7 +94,7 @@ def test_damaged_watches_are_left_out_with_a_note(saved, tmp_path, bad):
     (folder / WATCHES_FILE).write_bytes(json_bytes(bad))
     back = reopen(folder, saved[1])
     assert back is not None and whole(back) == whole(saved[1])
-    assert back.watch_list() == [] and back.alerts() == []
+    assert back.watches.watch_list() == [] and back.watches.alerts() == []
     assert len(back.notes) == 1 and WATCHES_FILE in back.notes[0] and "\n" not in back.notes[0]
 
 

@@ -29,11 +29,13 @@ HEARD_AND_READ = PerceptionConfig(objects=False, language="en")  # what these wa
 @pytest.fixture(scope="module")
 def demo_alerts() -> dict[str, list[float]]:
     s = Session(SessionConfig(str(DEMO), pace="none", perception=HEARD_AND_READ))
-    ids = {s.watch(text).id: text for text in WATCHES}  # registered before the stream starts
+    ids = {
+        s.watches.watch(text).id: text for text in WATCHES
+    }  # registered before the stream starts
     with s:  # starts it
         s.run_until(None)
         got: dict[str, list[float]] = {text: [] for text in WATCHES}
-        for a in s.alerts():
+        for a in s.watches.alerts():
             got[ids[a.watch]].append(a.t)
         return got
 

@@ -59,15 +59,15 @@ def watched(tmp_path_factory):
     )
     with Session(config) as s:
         for text in WATCHES:
-            s.watch(text)
+            s.watches.watch(text)
         s.run_until(None)
         yield s
 
 
 @pytest.mark.parametrize("text", list(WATCHES))
 def test_objects_coming_and_going_alert_once_each(watched, text):
-    (w,) = [w for w in watched.watch_list() if w.text == text]
-    got = sorted(a.t for a in watched.alerts() if a.watch == w.id)
+    (w,) = [w for w in watched.watches.watch_list() if w.text == text]
+    got = sorted(a.t for a in watched.watches.alerts() if a.watch == w.id)
     want = WATCHES[text]
     assert len(got) == len(want), (got, want)
     for t, expected in zip(got, want):
@@ -75,8 +75,8 @@ def test_objects_coming_and_going_alert_once_each(watched, text):
 
 
 def test_object_alerts_name_what_was_seen(watched):
-    (w,) = [w for w in watched.watch_list() if w.text == "alert me when a person enters"]
-    first = next(a for a in watched.alerts() if a.watch == w.id)
+    (w,) = [w for w in watched.watches.watch_list() if w.text == "alert me when a person enters"]
+    first = next(a for a in watched.watches.alerts() if a.watch == w.id)
     assert "person" in first.sentence or "people" in first.sentence
     assert first.evidence.kind == "objects" and first.evidence.thumbnail is not None
     assert any(lo <= first.t <= hi for lo, hi in IN_VIEW)

@@ -52,11 +52,11 @@ def watched(tmp_path_factory):
     path = folder / "planted.mp4"
     render(SCRIPT, str(path))
     s = Session(SessionConfig(str(path), pace="none"))
-    replies = {text: s.watch_command(text) for text in WATCHES}
+    replies = {text: s.watches.watch_command(text) for text in WATCHES}
     s.start()
     try:
         s.run_until(12.0)
-        late = s.watch(LATE)
+        late = s.watches.watch(LATE)
         s.run_until(None)
         s.save(folder / "saved")
         yield s, replies, late, folder / "saved"
@@ -65,8 +65,8 @@ def watched(tmp_path_factory):
 
 
 def alerts_of(s: Session, text: str) -> list[float]:
-    (w,) = [w for w in s.watch_list() if w.text == text]
-    return [a.t for a in s.alerts() if a.watch == w.id]
+    (w,) = [w for w in s.watches.watch_list() if w.text == text]
+    return [a.t for a in s.watches.alerts() if a.watch == w.id]
 
 
 @pytest.mark.parametrize("text", list(WATCHES))
@@ -81,8 +81,8 @@ def test_each_planted_event_alerts_once_at_its_time(watched, text):
 
 def test_alerts_come_after_their_events_with_evidence(watched):
     s, _, _, _ = watched
-    assert s.alerts()
-    for a in s.alerts():
+    assert s.watches.alerts()
+    for a in s.watches.alerts():
         assert a.at >= a.known >= a.t - 1e-6  # never before it happened
         assert a.evidence.thumbnail is not None and a.evidence.thumbnail[:2] == b"\xff\xd8"
         assert a.sentence.startswith("At 0:")
@@ -99,10 +99,14 @@ def test_a_saved_session_reopens_with_its_watches(watched):
     s, _, _, saved = watched
     back = Session.open(saved)
     try:
-        assert [w.text for w in back.watch_list()] == [w.text for w in s.watch_list()]
-        assert back.alerts() == s.alerts()
-        assert back.watch_command("stop watching the budget").startswith("I stopped watching")
-        assert all("budget" not in w.text for w in back.watch_list())
+        assert [w.text for w in back.watches.watch_list()] == [
+            w.text for w in s.watches.watch_list()
+        ]
+        assert back.watches.alerts() == s.watches.alerts()
+        assert back.watches.watch_command("stop watching the budget").startswith(
+            "I stopped watching"
+        )
+        assert all("budget" not in w.text for w in back.watches.watch_list())
     finally:
         back.stop()
 
@@ -116,20 +120,20 @@ def test_a_stream_that_plays_on_hears_a_watched_sentence_as_it_goes(clip):
     path, facts = clip
     english = PerceptionConfig(language="en")
     s = Session(SessionConfig(str(path), pace="realtime", perception=english))
-    s.watch("tell me when someone mentions the north entrance")
+    s.watches.watch("tell me when someone mentions the north entrance")
     s.start()
     try:
         assert s.wait(60)
         drafts = s.stats().perception.speech_drafts
         (speech,) = [e for e in s.timeline_events() if e.kind == "speech"]
-        alerts = s.alerts()
+        alerts = s.watches.alerts()
     finally:
         s.stop()
     assert drafts >= 1
     assert "north entrance" in speech.text.lower() and abs(speech.start - 8.0) <= 0.5
     assert len(alerts) == 1 and abs(alerts[0].t - speech.start) <= 0.5
     plain = Session(SessionConfig(str(path), pace="none"))
-    plain.watch("tell me when someone mentions the north entrance")
+    plain.watches.watch("tell me when someone mentions the north entrance")
     plain.start()
     try:
         plain.run_until(None)

@@ -27,7 +27,7 @@ def looked(clip, tiny_llava):
             perception=PerceptionConfig(sample_fps=2.0, ocr=False, speech=False, objects=False),
         )
     )
-    reply = s.watch_command("tell me when the door opens")
+    reply = s.watches.watch_command("tell me when the door opens")
     backend = s._backend
     looks: list[tuple[float, list[float], bool]] = []
     real = backend.looks
@@ -45,7 +45,7 @@ def looked(clip, tiny_llava):
 
 def test_registering_says_the_model_will_look(looked):
     s, reply, _ = looked
-    (w,) = s.watch_list()
+    (w,) = s.watches.watch_list()
     assert w.condition.kind == "look" and w.condition.phrase == "the door opens"
     assert "vision-language model looks at the newest frames" in reply
 
@@ -63,8 +63,8 @@ def test_an_alert_fires_on_each_no_to_yes(looked):
     s, _, looks = looked
     verdicts = [yes for _, _, yes in looks]
     turns = sum(y and not prev for prev, y in zip([False, *verdicts], verdicts))
-    assert len(s.alerts()) == turns
-    for a in s.alerts():
+    assert len(s.watches.alerts()) == turns
+    for a in s.watches.alerts():
         assert "the model saw that the door opens" in a.sentence
 
 
