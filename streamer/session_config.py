@@ -4,11 +4,11 @@ and how a saved config is read back (`saved_config`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from streamer.capture.config import SourceConfig, replayed, source_config
+from streamer.capture.config import SourceConfig, replayed, source_config, with_options
 from streamer.errors import StreamerError
 from streamer.manifest import names, newer
 from streamer.memory.items import DEFAULT_MEMORY, MemoryStats
@@ -29,7 +29,9 @@ class SessionConfigError(StreamerError, ValueError):
 
 @dataclass
 class SessionConfig:
-    source: str | None = None  # file, URL, webcam:N, mic:NAME; None for a reopened session
+    # what to watch: a config (the app's picker) or a spec (file, URL, webcam:N, mic:NAME,
+    # webcam:N+mic:NAME); None for a reopened session
+    source: SourceConfig | str | None = None
     # a file's replay (`source_config`); a live device plays as it comes
     pace: str = "realtime"  # "none" for replays that index or evaluate
     speed: float = 1.0
@@ -54,6 +56,15 @@ class SessionConfig:
                 f"Speed ({self.speed}) and the autosave interval ({self.autosave_seconds} s) "
                 f"must be positive and the start ({self.start} s) not negative."
             )
+
+    @property
+    def source_spec(self) -> str | None:
+        """The source in words, as manifests and messages write it."""
+        return self.source.spec if isinstance(self.source, SourceConfig) else self.source
+
+    def saved(self) -> dict[str, Any]:
+        """The settings as a manifest keeps them (JSON; the source as its spec)."""
+        return {**asdict(self), "source": self.source_spec}
 
     @property
     def is_replay(self) -> bool:
@@ -85,7 +96,9 @@ class SessionConfig:
             raise StreamerError(
                 "This session has no source to watch; give a file, URL or webcam:N."
             )
-        config = source_config(self.source, **self.source_options)
+        given = self.source
+        config = source_config(given) if isinstance(given, str) else given
+        config = with_options(config, **self.source_options)
         at = self.start if start is None else start
         return replayed(config, pace=self.pace, speed=self.speed, start=at, loop=self.loop)
 

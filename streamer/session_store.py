@@ -21,7 +21,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +132,7 @@ class SessionSaving:
             return None
         if self.config.overwrite:  # replaced by the first save: a source that fails keeps it
             return None
-        source = self.config.source
+        source = self.config.source_spec
         replace = "give another folder, or --overwrite to replace it"
         try:
             manifest, _ = read_checked(folder)
@@ -221,10 +220,10 @@ class SessionSaving:
         self.timeline.save(target)
         self.watches.save(target)
         manifest = Manifest(
-            source=self.config.source,
+            source=self.config.source_spec,
             stream_time=t,
             memory=self.config.memory,
-            config=asdict(self.config),
+            config=self.config.saved(),
             embedder_dim=self.timeline.dim,
         )
         write_manifest(target, manifest)

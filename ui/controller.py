@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from streamer.capture.config import SourceConfig
 from streamer.errors import USER_ERRORS, SourceError, StreamerError
 from streamer.manifest import SavedSession
 from streamer.perception import PerceptionConfig
@@ -54,7 +55,7 @@ def is_demo(source: str) -> bool:
 class StartRequest:
     """What to watch and how."""
 
-    source: str  # file path, URL, webcam:N or webcam:N+mic:NAME
+    source: SourceConfig | str  # the picker's config, or a spec (path, URL, webcam:N, ...)
     label: str  # what the page calls it: "demo clip", "upload “talk.mp4”", ...
     speed: float = 1.0  # replay speed of a file (ignored by live sources)
     loop: bool = False
@@ -62,6 +63,11 @@ class StartRequest:
     backend: str = "extractive"
     hide_path: bool = False  # replace the path by `label` in error messages (uploads)
     source_options: dict[str, Any] = field(default_factory=dict)  # --rtsp-transport, --max-attempts
+
+    @property
+    def spec(self) -> str:
+        """The source in words (autosave folder names, messages)."""
+        return self.source.spec if isinstance(self.source, SourceConfig) else self.source
 
 
 STATUS_WORDS = {  # how the live view's status line says what the source reported
@@ -130,14 +136,14 @@ class AppController:
         if not MIN_SPEED <= req.speed <= MAX_SPEED:
             raise StreamerError(f"Pick a speed between {MIN_SPEED}x and {MAX_SPEED}x.")
         models = self.models.get(model_wait)
-        folder = autosave_name(req.label if req.hide_path else req.source)
+        folder = autosave_name(req.label if req.hide_path else req.spec)
         if (self.sessions_dir / folder).exists():
             folder = free_name(self.sessions_dir, folder)
         config = SessionConfig(
             source=req.source,
             pace="realtime",
             speed=req.speed,
-            loop=req.loop or is_demo(req.source),
+            loop=req.loop or is_demo(req.spec),
             memory=req.memory,
             backend=req.backend,
             device=self.device,
@@ -354,7 +360,7 @@ class AppController:
 
     def _forget_uploads(self) -> None:
         session = self._current()
-        source = session.config.source if session is not None else None
+        source = session.config.source_spec if session is not None else None
         self.uploads.keep_only({Path(source)} if source else set())
 
     def _sample_lag(self, generation: int, stats: SessionStats) -> None:
@@ -379,7 +385,7 @@ class AppController:
 
 def _reworded(e: Exception, req: StartRequest) -> Exception:
     """An upload's error names the upload, not the app's generated path for it."""
-    if not req.hide_path or req.source not in str(e):
+    if not req.hide_path or req.spec not in str(e):
         return e
-    text = str(e).replace(req.source, req.label)
+    text = str(e).replace(req.spec, req.label)
     return SourceError(text[:1].upper() + text[1:])

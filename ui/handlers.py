@@ -63,7 +63,7 @@ class Handlers:
                 mic=(mic_device or "mic:default") if mic else None,
             )
             req = StartRequest(
-                src.source, src.label, float(speed), bool(loop), memory, backend, src.hide_path
+                src.config, src.label, float(speed), bool(loop), memory, backend, src.hide_path
             )
             return self.app.start(req)
 

@@ -33,7 +33,7 @@ class ResolvedSource:
 
     @property
     def source(self) -> str:
-        """What the Session opens and a save names: the config in a spec's words."""
+        """The config in a spec's words (what a save names)."""
         return self.config.spec
 
 

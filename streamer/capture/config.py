@@ -181,6 +181,17 @@ def source_config(spec: str, **options: Any) -> SourceConfig:
     """
     kind, named = _parse(spec)
     cls = SourceConfig.kinds[kind]
+    given = _given(cls, spec, options)
+    return cls(**named, **given)
+
+
+def with_options(config: SourceConfig, **options: Any) -> SourceConfig:
+    """`config` with `options` (None: not given), checked as `source_config` checks them."""
+    given = _given(type(config), config.spec, options)
+    return replace(config, **given) if given else config
+
+
+def _given(cls: type[SourceConfig], spec: str, options: dict[str, Any]) -> dict[str, Any]:
     given = {k: v for k, v in options.items() if v is not None}
     unknown = sorted(set(given) - set(cls.options()))
     if unknown:
@@ -189,7 +200,7 @@ def source_config(spec: str, **options: Any) -> SourceConfig:
             f"A {cls.kind} source ({spec.strip()}) does not take {', '.join(unknown)}; "
             f"it takes {takes}."
         )
-    return cls(**named, **given)
+    return given
 
 
 def replayed(

@@ -4,6 +4,8 @@ clip and a fake microphone playing a spoken sentence stand in for the devices)."
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 
 import numpy as np
@@ -161,6 +163,27 @@ def test_the_session_gives_a_file_its_replay_and_a_live_device_none():
     assert "does not take rtsp_transport" in one_sentence(err)
     mic = MicrophoneConfig("pulse")
     assert replayed(mic, pace="none", speed=3.0, start=1.0, loop=True) is mic
+
+
+def test_a_picked_config_reaches_the_session_as_it_is_and_is_saved_as_its_spec():
+    """The app's picker gives the session a config, not a string it parses back."""
+    from pathlib import Path
+
+    from streamer.session_config import saved_config
+
+    picked = CameraMicConfig(camera=2, mic="studio", fps=5.0)
+    config = SessionConfig(picked, speed=2.0, source_options={"max_attempts": 4})
+    assert config.source_config() == dataclasses.replace(picked, max_attempts=4)
+    assert config.source_spec == picked.spec == "webcam:2+mic:studio"
+    saved = json.loads(json.dumps(config.saved()))  # what a manifest keeps
+    assert saved["source"] == picked.spec
+    back = saved_config(Path("saved"), saved)
+    assert back.source_config().spec == picked.spec
+    file = SessionConfig(FileConfig("clip.mp4", max_side=320), pace="none", start=4.0)
+    assert file.source_config() == FileConfig("clip.mp4", pace="none", start=4.0, max_side=320)
+    with pytest.raises(SourceError) as err:
+        SessionConfig(picked, source_options={"rtsp_transport": "udp"}).source_config()
+    assert "does not take rtsp_transport" in one_sentence(err)
 
 
 class RecordedCapture(FakeVideoCapture):
