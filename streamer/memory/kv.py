@@ -4,9 +4,9 @@ Perception hands each observation to `write`, which returns at once: the
 frame's visual tokens go to this memory's own worker thread ("kv-prefill"),
 which prefills them into the language model as one block (`KvStream`: sinks +
 a local window) while perception goes on. The queue between them is bounded
-(`QUEUE_FRAMES`); when it is full a replay waits (`when_busy=Policy.WAIT`) and a
-live stream drops the frame and counts it (`"drop"`), as a live source drops
-frames it cannot keep up with.
+(`QUEUE_FRAMES`, the house's `BoundedQueue`); when it is full a replay waits
+(`when_busy=Policy.WAIT`) and a live stream drops its oldest waiting frame and
+counts it (`"drop"`), as a live source drops frames it cannot keep up with.
 
 For stats, snapshot and the UI each encoded block is also a `MemoryItem`: its
 frame's time, thumbnail and a 2x2 pooled token map (display only: the model
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import queue
 import shutil
 import tempfile
 import threading
@@ -43,6 +42,7 @@ import numpy as np
 
 from models.protocols import EncoderInfo
 from models.vlm.kv import KvLanguageModel
+from streamer.bounded import BoundedQueue, Lane
 from streamer.memory.base import Memory
 from streamer.memory.items import (
     LevelSpec,
@@ -55,7 +55,7 @@ from streamer.memory.kv_store import copy_layers
 from streamer.memory.kv_stream import TOP_K, WINDOW, KvStream
 from streamer.memory.state import pack_items, unpack_items, write_state
 from streamer.store import StoreError
-from streamer.types import Observation, Policy
+from streamer.types import EndOfStream, Observation, Policy
 
 __all__ = ["KV_FOLDER", "KV_NEEDS_VLM", "KvConfig", "KvMemory"]
 
@@ -66,6 +66,13 @@ KV_NEEDS_VLM = (
 )
 KV_FOLDER = "kv"  # the layer files' folder inside a saved memory's folder
 QUEUE_FRAMES = 8  # frames waiting for the prefill: 4 s of 2 fps video
+Job = tuple[np.ndarray, MemoryItem]  # a frame's tokens and its display item
+
+
+def _one(job: Job) -> float:
+    return 1.0  # frames are bounded by count
+
+
 DISPLAY_GRID = 2  # side of the token map an item shows; the model reads its KV block instead
 RAM_MB = 512  # blocks in RAM before the oldest go to disk: ~550 frames at LLaVA-OV-0.5B
 RETRIEVERS = ("internal", "embedding")
@@ -170,7 +177,11 @@ class KvMemory(Memory):
             reindex=self.config.positions == "compact",
         )
         self._blocks: list[MemoryItem] = []  # one per encoded block, block id = index
-        self._jobs: queue.Queue[tuple[np.ndarray, MemoryItem] | None] = queue.Queue(QUEUE_FRAMES)
+        # the house's one bounded queue: a replay waits for room, a live stream drops its
+        # oldest waiting frame (counted in _dropped), as the capture queue does
+        self._jobs: BoundedQueue[Job] = BoundedQueue(
+            self.config.when_busy, (Lane(QUEUE_FRAMES, _one),), self._dropped_one
+        )
         self._worker: threading.Thread | None = None
         self._settled = threading.Condition(self._lock)  # a queued frame was encoded or failed
         self._queued = self._done = self._dropped = self._failed = 0
@@ -185,17 +196,14 @@ class KvMemory(Memory):
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._run, name="kv-prefill", daemon=True)
             self._worker.start()
-        if self.config.when_busy is Policy.WAIT:
-            self._jobs.put(job)
-        else:
-            try:
-                self._jobs.put_nowait(job)
-            except queue.Full:
-                with self._lock:
-                    self._dropped += 1
-                    self._queued -= 1
-                    self._settled.notify_all()
-                return
+        self._jobs.put(job)
+
+    def _dropped_one(self, job: Job) -> None:
+        """A live stream's oldest waiting frame, dropped for a newer one: never prefilled."""
+        with self._lock:
+            self._dropped += 1
+            self._queued -= 1
+            self._settled.notify_all()
 
     def _write(self, obs: Observation) -> None:
         self._queued += 1  # under the lock: settle() waits for the prefill to catch up
@@ -203,7 +211,7 @@ class KvMemory(Memory):
     def _run(self) -> None:
         while True:
             job = self._jobs.get()
-            if job is None:
+            if job is None or isinstance(job, EndOfStream):
                 return
             tokens, item = job
             try:
@@ -230,7 +238,7 @@ class KvMemory(Memory):
         """
         worker = self._worker
         if worker is not None and worker.is_alive():
-            self._jobs.put(None, timeout=timeout)
+            self._jobs.close(EndOfStream("stopped"))
             worker.join(timeout)
         self.stream.close()
 

@@ -207,7 +207,9 @@ def test_a_live_stream_drops_what_the_prefill_cannot_take(llava, demo_frames):
     assert memory.settle(60)
     memory.finish()
     assert not prefill_threads()
-    assert len(memory.blocks_until(1e9)) == memory.frames_seen - memory.frames_dropped
+    kept = memory.blocks_until(1e9)
+    assert len(kept) == memory.frames_seen - memory.frames_dropped
+    assert kept[-1].t == float(QUEUE_FRAMES + extra)  # the oldest waiting were dropped, not it
 
 
 def test_questions_are_answered_while_frames_keep_being_encoded(llava, demo_frames):
