@@ -21,11 +21,9 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from streamer.capture import FileConfig, open_source
+from streamer.capture import FileConfig, first_frame, open_source
 from streamer.capture.base import Source
 from streamer.errors import StreamerError
-from streamer.folder_lock import FolderLock
-from streamer.manifest import Manifest
 from streamer.memory import Memory, MemorySnapshot, make_memory
 from streamer.memory.registry import reads_model
 from streamer.memory.timeline import Timeline
@@ -37,7 +35,7 @@ from streamer.reasoning.reasoner import AnswerStream, Reasoner
 from streamer.reasoning.registry import make_backend
 from streamer.session_catalogue import SessionCatalogue
 from streamer.session_config import AUTOSAVE_SECONDS, SessionConfig, SessionStats, saved_config
-from streamer.session_store import SessionSaving, read_checked
+from streamer.session_store import Checked, SavedParts, SessionFolder, load_saved, read_checked
 from streamer.session_watches import SessionWatches, WatchedStream
 from streamer.store import remove_orphaned_temp_files
 from streamer.types import Frame, FrameObjects, Observation, StatusEvent, TextEvent
@@ -51,7 +49,7 @@ __all__ = [
 ]
 
 
-class Session(SessionCatalogue, SessionSaving):
+class Session(SessionCatalogue):
     def __init__(self, config: SessionConfig, models: ModelSet | None = None) -> None:
         self.config = config
         self.models = models
@@ -64,15 +62,10 @@ class Session(SessionCatalogue, SessionSaving):
         self._backend: Backend | None = None  # made once: a model loads once per session
         self.state = "idle"
         self._stream_time = 0.0  # stream time reached (restored for reopened sessions)
-        self._stop_save = threading.Event()
-        self._saver: threading.Thread | None = None
-        self._save_lock = threading.Lock()
         self._ask_lock = threading.Lock()
         self._reasoner_live = False  # False after stop(): the next ask() restarts the reasoner
         self.notes: list[str] = []  # what a reopen or resume left out, one sentence each
-        self._folder: FolderLock | None = None  # the save folder, locked while this writes it
-        self._resumed: Manifest | None = None  # the save in save_dir this session continues
-        self._save_error: str | None = None  # why autosave stopped the stream
+        self.folder = SessionFolder(config, self._saved_parts, self._perceived, self._stop_pictures)
         self.watches = SessionWatches(  # standing questions: may be set before start()
             WatchedStream(self.stream_time, self._newest, lambda: self.timeline, self._made_backend)
         )
@@ -85,19 +78,19 @@ class Session(SessionCatalogue, SessionSaving):
                 "This session has no source to watch; give a file, URL or webcam:N."
             )
         if self.config.save_dir:  # a folder it cannot write fails now, not after the replay
-            self._claim_save_dir()
+            self.folder.claim()
         try:
             self._start()
         except BaseException:
             if self.source is not None:  # opened before the memory is built: stop its thread
                 self.source.stop()
-            self._release_save_dir()
+            self.folder.release()
             raise
         return self
 
     def _start(self) -> None:
         assert self.config.source is not None
-        resumed = self._resumed
+        resumed = self.folder.resumed
         at = max(self.config.start, resumed.stream_time if resumed else 0.0)
         self.source = open_source(self.config.source_config(start=at))
         self.models = self.models or load_models(
@@ -110,7 +103,8 @@ class Session(SessionCatalogue, SessionSaving):
             self.models.load_all()
         self.source.start()
         self._fit_encoder(encoder)
-        self._load_resumed(encoder)
+        if resumed is not None and self.config.save_dir:  # the save it continues
+            self._load_saved(Path(self.config.save_dir), encoder)
         if self.memory is None:
             self.memory = make_memory(  # the kv memory prefills the vlm itself: `model`
                 self.config.memory, self.config.memory_settings(), self.models.encoder.info, encoder
@@ -137,7 +131,7 @@ class Session(SessionCatalogue, SessionSaving):
         self.perception.start()
         self._start_reasoner()
         self.state = "running"
-        self._start_autosave()
+        self.folder.start_autosave()
 
     def _fit_encoder(self, encoder: object) -> None:
         """A vlm that reads frames at their own aspect (Qwen2.5-VL) is told the opened
@@ -164,10 +158,13 @@ class Session(SessionCatalogue, SessionSaving):
         playing = self.source if not self.config.is_replay else None
         return playing.stats().video_seconds if playing is not None else 0.0
 
-    def stop(self) -> None:
-        """Stop everything (bounded joins); saves a last time if a save folder is set."""
+    def _stop_pictures(self) -> None:  # also when an autosave fails: nothing more is kept
         if self.source is not None:
             self.source.stop()
+
+    def stop(self) -> None:
+        """Stop everything (bounded joins); saves a last time if a save folder is set."""
+        self._stop_pictures()
         if self.perception is not None:
             self.perception.stop()
         self.watches.stop()  # after perception: what it handed over is checked first
@@ -179,7 +176,7 @@ class Session(SessionCatalogue, SessionSaving):
                 self._reasoner_live = False
         if self.state in ("running", "paused"):
             self.state = "stopped"
-        self._last_save()  # after the autosave thread has ended
+        self.folder.finish()  # the last save, after the autosave thread has ended
 
     def __enter__(self) -> Session:
         return self if self.state != "idle" else self.start()
@@ -205,7 +202,7 @@ class Session(SessionCatalogue, SessionSaving):
         if done:
             self.watches.settle()  # the alerts of the whole stream have fired
         if done and self.state == "running":
-            error = self._save_error or self.perception.stats().error
+            error = self.folder.error or self.perception.stats().error
             self.state = "error" if error else "ended"
         return done
 
@@ -229,7 +226,7 @@ class Session(SessionCatalogue, SessionSaving):
                 f"The replay did not reach {t if t is not None else 'the end'} "
                 f"within {timeout} s; try a longer timeout."
             )
-        error = self._save_error or self.perception.stats().error
+        error = self.folder.error or self.perception.stats().error
         if error:
             raise StreamerError(error)
         reached = self.perception.stats().stream_time if t is None else t
@@ -315,14 +312,7 @@ class Session(SessionCatalogue, SessionSaving):
         if self.config.source is None or self.source is None or self.source.live:
             return None
         config = self.config.source_config(start=max(0.0, t))
-        assert isinstance(config, FileConfig)  # not live: a file or a URL
-        probe = open_source(replace(config, pace="none", loop=False, audio=False))
-        try:
-            probe.start()
-            item = probe.queue.get(timeout=10)
-            return item if isinstance(item, Frame) else None
-        finally:
-            probe.stop()
+        return first_frame(config) if isinstance(config, FileConfig) else None
 
     # -- observing -----------------------------------------------------------------
     def _observe(self, obs: Observation) -> None:
@@ -344,7 +334,7 @@ class Session(SessionCatalogue, SessionSaving):
 
     def stats(self) -> SessionStats:
         p = self.perception.stats() if self.perception is not None else None
-        error = self._save_error or (p.error if p is not None else None)
+        error = self.folder.error or (p.error if p is not None else None)
         if p is not None and p.ended and self.state in ("running", "paused"):
             self.state = "error" if error else "ended"  # the stream has run out
         r = self.reasoner
@@ -362,6 +352,27 @@ class Session(SessionCatalogue, SessionSaving):
         )
 
     # -- persistence ---------------------------------------------------------------
+    def save(self, folder: str | Path | None = None) -> Path:
+        """Write the session atomically into `folder` (None: its save folder)."""
+        return self.folder.save(folder)
+
+    def _saved_parts(self) -> SavedParts | None:
+        if self.timeline is None or self.memory is None:
+            return None
+        return SavedParts(self.timeline, self.memory, self.watches, self.stream_time())
+
+    def _perceived(self) -> bool:
+        p = self.perception.stats() if self.perception is not None else None
+        return p is not None and (p.frames_in > 0 or p.audio_seconds > 0)
+
+    def _load_saved(self, folder: Path, model: object, checked: Checked | None = None) -> None:
+        """Take the timeline, memory and watches of a save (`model`: a kv memory's vlm)."""
+        manifest, note = checked or read_checked(folder)
+        assert self.models is not None
+        self.timeline, self.memory = load_saved(folder, manifest, self.models, model)
+        self.notes += [n for n in (note or self.watches.load(folder),) if n]
+        self._stream_time = float(manifest.stream_time)
+
     @classmethod
     def open(cls, folder: str | Path, models: ModelSet | None = None) -> Session:
         """Reopen a saved session read-only: ask about it without its source.
@@ -375,7 +386,7 @@ class Session(SessionCatalogue, SessionSaving):
         session.models = models or load_models(ocr=False, speech=False)
         # a kv memory's blocks are the vlm's own cache: it reopens with that model
         model = session._made_backend().frame_encoder() if reads_model(manifest.memory) else None
-        session._load_saved(folder, manifest, note, model)
+        session._load_saved(folder, model, (manifest, note))
         session._start_reasoner()
         session.state = "reopened"
         return session

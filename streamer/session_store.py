@@ -1,4 +1,4 @@
-"""The saving side of a `Session`: its save folder, autosave, save, reopen and resume.
+"""The saving side of a `Session` (`SessionFolder`): its save folder, autosave, save, resume.
 
 A session with a save folder (`SessionConfig.save_dir`) claims it before its source
 opens: the folder must be one it can write (else one sentence, before any replay),
@@ -21,18 +21,17 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from streamer.capture import is_live
-from streamer.capture.base import JOIN_TIMEOUT, Source
+from streamer.capture.base import JOIN_TIMEOUT
 from streamer.errors import USER_ERRORS, StreamerError
 from streamer.folder_lock import LOCK_FILE, FolderLock, is_locked
 from streamer.manifest import Manifest, is_saved_session, read_manifest, write_manifest
 from streamer.memory import Memory, load_memory
 from streamer.memory.timeline import Timeline
 from streamer.modelset import ModelSet
-from streamer.perception import Perception
 from streamer.session_config import MEMORY_FOLDER, SessionConfig
 from streamer.session_files import SAVING_MARK, changed_file
 from streamer.session_watches import SessionWatches, watches_note
@@ -65,7 +64,10 @@ def check_files(folder: Path, manifest: Manifest) -> str | None:
     return note
 
 
-def read_checked(folder: Path) -> tuple[Manifest, str | None]:
+Checked = tuple[Manifest, str | None]  # a manifest whose files check out, and a note on them
+
+
+def read_checked(folder: Path) -> Checked:
     """The manifest of `folder` and a note on its watches, once every file it lists checks out.
 
     A folder a live session is saving into may be caught between its files and its
@@ -92,39 +94,53 @@ def interrupted_note(folder: Path) -> str:
     )
 
 
-class SessionSaving:
-    """Mixed into `Session`: the save folder's claim, saves, autosave, reopening."""
+@dataclass(frozen=True)
+class SavedParts:
+    """What one save writes of a session, taken at the moment of the save."""
 
-    config: SessionConfig
-    models: ModelSet | None
-    memory: Memory | None
-    timeline: Timeline | None
-    source: Source | None
-    perception: Perception | None
-    _stream_time: float
-    _save_lock: threading.Lock
-    _stop_save: threading.Event
-    _saver: threading.Thread | None
-    notes: list[str]  # what a reopen or resume left out, one sentence each
-    _folder: FolderLock | None  # the save folder, locked while this session writes it
-    _resumed: Manifest | None  # the save this session continues
-    _save_error: str | None  # why autosave stopped the stream
-    watches: SessionWatches  # saved and taken back with the session
-    stream_time: Callable[[], float]  # Session.stream_time: the time a save records
+    timeline: Timeline
+    memory: Memory
+    watches: SessionWatches
+    stream_time: float  # seconds of stream the save records
+
+
+class SessionFolder:
+    """The folder a session saves into: its claim, the save it continues, saves, autosave.
+
+    A collaborator the session owns (`session.folder`); what it reads of the session
+    is `parts` (what to write; None before anything can be saved), `perceived` (a frame
+    or a sound came in) and `stop_stream` (an autosave that fails ends the stream).
+    """
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        parts: Callable[[], SavedParts | None],
+        perceived: Callable[[], bool],
+        stop_stream: Callable[[], None],
+    ) -> None:
+        self.config = config
+        self._parts, self._perceived, self._stop_stream = parts, perceived, stop_stream
+        self._lock: FolderLock | None = None  # the save folder, locked while this writes it
+        self._saving = threading.Lock()  # one save at a time
+        self._stop = threading.Event()
+        self._saver: threading.Thread | None = None
+        self.resumed: Manifest | None = None  # the save in save_dir this session continues
+        self.error: str | None = None  # why autosave stopped the stream
 
     # -- the save folder -----------------------------------------------------------
-    def _claim_save_dir(self) -> None:
+    def claim(self) -> None:
         """Lock the save folder and decide what its earlier contents mean (before the source)."""
         assert self.config.save_dir is not None
         folder = Path(self.config.save_dir)
         lock = FolderLock(folder)
         lock.acquire()
         try:
-            self._resumed = self._earlier(folder)
+            self.resumed = self._earlier(folder)
         except BaseException:
             lock.release(remove=True)
             raise
-        self._folder = lock
+        self._lock = lock
 
     def _earlier(self, folder: Path) -> Manifest | None:
         """The save in `folder` this session continues, or None (StoreError: refused)."""
@@ -158,33 +174,15 @@ class SessionSaving:
             )
         return manifest
 
-    def _release_save_dir(self) -> None:
-        if self._folder is not None:
-            self._folder.release(remove=not is_saved_session(self._folder.folder))
-            self._folder = None
-
-    def _load_resumed(self, model: Any) -> None:
-        """Take the save this session continues, if any (`model`: a kv memory's vlm)."""
-        if self._resumed is not None and self.config.save_dir:
-            folder = Path(self.config.save_dir)
-            self._load_saved(folder, *read_checked(folder), model)
-
-    def _load_saved(self, folder: Path, manifest: Manifest, note: str | None, model: Any) -> None:
-        """Take the timeline, memory and watches of a checked save (`model`: a kv memory's vlm)."""
-        assert self.models is not None
-        embedder = self.models.embedder
-        self.timeline = Timeline.load(folder, embedder.embed, embedder.dim)
-        self.memory = load_memory(folder / MEMORY_FOLDER, model)
-        note = note or self.watches.load(folder)
-        self.notes += [note] if note else []
-        self._stream_time = float(manifest.stream_time)
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release(remove=not is_saved_session(self._lock.folder))
+            self._lock = None
 
     # -- saving --------------------------------------------------------------------
     def _seen_anything(self) -> bool:
         """Whether there is anything to autosave: a frame or a sound perceived, or a resume."""
-        p = self.perception.stats() if self.perception is not None else None
-        perceived = p is not None and (p.frames_in > 0 or p.audio_seconds > 0)
-        return perceived or self._resumed is not None
+        return self._perceived() or self.resumed is not None
 
     def save(self, folder: str | Path | None = None) -> Path:
         """Write the session (manifest, timeline, memory) atomically into `folder`."""
@@ -192,15 +190,16 @@ class SessionSaving:
         if not where:
             raise StreamerError("No folder to save the session in; choose one.")
         target = Path(where)
-        if self.timeline is None or self.memory is None:
+        parts = self._parts()
+        if parts is None:
             raise StreamerError("Nothing to save yet: start the session first.")
-        own = self._folder is not None and self._folder.folder == target
+        own = self._lock is not None and self._lock.folder == target
         lock = None if own else FolderLock(target)
-        with self._save_lock:
+        with self._saving:
             if lock is not None:
                 lock.acquire()
             try:
-                self._write(target)
+                self._write(target, parts)
             except OSError as e:
                 raise StoreError(
                     f"The session could not be saved into {target} "
@@ -211,20 +210,18 @@ class SessionSaving:
                     lock.release()
         return target
 
-    def _write(self, target: Path) -> None:
-        assert self.timeline is not None and self.memory is not None
-        t = self.stream_time()
+    def _write(self, target: Path, parts: SavedParts) -> None:
         remove_orphaned_temp_files(target)
         write_bytes_atomic(target / SAVING_MARK, b"")
-        self.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
-        self.timeline.save(target)
-        self.watches.save(target)
+        parts.memory.save(target / MEMORY_FOLDER)  # first: if it cannot save, nothing is written
+        parts.timeline.save(target)
+        parts.watches.save(target)
         manifest = Manifest(
             source=self.config.source_spec,
-            stream_time=t,
+            stream_time=parts.stream_time,
             memory=self.config.memory,
             config=self.config.saved(),
-            embedder_dim=self.timeline.dim,
+            embedder_dim=parts.timeline.dim,
         )
         write_manifest(target, manifest)
         (target / SAVING_MARK).unlink()
@@ -232,34 +229,52 @@ class SessionSaving:
     def _autosave(self) -> None:
         """Save every few seconds; a save that fails stops the stream with its sentence."""
         assert self.config.save_dir is not None
-        while not self._stop_save.wait(self.config.autosave_seconds):
+        while not self._stop.wait(self.config.autosave_seconds):
             if not self._seen_anything():
                 continue
             try:
                 self.save(self.config.save_dir)
             except USER_ERRORS as e:  # what is watched from now on could not be kept
-                self._save_error = str(e)
+                self.error = str(e)
                 logging.getLogger("streamer").warning("autosave failed: %s", e)
-                if self.source is not None:
-                    self.source.stop()
+                self._stop_stream()
                 return
 
-    def _start_autosave(self) -> None:
+    def start_autosave(self) -> None:
         if self.config.save_dir:
             self._saver = threading.Thread(target=self._autosave, name="autosave", daemon=True)
             self._saver.start()
 
-    def _last_save(self) -> None:
+    def finish(self) -> None:
         """The save at stop(), once autosave has ended: skipped when autosave already failed
         or nothing was perceived."""
-        self._stop_save.set()
+        self._stop.set()
         if self._saver is not None:
             self._saver.join(JOIN_TIMEOUT)
         try:
-            if self.config.save_dir and self._save_error is None and self._seen_anything():
+            if self.config.save_dir and self.error is None and self._seen_anything():
                 self.save(self.config.save_dir)
         finally:
-            self._release_save_dir()
+            self.release()
 
 
-__all__ = ["LOCK_FILE", "MEMORY_FOLDER", "SessionSaving", "read_checked", "same_source"]
+def load_saved(
+    folder: Path, manifest: Manifest, models: ModelSet, model: object
+) -> tuple[Timeline, Memory]:
+    """The timeline and memory of a checked save (`model`: a kv memory's vlm)."""
+    embedder = models.embedder
+    return Timeline.load(folder, embedder.embed, embedder.dim), load_memory(
+        folder / MEMORY_FOLDER, model
+    )
+
+
+__all__ = [
+    "LOCK_FILE",
+    "MEMORY_FOLDER",
+    "Checked",
+    "SavedParts",
+    "SessionFolder",
+    "load_saved",
+    "read_checked",
+    "same_source",
+]

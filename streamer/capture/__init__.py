@@ -10,6 +10,8 @@ open_source(source_config("webcam:0+mic:default"))      # a user's spec, read in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from streamer.capture.base import Source
 from streamer.capture.config import (
     CameraMicConfig,
@@ -24,7 +26,9 @@ from streamer.capture.config import (
 from streamer.capture.file import FileSource
 from streamer.capture.queue import StreamQueue
 from streamer.clock import Clock
-from streamer.types import Policy
+from streamer.types import Frame, Policy
+
+PROBE_TIMEOUT = 10.0  # seconds to wait for a file's first frame
 
 
 def open_source(
@@ -51,6 +55,17 @@ def open_source(
     raise TypeError(f"No source is registered for {type(config).__name__} ({config.kind!r})")
 
 
+def first_frame(config: FileConfig) -> Frame | None:
+    """The first frame from `config`'s start, decoded alone (no sound, no pacing, no loop)."""
+    probe = FileSource(replace(config, pace="none", loop=False, audio=False))
+    try:
+        probe.start()
+        item = probe.queue.get(timeout=PROBE_TIMEOUT)
+        return item if isinstance(item, Frame) else None
+    finally:
+        probe.stop()
+
+
 __all__ = [
     "CameraMicConfig",
     "FileConfig",
@@ -61,6 +76,7 @@ __all__ = [
     "SourceConfig",
     "StreamQueue",
     "WebcamConfig",
+    "first_frame",
     "is_live",
     "open_source",
     "replayed",
