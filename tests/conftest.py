@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from models.weights import cache_dir
 from streamer.synth import Card, ClipScript, Shape, Speech, render
 from streamer.types import TextEvent
+
+if TYPE_CHECKING:
+    from streamer.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "assets" / "demo.mp4"
@@ -58,6 +63,19 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     path = tmp_path_factory.mktemp("clips") / "gate7.mp4"
     facts = render(CLIP_SCRIPT, str(path))
     return path, facts
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[Session]:
+    """The demo clip replayed to its end (`pace="none"`), for one module's questions."""
+    from streamer.session import Session, SessionConfig
+
+    s = Session(SessionConfig(str(DEMO), pace="none")).start()
+    try:
+        s.run_until(None)
+        yield s
+    finally:
+        s.stop()
 
 
 @pytest.fixture(autouse=True)

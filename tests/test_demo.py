@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from streamer.reasoning.question import STOPWORDS
-from streamer.session import Session, SessionConfig
 from streamer.timeref import format_clock
 from tests.conftest import DEMO
 from ui.search import search_timeline
 
 FACTS = json.loads(DEMO.with_suffix(".json").read_text())
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[Session]:
-    s = Session(SessionConfig(str(DEMO), pace="none")).start()
-    try:
-        s.run_until(None)
-        yield s
-    finally:
-        s.stop()
 
 
 def test_a_time_of_day_in_the_question_is_looked_for_on_screen(demo):

@@ -7,24 +7,10 @@ shows the head of that ranking. The clip's cards and sentences are in assets/dem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from streamer.reasoning.evidence import FOUND
-from streamer.session import Session, SessionConfig
-from tests.conftest import DEMO
 from ui.search import SEARCH_HITS, search_timeline
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[Session]:
-    s = Session(SessionConfig(str(DEMO), pace="none")).start()
-    try:
-        s.run_until(None)
-        yield s
-    finally:
-        s.stop()
 
 
 @pytest.mark.parametrize(
