@@ -95,7 +95,7 @@ def rivals(a: str, b: str) -> bool:
     """Whether words `a` and `b` name two different members of one closed set.
 
     Numbers in digits are one such set, open-ended: "56" is never "55" (MiniLM puts
-    them at 0.9), a gate or a platform number is the fact itself.
+    them at 0.89), a gate or a platform number is the fact itself.
     """
     if _has_digit(a) or _has_digit(b):
         return a.lower() != b.lower()
