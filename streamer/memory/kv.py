@@ -261,12 +261,25 @@ class KvMemory(Memory):
         stop: Sequence[str] = (),
         wait: float | None = JOIN_TIMEOUT,
     ) -> tuple[list[MemoryItem], Iterator[str]]:
-        """(blocks used, in time order; the answer's text pieces) for `question` at `asked_at`.
+        """(blocks used, in time order; the answer's text pieces) for `question` at `asked_at`:
+        over sinks + the blocks retrieved among those of frames at or before `asked_at` (the
+        first ones). A replay first waits (up to `wait` s) for its written frames' encoding."""
+        items, chosen, upto = self._read(question, asked_at, wait)
+        pieces = self.stream.answer(question, max_tokens, stop, blocks=chosen, upto=upto)
+        return items, pieces
 
-        Over sinks + the blocks retrieved among those encoded from frames at or before
-        `asked_at` (blocks are in time order, so these are the first ones). A replay
-        first waits (up to `wait` s) for the frames already written to be encoded.
-        """
+    def option_scores(
+        self, question: str, options: Sequence[str], asked_at: float
+    ) -> tuple[list[MemoryItem], list[float]]:
+        """(blocks used, as `answer` gives them; each option's log-likelihood as the answer)."""
+        items, chosen, upto = self._read(question, asked_at, JOIN_TIMEOUT)
+        return items, self.stream.option_logprobs(question, options, chosen, upto)
+
+    def _read(
+        self, question: str, asked_at: float, wait: float | None
+    ) -> tuple[list[MemoryItem], list[list[int]], int]:
+        """(the blocks' items, the blocks retrieved per layer, how many first blocks may be
+        read) for `question` at `asked_at`; a replay first waits for its written frames."""
         if self.config.when_busy is Policy.WAIT:
             self.settle(wait)
         upto = len(self.blocks_until(asked_at))
@@ -274,17 +287,7 @@ class KvMemory(Memory):
         used = sorted({b for layer in chosen for b in layer})
         with self._lock:
             items = [self._blocks[b] for b in used]
-        pieces = self.stream.answer(question, max_tokens, stop, blocks=chosen, upto=upto)
-        return items, pieces
-
-    def option_scores(self, question: str, letters: Sequence[str], asked_at: float) -> list[float]:
-        """Log-likelihood of each of `letters` (e.g. "A.") as the answer at `asked_at`.
-
-        Over the same retrieved blocks `answer` reads for `question`.
-        """
-        upto = len(self.blocks_until(asked_at))
-        chosen = self.retrieve(question, upto)
-        return self.stream.option_logprobs(question, letters, chosen, upto)
+        return items, chosen, upto
 
     def retrieve(self, question: str, upto: int) -> list[list[int]]:
         """Per layer, the blocks (ids, time order) an answer to `question` reads, of the first

@@ -114,10 +114,8 @@ class VlmBackend(Backend):
         assert isinstance(text, str)
         stop = CHOICE_STOP if q.options else STOP
         if q.options and self.choose == "likeliest":
-            used = memory.answer(text, q.asked_at, 0, stop)[0]  # the blocks, nothing generated
-            best = likeliest(
-                self.model, q.options, memory.option_scores(text, q.options, q.asked_at)
-            )
+            used, sums = memory.option_scores(text, q.options, q.asked_at)  # nothing generated
+            best = likeliest(self.model, q.options, sums)
             option: int | None = best
             reply = q.options[best]
             yield reply
@@ -126,7 +124,7 @@ class VlmBackend(Backend):
             reply = yield from model_text(pieces)
             option = parse_option(reply, q.options) if q.options else None
         if q.options and option is None:  # unreadable reply: the likeliest option, over the cache
-            sums = memory.option_scores(text, q.options, q.asked_at)
+            sums = memory.option_scores(text, q.options, q.asked_at)[1]
             option = likeliest(self.model, q.options, sums)
         evidence = answer_first(
             cited_evidence(reply, scored, ctx.view.items, q.asked_at),

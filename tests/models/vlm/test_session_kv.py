@@ -63,6 +63,8 @@ def test_a_replay_answers_from_its_kv_blocks(clip, request, family):
 
         used, text = s.memory.answer("What was shown first?", asked_at=3.0, max_tokens=4)
         assert used and all(it.t <= 3.0 for it in used) and isinstance("".join(text), str)
+        scored_over, sums = s.memory.option_scores("What was shown first?", ["A", "B"], 3.0)
+        assert scored_over == used and len(sums) == 2  # the blocks the answer reads, retrieved once
 
         choice = s.ask("What is in view?", ["a card", "a gate", "a bird"]).result(120)
         assert choice.error is None and choice.option_index in (0, 1, 2)  # option scoring
