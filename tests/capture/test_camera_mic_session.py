@@ -9,6 +9,7 @@ microphone while the card is up.
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -17,6 +18,8 @@ from streamer.session import Session, SessionConfig
 from tests.capture.pulse import spoken
 
 CARD = (3.0, 6.0)  # stream seconds the card is in view (the clip's first pass)
+LOOP = 12.0  # the camera plays the clip again and again
+ATTEMPTS = 3
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +41,40 @@ def test_said_and_shown_together_and_answered_from_both(pulse, noon, live_camera
     try:
         src = s.source
         assert wait(lambda: src.stats().audio_seconds > 0, 10), "the microphone sent nothing"
-        assert wait(lambda: src.now() >= CARD[0] + 0.3, 10)
-        played = src.now()
-        assert played < CARD[1] - 2.0, "the microphone started too late for the card"
-        pulse.play(noon.path).wait(10)
 
         def heard():
             return [
                 e for e in s.timeline_events() if e.kind == "speech" and "noon" in e.text.lower()
             ]
 
-        assert wait(heard, 90), f"not transcribed: {s.timeline_events()}"
+        def said_after(t: float):
+            return [e for e in s.timeline_events() if e.kind == "speech" and e.end > t]
+
+        # Said while the card is up. A loaded machine can starve the microphone's reader
+        # and garble one sentence; then it is said again on the card's next pass.
+        for _ in range(ATTEMPTS):
+            passes = max(0, math.ceil((src.now() - CARD[0] - 0.3) / LOOP))  # the next one ahead
+            card = CARD[0] + passes * LOOP, CARD[1] + passes * LOOP
+            assert wait(lambda c=card: src.now() >= c[0] + 0.3, LOOP + 10)
+            played = src.now()
+            assert played < card[1] - 2.0, "the microphone started too late for the card"
+            pulse.play(noon.path).wait(10)
+            assert wait(lambda p=played: said_after(p), 90), (
+                f"nothing transcribed: {s.timeline_events()}; {src.stats()}"
+            )
+            if wait(heard, 5):
+                break
+        assert heard(), f"not transcribed: {s.timeline_events()}; {src.stats()}"
         answer = s.ask("When does the gate close?").result(60)
         stats = s.stats()
     finally:
         s.stop()
-    said = heard()[0]
-    shown = [e for e in s.timeline_events() if e.kind == "ocr" and "NOON" in e.text.upper()]
+    said = heard()[-1]
+    shown = [
+        e
+        for e in s.timeline_events()
+        if e.kind == "ocr" and "NOON" in e.text.upper() and e.end >= said.start - 0.5
+    ]
     print(
         f"session A/V: played at {played:.2f} s (+{noon.onset:.2f} s), speech event "
         f"{said.start:.2f}-{said.end:.2f} s, card read {shown[0].start:.2f}-{shown[0].end:.2f} s; "
