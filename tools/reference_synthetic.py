@@ -44,7 +44,8 @@ def main() -> None:
     p.add_argument(
         "--backends",
         default="vlm,llm,extractive",
-        help="of vlm, vlm-likeliest (a choice by the options' likelihood, nothing written), "
+        help="of vlm, vlm-model (every choice the model's, none decided by the timeline), "
+        "vlm-likeliest (a choice by the options' likelihood, nothing written), "
         "vlm-system (the llm backend's system line), llm, extractive",
     )
     args = p.parse_args()
@@ -68,7 +69,8 @@ def main() -> None:
     vlm = s._backend
     assert isinstance(vlm, VlmBackend)
     makers = {
-        "vlm-likeliest": lambda: VlmBackend(vlm.model, choose="likeliest"),
+        "vlm-model": lambda: VlmBackend(vlm.model, timeline_decides=False),
+        "vlm-likeliest": lambda: VlmBackend(vlm.model, choose="likeliest", timeline_decides=False),
         "vlm-system": lambda: VlmBackend(vlm.model),
         "llm": lambda: make_backend(f"llm:{weights.ensure(weights.QWEN_CODER_0_5B)}"),
         "extractive": lambda: make_backend("extractive"),

@@ -26,9 +26,9 @@ import logging
 from collections.abc import Sequence
 
 from models.llm import ChatMessage, LanguageModel, LikelihoodModel
-from streamer.reasoning.answers import LETTERS, NOT_SEEN, choice_text, option_support
-from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream, stream_words
-from streamer.reasoning.evidence import FOUND, Scored, to_evidence
+from streamer.reasoning.answers import LETTERS, NOT_SEEN, option_support
+from streamer.reasoning.backend import Backend, Context, Reply, TokenStream, stream_words
+from streamer.reasoning.evidence import FOUND, Scored
 from streamer.reasoning.extractive import ExtractiveBackend
 from streamer.reasoning.llm_choice import (
     choice_continuations,
@@ -36,6 +36,7 @@ from streamer.reasoning.llm_choice import (
     decide,
     model_decides,
     option_posterior,
+    stated_choice,
 )
 from streamer.reasoning.llm_phrasing import (
     MAX_TOKENS,
@@ -106,14 +107,10 @@ class LlmBackend(Backend):
         i = decide(scores, posterior)
         best, score = support[i]
         log.debug("llm choice %s: evidence %s, model %s -> %s", q.text, scores, posterior, i)
-        if score >= FOUND or posterior is None:
-            text = choice_text(q, i, best, score)
-        else:
-            text = f"{LETTERS[i]}. {q.options[i]} (the likeliest given what was seen and heard)."
-        supported = best is not None and score >= FOUND
-        evidence = to_evidence([best], ctx.view.items, q.asked_at) if supported and best else []
-        yield from stream_words(text)
-        return Grounds(evidence, i)
+        guessed = None
+        if score < FOUND and posterior is not None:
+            guessed = f"{LETTERS[i]}. {q.options[i]} (the likeliest given what was seen and heard)."
+        return (yield from stated_choice(q, ctx, support, i, guessed))
 
 
 def choice_lines(q: Question, ctx: Context, tops: Sequence[Scored]) -> list[str]:

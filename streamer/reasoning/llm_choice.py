@@ -23,7 +23,9 @@ import math
 from collections.abc import Sequence
 
 from models.llm import ChatMessage
-from streamer.reasoning.evidence import FOUND
+from streamer.reasoning.answers import choice_text
+from streamer.reasoning.backend import Context, Grounds, TokenStream, stream_words
+from streamer.reasoning.evidence import FOUND, Scored, to_evidence
 from streamer.reasoning.question import Question
 
 CLEAR_MARGIN = 0.10  # relevance by which the best option's evidence must lead the next one's
@@ -85,6 +87,13 @@ def model_decides(support: Sequence[float]) -> bool:
     return len(ranked) > 1 and ranked[0] - ranked[1] < CLEAR_MARGIN
 
 
+def evidence_decides(support: Sequence[float]) -> bool:
+    """Whether the evidence alone chooses: the best option's is about the question and no
+    other option's comes within `CLEAR_MARGIN` of it."""
+    ranked = sorted(support, reverse=True)
+    return bool(ranked) and ranked[0] >= FOUND and not model_decides(support)
+
+
 def decide(support: Sequence[float], posterior: Sequence[float] | None) -> int:
     """The chosen option: the model's likeliest where `model_decides`, else the evidence's.
 
@@ -96,3 +105,19 @@ def decide(support: Sequence[float], posterior: Sequence[float] | None) -> int:
     if posterior is None or len(posterior) != len(support) or not model_decides(support):
         return best(support)
     return best(posterior)
+
+
+def stated_choice(
+    q: Question,
+    ctx: Context,
+    support: Sequence[tuple[Scored | None, float]],
+    i: int,
+    text: str | None = None,
+) -> TokenStream:
+    """Option `i` said with the moment that supports it (`choice_text`, unless `text` is
+    given); its evidence is that moment where it is about the question."""
+    best, score = support[i]
+    supported = best is not None and score >= FOUND
+    evidence = to_evidence([best], ctx.view.items, q.asked_at) if supported and best else []
+    yield from stream_words(text if text is not None else choice_text(q, i, best, score))
+    return Grounds(evidence, i)

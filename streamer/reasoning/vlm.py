@@ -15,7 +15,12 @@ timeline events the answer cites. A multiple-choice question lists its options
 unlettered and asks for an option's words; the answer is the option the reply
 names, and when none can be read, the option whose words the model finds
 likeliest (`option_logprob`, per token: a longer option does not lose for its
-length).
+length). A choice the timeline clearly decides (the best option's event is about the
+question and no other option's comes within `CLEAR_MARGIN`: the llm backend's rule) is
+answered from the timeline without asking the model, its moment the evidence; a close
+call, or one the timeline says nothing about, is the model's. `timeline_decides=False`
+leaves every choice to the model, and a benchmark's verbatim prompt (which shows the
+model no timeline) always does.
 
 Frames are fed only when their tokens are in the model's own space (the
 session's encoder is the model's vision tower); a memory of another encoder
@@ -40,9 +45,10 @@ from models.protocols import FrameEncoder
 from models.vlm.base import Part, VisionLanguageModel
 from streamer.memory.items import MemoryItem
 from streamer.memory.kv import KvMemory
-from streamer.reasoning.answers import model_text, nothing_about
+from streamer.reasoning.answers import model_text, nothing_about, option_support
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.evidence import answer_first
+from streamer.reasoning.llm_choice import decide, evidence_decides, stated_choice
 from streamer.reasoning.question import Question
 from streamer.reasoning.timeline_prompt import (
     CHOICE_RULE,
@@ -62,7 +68,8 @@ log = logging.getLogger("streamer")
 MAX_TOKENS = 80  # one or two sentences
 # How a multiple choice is decided: "reply" reads the option the model writes (its
 # likeliest option where the reply names none); "likeliest" writes nothing and takes the
-# option whose words the model finds likeliest, as likelihood-scored benchmarks do.
+# option whose words the model finds likeliest, as likelihood-scored benchmarks do. Either
+# way, with `timeline_decides` a choice the timeline clearly decides is not asked.
 Choose = Literal["reply", "likeliest"]
 INSTRUCTION = "Answer the question about the video in one sentence."
 YES_NO_RULE = "Answer with Yes or No."
@@ -74,11 +81,16 @@ class VlmBackend(Backend):
     name = "vlm"
 
     def __init__(
-        self, model: VisionLanguageModel, max_tokens: int = MAX_TOKENS, choose: Choose = "reply"
+        self,
+        model: VisionLanguageModel,
+        max_tokens: int = MAX_TOKENS,
+        choose: Choose = "reply",
+        timeline_decides: bool = True,
     ) -> None:
         self.model = model
         self.max_tokens = max_tokens
         self.choose = choose
+        self.timeline_decides = timeline_decides
 
     def frame_encoder(self) -> FrameEncoder:
         return self.model  # its vision tower and projector: tokens in the LM's space
@@ -99,6 +111,11 @@ class VlmBackend(Backend):
     def respond(self, q: Question, ctx: Context) -> Reply:
         if not len(ctx.timeline) and not ctx.view.frames_seen:
             return Reply.text(nothing_about(q, ctx))  # nothing to read yet
+        if q.options and q.prompt is None and self.timeline_decides:
+            support = option_support(q, ctx.timeline, ctx.time_of(q))
+            scores = [score for _, score in support]
+            if evidence_decides(scores):
+                return Reply(stated_choice(q, ctx, support, decide(scores, None)))
         if isinstance(ctx.memory, KvMemory):
             return Reply(self._from_kv(q, ctx, ctx.memory))
         return Reply(self._generate(q, ctx))

@@ -33,6 +33,7 @@ from streamer.memory.timeline import Timeline
 from streamer.reasoning.backend import Context
 from streamer.reasoning.question import parse_question
 from streamer.reasoning.vlm import VlmBackend
+from streamer.types import TextEvent
 from tests.conftest import TIMELINE_EVENTS
 from tests.test_cli import launch
 
@@ -163,7 +164,8 @@ def test_a_multiple_choice_is_read_from_the_timeline(backend, reference_vlm, tim
     """
     options = ["5", "9"]
     options.insert(right, "7")
-    text, grounds = ask(backend, timeline, "Which gate closes at noon?", options)
+    model_only = VlmBackend(reference_vlm, timeline_decides=False)
+    text, grounds = ask(model_only, timeline, "Which gate closes at noon?", options)
     assert grounds.option_index == right, text
     q = parse_question("Which gate closes at noon?", NOW, options)
     from streamer.reasoning.timeline_prompt import select_events, timeline_lines
@@ -173,6 +175,44 @@ def test_a_multiple_choice_is_read_from_the_timeline(backend, reference_vlm, tim
     parts = prompt_parts(q, lines)
     sums = [reference_vlm.option_logprob(parts, o) for o in options]
     assert likeliest(reference_vlm, options, sums) == right  # the fallback agrees with the reply
+
+
+# Asked alone (timeline_decides=False), this model picked the first option of each:
+# VIENNA, Friday.
+@pytest.mark.parametrize(
+    ("question", "options", "right", "moment"),
+    [
+        (
+            "Where does the train from platform 5 go?",
+            ["VIENNA", "GENEVA", "MILAN", "LYON"],
+            3,
+            10.0,
+        ),
+        (
+            "What day did someone say the party was moved to?",
+            ["Friday", "Wednesday", "Saturday", "Tuesday"],
+            2,
+            40.0,
+        ),
+    ],
+)
+def test_a_choice_the_timeline_decides_is_not_left_to_the_model(  # type: ignore[no-untyped-def]
+    backend, question, options, right, moment
+) -> None:
+    from streamer.modelset import load_models
+
+    embedder = load_models(ocr=False, speech=False).embedder
+    station = Timeline(embedder.embed, embedder.dim)
+    for e in [
+        TextEvent("ocr", "PLATFORM 5 TRAIN TO LYON", 10.0, 13.0),
+        TextEvent("ocr", "PLATFORM 29 TRAIN TO MILAN", 20.0, 23.0),
+        TextEvent("speech", "The party was moved to Saturday.", 40.0, 42.0),
+    ]:
+        station.add(e)
+    text, grounds = ask(backend, station, question, options)
+    assert grounds.option_index == right, text
+    assert text.startswith(f"{'ABCD'[right]}. {options[right]} — at ")
+    assert [e.start for e in grounds.evidence] == [moment]
 
 
 # Over a noise frame this model wrote "No." to every yes/no question tried (7 > 5, Paris in
