@@ -34,7 +34,7 @@ from streamer.capture.playback import (
 )
 from streamer.capture.queue import StreamQueue
 from streamer.capture.redial import Redial
-from streamer.capture.rotation import upright_rgb
+from streamer.capture.rotation import first_frame_rotation, quarter_turned, upright_rgb
 from streamer.capture.urls import NETWORK_FAILURE, target
 from streamer.clock import Clock
 from streamer.errors import SourceError
@@ -134,6 +134,9 @@ class FileSource(Source):
         if self._vstream is not None:
             v = self._vstream
             w, h = scaled(v.codec_context.width, v.codec_context.height, self.max_side)
+            if not self._target.network:  # a stream's turn is known from its first frame
+                if quarter_turned(first_frame_rotation(self._target.url, self._target.options)):
+                    w, h = h, w  # the size as shown: a phone's portrait clip is portrait
             rate = v.average_rate or v.guessed_rate or 0
             self._frame_period = float(1 / rate) if rate else 0.0
             self._set(width=w, height=h, fps=float(self.fps or rate or 0.0))

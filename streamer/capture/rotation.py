@@ -8,9 +8,31 @@ thumbnails lying on their side. Only quarter turns occur in practice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import av
 import numpy as np
+
+
+def first_frame_rotation(url: str, options: Mapping[str, str]) -> float:
+    """The display rotation of a local file's first video frame (0.0 when none decodes).
+
+    PyAV shows the display matrix on decoded frames only, so the size a file is seen at
+    is known before capture starts by decoding one frame of a second opening.
+    """
+    try:
+        with av.open(url, options=dict(options)) as container:
+            for frame in container.decode(video=0):
+                return float(frame.rotation)
+    except (av.error.FFmpegError, OSError):
+        pass
+    return 0.0
+
+
+def quarter_turned(degrees: float) -> bool:
+    """Whether turning by `degrees` swaps width and height."""
+    return round(degrees / 90) % 2 == 1
 
 
 def upright_rgb(frame: Any) -> np.ndarray:

@@ -79,22 +79,29 @@ def test_strategies_feed_different_moments(clip, tiny_llava):
     assert min(times["window"]) > min(times["uniform"])  # the window forgot the start
 
 
-@pytest.fixture(scope="module")
-def phone_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 12 s gate clip filmed upright: 360 x 640 px (9:16)."""
+@pytest.fixture(scope="module", params=["upright", "stored-sideways"])
+def phone_clip(request, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """The 12 s gate clip filmed upright: 360 x 640 px (9:16); stored upright, or as a
+    phone stores it (frames on their side, a display matrix to turn them)."""
     from dataclasses import replace
 
     from streamer.synth import render
+    from tests.capture.helpers import write_phone_clip
     from tests.conftest import CLIP_SCRIPT
 
-    path = tmp_path_factory.mktemp("phone") / "gate7-upright.mp4"
+    folder = tmp_path_factory.mktemp("phone")
+    path = folder / "gate7-upright.mp4"
     render(replace(CLIP_SCRIPT, width=360, height=640), str(path))
-    return path
+    if request.param == "upright":
+        return path
+    write_phone_clip(path, folder / "gate7-phone.mp4")
+    return folder / "gate7-phone.mp4"
 
 
 def test_a_phone_stream_is_read_at_its_own_aspect(phone_clip, tiny_qwen):
     """The session tells Qwen2.5-VL the opened source's frame size before it builds the
-    memory: every held frame is the upright 16 x 9 grid, and the model reads them all."""
+    memory: every held frame is the upright 16 x 9 grid, and the model reads them all.
+    A file stored sideways is known upright when it opens, before its first frame."""
     s, fed, _ = replay(phone_clip, tiny_qwen, "window")
     try:
         info = s.reasoner.backend.model.info  # type: ignore[union-attr]
