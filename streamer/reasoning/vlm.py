@@ -15,12 +15,11 @@ timeline events the answer cites. A multiple-choice question lists its options
 unlettered and asks for an option's words; the answer is the option the reply
 names, and when none can be read, the option whose words the model finds
 likeliest (`option_logprob`, per token: a longer option does not lose for its
-length). A choice the timeline clearly decides (the best option's event is about the
-question and no other option's comes within `CLEAR_MARGIN`: the llm backend's rule) is
-answered from the timeline without asking the model, its moment the evidence; a close
-call, or one the timeline says nothing about, is the model's. `timeline_decides=False`
-leaves every choice to the model, and a benchmark's verbatim prompt (which shows the
-model no timeline) always does.
+length). What the timeline clearly decides the model does not overrule (`found`): a
+choice the timeline decides is stated from it, the model not asked, and an open answer
+that misses the value one line heard or shown holds is replaced by the found answer.
+`timeline_decides=False` leaves every answer to the model, and a benchmark's verbatim
+prompt (which shows the model no timeline) always does.
 
 Frames are fed only when their tokens are in the model's own space (the
 session's encoder is the model's vision tower); a memory of another encoder
@@ -45,10 +44,10 @@ from models.protocols import FrameEncoder
 from models.vlm.base import Part, VisionLanguageModel
 from streamer.memory.items import MemoryItem
 from streamer.memory.kv import KvMemory
-from streamer.reasoning.answers import model_text, nothing_about, option_support
+from streamer.reasoning.answers import model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.evidence import answer_first
-from streamer.reasoning.llm_choice import decide, evidence_decides, stated_choice
+from streamer.reasoning.found import decided_choice, found_value, held_to
 from streamer.reasoning.question import Question
 from streamer.reasoning.timeline_prompt import (
     CHOICE_RULE,
@@ -69,7 +68,7 @@ MAX_TOKENS = 80  # one or two sentences
 # How a multiple choice is decided: "reply" reads the option the model writes (its
 # likeliest option where the reply names none); "likeliest" writes nothing and takes the
 # option whose words the model finds likeliest, as likelihood-scored benchmarks do. Either
-# way, with `timeline_decides` a choice the timeline clearly decides is not asked.
+# way, with `timeline_decides` a choice the timeline clearly decides is not asked (`found`).
 Choose = Literal["reply", "likeliest"]
 INSTRUCTION = "Answer the question about the video in one sentence."
 YES_NO_RULE = "Answer with Yes or No."
@@ -111,14 +110,19 @@ class VlmBackend(Backend):
     def respond(self, q: Question, ctx: Context) -> Reply:
         if not len(ctx.timeline) and not ctx.view.frames_seen:
             return Reply.text(nothing_about(q, ctx))  # nothing to read yet
-        if q.options and q.prompt is None and self.timeline_decides:
-            support = option_support(q, ctx.timeline, ctx.time_of(q))
-            scores = [score for _, score in support]
-            if evidence_decides(scores):
-                return Reply(stated_choice(q, ctx, support, decide(scores, None)))
+        return Reply(self._answer(q, ctx))
+
+    def _answer(self, q: Question, ctx: Context) -> TokenStream:
+        decides = self.timeline_decides and q.prompt is None
+        if q.options and decides and (stated := decided_choice(q, ctx)) is not None:
+            return (yield from stated)
         if isinstance(ctx.memory, KvMemory):
-            return Reply(self._from_kv(q, ctx, ctx.memory))
-        return Reply(self._generate(q, ctx))
+            reply = self._from_kv(q, ctx, ctx.memory)
+        else:
+            reply = self._generate(q, ctx)
+        if not q.options and decides and (found := found_value(q, ctx)) is not None:
+            return (yield from held_to(found, reply))
+        return (yield from reply)
 
     def _from_kv(self, q: Question, ctx: Context, memory: KvMemory) -> TokenStream:
         """The answer over the memory's own KV cache: sinks + retrieved blocks + question.
