@@ -52,24 +52,28 @@ def test_said_and_shown_together_and_answered_from_both(pulse, noon, live_camera
 
         # Said while the card is up. A loaded machine can starve the microphone's reader
         # and garble one sentence; then it is said again on the card's next pass.
+        plays: list[float] = []  # stream seconds each time the sentence was played
         for _ in range(ATTEMPTS):
             passes = max(0, math.ceil((src.now() - CARD[0] - 0.3) / LOOP))  # the next one ahead
             card = CARD[0] + passes * LOOP, CARD[1] + passes * LOOP
             assert wait(lambda c=card: src.now() >= c[0] + 0.3, LOOP + 10)
             played = src.now()
-            assert played < card[1] - 2.0, "the microphone started too late for the card"
+            if played >= card[1] - 2.0:  # woke too late for this pass: the next one
+                continue
+            plays.append(played)
             pulse.play(noon.path).wait(10)
             assert wait(lambda p=played: said_after(p), 90), (
                 f"nothing transcribed: {s.timeline_events()}; {src.stats()}"
             )
             if wait(heard, 5):
                 break
-        assert heard(), f"not transcribed: {s.timeline_events()}; {src.stats()}"
+        assert heard(), f"not heard in {ATTEMPTS} passes: {s.timeline_events()}; {src.stats()}"
         answer = s.ask("When does the gate close?").result(60)
         stats = s.stats()
     finally:
         s.stop()
     said = heard()[-1]
+    played = min(plays, key=lambda p: abs(said.start - (p + noon.onset)))  # the play it heard
     shown = [
         e
         for e in s.timeline_events()
