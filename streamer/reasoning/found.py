@@ -16,12 +16,16 @@ generative backend to what was clearly heard or read:
   (`held_to`). Its words then come once the model has finished.
 
 A close call, a question the timeline says nothing about, a question about what
-was seen, or one that asks for the words themselves is the model's alone.
+was seen, or one that asks for the words themselves is the model's alone, and so
+is every question a benchmark asks in its own words (`Question.prompt`: the model
+is shown no timeline). `kept_to_timeline` applies both rules to a backend's reply;
+the vlm and openai backends answer through it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from streamer.reasoning.answers import option_support
@@ -83,3 +87,17 @@ def held_to(found: Found, reply: TokenStream) -> TokenStream:
     log.debug("the model's %r lost the found %r; the found answer stands", text, found.value)
     yield from stream_words(found.text)
     return found.grounds
+
+
+def kept_to_timeline(q: Question, ctx: Context, ask: Callable[[], TokenStream]) -> TokenStream:
+    """The reply `ask()` streams, held to what the timeline decides (the two rules above).
+
+    `ask` is called only where the model is asked: a decided choice never reaches it.
+    """
+    if q.prompt is not None:  # a benchmark's own words: the model's answer stands
+        return (yield from ask())
+    if q.options:
+        stated = decided_choice(q, ctx)
+        return (yield from (stated if stated is not None else ask()))
+    found = found_value(q, ctx)
+    return (yield from (held_to(found, ask()) if found is not None else ask()))

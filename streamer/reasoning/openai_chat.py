@@ -5,7 +5,11 @@ stream time), the relevant timeline lines and the question to an OpenAI-compatib
 server (`openai_prompt`), and streams the reply as the server writes it. The
 evidence and the chosen option are read from the reply as the vlm backend reads
 them (`cited_evidence`, `parse_option`); a multiple-choice reply that names no
-option gets the option the timeline supports best (`choose_option`).
+option gets the option the timeline supports best (`choose_option`). What the timeline
+clearly decides the server's model does not overrule, as with the vlm backend
+(`found.kept_to_timeline`): a choice the timeline decides is stated from it without a
+request, and an open answer that misses the value one line heard or shown holds gives
+way to the found answer.
 
 The memory holds frames for it, not a model's tokens: the packaged encoder still
 fills the memory (it ranks and merges frames), and each held frame keeps a JPEG
@@ -31,6 +35,7 @@ from streamer.reasoning.answers import choose_option, model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.evidence import answer_first
 from streamer.reasoning.extractive import ExtractiveBackend
+from streamer.reasoning.found import kept_to_timeline
 from streamer.reasoning.openai_prompt import (
     FRAME_SIDE,
     Endpoint,
@@ -67,13 +72,18 @@ class OpenAIBackend(Backend):
     name = "openai"
 
     def __init__(
-        self, endpoint: Endpoint, timeout: float = TIMEOUT_S, max_tokens: int = MAX_TOKENS
+        self,
+        endpoint: Endpoint,
+        timeout: float = TIMEOUT_S,
+        max_tokens: int = MAX_TOKENS,
+        timeline_decides: bool = True,
     ) -> None:
         import openai
 
         self.endpoint = endpoint
         self.timeout = timeout
         self.max_tokens = max_tokens
+        self.timeline_decides = timeline_decides
         # no retries of the client's own: a server that is down says so at once
         self.client = openai.OpenAI(
             base_url=endpoint.base_url, api_key=api_key(), timeout=timeout, max_retries=0
@@ -86,7 +96,9 @@ class OpenAIBackend(Backend):
     def respond(self, q: Question, ctx: Context) -> Reply:
         if not len(ctx.timeline) and not ctx.view.frames_seen:
             return Reply.text(nothing_about(q, ctx))  # nothing to read yet
-        return Reply(self._generate(q, ctx))
+        if not self.timeline_decides:
+            return Reply(self._generate(q, ctx))
+        return Reply(kept_to_timeline(q, ctx, lambda: self._generate(q, ctx)))
 
     def _generate(self, q: Question, ctx: Context) -> TokenStream:
         frames = sent_frames(ctx.view.items, q.asked_at)

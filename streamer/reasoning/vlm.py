@@ -47,7 +47,7 @@ from streamer.memory.kv import KvMemory
 from streamer.reasoning.answers import model_text, nothing_about
 from streamer.reasoning.backend import Backend, Context, Grounds, Reply, TokenStream
 from streamer.reasoning.evidence import answer_first
-from streamer.reasoning.found import decided_choice, found_value, held_to
+from streamer.reasoning.found import kept_to_timeline
 from streamer.reasoning.question import Question
 from streamer.reasoning.timeline_prompt import (
     CHOICE_RULE,
@@ -113,16 +113,14 @@ class VlmBackend(Backend):
         return Reply(self._answer(q, ctx))
 
     def _answer(self, q: Question, ctx: Context) -> TokenStream:
-        decides = self.timeline_decides and q.prompt is None
-        if q.options and decides and (stated := decided_choice(q, ctx)) is not None:
-            return (yield from stated)
-        if isinstance(ctx.memory, KvMemory):
-            reply = self._from_kv(q, ctx, ctx.memory)
-        else:
-            reply = self._generate(q, ctx)
-        if not q.options and decides and (found := found_value(q, ctx)) is not None:
-            return (yield from held_to(found, reply))
-        return (yield from reply)
+        def ask() -> TokenStream:
+            if isinstance(ctx.memory, KvMemory):
+                return self._from_kv(q, ctx, ctx.memory)
+            return self._generate(q, ctx)
+
+        if not self.timeline_decides:
+            return (yield from ask())
+        return (yield from kept_to_timeline(q, ctx, ask))
 
     def _from_kv(self, q: Question, ctx: Context, memory: KvMemory) -> TokenStream:
         """The answer over the memory's own KV cache: sinks + retrieved blocks + question.

@@ -39,6 +39,7 @@ from tests.ui.conftest import free_port, wait_for
 pytestmark = pytest.mark.timeout(900)  # the first test waits for the server
 
 GATE = "When does gate 7 close?"
+OPTIONS = ["at 7 PM", "at noon", "at midnight"]
 KEY = "sk-streamer-test"  # never in an answer, a log or a saved session
 AT = 12.0  # s: the gate 7 card shows 3-6 s into the demo
 START_S = 300.0  # s: imports and a 1 GB folder; minutes only when the cores are shared
@@ -150,11 +151,41 @@ def test_the_server_answers_from_the_demo_timeline_and_streams(demo, oai_server)
     assert "huggingface.co" not in log and "127.0.0.1:9" not in log
 
 
-def test_multiple_choice_parses_to_the_option_the_model_named(demo):
-    options = ["at 7 PM", "at noon", "at midnight"]
-    a = demo.ask(GATE, options).result(120)
+def test_multiple_choice_parses_to_the_option_the_model_named(demo, oai_server):
+    endpoint = Endpoint(model_id(oai_server), oai_server.url)
+    a = ask(OpenAIBackend(endpoint, timeline_decides=False), demo, GATE, OPTIONS)
     assert a.option_index == 1, a.text
-    assert parse_option(a.text, options) == 1  # the reply named it, not the fallback
+    assert parse_option(a.text, OPTIONS) == 1  # the reply named it, not the fallback
+
+
+def test_a_choice_the_timeline_decides_is_stated_without_a_request(demo, oai_server):
+    """The card "GATE 7 CLOSES AT NOON" decides it (found.py): the server is not asked,
+    as it is when every answer is left to it."""
+    endpoint = Endpoint(model_id(oai_server), oai_server.url)
+    before = posts(oai_server)
+    a = ask(OpenAIBackend(endpoint), demo, GATE, OPTIONS)
+    assert a.option_index == 1 and "0:03" in a.text, a.text  # the moment that decides it
+    assert any(e.kind == "ocr" and "GATE 7" in e.text for e in a.evidence)
+    assert posts(oai_server) == before
+    ask(OpenAIBackend(endpoint, timeline_decides=False), demo, GATE, OPTIONS)
+    assert posts(oai_server) == before + 1
+
+
+def test_a_reply_that_misses_the_value_read_gives_way_to_the_found_answer(demo, oai_server):
+    """Cut to one token, the server's reply does not hold the 7 the card shows; the found
+    answer stands in its place. Left to the server, the cut reply is the answer."""
+    endpoint = Endpoint(model_id(oai_server), oai_server.url)
+    which = "Which gate closes at noon?"
+    cut = ask(OpenAIBackend(endpoint, max_tokens=1, timeline_decides=False), demo, which)
+    assert cut.text.strip() and "7" not in cut.text, cut.text
+    held = ask(OpenAIBackend(endpoint, max_tokens=1), demo, which)
+    assert "7" in held.text and "0:03" in held.text, held.text
+    assert any(e.kind == "ocr" and "GATE 7" in e.text for e in held.evidence)
+
+
+def posts(server: Server) -> int:
+    """Chat requests the server has answered so far."""
+    return server.log.read_text().count("POST /v1/chat/completions")
 
 
 def test_a_server_that_is_down_gives_one_sentence_and_the_timeline_answer(demo):
